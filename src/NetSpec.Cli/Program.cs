@@ -1,6 +1,43 @@
+using System.CommandLine;
+using NetSpec.Cli.Commands;
+
 namespace NetSpec.Cli;
 
 internal static class Program
 {
-    private static int Main(string[] args) => 0;
+    private static int Main(string[] args)
+    {
+        try
+        {
+            return Invoke(args);
+        }
+        catch (Exception e)
+        {
+            // Only a bug in NetSpec gets here: every mistake in a spec is a diagnostic.
+            Console.Out.Flush();
+            Console.Error.WriteLine("netspec: internal error: this is a bug in NetSpec, not in your spec.");
+            Console.Error.WriteLine("Please report it with the spec and the command line that caused it.");
+            Console.Error.WriteLine(e.ToString());
+            return ExitCodes.InternalError;
+        }
+    }
+
+    internal static int Invoke(string[] args)
+    {
+        var common = new CommonOptions();
+        var root = new RootCommand("NetSpec: describe neural networks as data and watch them compute")
+        {
+            RunCommand.Create(common),
+            CheckCommand.Create(common),
+            TestCommand.Create(common),
+        };
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors) Console.Error.WriteLine($"netspec: {error.Message}");
+            Console.Error.WriteLine("Try 'netspec --help'.");
+            return ExitCodes.Usage;
+        }
+        return parsed.Invoke();
+    }
 }

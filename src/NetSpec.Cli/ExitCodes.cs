@@ -1,0 +1,12 @@
+namespace NetSpec.Cli;
+
+/// <summary>The process exit codes of <c>netspec</c>; README and docs/cli.md list them.</summary>
+internal static class ExitCodes
+{
+    public const int Success = 0;
+    public const int ExpectationFailed = 1;
+    public const int InvalidSpec = 2;
+    public const int NumericFault = 3;
+    public const int Usage = 64;
+    public const int InternalError = 70;
+}

@@ -1,0 +1,7 @@
+namespace NetSpec.Parser.Diagnostics;
+
+public enum Severity
+{
+    Warning,
+    Error,
+}

@@ -1,0 +1,98 @@
+using NetSpec.Parser.Diagnostics;
+
+namespace NetSpec.Parser.Model;
+
+/// <summary>Element type a spec computes in.</summary>
+public enum DType
+{
+    Float64,
+    Float32,
+}
+
+/// <summary>A name written in the spec, with where it was written.</summary>
+public sealed record NameRef(string Name, SourceSpan Span);
+
+/// <summary>A number written literally or as a hyperparameter's name, already resolved.</summary>
+public sealed record NumberValue(double Value, string? Hyperparameter, SourceSpan Span)
+{
+    /// <summary>"0.001" or "alpha = 0.001".</summary>
+    public override string ToString() =>
+        Hyperparameter is null ? Format.Number(Value) : $"{Hyperparameter} = {Format.Number(Value)}";
+}
+
+/// <summary>
+/// A tensor literal as written: a number (rank 0), a list (rank 1) or a list of rows (rank 2).
+/// Values are row-major.
+/// </summary>
+public sealed record TensorLiteral(int[] Dims, double[] Values, SourceSpan Span)
+{
+    public int Rank => Dims.Length;
+
+    public string ShapeText => Dims.Length == 0 ? "scalar" : string.Join("x", Dims);
+}
+
+/// <summary>A hyperparameter: defined once, referenced by name.</summary>
+public sealed record Hyperparameter(string Name, double Value, SourceSpan Span);
+
+/// <summary>Inline data (inputs and targets). Rows are samples: a vector is a batch of one.</summary>
+public sealed record DataDecl(string Name, TensorLiteral Value, SourceSpan NameSpan);
+
+/// <summary>How a parameter's initial value is drawn.</summary>
+public sealed record InitializerDecl(
+    NameRef Kind, int[] Shape, ulong Seed, IReadOnlyDictionary<string, NumberValue> Options, SourceSpan Span);
+
+/// <summary>A trainable parameter: explicit values, or an initializer.</summary>
+public sealed record ParameterDecl(string Name, TensorLiteral? Value, InitializerDecl? Init, SourceSpan NameSpan);
+
+/// <summary>A value written for a node argument: a scalar (a name or a number) or a list of them.</summary>
+public abstract record ArgValue(SourceSpan Span);
+
+/// <summary>A scalar argument: a name (of a value or hyperparameter) or a number.</summary>
+public sealed record ArgScalar(string Text, double? Number, SourceSpan Span) : ArgValue(Span);
+
+/// <summary>A list argument, e.g. <c>inputs: [L, S]</c>.</summary>
+public sealed record ArgList(IReadOnlyList<ArgScalar> Items, SourceSpan Span) : ArgValue(Span);
+
+/// <summary>One key of a node other than <c>op</c>: an input slot or an attribute.</summary>
+public sealed record NodeArg(string Key, ArgValue Value, SourceSpan KeySpan);
+
+/// <summary>A node of the network: a named op applied to named inputs with attributes.</summary>
+public sealed record NodeDecl(string Name, NameRef Op, IReadOnlyList<NodeArg> Args, SourceSpan NameSpan, SourceSpan Span);
+
+/// <summary>Where backward starts: a scalar objective, or an assumed upstream gradient on a node.</summary>
+public sealed record BackwardDecl(NameRef From, TensorLiteral? Grad, SourceSpan Span);
+
+/// <summary>Plain gradient descent, W* = W - alpha dJ/dW, for a number of steps.</summary>
+public sealed record OptimizerDecl(NameRef Type, NumberValue LearningRate, NumberValue Steps, SourceSpan Span);
+
+/// <summary>Which value an expectation checks.</summary>
+public enum ExpectKind
+{
+    Forward,
+    Gradient,
+    Updated,
+}
+
+/// <summary>One expected value with its tolerance.</summary>
+public sealed record Expectation(ExpectKind Kind, NameRef Name, TensorLiteral Value, double Tolerance, int Step);
+
+/// <summary>A parsed spec: immutable records, each carrying its source span.</summary>
+public sealed record SpecDocument(
+    string Path,
+    int Version,
+    string Name,
+    string? Description,
+    string? Source,
+    DType DType,
+    IReadOnlyList<Hyperparameter> Hyperparameters,
+    IReadOnlyList<DataDecl> Data,
+    IReadOnlyList<ParameterDecl> Parameters,
+    IReadOnlyList<NodeDecl> Network,
+    BackwardDecl? Backward,
+    OptimizerDecl? Optimizer,
+    double DefaultTolerance,
+    IReadOnlyList<Expectation> Expectations)
+{
+    public Hyperparameter? FindHyperparameter(string name) =>
+        Hyperparameters.FirstOrDefault(h => h.Name == name);
+}

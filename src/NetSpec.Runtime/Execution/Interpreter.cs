@@ -1,0 +1,231 @@
+using System.Numerics;
+using NetSpec.Parser.Model;
+using NetSpec.Runtime.Graph;
+using NetSpec.Runtime.Kernels;
+using NetSpec.Runtime.Ops;
+using NetSpec.Runtime.Trace;
+
+namespace NetSpec.Runtime.Execution;
+
+/// <summary>
+/// Runs a <see cref="NetworkGraph"/>: forward in topological order, backward in reverse with
+/// gradients accumulated, then the gradient-descent update; as many steps as the optimizer
+/// asks. Every buffer is allocated once, when the interpreter is built.
+/// </summary>
+public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly NetworkGraph _g;
+    private readonly InterpreterOptions _options;
+    private readonly ITraceSink? _trace;
+    private readonly Tensor<T>[] _values;
+    private readonly Tensor<T>?[] _grads;
+    private readonly OpContext<T>[] _contexts;
+    private readonly string[] _expressions;
+    private NumericFault? _fault;
+
+    public Interpreter(NetworkGraph graph, InterpreterOptions? options = null, ITraceSink? trace = null)
+    {
+        _g = graph;
+        _options = options ?? new InterpreterOptions();
+        _trace = trace;
+        _values = new Tensor<T>[graph.Values.Count];
+        foreach (var v in graph.Values)
+        {
+            double[]? init = v.Literal ?? (v.Init is { } decl ? Initializers.Draw(decl) : null);
+            _values[v.Index] = init is null ? new Tensor<T>(v.Shape) : Tensor<T>.FromDoubles(v.Shape, init);
+        }
+        var needs = NeedsGradient();
+        _grads = new Tensor<T>?[graph.Values.Count];
+        for (int i = 0; i < _grads.Length; i++)
+            if (needs[i]) _grads[i] = new Tensor<T>(graph.Values[i].Shape);
+        _contexts = new OpContext<T>[graph.Nodes.Count];
+        _expressions = new string[graph.Nodes.Count];
+        foreach (var n in graph.Nodes)
+        {
+            var inputs = n.Inputs.Select(i => _values[i]).ToArray();
+            var inputGrads = n.Inputs.Select((vi, k) => IsDifferentiable(n.Op, k) ? _grads[vi] : null).ToArray();
+            _contexts[n.Index] = new OpContext<T>(inputs, inputGrads, _values[n.Output], _grads[n.Output], n.Attributes);
+            var args = n.Inputs.Select(i => graph.Values[i].Name).Concat(n.AttributeText.Select((t, k) =>
+                t.StartsWith(n.Op.Attributes[k].Name + " = ", StringComparison.Ordinal) ? t : $"{n.Op.Attributes[k].Name} = {t}"));
+            _expressions[n.Index] = $"{n.Op.Name}({string.Join(", ", args)})";
+        }
+    }
+
+    public NetworkGraph Graph => _g;
+
+    /// <summary>The current value of a data input, parameter or node.</summary>
+    public Tensor<T> Value(string name) => _values[Index(name)];
+
+    /// <summary>dJ/d(name) from the last backward pass, or null when none flows there.</summary>
+    public Tensor<T>? Gradient(string name) => _grads[Index(name)];
+
+    /// <summary>Whether the last pass produced a NaN or infinity, and where.</summary>
+    public NumericFault? Fault => _fault;
+
+    private int Index(string name) =>
+        _g.Find(name)?.Index ?? throw new ArgumentException($"the graph has no value '{name}'", nameof(name));
+
+    private static bool IsDifferentiable(Op op, int input) =>
+        op.Inputs.Count == 1 && op.Inputs[0].IsList ? op.Inputs[0].Differentiable : op.Inputs[input].Differentiable;
+
+    /// <summary>Values the backward root depends on through differentiable inputs.</summary>
+    private bool[] NeedsGradient()
+    {
+        var needs = new bool[_g.Values.Count];
+        if (_g.BackwardFrom < 0) return needs;
+        needs[_g.BackwardFrom] = true;
+        for (int k = _g.Nodes.Count - 1; k >= 0; k--)
+        {
+            var n = _g.Nodes[k];
+            if (!needs[n.Output]) continue;
+            for (int i = 0; i < n.Inputs.Length; i++)
+            {
+                var v = _g.Values[n.Inputs[i]];
+                if (!IsDifferentiable(n.Op, i)) continue;
+                if (v.Kind == ValueKind.Data && !_options.DataGradients) continue;
+                needs[v.Index] = true;
+            }
+        }
+        return needs;
+    }
+
+    /// <summary>Runs every step the spec asks for and checks its expectations.</summary>
+    public RunResult Run()
+    {
+        var results = new List<ExpectationResult>();
+        int steps = _g.Steps;
+        T lr = _g.Optimizer is { } o ? T.CreateChecked(o.LearningRate.Value) : T.Zero;
+        for (int step = 1; step <= steps; step++)
+        {
+            if (!Forward(step)) return new RunResult(results, _fault);
+            Check(ExpectKind.Forward, step, results);
+            if (_g.BackwardFrom < 0) continue;
+            if (!Backward(step)) return new RunResult(results, _fault);
+            Check(ExpectKind.Gradient, step, results);
+            if (_g.Optimizer is not null && !Update(step, lr)) return new RunResult(results, _fault);
+        }
+        Check(ExpectKind.Updated, steps, results);
+        return new RunResult(results, _fault);
+    }
+
+    /// <summary>The forward pass. False when it stopped at a NaN or infinity.</summary>
+    public bool Forward(int step)
+    {
+        if (_trace is not null)
+            foreach (var v in _g.Values)
+                if (v.Kind != ValueKind.Node)
+                    Emit(TracePhase.Forward, step, v.Name, v.Kind == ValueKind.Data ? "data" : "parameter", v.Name, _values[v.Index]);
+        foreach (var n in _g.Nodes)
+        {
+            n.Op.Forward(_contexts[n.Index]);
+            var output = _values[n.Output];
+            if (_trace is not null) Emit(TracePhase.Forward, step, n.Name, n.Op.Name, _expressions[n.Index], output);
+            if (!Vec.AllFinite<T>(output.Data) && !Faulted(TracePhase.Forward, step, n, $"its output {n.Name}"))
+                return false;
+        }
+        return true;
+    }
+
+    /// <summary>The backward pass from the objective or the assumed gradient. False when it stopped at a NaN or infinity.</summary>
+    public bool Backward(int step)
+    {
+        foreach (var g in _grads) g?.Clear();
+        var root = _grads[_g.BackwardFrom]!;
+        if (_g.SeedGradient is { } seed)
+            for (int i = 0; i < seed.Length; i++) root[i] = T.CreateChecked(seed[i]);
+        else
+            root.Data.AsSpan().Fill(T.One);
+        for (int k = _g.Nodes.Count - 1; k >= 0; k--)
+        {
+            var n = _g.Nodes[k];
+            var dOut = _grads[n.Output];
+            if (dOut is null) continue;
+            if (_trace is not null) Emit(TracePhase.Backward, step, n.Name, n.Op.Name, $"dJ/d{n.Name}", dOut);
+            n.Op.Backward(_contexts[n.Index]);
+            for (int i = 0; i < n.Inputs.Length; i++)
+            {
+                if (_contexts[n.Index].InputGrad(i) is { } gi && !Vec.AllFinite<T>(gi.Data)
+                    && !Faulted(TracePhase.Backward, step, n, $"the gradient of its input {_g.Values[n.Inputs[i]].Name}"))
+                    return false;
+            }
+        }
+        if (_trace is not null)
+            foreach (var v in _g.Values)
+                if (v.Kind != ValueKind.Node && _grads[v.Index] is { } gv)
+                    Emit(TracePhase.Backward, step, v.Name, v.Kind == ValueKind.Data ? "data" : "parameter", $"dJ/d{v.Name}", gv);
+        return true;
+    }
+
+    /// <summary>Plain gradient descent on every parameter: W* = W - alpha dJ/dW.</summary>
+    public bool Update(int step, T learningRate)
+    {
+        foreach (var v in _g.Values)
+        {
+            if (v.Kind != ValueKind.Parameter || _grads[v.Index] is not { } grad) continue;
+            var p = _values[v.Index];
+            double[]? old = _trace is not null ? p.ToDoubles() : null;
+            Vec.Axpy<T>(-learningRate, grad.Data, p.Data);
+            if (_trace is not null)
+            {
+                string lr = _g.Optimizer!.LearningRate.Hyperparameter ?? Format.Number(double.CreateChecked(learningRate));
+                _trace.Emit(new TraceEvent(TracePhase.Update, step, v.Name, "sgd", $"{v.Name} - {lr} · dJ/d{v.Name}", v.Shape, p.ToDoubles())
+                {
+                    Old = old,
+                    Gradient = grad.ToDoubles(),
+                });
+            }
+            if (!Vec.AllFinite<T>(p.Data))
+            {
+                _fault ??= new NumericFault(TracePhase.Update, step, v.Name, "sgd", $"the updated parameter {v.Name}", v.Span,
+                    [$"{v.Name}: {Summary.Of(v.Shape, p.ToDoubles())}", $"dJ/d{v.Name}: {Summary.Of(v.Shape, grad.ToDoubles())}"]);
+                if (_options.StopOnNonFinite) return false;
+            }
+        }
+        return true;
+    }
+
+    private bool Faulted(TracePhase phase, int step, GraphNode n, string what)
+    {
+        _fault ??= new NumericFault(phase, step, n.Name, n.Op.Name, what, n.Span,
+            [.. n.Inputs.Select(i => $"{_g.Values[i].Name}: {Summary.Of(_g.Values[i].Shape, _values[i].ToDoubles())}")]);
+        return !_options.StopOnNonFinite;
+    }
+
+    private void Emit(TracePhase phase, int step, string name, string op, string expression, Tensor<T> t) =>
+        _trace!.Emit(new TraceEvent(phase, step, name, op, expression, t.Shape, t.ToDoubles()));
+
+    private void Check(ExpectKind kind, int step, List<ExpectationResult> results)
+    {
+        foreach (var e in _g.Expectations)
+        {
+            if (e.Spec.Kind != kind || (kind != ExpectKind.Updated && e.Spec.Step != step)) continue;
+            var t = kind == ExpectKind.Gradient ? _grads[e.Value] : _values[e.Value];
+            double[] actual = t?.ToDoubles() ?? new double[e.Spec.Value.Values.Length];
+            results.Add(Compare(e, actual));
+        }
+    }
+
+    /// <summary>Passes when every |actual - expected| &lt;= tolerance * max(1, |expected|).</summary>
+    public static ExpectationResult Compare(BoundExpectation e, double[] actual)
+    {
+        var expected = e.Spec.Value.Values;
+        double tol = e.Spec.Tolerance;
+        bool passed = true;
+        int worst = 0;
+        double worstRatio = -1, worstError = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double err = Math.Abs(actual[i] - expected[i]);
+            bool ok = err <= tol * Math.Max(1, Math.Abs(expected[i])) || actual[i].Equals(expected[i]);
+            double ratio = double.IsNaN(err) ? double.PositiveInfinity : err / Math.Max(1, Math.Abs(expected[i]));
+            if (!ok) passed = false;
+            if (ratio > worstRatio)
+            {
+                worstRatio = ratio;
+                worst = i;
+                worstError = err;
+            }
+        }
+        return new ExpectationResult(e, passed, actual, worst, worstError);
+    }
+}

@@ -1,0 +1,32 @@
+using NetSpec.Parser.Diagnostics;
+using NetSpec.Runtime.Graph;
+using NetSpec.Runtime.Trace;
+
+namespace NetSpec.Runtime.Execution;
+
+/// <summary>What one expectation found.</summary>
+/// <param name="Expectation">The expectation and the value it names.</param>
+/// <param name="Passed">Whether every element is within tolerance.</param>
+/// <param name="Actual">The computed values.</param>
+/// <param name="WorstIndex">Index of the element farthest outside its allowance (or the largest error when it passed).</param>
+/// <param name="WorstError">|actual - expected| at that element.</param>
+public sealed record ExpectationResult(BoundExpectation Expectation, bool Passed, double[] Actual, int WorstIndex, double WorstError);
+
+/// <summary>The first NaN or infinity produced: where, and the op's inputs at that moment.</summary>
+public sealed record NumericFault(TracePhase Phase, int Step, string Node, string Op, string What, SourceSpan Span, IReadOnlyList<string> InputSummaries);
+
+/// <summary>The outcome of running a spec: every expectation's result, and a numeric fault if one stopped the run.</summary>
+public sealed record RunResult(IReadOnlyList<ExpectationResult> Expectations, NumericFault? Fault)
+{
+    public bool AllPassed => Fault is null && Expectations.All(e => e.Passed);
+}
+
+/// <summary>How the interpreter runs.</summary>
+public sealed record InterpreterOptions
+{
+    /// <summary>Compute gradients of data inputs too (the trace shows dJ/dx); training turns this off.</summary>
+    public bool DataGradients { get; init; } = true;
+
+    /// <summary>Stop at the first NaN or infinity (the default), or carry on.</summary>
+    public bool StopOnNonFinite { get; init; } = true;
+}

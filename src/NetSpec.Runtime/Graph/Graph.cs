@@ -1,0 +1,74 @@
+using NetSpec.Parser.Diagnostics;
+using NetSpec.Parser.Model;
+using NetSpec.Runtime.Ops;
+
+namespace NetSpec.Runtime.Graph;
+
+/// <summary>What a value in the graph is.</summary>
+public enum ValueKind
+{
+    Data,
+    Parameter,
+    Node,
+}
+
+/// <summary>A named value: inline data, a trainable parameter, or the output of a node.</summary>
+public sealed record GraphValue(int Index, string Name, ValueKind Kind, Shape Shape, SourceSpan Span)
+{
+    /// <summary>Initial values (data and literal parameters), row-major.</summary>
+    public double[]? Literal { get; init; }
+
+    /// <summary>How a parameter without literal values is initialized.</summary>
+    public InitializerDecl? Init { get; init; }
+
+    /// <summary>The node producing this value, for <see cref="ValueKind.Node"/>.</summary>
+    public int Producer { get; init; } = -1;
+}
+
+/// <summary>A node: an op applied to input values, producing one output value.</summary>
+public sealed record GraphNode(int Index, string Name, Op Op, int[] Inputs, int Output, double[] Attributes, SourceSpan Span)
+{
+    /// <summary>How each attribute was written (e.g. "lambda = 0.1"), for traces.</summary>
+    public string[] AttributeText { get; init; } = [];
+}
+
+/// <summary>A checked expectation bound to the value it names.</summary>
+public sealed record BoundExpectation(Expectation Spec, int Value);
+
+/// <summary>
+/// A validated network, ready to run: values, nodes in topological order, where backward
+/// starts, the optimizer and the expectations. Shapes are all inferred.
+/// </summary>
+public sealed class NetworkGraph
+{
+    internal NetworkGraph(SpecDocument spec, IReadOnlyList<GraphValue> values, IReadOnlyList<GraphNode> nodes,
+        int backwardFrom, double[]? seedGradient, IReadOnlyList<BoundExpectation> expectations)
+    {
+        Spec = spec;
+        Values = values;
+        Nodes = nodes;
+        BackwardFrom = backwardFrom;
+        SeedGradient = seedGradient;
+        Expectations = expectations;
+    }
+
+    public SpecDocument Spec { get; }
+    public IReadOnlyList<GraphValue> Values { get; }
+
+    /// <summary>Nodes in topological order (declaration order where the graph allows).</summary>
+    public IReadOnlyList<GraphNode> Nodes { get; }
+
+    /// <summary>The value backward starts from, or -1 for a forward-only spec.</summary>
+    public int BackwardFrom { get; }
+
+    /// <summary>The assumed upstream gradient at <see cref="BackwardFrom"/>; null means dJ/dJ = 1.</summary>
+    public double[]? SeedGradient { get; }
+
+    public IReadOnlyList<BoundExpectation> Expectations { get; }
+
+    public OptimizerDecl? Optimizer => Spec.Optimizer;
+
+    public int Steps => Spec.Optimizer is { } o ? (int)o.Steps.Value : 1;
+
+    public GraphValue? Find(string name) => Values.FirstOrDefault(v => v.Name == name);
+}

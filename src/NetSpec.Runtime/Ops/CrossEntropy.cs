@@ -1,0 +1,39 @@
+namespace NetSpec.Runtime.Ops;
+
+/// <summary>
+/// Cross-entropy of probabilities o against target distributions y, averaged over the batch:
+/// L = -(1/N) Σ_n Σ_j y_nj ln o_nj (terms with y_nj = 0 count as 0).
+/// Backward: dJ/do_nj = -dJ/dL · y_nj / (N o_nj). The target gets no gradient.
+/// </summary>
+public sealed class CrossEntropy : Op
+{
+    public override string Name => "cross_entropy";
+    public override string Formula => "L = -(1/N) Σ_n Σ_j y_nj ln o_nj";
+    public override string GradientFormula => "dJ/do = -dJ/dL · y / (N o)";
+    public override IReadOnlyList<InputSlot> Inputs { get; } = [new("o"), new("y", Differentiable: false, Distribution: true)];
+
+    public override ShapeResult InferShape(IReadOnlyList<Shape> s, IReadOnlyList<string> n) =>
+        s[0].Rank != 2 ? ShapeResult.Fail($"input {n[0]} is {s[0]}, but cross_entropy takes rows of probabilities (N x classes)")
+        : s[0].Equals(s[1]) ? ShapeResult.Ok(Shape.Scalar)
+        : ShapeResult.Fail($"probabilities {n[0]} are {s[0]} but target {n[1]} is {s[1]}");
+
+    public override void Forward<T>(OpContext<T> c)
+    {
+        var o = c.Input(0).Data;
+        var y = c.Input(1).Data;
+        T sum = T.Zero;
+        for (int i = 0; i < o.Length; i++)
+            if (y[i] != T.Zero) sum += y[i] * T.Log(o[i]);
+        c.Output[0] = -sum / T.CreateChecked(c.Input(0).Shape.Rows);
+    }
+
+    public override void Backward<T>(OpContext<T> c)
+    {
+        if (c.InputGrad(0) is not { } dO) return;
+        var o = c.Input(0).Data;
+        var y = c.Input(1).Data;
+        T scale = c.OutputGrad![0] / T.CreateChecked(c.Input(0).Shape.Rows);
+        for (int i = 0; i < o.Length; i++)
+            if (y[i] != T.Zero) dO[i] -= scale * y[i] / o[i];
+    }
+}

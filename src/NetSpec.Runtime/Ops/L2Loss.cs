@@ -1,0 +1,40 @@
+namespace NetSpec.Runtime.Ops;
+
+/// <summary>
+/// L2 loss, averaged over the batch: L = (1/N) Σ_n 1/2 ||o_n - y_n||², per sample the notes'
+/// L = 1/2 ||o - y||².
+/// Backward: dJ/do = dJ/dL · (o - y) / N. The target y gets no gradient.
+/// </summary>
+public sealed class L2Loss : Op
+{
+    public override string Name => "l2_loss";
+    public override string Formula => "L = (1/N) Σ_n ½ ||o_n - y_n||²";
+    public override string GradientFormula => "dJ/do = dJ/dL · (o - y) / N";
+    public override IReadOnlyList<InputSlot> Inputs { get; } = [new("o"), new("y", Differentiable: false)];
+
+    public override ShapeResult InferShape(IReadOnlyList<Shape> s, IReadOnlyList<string> n) =>
+        s[0].Equals(s[1]) ? ShapeResult.Ok(Shape.Scalar)
+            : ShapeResult.Fail($"prediction {n[0]} is {s[0]} but target {n[1]} is {s[1]}");
+
+    public override void Forward<T>(OpContext<T> c)
+    {
+        var o = c.Input(0).Data;
+        var y = c.Input(1).Data;
+        T sum = T.Zero;
+        for (int i = 0; i < o.Length; i++)
+        {
+            T d = o[i] - y[i];
+            sum += d * d;
+        }
+        c.Output[0] = sum / (T.CreateChecked(2) * T.CreateChecked(c.Input(0).Shape.Rows));
+    }
+
+    public override void Backward<T>(OpContext<T> c)
+    {
+        if (c.InputGrad(0) is not { } dO) return;
+        var o = c.Input(0).Data;
+        var y = c.Input(1).Data;
+        T scale = c.OutputGrad![0] / T.CreateChecked(c.Input(0).Shape.Rows);
+        for (int i = 0; i < o.Length; i++) dO[i] += scale * (o[i] - y[i]);
+    }
+}

@@ -1,0 +1,31 @@
+namespace NetSpec.Runtime.Ops;
+
+/// <summary>
+/// Every op NetSpec knows, keyed by its YAML name. Adding an op is its file, one line here,
+/// a spec and its tests.
+/// </summary>
+public static class OpRegistry
+{
+    private static readonly Dictionary<string, Op> ByName = Build(
+        new Linear(),
+        new Relu(),
+        new L2Regularization(),
+        new Sum(),
+        new L2Loss(),
+        new Softmax(),
+        new CrossEntropy(),
+        new SoftmaxCrossEntropy());
+
+    public static IEnumerable<string> Names => ByName.Keys;
+
+    public static IEnumerable<Op> All => ByName.Values;
+
+    public static Op? Find(string name) => ByName.GetValueOrDefault(name);
+
+    private static Dictionary<string, Op> Build(params Op[] ops)
+    {
+        var d = new Dictionary<string, Op>(StringComparer.Ordinal);
+        foreach (var op in ops) d.Add(op.Name, op);
+        return d;
+    }
+}

@@ -1,0 +1,24 @@
+using NetSpec.Runtime.Kernels;
+
+namespace NetSpec.Runtime.Ops;
+
+/// <summary>
+/// ReLU: h_i = v_i if v_i &gt; 0, else 0.
+/// Backward: dJ/dv = dJ/dh ⊙ relu'(v), relu'(v_i) = 1 if v_i &gt; 0 else 0 (so relu'(0) = 0).
+/// </summary>
+public sealed class Relu : Op
+{
+    public override string Name => "relu";
+    public override string Formula => "h = relu(v) = max(v, 0)";
+    public override string GradientFormula => "dJ/dv = dJ/dh ⊙ [v > 0]";
+    public override IReadOnlyList<InputSlot> Inputs { get; } = [new("x")];
+
+    public override ShapeResult InferShape(IReadOnlyList<Shape> s, IReadOnlyList<string> n) => ShapeResult.Ok(s[0]);
+
+    public override void Forward<T>(OpContext<T> c) => Vec.Relu<T>(c.Input(0).Data, c.Output.Data);
+
+    public override void Backward<T>(OpContext<T> c)
+    {
+        if (c.InputGrad(0) is { } dx) Vec.ReluBackward<T>(c.Input(0).Data, c.OutputGrad!.Data, dx.Data);
+    }
+}

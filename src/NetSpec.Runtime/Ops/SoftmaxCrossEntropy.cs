@@ -1,0 +1,65 @@
+using NetSpec.Runtime.Kernels;
+
+namespace NetSpec.Runtime.Ops;
+
+/// <summary>
+/// Softmax and cross-entropy fused, on logits x with target distributions y, averaged over the
+/// batch. Per row with m = max x and s = Σ_j e^(x_j - m):
+/// L_n = Σ_j y_j ((m - x_j) + ln s), which is -Σ_j y_j ln softmax(x)_j computed without
+/// cancellation, exact for large logits such as [1000, 0]. L = (1/N) Σ_n L_n.
+/// Backward: dJ/dx = dJ/dL · (softmax(x) Σ_j y_j - y) / N, which is (o - y)/N for distributions.
+/// </summary>
+public sealed class SoftmaxCrossEntropy : Op
+{
+    public override string Name => "softmax_cross_entropy";
+    public override string Formula => "L = -(1/N) Σ_n Σ_j y_nj ln softmax(x_n)_j";
+    public override string GradientFormula => "dJ/dx = dJ/dL · (softmax(x) - y) / N";
+    public override IReadOnlyList<InputSlot> Inputs { get; } = [new("x"), new("y", Differentiable: false, Distribution: true)];
+
+    public override ShapeResult InferShape(IReadOnlyList<Shape> s, IReadOnlyList<string> n) =>
+        s[0].Rank != 2 ? ShapeResult.Fail($"logits {n[0]} are {s[0]}, but softmax_cross_entropy takes rows of logits (N x classes)")
+        : s[0].Equals(s[1]) ? ShapeResult.Ok(Shape.Scalar)
+        : ShapeResult.Fail($"logits {n[0]} are {s[0]} but target {n[1]} is {s[1]}");
+
+    public override void Forward<T>(OpContext<T> c)
+    {
+        var x = c.Input(0);
+        var y = c.Input(1).Data;
+        int rows = x.Shape.Rows, cols = x.Shape.Cols;
+        var e = c.Scratch(cols);
+        T total = T.Zero;
+        for (int r = 0; r < rows; r++)
+        {
+            var xr = x.Span.Slice(r * cols, cols);
+            T m = System.Numerics.Tensors.TensorPrimitives.Max<T>(xr);
+            System.Numerics.Tensors.TensorPrimitives.Subtract(xr, m, e);
+            System.Numerics.Tensors.TensorPrimitives.Exp<T>(e, e);
+            T logS = T.Log(System.Numerics.Tensors.TensorPrimitives.Sum<T>(e));
+            T row = T.Zero;
+            for (int j = 0; j < cols; j++)
+            {
+                T yj = y[r * cols + j];
+                if (yj != T.Zero) row += yj * ((m - xr[j]) + logS);
+            }
+            total += row;
+        }
+        c.Output[0] = total / T.CreateChecked(rows);
+    }
+
+    public override void Backward<T>(OpContext<T> c)
+    {
+        if (c.InputGrad(0) is not { } dx) return;
+        var x = c.Input(0);
+        var y = c.Input(1).Data;
+        int rows = x.Shape.Rows, cols = x.Shape.Cols;
+        var p = c.Scratch(cols);
+        T scale = c.OutputGrad![0] / T.CreateChecked(rows);
+        for (int r = 0; r < rows; r++)
+        {
+            Vec.SoftmaxRows<T>(x.Span.Slice(r * cols, cols), 1, cols, p);
+            var yr = y.AsSpan(r * cols, cols);
+            T ySum = System.Numerics.Tensors.TensorPrimitives.Sum<T>(yr);
+            for (int j = 0; j < cols; j++) dx[r * cols + j] += scale * (p[j] * ySum - yr[j]);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using NetSpec.Runtime.Graph;
+
+namespace NetSpec.Runtime.Trace;
+
+/// <summary>
+/// Renders trace events for people, laid out the way the notes lay them out: a heading per
+/// phase and step, then one entry per value (matrices in rows).
+/// </summary>
+public sealed class TraceTextWriter
+{
+    private const int LabelWidth = 30;
+    private readonly NetworkGraph _graph;
+    private readonly int _fullLimit;
+    private (TracePhase Phase, int Step)? _section;
+
+    private TextWriter _out = TextWriter.Null;
+
+    public TraceTextWriter(NetworkGraph graph, int fullLimit)
+    {
+        _graph = graph;
+        _fullLimit = fullLimit;
+    }
+
+    /// <summary>Writes one event; a heading first when the phase or step changes.</summary>
+    public void Write(TraceEvent e, TextWriter output)
+    {
+        _out = output;
+        if (_section != (e.Phase, e.Step))
+        {
+            _section = (e.Phase, e.Step);
+            _out.WriteLine();
+            _out.WriteLine(Heading(e));
+        }
+        switch (e.Phase)
+        {
+            case TracePhase.Forward:
+                string label = e.Op is "data" or "parameter" ? $"{e.Name} ({e.Op})" : $"{e.Name} = {e.Expression}";
+                Entry(label, e.Shape, e.Values);
+                break;
+            case TracePhase.Backward:
+                Entry(e.Expression, e.Shape, e.Values);
+                break;
+            case TracePhase.Update:
+                _out.WriteLine($"  {e.Name}* = {e.Expression}");
+                Entry($"    {e.Name}", e.Shape, e.Old!, indentLabel: false);
+                Entry($"    dJ/d{e.Name}", e.Shape, e.Gradient!, indentLabel: false);
+                Entry($"    {e.Name}*", e.Shape, e.Values, indentLabel: false);
+                break;
+        }
+    }
+
+    private string Heading(TraceEvent e) => e.Phase switch
+    {
+        TracePhase.Forward => $"step {e.Step} · forward",
+        TracePhase.Backward => _graph.SeedGradient is null
+            ? $"step {e.Step} · backward from {_graph.Values[_graph.BackwardFrom].Name} (dJ/d{_graph.Values[_graph.BackwardFrom].Name} = 1)"
+            : $"step {e.Step} · backward from {_graph.Values[_graph.BackwardFrom].Name} (assumed dJ/d{_graph.Values[_graph.BackwardFrom].Name})",
+        _ => $"step {e.Step} · update: gradient descent, learning rate {_graph.Optimizer?.LearningRate}",
+    };
+
+    private void Entry(string label, Shape shape, double[] values, bool indentLabel = true)
+    {
+        string left = (indentLabel ? "  " : "") + label;
+        string shapeText = shape.ToString();
+        int pad = Math.Max(left.Length + 1, LabelWidth);
+        string head = left.PadRight(pad) + shapeText.PadRight(8) + " ";
+        _out.WriteLine(head + TensorText.Format(shape, values, head.Length, _fullLimit));
+    }
+}
