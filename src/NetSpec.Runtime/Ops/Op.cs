@@ -35,6 +35,12 @@ public abstract class Op
     public virtual IReadOnlyList<AttributeSpec> Attributes => [];
 
     /// <summary>
+    /// Whether the op's derivative jumps where an input element crosses zero (relu at 0);
+    /// finite-difference checks skip elements whose perturbation moves such an input across 0.
+    /// </summary>
+    public virtual bool HasKinkAtZero => false;
+
+    /// <summary>
     /// The output shape for the given input shapes (one per input value, list slots flattened
     /// in order), or a message saying what does not fit; <paramref name="names"/> are the input
     /// values' names for that message.

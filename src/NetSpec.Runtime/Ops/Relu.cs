@@ -13,6 +13,8 @@ public sealed class Relu : Op
     public override string GradientFormula => "dJ/dv = dJ/dh ⊙ [v > 0]";
     public override IReadOnlyList<InputSlot> Inputs { get; } = [new("x")];
 
+    public override bool HasKinkAtZero => true;
+
     public override ShapeResult InferShape(IReadOnlyList<Shape> s, IReadOnlyList<string> n) => ShapeResult.Ok(s[0]);
 
     public override void Forward<T>(OpContext<T> c) => Vec.Relu<T>(c.Input(0).Data, c.Output.Data);
