@@ -9,7 +9,7 @@ namespace NetSpec.Parser;
 /// Turns a spec file into a <see cref="SpecDocument"/> and diagnostics. It reports every
 /// independent mistake it finds in one pass; it only reads, it never computes.
 /// </summary>
-public sealed class SpecParser
+public sealed partial class SpecParser
 {
     /// <summary>The keys a spec may have at its top level, in the order the docs present them.</summary>
     public static readonly string[] TopLevelKeys =
@@ -21,11 +21,11 @@ public sealed class SpecParser
 
     public static readonly string[] OptimizerTypes = ["sgd"];
 
-    private static readonly string[] InitializerKeys = ["init", "shape", "seed", "value", "low", "high", "mean", "std"];
-    private static readonly string[] BackwardKeys = ["from", "grad"];
-    private static readonly string[] OptimizerKeys = ["type", "learning_rate", "steps"];
-    private static readonly string[] ExpectKeys = ["tolerance", "forward", "gradients", "updated"];
-    private static readonly string[] CheckKeys = ["value", "tolerance", "step"];
+    public static readonly string[] InitializerKeys = ["init", "shape", "seed", "value", "low", "high", "mean", "std"];
+    public static readonly string[] BackwardKeys = ["from", "grad"];
+    public static readonly string[] OptimizerKeys = ["type", "learning_rate", "steps"];
+    public static readonly string[] ExpectKeys = ["tolerance", "forward", "gradients", "updated"];
+    public static readonly string[] CheckKeys = ["value", "tolerance", "step"];
 
     private readonly string _path;
     private readonly ParserLimits _limits;
