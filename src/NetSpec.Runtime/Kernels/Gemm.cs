@@ -118,7 +118,7 @@ public static partial class Gemm
     }
 
     // Work (m*n*k multiply-adds) below which a product stays on the calling thread.
-    private const long ParallelThreshold = 1L << 18;
+    private const long ParallelThreshold = 1L << 21;
 
     /// <summary>Chooses the kernel family and the fixed split of the output; returns the number of parts.</summary>
     private static int Plan<T>(ref GemmProblem<T> p, GemmOptions options, int lanes) where T : unmanaged
@@ -129,9 +129,9 @@ public static partial class Gemm
         {
             p.Path = GemmPath.DirectRows;
         }
-        else if (p.CsA == 1 && p.RsB == 1 && !large)
+        else if (!large)
         {
-            p.Path = GemmPath.DirectDot;
+            p.Path = GemmPath.DirectRowsTransposedB;
         }
         else
         {
@@ -141,11 +141,12 @@ public static partial class Gemm
         int rowUnit = 8;
         int colUnit = p.Path switch
         {
-            GemmPath.DirectRows => 4 * lanes,
+            GemmPath.DirectRows or GemmPath.DirectRowsTransposedB => 4 * lanes,
             GemmPath.DirectDot => 4,
             _ => 2 * lanes,
         };
-        p.SplitRows = (p.M + rowUnit - 1) / rowUnit >= (p.N + colUnit - 1) / colUnit;
+        // Each part packs its own share of op(A) or op(B) and all of the other, so split the larger side.
+        p.SplitRows = p.M >= p.N;
         p.SplitUnit = p.SplitRows ? rowUnit : colUnit;
 
         int threads = Math.Min(options.Threads, Environment.ProcessorCount);

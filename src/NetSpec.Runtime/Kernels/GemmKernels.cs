@@ -10,6 +10,8 @@ internal enum GemmPath
     DirectRows,
     /// <summary>op(A) rows and op(B) columns are contiguous (A plain, B transposed): vector dot products along k, no packing.</summary>
     DirectDot,
+    /// <summary>op(B) is transposed storage: copy it once into row-major k x n in a reusable buffer, then as <see cref="DirectRows"/>.</summary>
+    DirectRowsTransposedB,
     /// <summary>Cache-blocked: op(A) and op(B) packed into reusable per-thread buffers, 8-row register tiles.</summary>
     Packed,
 }
@@ -117,6 +119,20 @@ internal static unsafe class GemmKernels<T, TV, TOps>
             case GemmPath.DirectDot:
                 DirectDot(in p);
                 break;
+            case GemmPath.DirectRowsTransposedB:
+                {
+                    int ldt = RoundUp(p.N, TOps.Count);
+                    T[] buffer = GemmPackBuffers<T>.B(ldt * p.K);
+                    fixed (T* t = buffer)
+                    {
+                        TransposeB(p.K, p.N, p.B, p.RsB, p.CsB, t, ldt);
+                        p.B = t;
+                        p.RsB = ldt;
+                        p.CsB = 1;
+                        DirectRows(in p);
+                    }
+                    break;
+                }
             default:
                 Packed(in p);
                 break;
@@ -284,6 +300,39 @@ internal static unsafe class GemmKernels<T, TV, TOps>
         }
     }
 
+    /// <summary>dst[q*ldt + j] = op(B)[q, j] for a k x n op(B) stored transposed (walks the stored rows contiguously).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TransposeB(int k, int n, T* b, nint rsB, nint csB, T* dst, nint ldt)
+    {
+        int w = TOps.Count;
+        int j = 0;
+        if (rsB == 1 && csB <= int.MaxValue / w)
+        {
+            // Stored rows of B are op(B) columns: gather w of them at a time, one k index per vector.
+            for (; j + w <= n; j += w)
+            {
+                T* s = b + j * csB;
+                T* d = dst + j;
+                for (int q = 0; q < k; q++)
+                {
+                    TOps.Store(d, TOps.GatherStrided(s + q, (int)csB));
+                    d += ldt;
+                }
+            }
+        }
+        for (; j < n; j++)
+        {
+            T* s = b + j * csB;
+            T* d = dst + j;
+            for (int q = 0; q < k; q++)
+            {
+                *d = *s;
+                s += rsB;
+                d += ldt;
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- direct dot (A plain, B transposed)
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -391,7 +440,8 @@ internal static unsafe class GemmKernels<T, TV, TOps>
     {
         int m = p.M, n = p.N, k = p.K;
         int nr = Nr;
-        int kcMax = Math.Min(Kc, k);
+        int kBlocks = (k + Kc - 1) / Kc;
+        int kcMax = (k + kBlocks - 1) / kBlocks;
         int mcMax = Math.Min(Mc, RoundUp(m, PackMr));
         int ncMax = Math.Min(Nc, RoundUp(n, nr));
         T[] bufA = GemmPackBuffers<T>.A(mcMax * kcMax);
