@@ -142,7 +142,6 @@ public static partial class Gemm
         int colUnit = p.Path switch
         {
             GemmPath.DirectRows or GemmPath.DirectRowsTransposedB => 4 * lanes,
-            GemmPath.DirectDot => 4,
             _ => 2 * lanes,
         };
         // Each part packs its own share of op(A) or op(B) and all of the other, so split the larger side.

@@ -8,8 +8,6 @@ internal enum GemmPath
 {
     /// <summary>op(B) rows are contiguous: broadcast op(A) elements (any strides) against B row vectors, no packing.</summary>
     DirectRows,
-    /// <summary>op(A) rows and op(B) columns are contiguous (A plain, B transposed): vector dot products along k, no packing.</summary>
-    DirectDot,
     /// <summary>op(B) is transposed storage: copy it once into row-major k x n in a reusable buffer, then as <see cref="DirectRows"/>.</summary>
     DirectRowsTransposedB,
     /// <summary>Cache-blocked: op(A) and op(B) packed into reusable per-thread buffers, 8-row register tiles.</summary>
@@ -59,9 +57,10 @@ internal static unsafe class GemmKernels<T, TV, TOps>
 {
     private const int PackMr = 8;
 
-    // Packed-path blocking, in elements. kc*nr*sizeof(T) of B stays in L1, mc*kc of A in L2.
-    private static int Kc => 256;
-    private static int Mc => 96;
+    // Packed-path blocking, in elements: an mc x kc block of A stays in L2, B micro-panels (kc x nr) stream through L1.
+    // (Measured on Zen 4 for float32 1024^3: larger k blocks amortise the C read-modify-write.)
+    private static int Kc => 384;
+    private static int Mc => 64;
     private static int Nc => 8192 / Unsafe.SizeOf<T>() * 2;
 
     private static int Nr => 2 * TOps.Count;
@@ -115,9 +114,6 @@ internal static unsafe class GemmKernels<T, TV, TOps>
         {
             case GemmPath.DirectRows:
                 DirectRows(in p);
-                break;
-            case GemmPath.DirectDot:
-                DirectDot(in p);
                 break;
             case GemmPath.DirectRowsTransposedB:
                 {
@@ -331,106 +327,6 @@ internal static unsafe class GemmKernels<T, TV, TOps>
                 d += ldt;
             }
         }
-    }
-
-    // ---------------------------------------------------------------- direct dot (A plain, B transposed)
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DirectDot(in GemmProblem<T> p)
-    {
-        int m = p.M, n = p.N, k = p.K;
-        nint lda = p.RsA, ldb = p.CsB, ldc = p.Ldc;
-        bool betaZero = T.IsZero(p.Beta);
-        int w = TOps.Count;
-        int kTail = k % w;
-        TV mask = TOps.FirstLanes(kTail);
-        int i = 0;
-        for (; i + 4 <= m; i += 4)
-        {
-            int j = 0;
-            for (; j + 4 <= n; j += 4)
-            {
-                Dot4x4(k, kTail, mask, p.A + i * lda, lda, p.B + j * ldb, ldb, p.C + i * ldc + j, ldc, p.Alpha, p.Beta, betaZero);
-            }
-            for (; j < n; j++)
-            {
-                for (int r = 0; r < 4; r++)
-                {
-                    Dot1x1(k, kTail, mask, p.A + (i + r) * lda, p.B + j * ldb, p.C + (i + r) * ldc + j, p.Alpha, p.Beta, betaZero);
-                }
-            }
-        }
-        for (; i < m; i++)
-        {
-            for (int j = 0; j < n; j++)
-            {
-                Dot1x1(k, kTail, mask, p.A + i * lda, p.B + j * ldb, p.C + i * ldc + j, p.Alpha, p.Beta, betaZero);
-            }
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Dot4x4(int k, int kTail, TV mask, T* a, nint lda, T* b, nint ldb, T* c, nint ldc, T alpha, T beta, bool betaZero)
-    {
-        int w = TOps.Count;
-        TV c00 = TOps.Zero, c01 = TOps.Zero, c02 = TOps.Zero, c03 = TOps.Zero;
-        TV c10 = TOps.Zero, c11 = TOps.Zero, c12 = TOps.Zero, c13 = TOps.Zero;
-        TV c20 = TOps.Zero, c21 = TOps.Zero, c22 = TOps.Zero, c23 = TOps.Zero;
-        TV c30 = TOps.Zero, c31 = TOps.Zero, c32 = TOps.Zero, c33 = TOps.Zero;
-        T* a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda;
-        T* b0 = b, b1 = b + ldb, b2 = b + 2 * ldb, b3 = b + 3 * ldb;
-        int kFull = k - kTail;
-        for (int q = 0; q <= kFull; q += w)
-        {
-            TV x0, x1, x2, x3, y0, y1, y2, y3;
-            if (q < kFull)
-            {
-                x0 = TOps.Load(a0 + q); x1 = TOps.Load(a1 + q); x2 = TOps.Load(a2 + q); x3 = TOps.Load(a3 + q);
-                y0 = TOps.Load(b0 + q); y1 = TOps.Load(b1 + q); y2 = TOps.Load(b2 + q); y3 = TOps.Load(b3 + q);
-            }
-            else if (kTail != 0)
-            {
-                x0 = TOps.LoadMasked(a0 + q, mask); x1 = TOps.LoadMasked(a1 + q, mask); x2 = TOps.LoadMasked(a2 + q, mask); x3 = TOps.LoadMasked(a3 + q, mask);
-                y0 = TOps.LoadMasked(b0 + q, mask); y1 = TOps.LoadMasked(b1 + q, mask); y2 = TOps.LoadMasked(b2 + q, mask); y3 = TOps.LoadMasked(b3 + q, mask);
-            }
-            else
-            {
-                break;
-            }
-            c00 = TOps.Fma(x0, y0, c00); c01 = TOps.Fma(x0, y1, c01); c02 = TOps.Fma(x0, y2, c02); c03 = TOps.Fma(x0, y3, c03);
-            c10 = TOps.Fma(x1, y0, c10); c11 = TOps.Fma(x1, y1, c11); c12 = TOps.Fma(x1, y2, c12); c13 = TOps.Fma(x1, y3, c13);
-            c20 = TOps.Fma(x2, y0, c20); c21 = TOps.Fma(x2, y1, c21); c22 = TOps.Fma(x2, y2, c22); c23 = TOps.Fma(x2, y3, c23);
-            c30 = TOps.Fma(x3, y0, c30); c31 = TOps.Fma(x3, y1, c31); c32 = TOps.Fma(x3, y2, c32); c33 = TOps.Fma(x3, y3, c33);
-        }
-        PutScalar(c, TOps.Sum(c00), alpha, beta, betaZero); PutScalar(c + 1, TOps.Sum(c01), alpha, beta, betaZero);
-        PutScalar(c + 2, TOps.Sum(c02), alpha, beta, betaZero); PutScalar(c + 3, TOps.Sum(c03), alpha, beta, betaZero);
-        c += ldc;
-        PutScalar(c, TOps.Sum(c10), alpha, beta, betaZero); PutScalar(c + 1, TOps.Sum(c11), alpha, beta, betaZero);
-        PutScalar(c + 2, TOps.Sum(c12), alpha, beta, betaZero); PutScalar(c + 3, TOps.Sum(c13), alpha, beta, betaZero);
-        c += ldc;
-        PutScalar(c, TOps.Sum(c20), alpha, beta, betaZero); PutScalar(c + 1, TOps.Sum(c21), alpha, beta, betaZero);
-        PutScalar(c + 2, TOps.Sum(c22), alpha, beta, betaZero); PutScalar(c + 3, TOps.Sum(c23), alpha, beta, betaZero);
-        c += ldc;
-        PutScalar(c, TOps.Sum(c30), alpha, beta, betaZero); PutScalar(c + 1, TOps.Sum(c31), alpha, beta, betaZero);
-        PutScalar(c + 2, TOps.Sum(c32), alpha, beta, betaZero); PutScalar(c + 3, TOps.Sum(c33), alpha, beta, betaZero);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Dot1x1(int k, int kTail, TV mask, T* a, T* b, T* c, T alpha, T beta, bool betaZero)
-    {
-        int w = TOps.Count;
-        int kFull = k - kTail;
-        TV acc = TOps.Zero;
-        int q = 0;
-        for (; q < kFull; q += w)
-        {
-            acc = TOps.Fma(TOps.Load(a + q), TOps.Load(b + q), acc);
-        }
-        if (kTail != 0)
-        {
-            acc = TOps.Fma(TOps.LoadMasked(a + q, mask), TOps.LoadMasked(b + q, mask), acc);
-        }
-        PutScalar(c, TOps.Sum(acc), alpha, beta, betaZero);
     }
 
     // ---------------------------------------------------------------- packed, cache-blocked

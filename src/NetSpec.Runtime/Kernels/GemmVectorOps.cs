@@ -28,8 +28,6 @@ internal unsafe interface IGemmVectorOps<T, TV>
     /// <summary>a * b + c with a single rounding.</summary>
     static abstract TV Fma(TV a, TV b, TV c);
     static abstract TV Mul(TV a, TV b);
-    /// <summary>Horizontal sum in a fixed lane order.</summary>
-    static abstract T Sum(TV v);
     /// <summary>Lane l = p[l * stride]; stride * (Count - 1) must fit in an int.</summary>
     static abstract TV GatherStrided(T* p, int stride);
 }
@@ -46,7 +44,6 @@ internal readonly unsafe struct V512F : IGemmVectorOps<float, Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Broadcast(float x) => Vector512.Create(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Fma(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Mul(Vector512<float> a, Vector512<float> b) => a * b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector512<float> v) => Vector512.Sum(v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> GatherStrided(float* p, int stride)
     {
         // .NET has no 512-bit gather; two 256-bit gathers.
@@ -67,7 +64,6 @@ internal readonly unsafe struct V512D : IGemmVectorOps<double, Vector512<double>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> Broadcast(double x) => Vector512.Create(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> Fma(Vector512<double> a, Vector512<double> b, Vector512<double> c) => Vector512.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> Mul(Vector512<double> a, Vector512<double> b) => a * b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static double Sum(Vector512<double> v) => Vector512.Sum(v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> GatherStrided(double* p, int stride)
     {
         Vector128<int> index = Vector128<int>.Indices * stride;
@@ -87,7 +83,6 @@ internal readonly unsafe struct V256F : IGemmVectorOps<float, Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Broadcast(float x) => Vector256.Create(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Fma(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Mul(Vector256<float> a, Vector256<float> b) => a * b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector256<float> v) => Vector256.Sum(v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> GatherStrided(float* p, int stride) => Avx2.GatherVector256(p, Vector256<int>.Indices * stride, 4);
 }
 
@@ -103,6 +98,5 @@ internal readonly unsafe struct V256D : IGemmVectorOps<double, Vector256<double>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> Broadcast(double x) => Vector256.Create(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> Fma(Vector256<double> a, Vector256<double> b, Vector256<double> c) => Vector256.FusedMultiplyAdd(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> Mul(Vector256<double> a, Vector256<double> b) => a * b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static double Sum(Vector256<double> v) => Vector256.Sum(v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> GatherStrided(double* p, int stride) => Avx2.GatherVector256(p, Vector128<int>.Indices * stride, 8);
 }
