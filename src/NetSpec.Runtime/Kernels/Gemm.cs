@@ -1,4 +1,7 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace NetSpec.Runtime.Kernels;
 
@@ -21,7 +24,211 @@ public static partial class Gemm
         T beta, Span<T> c, int ldc)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Reference(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, GemmOptions.Default);
+    }
+
+    /// <summary>
+    /// As <see cref="Multiply{T}(bool, bool, int, int, int, T, ReadOnlySpan{T}, int, ReadOnlySpan{T}, int, T, Span{T}, int)"/>,
+    /// with per-call <paramref name="options"/> (for example the number of threads).
+    /// When alpha or k is zero, A and B are not read and C becomes beta * C (zero when beta is zero).
+    /// </summary>
+    public static void Multiply<T>(
+        bool transA, bool transB, int m, int n, int k,
+        T alpha, ReadOnlySpan<T> a, int lda,
+        ReadOnlySpan<T> b, int ldb,
+        T beta, Span<T> c, int ldc,
+        GemmOptions options)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        MultiplyWith(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, options, GemmIsa.Best);
+    }
+
+    /// <summary>Instruction sets the kernels can be run with; tests use this to cover the fallbacks on any machine.</summary>
+    internal enum GemmIsa
+    {
+        Best,
+        Vector256,
+        Scalar,
+    }
+
+    internal static unsafe void MultiplyWith<T>(
+        bool transA, bool transB, int m, int n, int k,
+        T alpha, ReadOnlySpan<T> a, int lda,
+        ReadOnlySpan<T> b, int ldb,
+        T beta, Span<T> c, int ldc,
+        GemmOptions options, GemmIsa isa)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+        if (k == 0 || T.IsZero(alpha))
+        {
+            ScaleC(m, n, beta, c, ldc);
+            return;
+        }
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
+        {
+            Reference(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            return;
+        }
+
+        fixed (T* pa = a, pb = b, pc = c)
+        {
+            var problem = new GemmProblem<T>
+            {
+                M = m, N = n, K = k,
+                A = pa, RsA = transA ? 1 : lda, CsA = transA ? lda : 1,
+                B = pb, RsB = transB ? 1 : ldb, CsB = transB ? ldb : 1,
+                C = pc, Ldc = ldc,
+                Alpha = alpha, Beta = beta,
+            };
+            bool use512 = isa == GemmIsa.Best && Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
+            bool use256 = !use512 && isa != GemmIsa.Scalar && Vector256.IsHardwareAccelerated && Avx.IsSupported && Fma.IsSupported;
+            int parts = Plan(ref problem, options, use512 ? Vector512<T>.Count : Vector256<T>.Count);
+            if (use512)
+            {
+                if (typeof(T) == typeof(float))
+                {
+                    GemmKernels<float, Vector512<float>, V512F>.Run(ref Unsafe.As<GemmProblem<T>, GemmProblem<float>>(ref problem), parts);
+                }
+                else
+                {
+                    GemmKernels<double, Vector512<double>, V512D>.Run(ref Unsafe.As<GemmProblem<T>, GemmProblem<double>>(ref problem), parts);
+                }
+            }
+            else if (use256)
+            {
+                if (typeof(T) == typeof(float))
+                {
+                    GemmKernels<float, Vector256<float>, V256F>.Run(ref Unsafe.As<GemmProblem<T>, GemmProblem<float>>(ref problem), parts);
+                }
+                else
+                {
+                    GemmKernels<double, Vector256<double>, V256D>.Run(ref Unsafe.As<GemmProblem<T>, GemmProblem<double>>(ref problem), parts);
+                }
+            }
+            else
+            {
+                Scalar(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            }
+        }
+    }
+
+    // Work (m*n*k multiply-adds) below which a product stays on the calling thread.
+    private const long ParallelThreshold = 1L << 21;
+
+    /// <summary>Chooses the kernel family and the fixed split of the output; returns the number of parts.</summary>
+    private static int Plan<T>(ref GemmProblem<T> p, GemmOptions options, int lanes) where T : unmanaged
+    {
+        long work = (long)p.M * p.N * p.K;
+        bool large = p.M >= 128 && p.N >= 128 && p.K >= 128 && work >= 256L * 256 * 256;
+        if (p.CsB == 1 && !large)
+        {
+            p.Path = GemmPath.DirectRows;
+        }
+        else if (!large)
+        {
+            p.Path = GemmPath.DirectRowsTransposedB;
+        }
+        else
+        {
+            p.Path = GemmPath.Packed;
+        }
+
+        int rowUnit = 8;
+        int colUnit = p.Path switch
+        {
+            GemmPath.DirectRows or GemmPath.DirectRowsTransposedB => 4 * lanes,
+            _ => 2 * lanes,
+        };
+        // Each part packs its own share of op(A) or op(B) and all of the other, so split the larger side.
+        p.SplitRows = p.M >= p.N;
+        p.SplitUnit = p.SplitRows ? rowUnit : colUnit;
+
+        int threads = Math.Min(options.Threads, Environment.ProcessorCount);
+        if (threads <= 1 || work < ParallelThreshold)
+        {
+            return 1;
+        }
+        int units = ((p.SplitRows ? p.M : p.N) + p.SplitUnit - 1) / p.SplitUnit;
+        return Math.Min(threads, units);
+    }
+
+    private static void Validate(bool transA, bool transB, int m, int n, int k,
+        int aLength, int lda, int bLength, int ldb, int cLength, int ldc)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(m);
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        // Stored shapes: A is (transA ? k x m : m x k), B is (transB ? n x k : k x n), C is m x n.
+        CheckOperand(nameof(lda), transA ? k : m, transA ? m : k, lda, aLength, m == 0 || n == 0);
+        CheckOperand(nameof(ldb), transB ? n : k, transB ? k : n, ldb, bLength, m == 0 || n == 0);
+        CheckOperand(nameof(ldc), m, n, ldc, cLength, false);
+    }
+
+    private static void CheckOperand(string strideName, int rows, int cols, int ld, int length, bool unused)
+    {
+        if (ld < Math.Max(1, cols))
+        {
+            throw new ArgumentOutOfRangeException(strideName, ld, $"Row stride must be at least the stored width {cols} (and at least 1).");
+        }
+        if (unused || rows == 0 || cols == 0)
+        {
+            return;
+        }
+        long needed = (long)(rows - 1) * ld + cols;
+        if (length < needed)
+        {
+            throw new ArgumentException($"Operand with stride {strideName}={ld} needs {needed} elements for a {rows} x {cols} matrix but has {length}.");
+        }
+    }
+
+    private static void ScaleC<T>(int m, int n, T beta, Span<T> c, int ldc) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < m; i++)
+        {
+            Span<T> row = c.Slice(i * ldc, n);
+            if (T.IsZero(beta))
+            {
+                row.Clear();
+            }
+            else
+            {
+                for (int j = 0; j < row.Length; j++)
+                {
+                    row[j] *= beta;
+                }
+            }
+        }
+    }
+
+    /// <summary>Portable fallback when no vector hardware is available: i-p-j loop order with fused multiply-adds.</summary>
+    private static void Scalar<T>(
+        bool transA, bool transB, int m, int n, int k,
+        T alpha, ReadOnlySpan<T> a, int lda,
+        ReadOnlySpan<T> b, int ldb,
+        T beta, Span<T> c, int ldc)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                T sum = T.Zero;
+                for (int p = 0; p < k; p++)
+                {
+                    T av = transA ? a[p * lda + i] : a[i * lda + p];
+                    T bv = transB ? b[j * ldb + p] : b[p * ldb + j];
+                    sum = T.FusedMultiplyAdd(av, bv, sum);
+                }
+                ref T cij = ref c[i * ldc + j];
+                T r = alpha * sum;
+                cij = T.IsZero(beta) ? r : T.FusedMultiplyAdd(beta, cij, r);
+            }
+        }
     }
 
     /// <summary>The plain triple loop: the definition the fast paths are tested against.</summary>

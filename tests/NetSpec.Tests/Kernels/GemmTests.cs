@@ -1,0 +1,282 @@
+using System.Numerics;
+using NetSpec.Runtime.Kernels;
+
+namespace NetSpec.Tests.Kernels;
+
+[TestClass]
+public sealed class GemmTests
+{
+    private static readonly int[] EdgeSizes = [1, 2, 3, 7, 15, 16, 17, 31, 33, 63, 64, 65, 127, 129, 300];
+
+    private static readonly (double Alpha, double Beta)[] Scalings = [(1, 0), (0.5, -1.5), (-2, 1), (1, 1)];
+
+    /// <summary>Shapes (m, n, k): edge sizes, the MLP shapes, shapes that take the packed path, and a seeded sample of mixed sizes.</summary>
+    private static IEnumerable<(int M, int N, int K)> Shapes()
+    {
+        foreach (int s in EdgeSizes)
+        {
+            yield return (s, s, s);
+        }
+        // Digits MLP 64-128-64-10, batch 32 and a partial batch of 5: forward, dX and dW shapes.
+        foreach (int batch in new[] { 32, 5 })
+        {
+            yield return (batch, 128, 64);
+            yield return (batch, 64, 128);
+            yield return (batch, 10, 64);
+            yield return (batch, 64, 10);
+            yield return (128, 64, batch);
+            yield return (10, 64, batch);
+        }
+        // Large enough for the cache-blocked path, with ragged edges and several k blocks.
+        yield return (129, 257, 520);
+        yield return (256, 136, 784);
+        var rng = new Random(1234);
+        for (int t = 0; t < 24; t++)
+        {
+            yield return (EdgeSizes[rng.Next(EdgeSizes.Length)], EdgeSizes[rng.Next(EdgeSizes.Length)], EdgeSizes[rng.Next(EdgeSizes.Length)]);
+        }
+    }
+
+    [TestMethod]
+    [DataRow(false, false)]
+    [DataRow(false, true)]
+    [DataRow(true, false)]
+    [DataRow(true, true)]
+    public void FloatProductMatchesTheReferenceForEveryShapeStrideAndScaling(bool transA, bool transB)
+    {
+        CheckAllShapes<float>(transA, transB, Gemm.GemmIsa.Best, seed: 1);
+    }
+
+    [TestMethod]
+    [DataRow(false, false)]
+    [DataRow(false, true)]
+    [DataRow(true, false)]
+    [DataRow(true, true)]
+    public void DoubleProductMatchesTheReferenceForEveryShapeStrideAndScaling(bool transA, bool transB)
+    {
+        CheckAllShapes<double>(transA, transB, Gemm.GemmIsa.Best, seed: 2);
+    }
+
+    [TestMethod]
+    [DataRow(false, false)]
+    [DataRow(false, true)]
+    [DataRow(true, false)]
+    [DataRow(true, true)]
+    public void Vector256FallbackMatchesTheReferenceForFloatAndDouble(bool transA, bool transB)
+    {
+        if (!System.Runtime.Intrinsics.X86.Avx.IsSupported || !System.Runtime.Intrinsics.X86.Fma.IsSupported)
+        {
+            Assert.Inconclusive("This machine has no AVX and FMA, so the Vector256 kernels cannot run.");
+        }
+        CheckAllShapes<float>(transA, transB, Gemm.GemmIsa.Vector256, seed: 3);
+        CheckAllShapes<double>(transA, transB, Gemm.GemmIsa.Vector256, seed: 4);
+    }
+
+    [TestMethod]
+    [DataRow(false, false)]
+    [DataRow(true, true)]
+    public void ScalarFallbackMatchesTheReference(bool transA, bool transB)
+    {
+        foreach (var (m, n, k) in new[] { (1, 1, 1), (7, 17, 33), (33, 15, 64) })
+        {
+            CheckOne<float>(transA, transB, m, n, k, 1, 2, 3, 0.5, -1.5, Gemm.GemmIsa.Scalar, GemmOptions.Default, seed: 5);
+            CheckOne<double>(transA, transB, m, n, k, 0, 1, 0, 1, 0, Gemm.GemmIsa.Scalar, GemmOptions.Default, seed: 6);
+        }
+    }
+
+    [TestMethod]
+    public void TwoThreadsMatchTheReferenceOnShapesLargeEnoughToSplit()
+    {
+        var twoThreads = GemmOptions.WithThreads(2);
+        foreach (var (ta, tb) in new[] { (false, false), (false, true), (true, false), (true, true) })
+        {
+            foreach (var (m, n, k) in new[] { (300, 300, 300), (129, 257, 520), (32, 128, 64), (256, 10, 300), (65, 300, 129) })
+            {
+                CheckOne<float>(ta, tb, m, n, k, 3, 1, 2, 1, 0, Gemm.GemmIsa.Best, twoThreads, seed: 7);
+                CheckOne<double>(ta, tb, m, n, k, 0, 2, 1, 0.5, 2, Gemm.GemmIsa.Best, twoThreads, seed: 8);
+            }
+        }
+    }
+
+    [TestMethod]
+    public void ProductsLongerThanOneColumnBlockMatchTheReference()
+    {
+        // Transposed A and B always take the packed path; 2100 double columns exceed one column block.
+        CheckOne<double>(true, true, 3, 2100, 5, 0, 1, 0, 1, 0, Gemm.GemmIsa.Best, GemmOptions.Default, seed: 9);
+        CheckOne<float>(true, true, 9, 4200, 3, 1, 0, 2, 1, 1, Gemm.GemmIsa.Best, GemmOptions.Default, seed: 10);
+    }
+
+    [TestMethod]
+    public void RepeatedProductsAreBitIdenticalForOneAndTwoThreads()
+    {
+        foreach (var (ta, tb) in new[] { (false, false), (false, true), (true, false), (true, true) })
+        {
+            foreach (var (m, n, k) in new[] { (300, 300, 300), (256, 1024, 300), (32, 128, 64), (129, 65, 520) })
+            {
+                AssertDeterministic<float>(ta, tb, m, n, k, seed: 11);
+                AssertDeterministic<double>(ta, tb, m, n, k, seed: 12);
+            }
+        }
+    }
+
+    [TestMethod]
+    public void ZeroAlphaScalesCWithoutReadingAOrB()
+    {
+        float[] a = Filled<float>(6, float.NaN);
+        float[] b = Filled<float>(6, float.NaN);
+        float[] c = [1, 2, 3, 4];
+        Gemm.Multiply(false, false, 2, 2, 3, 0f, a, 3, b, 2, 2f, c, 2);
+        CollectionAssert.AreEqual(new float[] { 2, 4, 6, 8 }, c);
+    }
+
+    [TestMethod]
+    public void EmptyInnerDimensionLeavesBetaTimesC()
+    {
+        double[] c = [1, double.NaN, 3, 4];
+        Gemm.Multiply(false, false, 2, 2, 0, 1.0, ReadOnlySpan<double>.Empty, 1, ReadOnlySpan<double>.Empty, 2, 0.0, c, 2);
+        CollectionAssert.AreEqual(new double[] { 0, 0, 0, 0 }, c);
+    }
+
+    [TestMethod]
+    public void OperandsTooShortForTheirShapeAreRejected()
+    {
+        float[] a = new float[5];
+        float[] b = new float[6];
+        float[] c = new float[4];
+        Assert.ThrowsExactly<ArgumentException>(() => Gemm.Multiply(false, false, 2, 2, 3, 1f, a, 3, b, 2, 0f, c, 2));
+    }
+
+    [TestMethod]
+    public void StridesNarrowerThanTheStoredWidthAreRejected()
+    {
+        float[] a = new float[6];
+        float[] b = new float[6];
+        float[] c = new float[4];
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Gemm.Multiply(false, false, 2, 2, 3, 1f, a, 2, b, 2, 0f, c, 2));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Gemm.Multiply(true, false, 2, 2, 3, 1f, a, 1, b, 2, 0f, c, 2));
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static void CheckAllShapes<T>(bool transA, bool transB, Gemm.GemmIsa isa, int seed)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rng = new Random(seed);
+        int[] pads = [0, 1, 5, 17];
+        int index = 0;
+        foreach (var (m, n, k) in Shapes())
+        {
+            var (alpha, beta) = Scalings[index++ % Scalings.Length];
+            CheckOne<T>(transA, transB, m, n, k, pads[rng.Next(pads.Length)], pads[rng.Next(pads.Length)], pads[rng.Next(pads.Length)],
+                alpha, beta, isa, GemmOptions.Default, seed + index);
+        }
+    }
+
+    /// <summary>
+    /// Runs one product and compares it with <see cref="Gemm.Reference{T}"/>. Padding beyond each
+    /// row is NaN in A and B (so reading it would show) and a sentinel in C (so writing it would show).
+    /// When beta is zero, C starts as NaN everywhere.
+    /// </summary>
+    private static void CheckOne<T>(bool transA, bool transB, int m, int n, int k, int padA, int padB, int padC,
+        double alpha, double beta, Gemm.GemmIsa isa, GemmOptions options, int seed)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rng = new Random(seed);
+        int aRows = transA ? k : m, aCols = transA ? m : k;
+        int bRows = transB ? n : k, bCols = transB ? k : n;
+        int lda = aCols + padA, ldb = bCols + padB, ldc = n + padC;
+        T[] a = Matrix<T>(rng, aRows, aCols, lda, T.NaN);
+        T[] b = Matrix<T>(rng, bRows, bCols, ldb, T.NaN);
+        T sentinel = T.CreateChecked(12345.0);
+        T[] c = beta == 0 ? Filled(m * ldc, T.NaN) : Matrix<T>(rng, m, n, ldc, sentinel);
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = n; j < ldc; j++)
+            {
+                c[i * ldc + j] = sentinel;
+            }
+        }
+        T[] expected = (T[])c.Clone();
+        if (beta == 0)
+        {
+            for (int i = 0; i < m; i++)
+            {
+                Array.Fill(expected, T.Zero, i * ldc, n);
+            }
+        }
+        T ta = T.CreateChecked(alpha), tb = T.CreateChecked(beta);
+        T[] before = (T[])expected.Clone();
+        Gemm.Reference(transA, transB, m, n, k, ta, a, lda, b, ldb, tb, expected, ldc);
+        Gemm.MultiplyWith(transA, transB, m, n, k, ta, a, lda, b, ldb, tb, c, ldc, options, isa);
+
+        // Error bound: a small multiple of k * epsilon relative to the sum of absolute terms.
+        double eps = typeof(T) == typeof(float) ? 1.1920929e-7 : 2.220446049250313e-16;
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < ldc; j++)
+            {
+                double got = double.CreateChecked(c[i * ldc + j]);
+                double want = double.CreateChecked(expected[i * ldc + j]);
+                if (j >= n)
+                {
+                    Assert.AreEqual(double.CreateChecked(sentinel), got, $"Padding of C was written at ({i},{j}) for {Describe()}.");
+                    continue;
+                }
+                double scale = 0;
+                for (int p = 0; p < k; p++)
+                {
+                    double av = double.CreateChecked(transA ? a[p * lda + i] : a[i * lda + p]);
+                    double bv = double.CreateChecked(transB ? b[j * ldb + p] : b[p * ldb + j]);
+                    scale += Math.Abs(av * bv);
+                }
+                scale = Math.Abs(alpha) * scale + Math.Abs(beta * double.CreateChecked(before[i * ldc + j]));
+                double tolerance = 4 * (k + 4) * eps * scale + double.Epsilon;
+                Assert.IsLessThanOrEqualTo(tolerance, Math.Abs(got - want), $"C({i},{j}) = {got}, reference {want}, for {Describe()}.");
+            }
+        }
+
+        string Describe() => $"{typeof(T).Name} transA={transA} transB={transB} m={m} n={n} k={k} lda={lda} ldb={ldb} ldc={ldc} alpha={alpha} beta={beta} isa={isa} threads={options.Threads}";
+    }
+
+    private static void AssertDeterministic<T>(bool transA, bool transB, int m, int n, int k, int seed)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rng = new Random(seed);
+        T[] a = Matrix<T>(rng, transA ? k : m, transA ? m : k, transA ? m : k, T.Zero);
+        T[] b = Matrix<T>(rng, transB ? n : k, transB ? k : n, transB ? k : n, T.Zero);
+        T[] c0 = Matrix<T>(rng, m, n, n, T.Zero);
+        T beta = T.CreateChecked(0.25);
+        T[] Run(int threads)
+        {
+            T[] c = (T[])c0.Clone();
+            Gemm.Multiply(transA, transB, m, n, k, T.One, a, transA ? m : k, b, transB ? k : n, beta, c, n, GemmOptions.WithThreads(threads));
+            return c;
+        }
+        T[] one1 = Run(1), one2 = Run(1), two1 = Run(2), two2 = Run(2);
+        string shape = $"{typeof(T).Name} transA={transA} transB={transB} m={m} n={n} k={k}";
+        Assert.IsTrue(one1.AsSpan().SequenceEqual(one2), $"One thread twice differs: {shape}");
+        Assert.IsTrue(two1.AsSpan().SequenceEqual(two2), $"Two threads twice differs: {shape}");
+        Assert.IsTrue(one1.AsSpan().SequenceEqual(two1), $"One and two threads differ: {shape}");
+    }
+
+    private static T[] Matrix<T>(Random rng, int rows, int cols, int ld, T padding)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T[] data = Filled(Math.Max(1, rows * ld), padding);
+        for (int i = 0; i < rows; i++)
+        {
+            for (int j = 0; j < cols; j++)
+            {
+                data[i * ld + j] = T.CreateChecked(rng.NextDouble() * 2 - 1);
+            }
+        }
+        return data;
+    }
+
+    private static T[] Filled<T>(int length, T value)
+    {
+        var data = new T[length];
+        Array.Fill(data, value);
+        return data;
+    }
+}

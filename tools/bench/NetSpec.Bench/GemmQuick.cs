@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Numerics;
+using NetSpec.Runtime.Kernels;
+
+namespace NetSpec.Bench;
+
+/// <summary>
+/// gemm-quick: times each shape without BenchmarkDotNet (median of several samples, each sample
+/// long enough to be measurable) and prints GFLOP/s for NetSpec and, when present, OpenBLAS.
+/// Options: --dtype float|double|both (default both), --threads 1,2 (default 1,2), --filter TEXT.
+/// </summary>
+internal static class GemmQuick
+{
+    public static int Run(string[] args)
+    {
+        string dtype = Option(args, "--dtype") ?? "both";
+        int[] threadCounts = (Option(args, "--threads") ?? "1,2").Split(',').Select(int.Parse).ToArray();
+        string? filter = Option(args, "--filter");
+        int samples = int.Parse(Option(args, "--samples") ?? "7");
+
+        OpenBlas? blas = OpenBlas.TryLoad();
+        Console.WriteLine(blas is null
+            ? "OpenBLAS: not found (install libopenblas0-pthread to compare); NetSpec only."
+            : $"OpenBLAS: {blas.Path}");
+        Console.WriteLine($"Processors: {Environment.ProcessorCount}; samples per figure: {samples} (median); GFLOP/s = 2*m*n*k / time.");
+        Console.WriteLine();
+        Console.WriteLine($"| {"shape",-28} | {"dtype",-6} | thr | {"NetSpec",8} | {"OpenBLAS",8} | {"ratio",5} |");
+        Console.WriteLine($"|{new string('-', 30)}|{new string('-', 8)}|-----|{new string('-', 10)}|{new string('-', 10)}|{new string('-', 7)}|");
+
+        foreach (GemmShape shape in GemmShape.All)
+        {
+            if (filter is not null && !shape.Name.Contains(filter, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+            foreach (int threads in threadCounts)
+            {
+                if (dtype is "float" or "both")
+                {
+                    Row<float>(shape, threads, blas, samples, "float32");
+                }
+                if (dtype is "double" or "both")
+                {
+                    Row<double>(shape, threads, blas, samples, "float64");
+                }
+            }
+        }
+        return 0;
+    }
+
+    private static void Row<T>(GemmShape s, int threads, OpenBlas? blas, int samples, string dtypeName)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var ops = new Operands<T>(s, seed: 42);
+        var options = GemmOptions.WithThreads(threads);
+        blas?.SetThreads(1);
+        double ours = Measure(s.Flops, samples, () =>
+            Gemm.Multiply(s.TransA, s.TransB, s.M, s.N, s.K, T.One, ops.A, ops.Lda, ops.B, ops.Ldb, T.Zero, ops.C, ops.Ldc, options));
+        string theirs = "-", ratio = "-";
+        if (blas is not null)
+        {
+            blas.SetThreads(threads);
+            double g = Measure(s.Flops, samples, () => ops.RunBlas(blas));
+            blas.SetThreads(1);
+            theirs = g.ToString("F1");
+            ratio = (ours / g).ToString("F2");
+        }
+        Console.WriteLine($"| {s.Name,-28} | {dtypeName,-6} | {threads,3} | {ours,8:F1} | {theirs,8} | {ratio,5} |");
+    }
+
+    /// <summary>Median GFLOP/s over samples; each sample repeats the call until it lasts about 20 ms.</summary>
+    private static double Measure(double flops, int samples, Action call)
+    {
+        for (int i = 0; i < 3; i++)
+        {
+            call();
+        }
+        var sw = Stopwatch.StartNew();
+        call();
+        double once = Math.Max(sw.Elapsed.TotalSeconds, 1e-7);
+        int reps = (int)Math.Clamp(0.02 / once, 1, 1_000_000);
+        var rates = new double[samples];
+        for (int sample = 0; sample < samples; sample++)
+        {
+            sw.Restart();
+            for (int r = 0; r < reps; r++)
+            {
+                call();
+            }
+            rates[sample] = flops * reps / sw.Elapsed.TotalSeconds / 1e9;
+        }
+        Array.Sort(rates);
+        return rates[samples / 2];
+    }
+
+    private static string? Option(string[] args, string name)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+}
+
+/// <summary>Random operands for one shape, tightly packed (lda = stored width).</summary>
+internal sealed class Operands<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public readonly T[] A, B, C;
+    public readonly int Lda, Ldb, Ldc;
+    private readonly GemmShape shape;
+
+    public Operands(GemmShape s, int seed)
+    {
+        shape = s;
+        var rng = new Random(seed);
+        Lda = s.TransA ? s.M : s.K;
+        Ldb = s.TransB ? s.K : s.N;
+        Ldc = s.N;
+        A = Random(rng, s.M * s.K);
+        B = Random(rng, s.K * s.N);
+        C = new T[s.M * s.N];
+    }
+
+    private static T[] Random(Random rng, int length)
+    {
+        var data = new T[length];
+        for (int i = 0; i < length; i++)
+        {
+            data[i] = T.CreateChecked(rng.NextDouble() * 2 - 1);
+        }
+        return data;
+    }
+
+    public void RunBlas(OpenBlas blas)
+    {
+        var s = shape;
+        if (typeof(T) == typeof(float))
+        {
+            blas.Gemm(s.TransA, s.TransB, s.M, s.N, s.K, 1f, (float[])(object)A, Lda, (float[])(object)B, Ldb, 0f, (float[])(object)C, Ldc);
+        }
+        else
+        {
+            blas.Gemm(s.TransA, s.TransB, s.M, s.N, s.K, 1.0, (double[])(object)A, Lda, (double[])(object)B, Ldb, 0.0, (double[])(object)C, Ldc);
+        }
+    }
+}

@@ -1,0 +1,26 @@
+namespace NetSpec.Bench;
+
+/// <summary>A product shape as Gemm.Multiply takes it: op(A) is M x K, op(B) is K x N.</summary>
+public sealed record GemmShape(string Name, bool TransA, bool TransB, int M, int N, int K)
+{
+    public double Flops => 2.0 * M * N * K;
+
+    public override string ToString() => Name;
+
+    /// <summary>
+    /// The products an MLP step makes (z = x W^T: forward is A=x, B=W with transB; dX = dZ W; dW = dZ^T x with transA),
+    /// for the digits MLP 64-128-64-10 at batch 32, the wide MLP 784-1024-1024-10 at batch 256, and a square product.
+    /// </summary>
+    public static readonly GemmShape[] All =
+    [
+        new("digits fwd 32x128x64 NT", false, true, 32, 128, 64),
+        new("digits fwd 32x10x64 NT", false, true, 32, 10, 64),
+        new("digits dX 32x128x64 NN", false, false, 32, 128, 64),
+        new("digits dW 64x128x32 TN", true, false, 64, 128, 32),
+        new("wide fwd 256x1024x784 NT", false, true, 256, 1024, 784),
+        new("wide fwd 256x1024x1024 NT", false, true, 256, 1024, 1024),
+        new("wide dX 256x784x1024 NN", false, false, 256, 784, 1024),
+        new("wide dW 1024x784x256 TN", true, false, 1024, 784, 256),
+        new("square 1024^3 NN", false, false, 1024, 1024, 1024),
+    ];
+}
