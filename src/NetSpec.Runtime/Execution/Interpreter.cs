@@ -20,7 +20,6 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly Tensor<T>[] _values;
     private readonly Tensor<T>?[] _grads;
     private readonly OpContext<T>[] _contexts;
-    private readonly string[] _expressions;
     private NumericFault? _fault;
 
     public Interpreter(NetworkGraph graph, InterpreterOptions? options = null, ITraceSink? trace = null)
@@ -39,15 +38,12 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
         for (int i = 0; i < _grads.Length; i++)
             if (needs[i]) _grads[i] = new Tensor<T>(graph.Values[i].Shape);
         _contexts = new OpContext<T>[graph.Nodes.Count];
-        _expressions = new string[graph.Nodes.Count];
         foreach (var n in graph.Nodes)
         {
             var inputs = n.Inputs.Select(i => _values[i]).ToArray();
             var inputGrads = n.Inputs.Select((vi, k) => IsDifferentiable(n.Op, k) ? _grads[vi] : null).ToArray();
             _contexts[n.Index] = new OpContext<T>(inputs, inputGrads, _values[n.Output], _grads[n.Output], n.Attributes);
-            var args = n.Inputs.Select(i => graph.Values[i].Name).Concat(n.AttributeText.Select((t, k) =>
-                t.StartsWith(n.Op.Attributes[k].Name + " = ", StringComparison.Ordinal) ? t : $"{n.Op.Attributes[k].Name} = {t}"));
-            _expressions[n.Index] = $"{n.Op.Name}({string.Join(", ", args)})";
+
         }
     }
 
@@ -119,7 +115,7 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
         {
             n.Op.Forward(_contexts[n.Index]);
             var output = _values[n.Output];
-            if (_trace is not null) Emit(TracePhase.Forward, step, n.Name, n.Op.Name, _expressions[n.Index], output);
+            if (_trace is not null) Emit(TracePhase.Forward, step, n.Name, n.Op.Name, n.Expression, output);
             if (!Vec.AllFinite<T>(output.Data) && !Faulted(TracePhase.Forward, step, n, $"its output {n.Name}"))
                 return false;
         }

@@ -30,6 +30,9 @@ public sealed record GraphNode(int Index, string Name, Op Op, int[] Inputs, int 
 {
     /// <summary>How each attribute was written (e.g. "lambda = 0.1"), for traces.</summary>
     public string[] AttributeText { get; init; } = [];
+
+    /// <summary>How the node computes its value, e.g. "linear(x, W, b)" or "l2_regularization(W, M, lambda = 0.1)".</summary>
+    public string Expression { get; init; } = "";
 }
 
 /// <summary>A checked expectation bound to the value it names.</summary>

@@ -86,8 +86,14 @@ public sealed class GraphBuilder
                 shapes[output] = result.Shape;
                 _values[output] = _values[output] with { Shape = result.Shape, Producer = nodes.Count };
                 CheckDistributions(pn);
+                var args = names.Concat(pn.AttributeText.Select((t, k) =>
+                    t.StartsWith(pn.Op.Attributes[k].Name + " = ", StringComparison.Ordinal) ? t : $"{pn.Op.Attributes[k].Name} = {t}"));
                 nodes.Add(new GraphNode(nodes.Count, pn.Decl.Name, pn.Op, [.. pn.Inputs.Select(i => i.Value)], output,
-                    pn.Attributes, pn.Decl.Span) { AttributeText = pn.AttributeText });
+                    pn.Attributes, pn.Decl.Span)
+                {
+                    AttributeText = pn.AttributeText,
+                    Expression = $"{pn.Op.Name}({string.Join(", ", args)})",
+                });
             }
         }
 

@@ -8,7 +8,8 @@ namespace NetSpec.Runtime.Trace;
 /// </summary>
 public sealed class TraceTextWriter
 {
-    private const int LabelWidth = 30;
+    private const int MaxLabelWidth = 56;
+    private readonly int _labelWidth;
     private readonly NetworkGraph _graph;
     private readonly int _fullLimit;
     private (TracePhase Phase, int Step)? _section;
@@ -19,6 +20,10 @@ public sealed class TraceTextWriter
     {
         _graph = graph;
         _fullLimit = fullLimit;
+        int widest = graph.Values.Max(v => v.Kind == ValueKind.Node
+            ? v.Name.Length + 3 + graph.Nodes[v.Producer].Expression.Length
+            : v.Name.Length + 12);
+        _labelWidth = Math.Min(MaxLabelWidth, widest + 4);
     }
 
     /// <summary>Writes one event; a heading first when the phase or step changes.</summary>
@@ -62,7 +67,7 @@ public sealed class TraceTextWriter
     {
         string left = (indentLabel ? "  " : "") + label;
         string shapeText = shape.ToString();
-        int pad = Math.Max(left.Length + 1, LabelWidth);
+        int pad = Math.Max(left.Length + 1, _labelWidth);
         string head = left.PadRight(pad) + shapeText.PadRight(8) + " ";
         _out.WriteLine(head + TensorText.Format(shape, values, head.Length, _fullLimit));
     }
