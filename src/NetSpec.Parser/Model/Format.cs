@@ -9,5 +9,5 @@ public static class Format
         double.IsNaN(v) ? "nan"
         : double.IsPositiveInfinity(v) ? "inf"
         : double.IsNegativeInfinity(v) ? "-inf"
-        : v.ToString("R", CultureInfo.InvariantCulture);
+        : v.ToString("R", CultureInfo.InvariantCulture).Replace("E", "e", StringComparison.Ordinal);
 }
