@@ -42,7 +42,8 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
         {
             var inputs = n.Inputs.Select(i => _values[i]).ToArray();
             var inputGrads = n.Inputs.Select((vi, k) => IsDifferentiable(n.Op, k) ? _grads[vi] : null).ToArray();
-            _contexts[n.Index] = new OpContext<T>(inputs, inputGrads, _values[n.Output], _grads[n.Output], n.Attributes);
+            _contexts[n.Index] = new OpContext<T>(inputs, inputGrads, _values[n.Output], _grads[n.Output], n.Attributes,
+                GemmOptions.WithThreads(_options.Threads));
 
         }
     }

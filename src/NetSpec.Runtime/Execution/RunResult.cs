@@ -29,4 +29,10 @@ public sealed record InterpreterOptions
 
     /// <summary>Stop at the first NaN or infinity (the default), or carry on.</summary>
     public bool StopOnNonFinite { get; init; } = true;
+
+    /// <summary>
+    /// Most threads a matrix product may use (1: the calling thread only). Results are
+    /// bit-identical whatever the count.
+    /// </summary>
+    public int Threads { get; init; } = 1;
 }

@@ -34,7 +34,7 @@ public sealed class Linear : Op
         var w = c.Input(1);
         var b = c.Input(2);
         int n = x.Shape[0], inF = w.Shape[1], outF = w.Shape[0];
-        Gemm.Multiply(false, true, n, outF, inF, T.One, x.Data, inF, w.Data, inF, T.Zero, c.Output.Data, outF);
+        Gemm.Multiply(false, true, n, outF, inF, T.One, x.Data, inF, w.Data, inF, T.Zero, c.Output.Data, outF, c.Gemm);
         Vec.AddRowToEachRow<T>(c.Output.Data, n, outF, b.Data);
     }
 
@@ -45,9 +45,9 @@ public sealed class Linear : Op
         var dz = c.OutputGrad!;
         int n = x.Shape[0], inF = w.Shape[1], outF = w.Shape[0];
         if (c.InputGrad(0) is { } dx)
-            Gemm.Multiply(false, false, n, inF, outF, T.One, dz.Data, outF, w.Data, inF, T.One, dx.Data, inF);
+            Gemm.Multiply(false, false, n, inF, outF, T.One, dz.Data, outF, w.Data, inF, T.One, dx.Data, inF, c.Gemm);
         if (c.InputGrad(1) is { } dw)
-            Gemm.Multiply(true, false, outF, inF, n, T.One, dz.Data, outF, x.Data, inF, T.One, dw.Data, inF);
+            Gemm.Multiply(true, false, outF, inF, n, T.One, dz.Data, outF, x.Data, inF, T.One, dw.Data, inF, c.Gemm);
         if (c.InputGrad(2) is { } db)
             Vec.AccumulateColumnSums<T>(dz.Data, n, outF, db.Data);
     }

@@ -14,14 +14,19 @@ public sealed class OpContext<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly Tensor<T>?[] _inputGrads;
     private readonly double[] _attributes;
 
-    internal OpContext(Tensor<T>[] inputs, Tensor<T>?[] inputGrads, Tensor<T> output, Tensor<T>? outputGrad, double[] attributes)
+    internal OpContext(Tensor<T>[] inputs, Tensor<T>?[] inputGrads, Tensor<T> output, Tensor<T>? outputGrad, double[] attributes,
+        Kernels.GemmOptions gemm = default)
     {
+        Gemm = gemm;
         _inputs = inputs;
         _inputGrads = inputGrads;
         Output = output;
         OutputGrad = outputGrad;
         _attributes = attributes;
     }
+
+    /// <summary>How this node's matrix products run (threads).</summary>
+    public Kernels.GemmOptions Gemm { get; }
 
     public int InputCount => _inputs.Length;
     public Tensor<T> Input(int i) => _inputs[i];
