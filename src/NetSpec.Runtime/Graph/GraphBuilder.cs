@@ -271,8 +271,10 @@ public sealed class GraphBuilder
             path.Add(cur);
             cur = cur.Inputs.Select(i => producerOf.GetValueOrDefault(i.Value)).First(q => q is not null && !done.Contains(q))!;
         }
+        // The walk follows inputs; name the cycle in the direction values flow.
         var cycle = path.Skip(seen[cur]).Select(p => p.Decl.Name).ToList();
         cycle.Add(cur.Decl.Name);
+        cycle.Reverse();
         var at = path[seen[cur]];
         _d.Error(Codes.Cycle, at.Decl.NameSpan, $"the network has a cycle: {string.Join(" -> ", cycle)}; a network is a DAG");
         return null;
