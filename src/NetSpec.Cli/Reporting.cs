@@ -45,6 +45,22 @@ internal static class Reporting
         }
     }
 
+    /// <summary>The <c>expect: metrics</c> checks: "ok test_accuracy = 0.98 (min 0.97)".</summary>
+    public static void Metrics(TextWriter w, RunResult result)
+    {
+        if (result.Metrics.Count == 0) return;
+        int failed = result.Metrics.Count(m => !m.Passed);
+        w.WriteLine();
+        w.WriteLine($"metrics: {result.Metrics.Count - failed} passed, {failed} failed");
+        foreach (var m in result.Metrics)
+        {
+            var e = m.Expectation;
+            string bounds = string.Join(", ", new[] { e.Min is { } lo ? $"min {Format.Number(lo)}" : null, e.Max is { } hi ? $"max {Format.Number(hi)}" : null }.Where(x => x is not null));
+            string actual = m.Actual is { } a ? Format.Number(a) : "not computed";
+            w.WriteLine(m.Passed ? $"  ok    {e.Metric.Name} = {actual} ({bounds})" : $"  FAIL  {e.Metric.Name} at {e.Metric.Span}: {actual}, expected {bounds}");
+        }
+    }
+
     public static void Fault(TextWriter w, NumericFault f)
     {
         w.WriteLine($"{f.Span}: error {Codes.NonFinite}: {TraceJson.PhaseName(f.Phase)} step {f.Step}: {f.Op} '{f.Node}' produced a NaN or infinity in {f.What}");

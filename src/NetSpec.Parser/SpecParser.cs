@@ -14,17 +14,17 @@ public sealed partial class SpecParser
     /// <summary>The keys a spec may have at its top level, in the order the docs present them.</summary>
     public static readonly string[] TopLevelKeys =
         ["netspec", "name", "description", "source", "dtype", "hyperparameters", "data", "parameters",
-         "network", "backward", "optimizer", "expect"];
+         "network", "backward", "optimizer", "expect", "dataset", "training", "parameters_file"];
 
     public static readonly string[] InitializerKinds =
         ["zeros", "ones", "constant", "uniform", "normal", "xavier_uniform", "he_normal"];
 
-    public static readonly string[] OptimizerTypes = ["sgd"];
+    public static readonly string[] OptimizerTypes = ["sgd", "adam"];
 
     public static readonly string[] InitializerKeys = ["init", "shape", "seed", "value", "low", "high", "mean", "std"];
     public static readonly string[] BackwardKeys = ["from", "grad"];
-    public static readonly string[] OptimizerKeys = ["type", "learning_rate", "steps"];
-    public static readonly string[] ExpectKeys = ["tolerance", "forward", "gradients", "updated"];
+    public static readonly string[] OptimizerKeys = ["type", "learning_rate", "steps", "momentum", "nesterov", "beta1", "beta2", "epsilon", "schedule"];
+    public static readonly string[] ExpectKeys = ["tolerance", "forward", "gradients", "updated", "metrics"];
     public static readonly string[] CheckKeys = ["value", "tolerance", "step"];
 
     private readonly string _path;
@@ -91,6 +91,7 @@ public sealed partial class SpecParser
         }
 
         var hyper = entries.TryGetValue("hyperparameters", out var hy) ? ParseHyperparameters(hy.Value) : [];
+        var dataset = entries.TryGetValue("dataset", out var ds) ? ParseDataset(ds.Value) : null;
         var data = entries.TryGetValue("data", out var da) ? ParseData(da.Value) : [];
         var parameters = entries.TryGetValue("parameters", out var pa) ? ParseParameters(pa.Value) : [];
         List<NodeDecl> network = [];
@@ -101,9 +102,18 @@ public sealed partial class SpecParser
         double tolerance = 1e-9;
         List<Expectation> expectations = [];
         if (entries.TryGetValue("expect", out var ex)) (tolerance, expectations) = ParseExpect(ex.Value);
+        var training = entries.TryGetValue("training", out var tr) ? ParseTraining(tr.Value) : null;
+        var parametersFile = entries.TryGetValue("parameters_file", out var pf) ? ParsePath(pf.Value, "parameters_file") : null;
+        var metrics = entries.TryGetValue("expect", out var exm) ? ParseMetricExpectations(exm.Value) : [];
 
         return new SpecDocument(_path, version, name, description, source, dtype, hyper, data, parameters, network,
-            backward, optimizer, tolerance, expectations);
+            backward, optimizer, tolerance, expectations)
+        {
+            Dataset = dataset,
+            Training = training,
+            ParametersFile = parametersFile,
+            MetricExpectations = metrics,
+        };
     }
 
     /// <summary>Entries of a mapping whose keys must come from <paramref name="allowed"/>.</summary>
@@ -514,7 +524,9 @@ public sealed partial class SpecParser
                 return null;
             }
         }
-        return type is null || lr is null ? null : new OptimizerDecl(type, lr, steps, Span(map));
+        var settings = ParseOptimizerSettings(e, type?.Name);
+        return type is null || lr is null || settings is null ? null
+            : new OptimizerDecl(type, lr, steps, Span(map)) { Settings = settings, StepsWritten = e.ContainsKey("steps") };
     }
 
     private (double Tolerance, List<Expectation> Checks) ParseExpect(YamlNode node)

@@ -5,6 +5,7 @@ using NetSpec.Parser.Yaml;
 using NetSpec.Runtime.Execution;
 using NetSpec.Runtime.Graph;
 using NetSpec.Runtime.Trace;
+using NetSpec.Runtime.Training;
 
 namespace NetSpec.Runtime;
 
@@ -22,8 +23,7 @@ public static class NetSpecEngine
     {
         var diagnostics = new DiagnosticBag();
         var parsed = SpecParser.ParseFile(path, diagnostics, limits);
-        var graph = parsed.Document is { } doc ? GraphBuilder.Build(doc, diagnostics) : null;
-        return new LoadedSpec(parsed.Document, diagnostics.HasErrors ? null : graph, parsed.Source, diagnostics);
+        return Build(parsed, diagnostics, limits);
     }
 
     /// <summary>Parses and validates spec text; <paramref name="path"/> names it in diagnostics.</summary>
@@ -31,13 +31,47 @@ public static class NetSpecEngine
     {
         var diagnostics = new DiagnosticBag();
         var parsed = SpecParser.ParseText(path, text, diagnostics, limits);
-        var graph = parsed.Document is { } doc ? GraphBuilder.Build(doc, diagnostics) : null;
-        return new LoadedSpec(parsed.Document, diagnostics.HasErrors ? null : graph, parsed.Source, diagnostics);
+        return Build(parsed, diagnostics, limits);
+    }
+
+    /// <summary>Reads the spec's files (dataset, parameters file), then builds and checks the graph.</summary>
+    private static LoadedSpec Build(SpecParser.Result parsed, DiagnosticBag diagnostics, ParserLimits? limits)
+    {
+        if (parsed.Document is not { } doc || diagnostics.HasErrors) return new LoadedSpec(parsed.Document, null, parsed.Source, diagnostics);
+        var (prepared, dataset) = TrainingSetup.Prepare(doc, diagnostics, limits);
+        if (diagnostics.HasErrors) return new LoadedSpec(doc, null, parsed.Source, diagnostics);
+        var graph = GraphBuilder.Build(prepared, diagnostics);
+        if (graph is not null)
+        {
+            graph.Dataset = dataset;
+            TrainingSetup.Check(graph, dataset, diagnostics);
+        }
+        return new LoadedSpec(doc, diagnostics.HasErrors ? null : graph, parsed.Source, diagnostics);
     }
 
     /// <summary>Runs every step of a graph in its spec's dtype and checks its expectations.</summary>
-    public static RunResult Run(NetworkGraph graph, InterpreterOptions? options = null, ITraceSink? trace = null) =>
-        graph.Spec.DType == DType.Float32
+    /// <remarks>A training spec trains instead (see <see cref="Train{T}"/>); <paramref name="training"/> says how.</remarks>
+    public static RunResult Run(NetworkGraph graph, InterpreterOptions? options = null, ITraceSink? trace = null, TrainingRunOptions? training = null)
+    {
+        if (graph.Spec.Training is not null)
+            return graph.Spec.DType == DType.Float32 ? Train<float>(graph, training, trace) : Train<double>(graph, training, trace);
+        return graph.Spec.DType == DType.Float32
             ? new Interpreter<float>(graph, options, trace).Run()
             : new Interpreter<double>(graph, options, trace).Run();
+    }
+
+    /// <summary>Trains a training spec and checks its metric expectations.</summary>
+    public static RunResult Train<T>(NetworkGraph graph, TrainingRunOptions? training = null, ITraceSink? trace = null)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var data = graph.Dataset ?? throw new ArgumentException("the graph has no dataset", nameof(graph));
+        var (report, fault) = new Trainer<T>(graph, data, training, trace).Train();
+        var metrics = graph.Spec.MetricExpectations.Select(m =>
+        {
+            double? actual = report.Metric(m.Metric.Name);
+            bool ok = actual is { } a && (m.Min is not { } lo || a >= lo) && (m.Max is not { } hi || a <= hi);
+            return new MetricResult(m, actual, ok);
+        }).ToList();
+        return new RunResult([], fault) { Training = report, Metrics = metrics };
+    }
 }

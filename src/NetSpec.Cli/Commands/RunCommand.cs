@@ -16,18 +16,19 @@ internal static class RunCommand
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print no trace, only expectations and problems" };
         var fullLimit = new Option<int>("--full-limit") { Description = "Tensors with more elements than this print as a summary (shape, min, max, mean, first values)", DefaultValueFactory = _ => 64 };
         var keepGoing = new Option<bool>("--continue-on-nonfinite") { Description = "Do not stop at the first NaN or infinity" };
+        var resume = new Option<bool>("--resume") { Description = "Training specs: continue from the last checkpoint (the same final parameters as a run never stopped)" };
         var cmd = new Command("run", "Run a spec: forward, backward and update as the spec asks; print every value; check the expectations")
         {
-            spec, traceFile, quiet, fullLimit, keepGoing,
+            spec, traceFile, quiet, fullLimit, keepGoing, resume,
         };
         common.AddTo(cmd);
         cmd.SetAction(r => Run(r.GetValue(spec)!, r.GetValue(traceFile), r.GetValue(quiet), r.GetValue(fullLimit),
-            r.GetValue(keepGoing), common.Limits(r), Console.Out));
+            r.GetValue(keepGoing), common.Limits(r), Console.Out, r.GetValue(resume)));
         return cmd;
     }
 
     public static int Run(string path, string? traceFile, bool quiet, int fullLimit, bool keepGoing,
-        NetSpec.Parser.Yaml.ParserLimits limits, TextWriter output)
+        NetSpec.Parser.Yaml.ParserLimits limits, TextWriter output, bool resume = false)
     {
         var loaded = NetSpecEngine.Load(path, limits);
         if (!loaded.Ok)
@@ -46,7 +47,8 @@ internal static class RunCommand
 
         var config = new LoggerConfiguration().MinimumLevel.Information();
         bool traced = false;
-        if (!quiet)
+        bool training = graph.Spec.Training is not null;
+        if (!quiet && !training)
         {
             config = config.WriteTo.Sink(new TextWriterSink(new TraceConsoleFormatter(graph, fullLimit), output));
             traced = true;
@@ -69,9 +71,20 @@ internal static class RunCommand
         using (var logger = config.CreateLogger())
         {
             var sink = traced ? new SerilogTraceSink(logger) : null;
-            result = NetSpecEngine.Run(graph, new InterpreterOptions { StopOnNonFinite = !keepGoing }, sink);
+            try
+            {
+                result = training
+                    ? TrainingRun.Run(graph, sink, resume, output, interactive: !quiet && output == Console.Out && !Console.IsOutputRedirected)
+                    : NetSpecEngine.Run(graph, new InterpreterOptions { StopOnNonFinite = !keepGoing }, sink);
+            }
+            catch (Runtime.Training.TrainingFileException e)
+            {
+                Console.Error.WriteLine($"netspec: {e.Message}");
+                return ExitCodes.Usage;
+            }
         }
         Reporting.Expectations(output, result);
+        Reporting.Metrics(output, result);
         if (result.Fault is { } fault)
         {
             Reporting.Fault(Console.Error, fault);

@@ -33,7 +33,7 @@ internal static class TestCommand
                     continue;
                 }
                 var result = NetSpecEngine.Run(loaded.Graph!);
-                int n = result.Expectations.Count, bad = result.Expectations.Count(e => !e.Passed);
+                int n = result.Expectations.Count + result.Metrics.Count, bad = result.Expectations.Count(e => !e.Passed) + result.Metrics.Count(m => !m.Passed);
                 if (result.AllPassed)
                 {
                     passed++;
@@ -44,7 +44,11 @@ internal static class TestCommand
                     failed++;
                     Console.Out.WriteLine($"FAIL    {path} ({bad} of {n} expectations failed{(result.Fault is not null ? "; stopped at a NaN or infinity" : "")})");
                     if (result.Fault is { } f) Reporting.Fault(Console.Out, f);
-                    else Reporting.Expectations(Console.Out, result with { Expectations = [.. result.Expectations.Where(e => !e.Passed)] });
+                    else
+                    {
+                        Reporting.Expectations(Console.Out, result with { Expectations = [.. result.Expectations.Where(e => !e.Passed)] });
+                        Reporting.Metrics(Console.Out, result with { Metrics = [.. result.Metrics.Where(m => !m.Passed)] });
+                    }
                 }
             }
             Console.Out.WriteLine($"specs: {passed} passed, {failed + invalid} failed");

@@ -16,7 +16,7 @@ public static class DiagnosticFormatter
     public static string Format(Diagnostic d, SourceText? source)
     {
         var sb = new StringBuilder(d.ToString());
-        if (source is null || !d.Span.HasPosition) return sb.ToString();
+        if (source is null || !d.Span.HasPosition || d.Span.File != source.Path) return sb.ToString();
         var line = source.Line(d.Span.Line);
         if (line is null) return sb.ToString();
         const int maxWidth = 160;

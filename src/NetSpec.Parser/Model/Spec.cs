@@ -62,8 +62,15 @@ public sealed record NodeDecl(string Name, NameRef Op, IReadOnlyList<NodeArg> Ar
 /// <summary>Where backward starts: a scalar objective, or an assumed upstream gradient on a node.</summary>
 public sealed record BackwardDecl(NameRef From, TensorLiteral? Grad, SourceSpan Span);
 
-/// <summary>Plain gradient descent, W* = W - alpha dJ/dW, for a number of steps.</summary>
-public sealed record OptimizerDecl(NameRef Type, NumberValue LearningRate, NumberValue Steps, SourceSpan Span);
+/// <summary>Plain gradient descent, W* = W - alpha dJ/dW, for a number of steps (or SGD with momentum, Adam).</summary>
+public sealed record OptimizerDecl(NameRef Type, NumberValue LearningRate, NumberValue Steps, SourceSpan Span)
+{
+    /// <summary>Momentum, Adam's moments and the schedule; the defaults give plain gradient descent.</summary>
+    public OptimizerSettings Settings { get; init; } = new(0, false, 0.9, 0.999, 1e-8, null);
+
+    /// <summary>Whether the spec wrote <c>steps:</c> (a training spec counts epochs instead).</summary>
+    public bool StepsWritten { get; init; }
+}
 
 /// <summary>Which value an expectation checks.</summary>
 public enum ExpectKind
@@ -93,6 +100,18 @@ public sealed record SpecDocument(
     double DefaultTolerance,
     IReadOnlyList<Expectation> Expectations)
 {
+    /// <summary>The <c>dataset:</c> section, for a spec that trains on a file.</summary>
+    public DatasetDecl? Dataset { get; init; }
+
+    /// <summary>The <c>training:</c> section: epochs, batches, checkpoints, outputs.</summary>
+    public TrainingDecl? Training { get; init; }
+
+    /// <summary><c>parameters_file:</c>, a trained-parameters file whose values the parameters take.</summary>
+    public PathRef? ParametersFile { get; init; }
+
+    /// <summary><c>expect: metrics:</c>, checks of the final training metrics.</summary>
+    public IReadOnlyList<MetricExpectation> MetricExpectations { get; init; } = [];
+
     public Hyperparameter? FindHyperparameter(string name) =>
         Hyperparameters.FirstOrDefault(h => h.Name == name);
 }

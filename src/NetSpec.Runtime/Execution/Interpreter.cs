@@ -4,6 +4,7 @@ using NetSpec.Runtime.Graph;
 using NetSpec.Runtime.Kernels;
 using NetSpec.Runtime.Ops;
 using NetSpec.Runtime.Trace;
+using NetSpec.Runtime.Training;
 
 namespace NetSpec.Runtime.Execution;
 
@@ -16,13 +17,23 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly NetworkGraph _g;
     private readonly InterpreterOptions _options;
-    private readonly ITraceSink? _trace;
+    private ITraceSink? _trace;
+    private Optimizer<T>? _optimizer;
     private readonly Tensor<T>[] _values;
     private readonly Tensor<T>?[] _grads;
     private readonly OpContext<T>[] _contexts;
     private NumericFault? _fault;
 
     public Interpreter(NetworkGraph graph, InterpreterOptions? options = null, ITraceSink? trace = null)
+        : this(graph, options, trace, null)
+    {
+    }
+
+    /// <summary>
+    /// An interpreter whose parameters are the same tensors as <paramref name="shareParameters"/>'s
+    /// (training keeps one per batch size, e.g. the partial last batch); its own buffers otherwise.
+    /// </summary>
+    internal Interpreter(NetworkGraph graph, InterpreterOptions? options, ITraceSink? trace, Interpreter<T>? shareParameters)
     {
         _g = graph;
         _options = options ?? new InterpreterOptions();
@@ -30,6 +41,11 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
         _values = new Tensor<T>[graph.Values.Count];
         foreach (var v in graph.Values)
         {
+            if (v.Kind == ValueKind.Parameter && shareParameters is not null)
+            {
+                _values[v.Index] = shareParameters._values[v.Index];
+                continue;
+            }
             double[]? init = v.Literal ?? (v.Init is { } decl ? Initializers.Draw(decl) : null);
             _values[v.Index] = init is null ? new Tensor<T>(v.Shape) : Tensor<T>.FromDoubles(v.Shape, init);
         }
@@ -50,11 +66,24 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     public NetworkGraph Graph => _g;
 
+    /// <summary>Where the per-value trace goes; null traces nothing (training switches it per step).</summary>
+    public ITraceSink? Trace
+    {
+        get => _trace;
+        set => _trace = value;
+    }
+
     /// <summary>The current value of a data input, parameter or node.</summary>
     public Tensor<T> Value(string name) => _values[Index(name)];
 
     /// <summary>dJ/d(name) from the last backward pass, or null when none flows there.</summary>
     public Tensor<T>? Gradient(string name) => _grads[Index(name)];
+
+    /// <summary>The value at graph index <paramref name="index"/> (no name lookup, for the training loop).</summary>
+    internal Tensor<T> ValueAt(int index) => _values[index];
+
+    /// <summary>The gradient at graph index <paramref name="index"/>, or null.</summary>
+    internal Tensor<T>? GradientAt(int index) => _grads[index];
 
     /// <summary>Whether the last pass produced a NaN or infinity, and where.</summary>
     public NumericFault? Fault => _fault;
@@ -99,7 +128,18 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
             if (_g.BackwardFrom < 0) continue;
             if (!Backward(step)) return new RunResult(results, _fault);
             Check(ExpectKind.Gradient, step, results);
-            if (_g.Optimizer is not null && !Update(step, lr)) return new RunResult(results, _fault);
+            if (_g.Optimizer is { } opt)
+            {
+                if (Optimizer<T>.IsPlainGradientDescent(opt))
+                {
+                    if (!Update(step, lr)) return new RunResult(results, _fault);
+                }
+                else
+                {
+                    _optimizer ??= new Optimizer<T>(_g, opt);
+                    if (!_optimizer.Step(this, step, _optimizer.LearningRate(step - 1), _trace)) return new RunResult(results, _optimizer.Fault);
+                }
+            }
         }
         Check(ExpectKind.Updated, steps, results);
         return new RunResult(results, _fault);

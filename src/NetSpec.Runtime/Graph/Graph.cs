@@ -74,4 +74,7 @@ public sealed class NetworkGraph
     public int Steps => Spec.Optimizer is { } o ? (int)o.Steps.Value : 1;
 
     public GraphValue? Find(string name) => Values.FirstOrDefault(v => v.Name == name);
+
+    /// <summary>The dataset a training spec trains on, read when the spec was loaded.</summary>
+    public Training.LoadedDataset? Dataset { get; internal set; }
 }

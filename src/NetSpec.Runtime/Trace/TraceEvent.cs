@@ -6,6 +6,9 @@ public enum TracePhase
     Forward,
     Backward,
     Update,
+
+    /// <summary>A training run's per-epoch summary: one metric per event, the step is the epoch.</summary>
+    Epoch,
 }
 
 /// <summary>

@@ -38,6 +38,7 @@ public static class TraceJson
     {
         TracePhase.Forward => "forward",
         TracePhase.Backward => "backward",
+        TracePhase.Epoch => "epoch",
         _ => "update",
     };
 

@@ -51,6 +51,9 @@ public sealed class TraceTextWriter
                 Entry($"    dJ/d{e.Name}", e.Shape, e.Gradient!, indentLabel: false);
                 Entry($"    {e.Name}*", e.Shape, e.Values, indentLabel: false);
                 break;
+            case TracePhase.Epoch:
+                Entry($"{e.Name} ({e.Expression})", e.Shape, e.Values);
+                break;
         }
     }
 
@@ -60,7 +63,8 @@ public sealed class TraceTextWriter
         TracePhase.Backward => _graph.SeedGradient is null
             ? $"step {e.Step} · backward from {_graph.Values[_graph.BackwardFrom].Name} (dJ/d{_graph.Values[_graph.BackwardFrom].Name} = 1)"
             : $"step {e.Step} · backward from {_graph.Values[_graph.BackwardFrom].Name} (assumed dJ/d{_graph.Values[_graph.BackwardFrom].Name})",
-        _ => $"step {e.Step} · update: gradient descent, learning rate {_graph.Optimizer?.LearningRate}",
+        TracePhase.Epoch => $"epoch {e.Step} · summary",
+        _ => $"step {e.Step} · update: {(_graph.Optimizer?.Type.Name == "adam" ? "Adam" : "gradient descent")}, learning rate {_graph.Optimizer?.LearningRate}",
     };
 
     private void Entry(string label, Shape shape, double[] values, bool indentLabel = true)

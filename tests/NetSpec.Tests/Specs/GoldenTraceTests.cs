@@ -12,7 +12,15 @@ namespace NetSpec.Tests.Specs;
 [TestClass]
 public sealed class GoldenTraceTests
 {
-    private const double RelativeTolerance = 1e-12;
+    /// <summary>float64 specs: 1e-12; float32 specs: 1e-4 (about 2^-13, room for a different summation order).</summary>
+    private const double Float64Tolerance = 1e-12, Float32Tolerance = 1e-4;
+
+    /// <summary>
+    /// Epoch summaries of a training run aggregate thousands of steps: a kernel that sums in a
+    /// different order moves them slightly, so they are compared loosely; the spec's metric
+    /// expectations check the outcome.
+    /// </summary>
+    private const double EpochSummaryTolerance = 1e-2;
 
     public static IEnumerable<object[]> SpecFiles => TestPaths.SpecFiles();
 
@@ -24,7 +32,9 @@ public sealed class GoldenTraceTests
         Assert.IsTrue(File.Exists(golden), $"{golden} is missing: run tools/update-golden.sh and check the values");
         var expected = File.ReadAllLines(golden).Where(l => l.Length > 0).Select(TraceJson.Parse).ToList();
         var actual = Trace(Path.Combine(TestPaths.Specs, file));
-        var diff = Diff(expected, actual);
+        var loaded = NetSpecEngine.Load(Path.Combine(TestPaths.Specs, file));
+        double tolerance = loaded.Document?.DType == NetSpec.Parser.Model.DType.Float32 ? Float32Tolerance : Float64Tolerance;
+        var diff = Diff(expected, actual, tolerance);
         Assert.AreEqual("", diff, $"trace of {file} differs from {golden}:\n{diff}");
     }
 
@@ -48,7 +58,7 @@ public sealed class GoldenTraceTests
     }
 
     /// <summary>A readable difference: one line per differing event (node, phase, expected, actual).</summary>
-    internal static string Diff(IReadOnlyList<TraceJson.Entry> expected, IReadOnlyList<TraceJson.Entry> actual)
+    internal static string Diff(IReadOnlyList<TraceJson.Entry> expected, IReadOnlyList<TraceJson.Entry> actual, double tolerance = Float64Tolerance)
     {
         var sb = new StringBuilder();
         int n = Math.Max(expected.Count, actual.Count);
@@ -63,14 +73,15 @@ public sealed class GoldenTraceTests
                 sb.AppendLine($"event {i + 1}: expected {e.Key} = {e.Expression} [{string.Join("x", e.Shape)}], actual {a.Key} = {a.Expression} [{string.Join("x", a.Shape)}]");
                 continue;
             }
-            Compare(sb, e.Key, "values", e.Values, a.Values);
-            Compare(sb, e.Key, "old", e.Old, a.Old);
-            Compare(sb, e.Key, "grad", e.Gradient, a.Gradient);
+            double tol = e.Phase == "epoch" ? EpochSummaryTolerance : tolerance;
+            Compare(sb, e.Key, "values", e.Values, a.Values, tol);
+            Compare(sb, e.Key, "old", e.Old, a.Old, tol);
+            Compare(sb, e.Key, "grad", e.Gradient, a.Gradient, tol);
         }
         return sb.ToString();
     }
 
-    private static void Compare(StringBuilder sb, string key, string field, double[]? e, double[]? a)
+    private static void Compare(StringBuilder sb, string key, string field, double[]? e, double[]? a, double tolerance)
     {
         if (e is null && a is null) return;
         if (e is null || a is null || e.Length != a.Length)
@@ -80,7 +91,7 @@ public sealed class GoldenTraceTests
         }
         for (int i = 0; i < e.Length; i++)
         {
-            bool same = e[i].Equals(a[i]) || Math.Abs(e[i] - a[i]) <= RelativeTolerance * Math.Max(1, Math.Abs(e[i]));
+            bool same = e[i].Equals(a[i]) || Math.Abs(e[i] - a[i]) <= tolerance * Math.Max(1, Math.Abs(e[i]));
             if (!same) sb.AppendLine($"{key}: {field}[{i}]: expected {e[i]:R}, actual {a[i]:R}");
         }
     }

@@ -1,0 +1,301 @@
+using System.Globalization;
+using CsvHelper;
+using NetSpec.Parser;
+using NetSpec.Parser.Diagnostics;
+using NetSpec.Parser.Model;
+using NetSpec.Parser.Yaml;
+using NetSpec.Runtime.Execution;
+
+namespace NetSpec.Runtime.Training;
+
+/// <summary>
+/// Reads a spec's <c>dataset:</c> CSV files: checks every row (a row with the wrong number of
+/// fields, or a feature that is not a finite number, is an error at file:line:column), turns the
+/// label column into one-hot targets, splits by fraction and seed when the files are not
+/// separate, and scales the features with statistics of the training split only.
+/// </summary>
+public static class DatasetLoader
+{
+    private const int MaxErrorsPerFile = 10;
+
+    private static string Clip(string s) => s.Length <= 40 ? s : s[..37] + "...";
+
+    private sealed record Table(string DisplayPath, int Rows, double[] Features, string[] Labels, int[] LabelLines, int[] LabelColumns, string[] FeatureNames);
+
+    /// <summary>The dataset, or null when a file is missing or malformed (the reasons are in <paramref name="diagnostics"/>).</summary>
+    public static LoadedDataset? Load(SpecDocument spec, DiagnosticBag diagnostics, ParserLimits? limits = null)
+    {
+        limits ??= ParserLimits.Default;
+        var d = spec.Dataset ?? throw new ArgumentException("the spec has no dataset", nameof(spec));
+        string folder = Path.GetDirectoryName(spec.Path) ?? "";
+        int errors = diagnostics.ErrorCount;
+        var main = Read(folder, d.File, d, diagnostics);
+        var validationFile = d.ValidationFile is { } vf ? Read(folder, vf, d, diagnostics) : null;
+        var testFile = d.TestFile is { } tf ? Read(folder, tf, d, diagnostics) : null;
+        if (diagnostics.ErrorCount > errors || main is null) return null;
+        foreach (var other in new[] { validationFile, testFile })
+        {
+            if (other is null || other.FeatureNames.SequenceEqual(main.FeatureNames)) continue;
+            diagnostics.Error(Codes.ShapeMismatch, new SourceSpan(other.DisplayPath, 1, 1, 1, 1),
+                $"the features of {other.DisplayPath} ({other.FeatureNames.Length}) are not those of {main.DisplayPath} ({main.FeatureNames.Length})");
+            return null;
+        }
+
+        long elements = (long)main.Rows * main.FeatureNames.Length + (validationFile?.Features.Length ?? 0) + (testFile?.Features.Length ?? 0);
+        if (elements > limits.MaxElements)
+        {
+            diagnostics.Error(Codes.TooManyElements, d.File.Span, $"the dataset has {elements} feature values, more than {limits.MaxElements} (--max-elements raises the limit)");
+            return null;
+        }
+
+        var classes = Classes(d, [main, validationFile, testFile], diagnostics);
+        if (classes is null) return null;
+        var classIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < classes.Count; i++) classIndex[classes[i]] = i;
+
+        DataSplit Take(string name, Table t, IReadOnlyList<int> rows)
+        {
+            int f = t.FeatureNames.Length, c = classes.Count;
+            var x = new double[rows.Count * f];
+            var y = new double[rows.Count * c];
+            for (int r = 0; r < rows.Count; r++)
+            {
+                Array.Copy(t.Features, rows[r] * f, x, r * f, f);
+                y[r * c + classIndex[t.Labels[rows[r]]]] = 1;
+            }
+            return new DataSplit(name, rows.Count, x, y);
+        }
+        static int[] All(Table t) => [.. Enumerable.Range(0, t.Rows)];
+
+        DataSplit train;
+        DataSplit? validation = validationFile is null ? null : Take("validation", validationFile, All(validationFile));
+        DataSplit? test = testFile is null ? null : Take("test", testFile, All(testFile));
+        if (d.Split is { } split && (split.Validation > 0 || split.Test > 0))
+        {
+            var perm = new int[main.Rows];
+            new Rng(split.Seed).Permutation(perm);
+            int nTest = Count(split.Test, main.Rows), nVal = Count(split.Validation, main.Rows);
+            if (main.Rows - nTest - nVal < 1)
+            {
+                diagnostics.Error(Codes.InvalidValue, split.Span, $"{main.DisplayPath} has {main.Rows} rows: the split leaves no training samples");
+                return null;
+            }
+            // Each part keeps the file's order; shuffling happens per epoch.
+            int[] Part(int from, int count) => [.. perm.AsSpan(from, count).ToArray().Order()];
+            if (nTest > 0) test = Take("test", main, Part(0, nTest));
+            if (nVal > 0) validation = Take("validation", main, Part(nTest, nVal));
+            train = Take("train", main, Part(nTest + nVal, main.Rows - nTest - nVal));
+        }
+        else train = Take("train", main, All(main));
+
+        Scale(d, train, validation, test);
+        return new LoadedDataset(main.FeatureNames, classes, train, validation, test);
+    }
+
+    private static int Count(double fraction, int rows) =>
+        fraction <= 0 ? 0 : Math.Max(1, (int)Math.Round(fraction * rows, MidpointRounding.AwayFromZero));
+
+    private static void Scale(DatasetDecl d, DataSplit train, DataSplit? validation, DataSplit? test)
+    {
+        int f = train.Rows == 0 ? 0 : train.Features.Length / train.Rows;
+        var splits = new[] { train, validation, test }.Where(s => s is not null).Select(s => s!).ToArray();
+        switch (d.Scaling)
+        {
+            case FeatureScaling.Scale:
+                foreach (var s in splits)
+                    for (int i = 0; i < s.Features.Length; i++) s.Features[i] *= d.ScaleFactor;
+                break;
+            case FeatureScaling.Standardize:
+            {
+                // Mean and population standard deviation of each column of the training split.
+                var mean = new double[f];
+                var std = new double[f];
+                for (int r = 0; r < train.Rows; r++)
+                    for (int j = 0; j < f; j++) mean[j] += train.Features[r * f + j];
+                for (int j = 0; j < f; j++) mean[j] /= train.Rows;
+                for (int r = 0; r < train.Rows; r++)
+                    for (int j = 0; j < f; j++)
+                    {
+                        double dv = train.Features[r * f + j] - mean[j];
+                        std[j] += dv * dv;
+                    }
+                for (int j = 0; j < f; j++)
+                {
+                    std[j] = Math.Sqrt(std[j] / train.Rows);
+                    if (std[j] == 0) std[j] = 1;
+                }
+                foreach (var s in splits)
+                    for (int r = 0; r < s.Rows; r++)
+                        for (int j = 0; j < f; j++)
+                            s.Features[r * f + j] = (s.Features[r * f + j] - mean[j]) / std[j];
+                break;
+            }
+        }
+    }
+
+    private static List<string>? Classes(DatasetDecl d, Table?[] tables, DiagnosticBag diagnostics)
+    {
+        if (d.Classes is { } given)
+        {
+            var known = new HashSet<string>(given.Select(c => c.Name), StringComparer.Ordinal);
+            int errors = 0;
+            foreach (var t in tables)
+            {
+                if (t is null) continue;
+                for (int r = 0; r < t.Rows && errors < MaxErrorsPerFile; r++)
+                {
+                    if (known.Contains(t.Labels[r])) continue;
+                    errors++;
+                    diagnostics.Error(Codes.InvalidValue, new SourceSpan(t.DisplayPath, t.LabelLines[r], t.LabelColumns[r], t.LabelLines[r], t.LabelColumns[r] + t.Labels[r].Length),
+                        $"label '{Clip(t.Labels[r])}' is not one of the classes the spec lists{Suggest.DidYouMean(t.Labels[r], known)}");
+                }
+            }
+            return errors > 0 ? null : [.. given.Select(c => c.Name)];
+        }
+        var all = tables.Where(t => t is not null).SelectMany(t => t!.Labels).Distinct(StringComparer.Ordinal).ToList();
+        bool numeric = all.All(l => double.TryParse(l, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
+        return numeric
+            ? [.. all.OrderBy(l => double.Parse(l, NumberStyles.Float, CultureInfo.InvariantCulture)).ThenBy(l => l, StringComparer.Ordinal)]
+            : [.. all.Order(StringComparer.Ordinal)];
+    }
+
+    private static Table? Read(string folder, PathRef file, DatasetDecl d, DiagnosticBag diagnostics)
+    {
+        string path = Path.Combine(folder, file.Path);
+        if (!File.Exists(path))
+        {
+            diagnostics.Error(Codes.FileNotFound, file.Span, $"the data file '{Clip(file.Path)}' does not exist (looked for {path})");
+            return null;
+        }
+        try
+        {
+            return ReadTable(path, file, d, diagnostics);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CsvFormatException or FormatException)
+        {
+            diagnostics.Error(Codes.FileUnreadable, file.Span, $"cannot read the data file '{Clip(file.Path)}': {e.Message}");
+            return null;
+        }
+    }
+
+    private static Table? ReadTable(string path, PathRef file, DatasetDecl d, DiagnosticBag diagnostics)
+    {
+        using var r = CsvReader.FromFile(path, new CsvReaderOptions
+        {
+            Separator = d.Separator,
+            HasHeader = d.Header,
+            TrackLineNumbers = true,
+            FormatProvider = CultureInfo.InvariantCulture,
+        });
+        string[]? header = d.Header ? [.. r.Headers] : null;
+        var features = new List<double>();
+        var labels = new List<string>();
+        var labelLines = new List<int>();
+        var labelColumns = new List<int>();
+        int[]? featureIdx = null;
+        int labelIdx = -1, width = -1, errors = 0, rows = 0;
+        string[] names = [];
+        while (r.Read())
+        {
+            if (featureIdx is null)
+            {
+                width = header?.Length ?? r.FieldCount;
+                names = header ?? [.. Enumerable.Range(1, width).Select(i => $"c{i}")];
+                if (!Columns(names, d, diagnostics, out featureIdx, out labelIdx)) return null;
+            }
+            int line = (int)r.LineNumber;
+            if (r.FieldCount != width)
+            {
+                diagnostics.Error(Codes.RaggedMatrix, new SourceSpan(path, line, 1, line, 2),
+                    $"row {r.RowNumber} has {r.FieldCount} field{(r.FieldCount == 1 ? "" : "s")} but {(header is null ? "the first row" : "the header")} has {width}");
+                if (++errors >= MaxErrorsPerFile) break;
+                continue;
+            }
+            // Character column of each field, for positions (fields are not quoted in numeric data).
+            int Column(int field)
+            {
+                int col = 1;
+                for (int j = 0; j < field; j++) col += r.GetString(j).Length + 1;
+                return col;
+            }
+            bool rowOk = true;
+            foreach (var j in featureIdx)
+            {
+                if (r.TryParse<double>(j, out var v) && double.IsFinite(v))
+                {
+                    features.Add(v);
+                    continue;
+                }
+                string text = r.GetString(j);
+                int col = Column(j);
+                diagnostics.Error(Codes.NotANumber, new SourceSpan(path, line, col, line, col + Math.Max(1, text.Length)),
+                    $"column '{Clip(names[j])}' of row {r.RowNumber} is not a finite number: '{Clip(text)}'");
+                rowOk = false;
+                if (++errors >= MaxErrorsPerFile) break;
+            }
+            if (errors >= MaxErrorsPerFile) break;
+            if (!rowOk) continue;
+            string label = r.GetString(labelIdx).Trim();
+            if (label.Length == 0)
+            {
+                int col = Column(labelIdx);
+                diagnostics.Error(Codes.MissingField, new SourceSpan(path, line, col, line, col + 1), $"row {r.RowNumber} has no label in column '{Clip(names[labelIdx])}'");
+                if (++errors >= MaxErrorsPerFile) break;
+                continue;
+            }
+            labels.Add(label);
+            labelLines.Add(line);
+            labelColumns.Add(Column(labelIdx));
+            rows++;
+        }
+        if (errors > 0) return null;
+        if (featureIdx is null || rows == 0)
+        {
+            diagnostics.Error(Codes.FileEmpty, file.Span, $"the data file '{Clip(file.Path)}' has no rows of samples");
+            return null;
+        }
+        return new Table(path, rows, [.. features], [.. labels], [.. labelLines], [.. labelColumns], [.. featureIdx.Select(j => names[j])]);
+    }
+
+    private static bool Columns(string[] names, DatasetDecl d, DiagnosticBag diagnostics, out int[] featureIdx, out int labelIdx)
+    {
+        featureIdx = [];
+        labelIdx = Array.IndexOf(names, d.Label.Name);
+        bool ok = true;
+        if (labelIdx < 0)
+        {
+            diagnostics.Error(Codes.UnknownReference, d.Label.Span,
+                $"the label column '{Clip(d.Label.Name)}' is not a column of the data file{Suggest.DidYouMean(d.Label.Name, names)}");
+            ok = false;
+        }
+        if (d.Features is null)
+        {
+            int label = labelIdx;
+            featureIdx = [.. Enumerable.Range(0, names.Length).Where(i => i != label)];
+            if (featureIdx.Length == 0)
+            {
+                diagnostics.Error(Codes.InvalidValue, d.Span, "the data file has no column besides the label: there are no features");
+                ok = false;
+            }
+            return ok;
+        }
+        var idx = new List<int>();
+        foreach (var f in d.Features)
+        {
+            int i = Array.IndexOf(names, f.Name);
+            if (i < 0)
+            {
+                diagnostics.Error(Codes.UnknownReference, f.Span, $"the feature column '{Clip(f.Name)}' is not a column of the data file{Suggest.DidYouMean(f.Name, names)}");
+                ok = false;
+            }
+            else if (i == labelIdx)
+            {
+                diagnostics.Error(Codes.InvalidValue, f.Span, $"'{Clip(f.Name)}' is the label column; it cannot also be a feature");
+                ok = false;
+            }
+            else idx.Add(i);
+        }
+        featureIdx = [.. idx];
+        return ok;
+    }
+}

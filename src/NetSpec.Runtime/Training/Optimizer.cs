@@ -1,0 +1,149 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using NetSpec.Parser.Model;
+using NetSpec.Runtime.Execution;
+using NetSpec.Runtime.Graph;
+using NetSpec.Runtime.Kernels;
+using NetSpec.Runtime.Trace;
+
+namespace NetSpec.Runtime.Training;
+
+/// <summary>
+/// The parameter update after each backward pass, for every parameter p with gradient g = dJ/dp
+/// and learning rate alpha (after the schedule):
+/// <list type="bullet">
+/// <item><b>sgd</b>: p ← p − alpha g.</item>
+/// <item><b>sgd with momentum</b> mu: v ← mu v + g, then p ← p − alpha v (v starts at 0).</item>
+/// <item><b>sgd with Nesterov momentum</b>: v ← mu v + g, then p ← p − alpha (g + mu v).</item>
+/// <item><b>adam</b> (t = 1, 2, ... counts updates): m ← beta1 m + (1 − beta1) g;
+/// v ← beta2 v + (1 − beta2) g²; m̂ = m / (1 − beta1^t); v̂ = v / (1 − beta2^t);
+/// p ← p − alpha m̂ / (√v̂ + epsilon) (m and v start at 0).</item>
+/// </list>
+/// Schedules, with e the 0-based epoch (a spec without training counts each step as an epoch):
+/// constant alpha; step alpha gamma^floor(e / step_size); exponential alpha gamma^e.
+/// The state (v, m, t) is kept per parameter and saved in checkpoints.
+/// </summary>
+public sealed class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly NetworkGraph _g;
+    private readonly OptimizerDecl _decl;
+    private readonly OptimizerSettings _s;
+    private readonly int[] _parameters;
+
+    public Optimizer(NetworkGraph graph, OptimizerDecl decl)
+    {
+        _g = graph;
+        _decl = decl;
+        _s = decl.Settings;
+        _parameters = [.. graph.Values.Where(v => v.Kind == ValueKind.Parameter).Select(v => v.Index)];
+        First = new T[]?[graph.Values.Count];
+        Second = new T[]?[graph.Values.Count];
+        foreach (var i in _parameters)
+        {
+            int n = graph.Values[i].Shape.Length;
+            if (decl.Type.Name == "adam")
+            {
+                First[i] = new T[n];
+                Second[i] = new T[n];
+            }
+            else if (_s.Momentum > 0) First[i] = new T[n];
+        }
+    }
+
+    /// <summary>Whether the optimizer is plain gradient descent with a constant rate (the worked examples).</summary>
+    public static bool IsPlainGradientDescent(OptimizerDecl d) =>
+        d.Type.Name == "sgd" && d.Settings.Momentum == 0 && d.Settings.Schedule is null or { Type.Name: "constant" };
+
+    /// <summary>Momentum v (sgd) or Adam's first moment m, per graph value index; null where unused.</summary>
+    public T[]?[] First { get; }
+
+    /// <summary>Adam's second moment v, per graph value index; null where unused.</summary>
+    public T[]?[] Second { get; }
+
+    /// <summary>Adam's update count t.</summary>
+    public long Updates { get; set; }
+
+    /// <summary>The first NaN or infinity an update produced.</summary>
+    public NumericFault? Fault { get; private set; }
+
+    /// <summary>The learning rate in 0-based epoch <paramref name="epoch"/> after the schedule.</summary>
+    public double LearningRate(int epoch)
+    {
+        double lr = _decl.LearningRate.Value;
+        return _s.Schedule switch
+        {
+            { Type.Name: "step" } s => lr * Math.Pow(s.Gamma, epoch / s.StepSize),
+            { Type.Name: "exponential" } s => lr * Math.Pow(s.Gamma, epoch),
+            _ => lr,
+        };
+    }
+
+    /// <summary>Updates every parameter from the interpreter's gradients. False at a NaN or infinity.</summary>
+    public bool Step(Interpreter<T> interp, int step, double learningRate, ITraceSink? trace)
+    {
+        T lr = T.CreateChecked(learningRate);
+        bool adam = _decl.Type.Name == "adam";
+        T b1 = T.CreateChecked(_s.Beta1), b2 = T.CreateChecked(_s.Beta2), eps = T.CreateChecked(_s.Epsilon);
+        T c1 = T.Zero, c2 = T.Zero;
+        if (adam)
+        {
+            Updates++;
+            c1 = T.One - T.CreateChecked(Math.Pow(_s.Beta1, Updates));
+            c2 = T.One - T.CreateChecked(Math.Pow(_s.Beta2, Updates));
+        }
+        T mu = T.CreateChecked(_s.Momentum);
+        foreach (var i in _parameters)
+        {
+            if (interp.GradientAt(i) is not { } grad) continue;
+            var p = interp.ValueAt(i).Data;
+            var g = grad.Data;
+            double[]? old = trace is not null ? interp.ValueAt(i).ToDoubles() : null;
+            if (adam)
+            {
+                var m = First[i]!;
+                var v = Second[i]!;
+                T oneMinusB1 = T.One - b1, oneMinusB2 = T.One - b2;
+                for (int k = 0; k < p.Length; k++)
+                {
+                    T gk = g[k];
+                    m[k] = b1 * m[k] + oneMinusB1 * gk;
+                    v[k] = b2 * v[k] + oneMinusB2 * gk * gk;
+                    T mHat = m[k] / c1;
+                    T vHat = v[k] / c2;
+                    p[k] -= lr * mHat / (T.Sqrt(vHat) + eps);
+                }
+            }
+            else if (First[i] is { } vel)
+            {
+                TensorPrimitives.MultiplyAdd<T>(vel, mu, g, vel);              // v = mu v + g
+                if (_s.Nesterov)
+                {
+                    for (int k = 0; k < p.Length; k++) p[k] -= lr * (g[k] + mu * vel[k]);
+                }
+                else Vec.Axpy<T>(-lr, vel, p);
+            }
+            else Vec.Axpy<T>(-lr, g, p);
+
+            var value = _g.Values[i];
+            if (trace is not null)
+            {
+                string rate = _decl.LearningRate.Hyperparameter is { } h && learningRate == _decl.LearningRate.Value ? h : Format.Number(learningRate);
+                string n = value.Name;
+                string expr = adam ? $"{n} - {rate} · m̂/(√v̂ + ε)" : First[i] is not null
+                    ? (_s.Nesterov ? $"{n} - {rate} · (dJ/d{n} + μ v)" : $"{n} - {rate} · v") : $"{n} - {rate} · dJ/d{n}";
+                trace.Emit(new TraceEvent(TracePhase.Update, step, n, _decl.Type.Name, expr, value.Shape, interp.ValueAt(i).ToDoubles())
+                {
+                    Old = old,
+                    Gradient = grad.ToDoubles(),
+                });
+            }
+            if (!Vec.AllFinite<T>(p))
+            {
+                Fault ??= new NumericFault(TracePhase.Update, step, value.Name, _decl.Type.Name, $"the updated parameter {value.Name}", value.Span,
+                    [$"{value.Name}: {Summary.Of(value.Shape, interp.ValueAt(i).ToDoubles())}", $"dJ/d{value.Name}: {Summary.Of(value.Shape, grad.ToDoubles())}"]);
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,251 @@
+using System.Diagnostics;
+using System.Numerics;
+using System.Text.Json;
+using NetSpec.Parser.Diagnostics;
+using NetSpec.Parser.Model;
+using NetSpec.Runtime.Execution;
+using NetSpec.Runtime.Graph;
+using NetSpec.Runtime.Trace;
+
+namespace NetSpec.Runtime.Training;
+
+/// <summary>
+/// Trains a network on its dataset: epochs of mini-batches (the last one may be partial), the
+/// training samples shuffled each epoch by a permutation derived from (seed, epoch) alone, so a
+/// resumed run needs no generator state. One interpreter per batch size shares the parameter
+/// tensors; every buffer is planned once, nothing is allocated per step once all batch sizes
+/// have been seen. Metrics per epoch, early stopping on the validation loss, atomic
+/// checkpoints, the trained-parameters file, and the full trace at the chosen steps.
+/// </summary>
+public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly NetworkGraph _graph;
+    private readonly LoadedDataset _data;
+    private readonly TrainingDecl _t;
+    private readonly TrainingRunOptions _run;
+    private readonly ITraceSink? _trace;
+    private readonly Interpreter<T> _main;
+    private readonly Dictionary<int, Interpreter<T>> _byRows = [];
+    private readonly Optimizer<T> _optimizer;
+    private readonly int _batch, _inputs, _targets, _objective, _accuracy;
+    private readonly int[] _parameters;
+    private readonly T[] _trainX, _trainY;
+    private readonly HashSet<int> _tracedSteps;
+    private NumericFault? _fault;
+
+    public Trainer(NetworkGraph graph, LoadedDataset data, TrainingRunOptions? run = null, ITraceSink? trace = null)
+    {
+        _graph = graph;
+        _data = data;
+        _t = graph.Spec.Training ?? throw new ArgumentException("the spec has no training section", nameof(graph));
+        _run = run ?? new TrainingRunOptions();
+        _trace = trace;
+        var d = graph.Spec.Dataset!;
+        _inputs = graph.Find(d.Inputs.Name)!.Index;
+        _targets = graph.Find(d.Targets.Name)!.Index;
+        _objective = graph.BackwardFrom;
+        _accuracy = _t.AccuracyOf is { } a ? graph.Find(a.Name)!.Index : -1;
+        _batch = graph.Values[_inputs].Shape.Rows;
+        _main = new Interpreter<T>(graph, Options, null, null);
+        _byRows[_batch] = _main;
+        _optimizer = new Optimizer<T>(graph, graph.Spec.Optimizer!);
+        _parameters = [.. graph.Values.Where(v => v.Kind == ValueKind.Parameter).Select(v => v.Index)];
+        _trainX = Convert(data.Train.Features);
+        _trainY = Convert(data.Train.Targets);
+        _tracedSteps = [.. _t.Trace.Steps];
+    }
+
+    private static InterpreterOptions Options => new() { DataGradients = false, StopOnNonFinite = true };
+
+    private static T[] Convert(double[] v)
+    {
+        var r = new T[v.Length];
+        for (int i = 0; i < v.Length; i++) r[i] = T.CreateChecked(v[i]);
+        return r;
+    }
+
+    /// <summary>The current parameters, by name (shared by every batch size).</summary>
+    public IReadOnlyList<(string Name, Tensor<T> Value)> Parameters =>
+        [.. _parameters.Select(i => (_graph.Values[i].Name, _main.ValueAt(i)))];
+
+    /// <summary>The permutation of the training samples in 0-based <paramref name="epoch"/>: a function of (seed, epoch) only.</summary>
+    public static void EpochPermutation(ulong seed, int epoch, Span<int> perm) =>
+        new Rng(seed ^ (0x9E3779B97F4A7C15UL * (ulong)(epoch + 1))).Permutation(perm);
+
+    private Interpreter<T> For(int rows)
+    {
+        if (_byRows.TryGetValue(rows, out var i)) return i;
+        var diagnostics = new DiagnosticBag();
+        var graph = GraphBuilder.Build(TrainingSetup.WithBatch(_graph.Spec, _data, rows), diagnostics)
+            ?? throw new InvalidOperationException($"the graph for a batch of {rows} did not build: {string.Join("; ", diagnostics.Items)}");
+        i = new Interpreter<T>(graph, Options, null, _main);
+        _byRows[rows] = i;
+        return i;
+    }
+
+    private bool Traced(int step) => _tracedSteps.Contains(step) || (_t.Trace.Every > 0 && step % _t.Trace.Every == 0);
+
+    private string? OutputPath(PathRef? p)
+    {
+        if (p is null || !_run.WriteFiles) return null;
+        return Path.Combine(_run.OutputDirectory ?? Path.GetDirectoryName(_graph.Spec.Path) ?? "", p.Path);
+    }
+
+    /// <summary>Trains for the spec's epochs (or until early stopping) and evaluates the test split.</summary>
+    public (TrainingReport Report, NumericFault? Fault) Train()
+    {
+        int n = _data.Train.Rows, f = _data.FeatureCount, c = _data.ClassCount;
+        var history = new List<EpochMetrics>();
+        int firstEpoch = 0, step = 0, bad = 0;
+        double best = double.PositiveInfinity;
+        bool stopped = false;
+        string? checkpointPath = OutputPath(_t.Checkpoint?.Path);
+        if (_run.Resume && checkpointPath is not null && File.Exists(checkpointPath))
+        {
+            var state = Checkpoint.Read<T>(checkpointPath, _graph, _optimizer, _main);
+            (firstEpoch, step, best, bad, stopped) = (state.EpochsDone, state.Steps, state.Best, state.Bad, state.Stopped);
+            history.AddRange(state.History);
+            _run.OnNote?.Invoke($"resumed from {checkpointPath} after epoch {firstEpoch}");
+        }
+        else if (_run.Resume)
+            _run.OnNote?.Invoke(checkpointPath is null ? "nothing to resume: the spec writes no checkpoint" : $"no checkpoint at {checkpointPath}: training from the start");
+        int resumedAfter = firstEpoch;
+
+        var perm = new int[n];
+        int batches = (n + _batch - 1) / _batch;
+        for (int epoch = firstEpoch; epoch < _t.Epochs && !stopped; epoch++)
+        {
+            var clock = Stopwatch.StartNew();
+            double lr = _optimizer.LearningRate(epoch);
+            if (_t.Shuffle) EpochPermutation(_t.Seed, epoch, perm);
+            else for (int i = 0; i < n; i++) perm[i] = i;
+            double lossSum = 0;
+            long correct = 0;
+            for (int b = 0; b < batches; b++)
+            {
+                int start = b * _batch, rows = Math.Min(_batch, n - start);
+                var interp = For(rows);
+                var x = interp.ValueAt(_inputs).Data;
+                var y = interp.ValueAt(_targets).Data;
+                for (int r = 0; r < rows; r++)
+                {
+                    int s = perm[start + r];
+                    Array.Copy(_trainX, s * f, x, r * f, f);
+                    Array.Copy(_trainY, s * c, y, r * c, c);
+                }
+                step++;
+                var trace = Traced(step) ? _trace : null;
+                interp.Trace = trace;
+                bool ok = interp.Forward(step) && interp.Backward(step);
+                interp.Trace = null;
+                if (!ok) return (Report(history, null, null, stopped, resumedAfter), interp.Fault);
+                lossSum += rows * double.CreateChecked(interp.ValueAt(_objective)[0]);
+                if (_accuracy >= 0) correct += Correct(interp.ValueAt(_accuracy).Data, y, rows, c);
+                if (!_optimizer.Step(interp, step, lr, trace)) return (Report(history, null, null, stopped, resumedAfter), _optimizer.Fault);
+                _run.OnBatch?.Invoke(b + 1, batches, epoch + 1);
+            }
+            double? valLoss = null, valAcc = null;
+            if (_data.Validation is { } v)
+            {
+                if (Evaluate(v) is not { } m) return (Report(history, null, null, stopped, resumedAfter), _fault);
+                (valLoss, valAcc) = (m.Loss, m.Accuracy);
+            }
+            var metrics = new EpochMetrics(epoch + 1, lossSum / n, _accuracy >= 0 ? (double)correct / n : null, valLoss, valAcc, lr, clock.Elapsed.TotalSeconds);
+            history.Add(metrics);
+            EmitSummary(metrics);
+            if (_t.EarlyStopping is { } es && valLoss is { } vl)
+            {
+                if (vl < best - es.MinDelta) { best = vl; bad = 0; }
+                else if (++bad >= es.Patience)
+                {
+                    stopped = true;
+                    _run.OnNote?.Invoke($"early stopping after epoch {epoch + 1}: the validation loss has not improved by more than {Format.Number(es.MinDelta)} for {es.Patience} epoch{(es.Patience == 1 ? "" : "s")}");
+                }
+            }
+            if (checkpointPath is not null && ((epoch + 1) % _t.Checkpoint!.Every == 0 || epoch + 1 == _t.Epochs || stopped))
+                Checkpoint.Write(checkpointPath, _graph, _optimizer, Parameters,
+                    new Checkpoint.State(epoch + 1, step, best, bad, stopped, history));
+            _run.OnEpoch?.Invoke(metrics);
+        }
+
+        double? testLoss = null, testAcc = null;
+        if (_data.Test is { } test)
+        {
+            if (Evaluate(test) is not { } m) return (Report(history, null, null, stopped, resumedAfter), _fault);
+            (testLoss, testAcc) = (m.Loss, m.Accuracy);
+            int last = history.Count > 0 ? history[^1].Epoch : 0;
+            Emit(last, "test_loss", "objective J averaged over the test split", testLoss.Value);
+            if (testAcc is { } ta) Emit(last, "test_accuracy", $"argmax {_graph.Values[_accuracy].Name} = argmax {_graph.Values[_targets].Name}, test split", ta);
+        }
+        if (OutputPath(_t.Outputs?.Parameters) is { } paramsPath)
+        {
+            try
+            {
+                ParameterFile.Write(paramsPath, _graph.Spec.Name, Parameters);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new TrainingFileException($"cannot write the parameters file {paramsPath}: {e.Message}", e);
+            }
+        }
+        return (Report(history, testLoss, testAcc, stopped, resumedAfter), null);
+    }
+
+    private static TrainingReport Report(List<EpochMetrics> h, double? testLoss, double? testAcc, bool stopped, int resumed) =>
+        new([.. h], testLoss, testAcc, stopped, resumed);
+
+    private void EmitSummary(EpochMetrics m)
+    {
+        Emit(m.Epoch, "train_loss", "objective J averaged over the epoch's batches", m.TrainLoss);
+        if (m.TrainAccuracy is { } ta) Emit(m.Epoch, "train_accuracy", "fraction of the epoch's samples classified right", ta);
+        if (m.ValidationLoss is { } vl) Emit(m.Epoch, "validation_loss", "objective J averaged over the validation split", vl);
+        if (m.ValidationAccuracy is { } va) Emit(m.Epoch, "validation_accuracy", "fraction of the validation split classified right", va);
+    }
+
+    private void Emit(int epoch, string name, string expression, double value) =>
+        _trace?.Emit(new TraceEvent(TracePhase.Epoch, epoch, name, "metric", expression, Shape.Scalar, [value]));
+
+    /// <summary>Rows whose largest score is at the target's largest entry (the first on ties).</summary>
+    private static int Correct(ReadOnlySpan<T> scores, ReadOnlySpan<T> targets, int rows, int classes)
+    {
+        int correct = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            var s = scores.Slice(r * classes, classes);
+            var t = targets.Slice(r * classes, classes);
+            int bs = 0, bt = 0;
+            for (int j = 1; j < classes; j++)
+            {
+                if (s[j] > s[bs]) bs = j;
+                if (t[j] > t[bt]) bt = j;
+            }
+            if (bs == bt) correct++;
+        }
+        return correct;
+    }
+
+    /// <summary>Loss and accuracy of a split with the current parameters, in batches; null at a NaN or infinity.</summary>
+    private (double Loss, double? Accuracy)? Evaluate(DataSplit split)
+    {
+        int n = split.Rows, f = _data.FeatureCount, c = _data.ClassCount;
+        double lossSum = 0;
+        long correct = 0;
+        for (int start = 0; start < n; start += _batch)
+        {
+            int rows = Math.Min(_batch, n - start);
+            var interp = For(rows);
+            var x = interp.ValueAt(_inputs).Data;
+            var y = interp.ValueAt(_targets).Data;
+            for (int i = 0; i < rows * f; i++) x[i] = T.CreateChecked(split.Features[start * f + i]);
+            for (int i = 0; i < rows * c; i++) y[i] = T.CreateChecked(split.Targets[start * c + i]);
+            if (!interp.Forward(0))
+            {
+                _fault = interp.Fault;
+                return null;
+            }
+            lossSum += rows * double.CreateChecked(interp.ValueAt(_objective)[0]);
+            if (_accuracy >= 0) correct += Correct(interp.ValueAt(_accuracy).Data, y, rows, c);
+        }
+        return (lossSum / n, _accuracy >= 0 ? (double)correct / n : null);
+    }
+}

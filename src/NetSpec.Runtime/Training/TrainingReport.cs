@@ -1,0 +1,69 @@
+namespace NetSpec.Runtime.Training;
+
+/// <summary>
+/// The metrics of one epoch. Train loss and accuracy are averaged over the epoch's batches as
+/// they were computed (the parameters change during the epoch); validation metrics use the
+/// parameters at the end of the epoch. Loss is the objective J averaged over the samples:
+/// sum over batches of (rows x J) / samples, i.e. the mean data loss plus the regularization.
+/// </summary>
+public sealed record EpochMetrics(
+    int Epoch,
+    double TrainLoss,
+    double? TrainAccuracy,
+    double? ValidationLoss,
+    double? ValidationAccuracy,
+    double LearningRate,
+    double Seconds);
+
+/// <summary>What a training run produced: every epoch's metrics and the final test metrics.</summary>
+public sealed record TrainingReport(
+    IReadOnlyList<EpochMetrics> History,
+    double? TestLoss,
+    double? TestAccuracy,
+    bool StoppedEarly,
+    int ResumedAfterEpoch)
+{
+    /// <summary>A final metric by its <c>expect: metrics</c> name, or null when it was not computed.</summary>
+    public double? Metric(string name)
+    {
+        var last = History.Count > 0 ? History[^1] : null;
+        return name switch
+        {
+            "train_loss" => last?.TrainLoss,
+            "train_accuracy" => last?.TrainAccuracy,
+            "validation_loss" => last?.ValidationLoss,
+            "validation_accuracy" => last?.ValidationAccuracy,
+            "test_loss" => TestLoss,
+            "test_accuracy" => TestAccuracy,
+            _ => null,
+        };
+    }
+}
+
+/// <summary>The result of one <c>expect: metrics</c> check.</summary>
+public sealed record MetricResult(Parser.Model.MetricExpectation Expectation, double? Actual, bool Passed);
+
+/// <summary>How a training run is carried out (not what it computes).</summary>
+public sealed record TrainingRunOptions
+{
+    /// <summary>Write the spec's output files (parameters, checkpoints). Off by default: tests and <c>netspec test</c> only compute.</summary>
+    public bool WriteFiles { get; init; }
+
+    /// <summary>Resolve output paths against this folder instead of the spec's.</summary>
+    public string? OutputDirectory { get; init; }
+
+    /// <summary>Continue from the checkpoint file when it exists.</summary>
+    public bool Resume { get; init; }
+
+    /// <summary>Called after every epoch.</summary>
+    public Action<EpochMetrics>? OnEpoch { get; init; }
+
+    /// <summary>Called after every batch with (batches done in this epoch, batches per epoch, epoch).</summary>
+    public Action<int, int, int>? OnBatch { get; init; }
+
+    /// <summary>Called with notes for people (resumed from a checkpoint, stopped early).</summary>
+    public Action<string>? OnNote { get; init; }
+}
+
+/// <summary>A training file (checkpoint, parameters) could not be read or written.</summary>
+public sealed class TrainingFileException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,0 +1,155 @@
+using NetSpec.Parser.Diagnostics;
+using NetSpec.Runtime;
+
+namespace NetSpec.Tests.Training;
+
+/// <summary>Mistakes in the dataset and training sections: each a positioned diagnostic, never an exception.</summary>
+[TestClass]
+public sealed class TrainingSpecErrorTests
+{
+    private const string Csv = "a,b,label\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n";
+
+    private static string Spec(string dataset = "", string training = "", string optimizer = "{type: sgd, learning_rate: 0.1}", string expect = "") => $$"""
+        netspec: 1
+        dataset:
+          file: d.csv
+          separator: ','
+          label: label
+          inputs: x
+          targets: y
+        {{dataset}}
+        network:
+          o: {op: linear, x: x, W: W, b: c}
+          J: {op: softmax_cross_entropy, x: o, y: y}
+        parameters:
+          W: {init: he_normal, shape: [2, 2], seed: 1}
+          c: {init: zeros, shape: [2]}
+        backward: {from: J}
+        optimizer: {{optimizer}}
+        training:
+          epochs: 2
+          batch_size: 3
+          accuracy_of: o
+        {{training}}
+        {{expect}}
+        """;
+
+    private static DiagnosticBag Diagnose(string spec, string csv = Csv, string csvName = "d.csv")
+    {
+        using var folder = new TrainingFolder();
+        folder.File(csvName, csv);
+        var loaded = NetSpecEngine.Load(folder.File("spec.yaml", spec));
+        Assert.IsFalse(loaded.Ok, "the spec should be refused");
+        return loaded.Diagnostics;
+    }
+
+    private static Diagnostic Only(DiagnosticBag d, string code)
+    {
+        var errors = d.Items.Where(x => x.Severity == Severity.Error).ToList();
+        Assert.HasCount(1, errors, string.Join("\n", errors));
+        Assert.AreEqual(code, errors[0].Code, errors[0].ToString());
+        return errors[0];
+    }
+
+    [TestMethod]
+    public void A_valid_training_spec_loads_with_batch_shapes_inferred()
+    {
+        using var folder = new TrainingFolder();
+        folder.File("d.csv", Csv);
+        var loaded = NetSpecEngine.Load(folder.File("spec.yaml", Spec()));
+        Assert.IsTrue(loaded.Ok, string.Join("\n", loaded.Diagnostics.Items));
+        Assert.AreEqual("3x2", loaded.Graph!.Find("x")!.Shape.ToString());
+        Assert.AreEqual(4, loaded.Graph.Dataset!.Train.Rows);
+        CollectionAssert.AreEqual(new[] { "x", "y" }, loaded.Graph.Dataset.Classes.ToArray());
+    }
+
+    [TestMethod]
+    public void An_unknown_training_key_is_an_error_with_a_suggestion()
+    {
+        var d = Only(Diagnose(Spec(training: "  epoch: 3")), Codes.UnknownKey);
+        StringAssert.Contains(d.Message, "did you mean 'epochs'");
+        Assert.AreEqual(21, d.Span.Line);
+    }
+
+    [TestMethod]
+    public void A_ragged_csv_row_is_an_error_at_its_file_and_line()
+    {
+        var d = Only(Diagnose(Spec(), "a,b,label\n1,2,x\n3,y\n5,6,x\n"), Codes.RaggedMatrix);
+        StringAssert.EndsWith(d.Span.File, "d.csv");
+        Assert.AreEqual(3, d.Span.Line);
+        StringAssert.Contains(d.Message, "2 fields but the header has 3");
+    }
+
+    [TestMethod]
+    public void A_feature_that_is_not_a_number_is_an_error_at_its_line_and_column()
+    {
+        var d = Only(Diagnose(Spec(), "a,b,label\n1,2,x\n3,abc,y\n"), Codes.NotANumber);
+        Assert.AreEqual(3, d.Span.Line);
+        Assert.AreEqual(3, d.Span.Column);
+        StringAssert.Contains(d.Message, "column 'b'");
+        StringAssert.Contains(d.Message, "'abc'");
+    }
+
+    [TestMethod]
+    public void An_unknown_label_column_is_an_error_with_a_suggestion()
+    {
+        var d = Only(Diagnose(Spec(), "a,b,labels\n1,2,x\n"), Codes.UnknownReference);
+        StringAssert.Contains(d.Message, "did you mean 'labels'");
+        Assert.AreEqual(5, d.Span.Line);
+    }
+
+    [TestMethod]
+    public void A_missing_data_file_is_an_error_at_the_path()
+    {
+        var d = Only(Diagnose(Spec(), Csv, "other.csv"), Codes.FileNotFound);
+        Assert.AreEqual(3, d.Span.Line);
+        Assert.AreEqual(9, d.Span.Column);
+    }
+
+    [TestMethod]
+    public void A_data_path_outside_the_spec_folder_is_refused()
+    {
+        var d = Only(Diagnose(Spec().Replace("file: d.csv", "file: ../d.csv", StringComparison.Ordinal)), Codes.PathOutsideSpec);
+        StringAssert.Contains(d.Message, "--allow-outside-paths");
+    }
+
+    [TestMethod]
+    public void Adam_settings_on_sgd_are_an_error()
+    {
+        var d = Only(Diagnose(Spec(optimizer: "{type: sgd, learning_rate: 0.1, beta1: 0.8}")), Codes.UnknownKey);
+        StringAssert.Contains(d.Message, "adam");
+    }
+
+    [TestMethod]
+    public void A_step_schedule_without_step_size_is_an_error()
+    {
+        var d = Only(Diagnose(Spec(optimizer: "{type: sgd, learning_rate: 0.1, schedule: {type: step, gamma: 0.5}}")), Codes.MissingField);
+        StringAssert.Contains(d.Message, "step_size");
+    }
+
+    [TestMethod]
+    public void Steps_in_a_training_spec_are_an_error()
+    {
+        Only(Diagnose(Spec(optimizer: "{type: sgd, learning_rate: 0.1, steps: 3}")), Codes.BadSteps);
+    }
+
+    [TestMethod]
+    public void A_test_metric_without_a_test_split_is_an_error()
+    {
+        var d = Only(Diagnose(Spec(expect: "expect:\n  metrics:\n    test_accuracy: {min: 0.5}")), Codes.ExpectKind);
+        StringAssert.Contains(d.Message, "no test split");
+    }
+
+    [TestMethod]
+    public void An_unknown_metric_is_an_error_with_a_suggestion()
+    {
+        var d = Only(Diagnose(Spec(expect: "expect:\n  metrics:\n    test_acuracy: {min: 0.5}")), Codes.ExpectUnknown);
+        StringAssert.Contains(d.Message, "did you mean 'test_accuracy'");
+    }
+
+    [TestMethod]
+    public void Early_stopping_without_a_validation_split_is_an_error()
+    {
+        Only(Diagnose(Spec(training: "  early_stopping: {patience: 2}")), Codes.MissingField);
+    }
+}
