@@ -32,10 +32,14 @@ public sealed partial class SpecParser
     private readonly DiagnosticBag _d;
     private readonly Dictionary<string, Hyperparameter> _hyper = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SourceSpan> _names = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _invalid = new(StringComparer.Ordinal);
     private long _elements;
 
-    private SpecParser(string path, ParserLimits limits, DiagnosticBag diagnostics)
+    private readonly SourceText? _source;
+
+    private SpecParser(string path, ParserLimits limits, DiagnosticBag diagnostics, SourceText? source = null)
     {
+        _source = source;
         _path = path;
         _limits = limits;
         _d = diagnostics;
@@ -50,7 +54,7 @@ public sealed partial class SpecParser
         limits ??= ParserLimits.Default;
         var loaded = YamlLoader.LoadFile(path, limits, diagnostics);
         if (loaded.Root is null) return new(null, loaded.Source);
-        return new(new SpecParser(path, limits, diagnostics).ParseRoot(loaded.Root), loaded.Source);
+        return new(new SpecParser(path, limits, diagnostics, loaded.Source).ParseRoot(loaded.Root), loaded.Source);
     }
 
     /// <summary>Parses spec text (for tests and tools); <paramref name="path"/> names it in diagnostics.</summary>
@@ -59,13 +63,25 @@ public sealed partial class SpecParser
         limits ??= ParserLimits.Default;
         var loaded = YamlLoader.LoadText(path, text, limits, diagnostics);
         if (loaded.Root is null) return new(null, loaded.Source);
-        return new(new SpecParser(path, limits, diagnostics).ParseRoot(loaded.Root), loaded.Source);
+        return new(new SpecParser(path, limits, diagnostics, loaded.Source).ParseRoot(loaded.Root), loaded.Source);
     }
 
-    private SourceSpan Span(YamlNode node) => YamlNodes.Span(_path, node);
+    private SourceSpan Span(YamlNode node)
+    {
+        var span = YamlNodes.Span(_path, node);
+        if (_source is null || span.Line <= _source.LineCount) return span;
+        // An empty value at the very end of a text without a final line break is placed a line past it.
+        int line = _source.LineCount, col = _source.Line(line)!.Length + 1;
+        return new SourceSpan(_path, line, col, line, col);
+    }
 
     private SpecDocument? ParseRoot(YamlNode root)
     {
+        if (root is YamlScalarNode rs && YamlNodes.IsNull(rs))
+        {
+            _d.Error(Codes.FileEmpty, new SourceSpan(_path, 1, 1, 1, 1), "the spec has no content: its document is empty");
+            return null;
+        }
         if (root is not YamlMappingNode map)
         {
             _d.Error(Codes.WrongType, Span(root), $"a spec is a mapping of sections (network:, data:, ...), not {YamlNodes.Describe(root)}");
@@ -103,7 +119,7 @@ public sealed partial class SpecParser
         if (entries.TryGetValue("expect", out var ex)) (tolerance, expectations) = ParseExpect(ex.Value);
 
         return new SpecDocument(_path, version, name, description, source, dtype, hyper, data, parameters, network,
-            backward, optimizer, tolerance, expectations);
+            backward, optimizer, tolerance, expectations) { InvalidNames = _invalid };
     }
 
     /// <summary>Entries of a mapping whose keys must come from <paramref name="allowed"/>.</summary>
@@ -172,6 +188,7 @@ public sealed partial class SpecParser
             if (!IsValidName(key))
             {
                 _d.Error(Codes.InvalidName, Span(keyNode), $"'{YamlNodes.Clip(key)}' is not a valid hyperparameter name");
+                _invalid.Add(key);
                 continue;
             }
             if (value is YamlScalarNode s && YamlNodes.TryNumber(s, out var x))
@@ -183,6 +200,7 @@ public sealed partial class SpecParser
             else
             {
                 _d.Error(Codes.NotANumber, Span(value), $"hyperparameter '{key}' must be a number, not {YamlNodes.Describe(value)}");
+                _invalid.Add(key);
             }
         }
         return list;
@@ -197,6 +215,7 @@ public sealed partial class SpecParser
             if (s.Style == YamlDotNet.Core.ScalarStyle.Plain && s.Value is { Length: > 0 } name && IsValidName(name))
             {
                 if (_hyper.TryGetValue(name, out var h)) return new NumberValue(h.Value, name, Span(s));
+                if (_invalid.Contains(name)) return null; // its definition is already reported
                 _d.Error(Codes.UnknownHyperparameter, Span(s),
                     $"{what} names '{name}', which is not a hyperparameter{Suggest.DidYouMean(name, _hyper.Keys)}");
                 return null;
@@ -215,6 +234,7 @@ public sealed partial class SpecParser
             bool ok = DeclareName(key, keyNode, "data");
             var t = Tensor(value, $"data '{key}'");
             if (ok && t is not null) list.Add(new DataDecl(key, t, Span(keyNode)));
+            else if (!_names.ContainsKey(key) || t is null) _invalid.Add(key);
         }
         return list;
     }
@@ -230,11 +250,13 @@ public sealed partial class SpecParser
             {
                 var decl = Initializer(init, key);
                 if (ok && decl is not null) list.Add(new ParameterDecl(key, null, decl, Span(keyNode)));
+                else if (!_names.ContainsKey(key) || decl is null) _invalid.Add(key);
             }
             else
             {
                 var t = Tensor(value, $"parameter '{key}'");
                 if (ok && t is not null) list.Add(new ParameterDecl(key, t, null, Span(keyNode)));
+                else if (!_names.ContainsKey(key) || t is null) _invalid.Add(key);
             }
         }
         return list;
@@ -287,7 +309,8 @@ public sealed partial class SpecParser
             if (Number(entry.Value, $"'{key}' of the initializer of '{param}'") is { } nv) options[key] = nv;
             else ok = false;
         }
-        if (shape is not null) CountElements(shape.Aggregate(1L, (a, b) => a * b), Span(map));
+        // Each dimension is at most int.MaxValue, so the product of two fits a long.
+        if (shape is not null && !CountElements(shape.Aggregate(1L, (a, b) => a * b), Span(map))) ok = false;
         return ok && kind is not null && shape is not null ? new InitializerDecl(kind, shape, seed, options, Span(map)) : null;
     }
 
@@ -312,13 +335,15 @@ public sealed partial class SpecParser
         return null;
     }
 
-    private void CountElements(long n, SourceSpan at)
+    /// <summary>Adds to the spec's element count; false (reported once) when it passes the limit.</summary>
+    private bool CountElements(long n, SourceSpan at)
     {
         long before = _elements;
         _elements += n;
         if (before <= _limits.MaxElements && _elements > _limits.MaxElements)
             _d.Error(Codes.TooManyElements, at,
                 $"the spec declares more than {_limits.MaxElements} tensor elements (--max-elements raises the limit)");
+        return _elements <= _limits.MaxElements;
     }
 
     /// <summary>A tensor literal: a number, a list of numbers, or a list of equal-length rows.</summary>
@@ -421,6 +446,7 @@ public sealed partial class SpecParser
             if (value is not YamlMappingNode body)
             {
                 _d.Error(Codes.WrongType, Span(value), $"node '{key}' must be a mapping like {{op: relu, x: z}}, not {YamlNodes.Describe(value)}");
+                if (ok || !_names.ContainsKey(key)) _invalid.Add(key);
                 continue;
             }
             NameRef? op = null;
@@ -439,6 +465,7 @@ public sealed partial class SpecParser
             if (op is null && !body.Children.Any(c => c.Key is YamlScalarNode { Value: "op" }))
                 _d.Error(Codes.MissingField, Span(keyNode), $"node '{key}' has no 'op'");
             if (ok && op is not null) list.Add(new NodeDecl(key, op, args, Span(keyNode), Span(value)));
+            else if (!_names.ContainsKey(key) || op is null) _invalid.Add(key);
         }
         return list;
     }

@@ -22,7 +22,7 @@ public static class NetSpecEngine
     {
         var diagnostics = new DiagnosticBag();
         var parsed = SpecParser.ParseFile(path, diagnostics, limits);
-        var graph = parsed.Document is { } doc ? GraphBuilder.Build(doc, diagnostics) : null;
+        var graph = parsed.Document is { } doc ? GraphBuilder.Build(doc, diagnostics, limits) : null;
         return new LoadedSpec(parsed.Document, diagnostics.HasErrors ? null : graph, parsed.Source, diagnostics);
     }
 
@@ -31,7 +31,7 @@ public static class NetSpecEngine
     {
         var diagnostics = new DiagnosticBag();
         var parsed = SpecParser.ParseText(path, text, diagnostics, limits);
-        var graph = parsed.Document is { } doc ? GraphBuilder.Build(doc, diagnostics) : null;
+        var graph = parsed.Document is { } doc ? GraphBuilder.Build(doc, diagnostics, limits) : null;
         return new LoadedSpec(parsed.Document, diagnostics.HasErrors ? null : graph, parsed.Source, diagnostics);
     }
 

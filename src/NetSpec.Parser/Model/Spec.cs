@@ -93,6 +93,12 @@ public sealed record SpecDocument(
     double DefaultTolerance,
     IReadOnlyList<Expectation> Expectations)
 {
+    /// <summary>
+    /// Names declared in the spec (values or hyperparameters) whose declaration was refused with a
+    /// diagnostic; references to them are not reported a second time.
+    /// </summary>
+    public IReadOnlySet<string> InvalidNames { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
     public Hyperparameter? FindHyperparameter(string name) =>
         Hyperparameters.FirstOrDefault(h => h.Name == name);
 }

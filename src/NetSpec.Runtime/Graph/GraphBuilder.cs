@@ -1,6 +1,7 @@
 using NetSpec.Parser;
 using NetSpec.Parser.Diagnostics;
 using NetSpec.Parser.Model;
+using NetSpec.Parser.Yaml;
 using NetSpec.Runtime.Ops;
 
 namespace NetSpec.Runtime.Graph;
@@ -16,16 +17,22 @@ public sealed class GraphBuilder
     private readonly DiagnosticBag _d;
     private readonly List<GraphValue> _values = [];
     private readonly Dictionary<string, int> _byName = new(StringComparer.Ordinal);
+    private readonly long _maxElements;
 
-    private GraphBuilder(SpecDocument spec, DiagnosticBag diagnostics)
+    private GraphBuilder(SpecDocument spec, DiagnosticBag diagnostics, ParserLimits limits)
     {
         _spec = spec;
         _d = diagnostics;
+        _maxElements = limits.MaxElements;
     }
 
-    /// <summary>The graph, or null when the spec has errors (they are in <paramref name="diagnostics"/>).</summary>
-    public static NetworkGraph? Build(SpecDocument spec, DiagnosticBag diagnostics) =>
-        new GraphBuilder(spec, diagnostics).Build();
+    /// <summary>
+    /// The graph, or null when the spec has errors (they are in <paramref name="diagnostics"/>).
+    /// <paramref name="limits"/> bounds the elements of the values the graph infers, as the parser
+    /// bounds those the spec declares.
+    /// </summary>
+    public static NetworkGraph? Build(SpecDocument spec, DiagnosticBag diagnostics, ParserLimits? limits = null) =>
+        new GraphBuilder(spec, diagnostics, limits ?? ParserLimits.Default).Build();
 
     private sealed record PendingNode(NodeDecl Decl, Op Op, List<(int Value, ArgScalar Ref)> Inputs, double[] Attributes, string[] AttributeText, bool Ok);
 
@@ -69,6 +76,8 @@ public sealed class GraphBuilder
             if (v.Kind != ValueKind.Node) shapes[v.Index] = v.Shape;
 
         var nodes = new List<GraphNode>();
+        long elements = _values.Where(v => v.Kind != ValueKind.Node).Sum(v => (long)v.Shape.Length);
+        bool tooMany = false;
         if (order is not null)
         {
             foreach (var pn in order)
@@ -77,10 +86,30 @@ public sealed class GraphBuilder
                 var inShapes = pn.Inputs.Select(i => shapes[i.Value]).ToArray();
                 if (!pn.Ok || inShapes.Any(s => s is null)) continue;
                 var names = pn.Inputs.Select(i => _values[i.Value].Name).ToArray();
-                var result = pn.Op.InferShape(inShapes!, names);
+                ShapeResult result;
+                try
+                {
+                    result = pn.Op.InferShape(inShapes!, names);
+                }
+                catch (ArgumentOutOfRangeException)
+                {
+                    // Shape refuses more than int.MaxValue elements.
+                    _d.Error(Codes.TooManyElements, pn.Decl.NameSpan,
+                        $"{pn.Op.Name} '{pn.Decl.Name}': its output would have more than {int.MaxValue} elements");
+                    continue;
+                }
                 if (result.Shape is null)
                 {
                     _d.Error(Codes.ShapeMismatch, pn.Decl.NameSpan, $"{pn.Op.Name} '{pn.Decl.Name}': {result.Error}");
+                    continue;
+                }
+                elements += result.Shape.Length;
+                if (elements > _maxElements)
+                {
+                    if (!tooMany)
+                        _d.Error(Codes.TooManyElements, pn.Decl.NameSpan,
+                            $"{pn.Op.Name} '{pn.Decl.Name}': its output is {result.Shape}, which takes the spec past {_maxElements} tensor elements (--max-elements raises the limit)");
+                    tooMany = true;
                     continue;
                 }
                 shapes[output] = result.Shape;
@@ -176,6 +205,7 @@ public sealed class GraphBuilder
                     }
                     inputs.Add((vi, r));
                 }
+                else if (_spec.InvalidNames.Contains(r.Text)) ok = false; // its declaration is already reported
                 else
                 {
                     _d.Error(Codes.UnknownReference, r.Span,
@@ -205,6 +235,7 @@ public sealed class GraphBuilder
             double value;
             if (s.Number is { } x) { value = x; attrText[i] = Format.Number(x); }
             else if (_spec.FindHyperparameter(s.Text) is { } h) { value = h.Value; attrText[i] = $"{h.Name} = {Format.Number(h.Value)}"; }
+            else if (_spec.InvalidNames.Contains(s.Text)) { ok = false; continue; }
             else
             {
                 _d.Error(Codes.UnknownHyperparameter, s.Span,
@@ -307,6 +338,7 @@ public sealed class GraphBuilder
         if (_spec.Backward is not { } bw) return (-1, null);
         if (!_byName.TryGetValue(bw.From.Name, out var vi))
         {
+            if (_spec.InvalidNames.Contains(bw.From.Name)) return (-1, null);
             _d.Error(Codes.UnknownReference, bw.From.Span, $"backward starts from '{YamlClip(bw.From.Name)}', which is not a value of the spec{Suggest.DidYouMean(bw.From.Name, ValueNames)}");
             return (-1, null);
         }
@@ -348,6 +380,7 @@ public sealed class GraphBuilder
             string kind = e.Kind switch { ExpectKind.Forward => "forward", ExpectKind.Gradient => "gradients", _ => "updated" };
             if (!_byName.TryGetValue(e.Name.Name, out var vi))
             {
+                if (_spec.InvalidNames.Contains(e.Name.Name)) continue;
                 _d.Error(Codes.ExpectUnknown, e.Name.Span, $"'expect: {kind}' names '{YamlClip(e.Name.Name)}', which is not a value of the spec{Suggest.DidYouMean(e.Name.Name, ValueNames)}");
                 continue;
             }
@@ -360,7 +393,7 @@ public sealed class GraphBuilder
             {
                 if (_values[vi].Kind != ValueKind.Parameter)
                 {
-                    _d.Error(Codes.ExpectKind, e.Name.Span, $"'{e.Name.Name}' is not a parameter: only parameters are updated");
+                    _d.Error(Codes.NotTrainable, e.Name.Span, $"'{e.Name.Name}' is not a parameter: only parameters are updated");
                     continue;
                 }
                 if (_spec.Optimizer is null)
