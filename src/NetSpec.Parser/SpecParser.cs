@@ -33,6 +33,7 @@ public sealed partial class SpecParser
     private readonly Dictionary<string, Hyperparameter> _hyper = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SourceSpan> _names = new(StringComparer.Ordinal);
     private readonly HashSet<string> _invalid = new(StringComparer.Ordinal);
+    private readonly Dictionary<YamlMappingNode, HashSet<string>> _misspelled = new(ReferenceEqualityComparer.Instance);
     private long _elements;
 
     private readonly SourceText? _source;
@@ -79,7 +80,7 @@ public sealed partial class SpecParser
     {
         if (root is YamlScalarNode rs && YamlNodes.IsNull(rs))
         {
-            _d.Error(Codes.FileEmpty, new SourceSpan(_path, 1, 1, 1, 1), "the spec has no content: its document is empty");
+            _d.Error(Codes.FileEmpty, new SourceSpan(_path, 1, 1, 1, 1), "the spec file has no content");
             return null;
         }
         if (root is not YamlMappingNode map)
@@ -103,15 +104,18 @@ public sealed partial class SpecParser
         {
             if (dts == "float64") dtype = DType.Float64;
             else if (dts == "float32") dtype = DType.Float32;
-            else _d.Error(Codes.InvalidValue, Span(dt.Value), $"dtype '{dts}' is not known; use float64 or float32{Suggest.DidYouMean(dts, ["float64", "float32"])}");
+            else _d.Error(Codes.InvalidValue, Span(dt.Value), $"unknown dtype '{YamlNodes.Clip(dts)}'{Suggest.DidYouMean(dts, ["float64", "float32"])} (known: float64, float32)");
         }
 
         var hyper = entries.TryGetValue("hyperparameters", out var hy) ? ParseHyperparameters(hy.Value) : [];
+        foreach (var section in new[] { "data", "parameters" })
+            if (entries.TryGetValue(section, out var sv) && sv.Value is not YamlMappingNode)
+                _invalid.Add(SpecDocument.AnyName); // its names are unknown: do not report references to them
         var data = entries.TryGetValue("data", out var da) ? ParseData(da.Value) : [];
         var parameters = entries.TryGetValue("parameters", out var pa) ? ParseParameters(pa.Value) : [];
         List<NodeDecl> network = [];
         if (entries.TryGetValue("network", out var ne)) network = ParseNetwork(ne.Value);
-        else _d.Error(Codes.MissingField, new SourceSpan(_path, 1, 1, 1, 1), "the spec has no 'network' section: it needs at least one node");
+        else if (!Misspelled(map, "network")) _d.Error(Codes.MissingField, new SourceSpan(_path, 1, 1, 1, 1), "the spec has no 'network' section: it needs at least one node");
         var backward = entries.TryGetValue("backward", out var bw) ? ParseBackward(bw.Value) : null;
         var optimizer = entries.TryGetValue("optimizer", out var op) ? ParseOptimizer(op.Value) : null;
         double tolerance = 1e-9;
@@ -132,12 +136,21 @@ public sealed partial class SpecParser
             {
                 _d.Error(Codes.UnknownKey, Span(keyNode),
                     $"unknown key '{YamlNodes.Clip(key)}' in {where}{Suggest.DidYouMean(key, allowed)}");
+                if (Suggest.Closest(key, allowed) is { } meant)
+                {
+                    if (!_misspelled.TryGetValue(map, out var set)) _misspelled[map] = set = new(StringComparer.Ordinal);
+                    set.Add(meant);
+                }
                 continue;
             }
             result[key] = (keyNode, value);
         }
         return result;
     }
+
+    /// <summary>Whether an unknown key of <paramref name="map"/> was already reported as a misspelling of <paramref name="key"/>.</summary>
+    private bool Misspelled(YamlMappingNode map, string key) =>
+        _misspelled.TryGetValue(map, out var set) && set.Contains(key);
 
     private string? Text(YamlNode node, string what)
     {
@@ -269,7 +282,8 @@ public sealed partial class SpecParser
         NameRef? kind = null;
         if (!e.TryGetValue("init", out var k))
         {
-            _d.Error(Codes.MissingField, Span(map), $"the initializer of '{param}' needs 'init:' ({string.Join(", ", InitializerKinds)})");
+            if (!Misspelled(map, "init"))
+                _d.Error(Codes.MissingField, Span(map), $"the initializer of '{param}' needs 'init:' ({string.Join(", ", InitializerKinds)})");
             ok = false;
         }
         else if (Text(k.Value, "init") is { } ks)
@@ -284,7 +298,8 @@ public sealed partial class SpecParser
         int[]? shape = null;
         if (!e.TryGetValue("shape", out var sh))
         {
-            _d.Error(Codes.MissingField, Span(map), $"the initializer of '{param}' needs 'shape:', e.g. [out, in]");
+            if (!Misspelled(map, "shape"))
+                _d.Error(Codes.MissingField, Span(map), $"the initializer of '{param}' needs 'shape:', e.g. [out, in]");
             ok = false;
         }
         else
@@ -429,7 +444,8 @@ public sealed partial class SpecParser
                 return ok ? new TensorLiteral([values.Length], values, Span(seq)) : null;
             }
             default:
-                _d.Error(Codes.WrongType, Span(node), $"{what} must be a number, a list or a list of rows, not {YamlNodes.Describe(node)}");
+                _d.Error(Codes.WrongType, Span(node), $"{what} must be a number, a list or a list of rows, not {YamlNodes.Describe(node)}" +
+                    (node is YamlMappingNode && what.StartsWith("data ", StringComparison.Ordinal) ? " (initializers are for parameters only)" : ""));
                 return null;
         }
     }
@@ -451,6 +467,7 @@ public sealed partial class SpecParser
             }
             NameRef? op = null;
             var args = new List<NodeArg>();
+            bool argsOk = true;
             foreach (var (argKey, argKeyNode, argValue) in YamlNodes.Entries(_path, body, _d))
             {
                 if (argKey == "op")
@@ -461,11 +478,12 @@ public sealed partial class SpecParser
                 }
                 var arg = Arg(argValue, key, argKey);
                 if (arg is not null) args.Add(new NodeArg(argKey, arg, Span(argKeyNode)));
+                else argsOk = false;
             }
             if (op is null && !body.Children.Any(c => c.Key is YamlScalarNode { Value: "op" }))
                 _d.Error(Codes.MissingField, Span(keyNode), $"node '{key}' has no 'op'");
-            if (ok && op is not null) list.Add(new NodeDecl(key, op, args, Span(keyNode), Span(value)));
-            else if (!_names.ContainsKey(key) || op is null) _invalid.Add(key);
+            if (ok && op is not null && argsOk) list.Add(new NodeDecl(key, op, args, Span(keyNode), Span(value)));
+            else if (!_names.ContainsKey(key) || op is null || !argsOk) _invalid.Add(key);
         }
         return list;
     }
@@ -503,7 +521,9 @@ public sealed partial class SpecParser
         var e = Sections(map, BackwardKeys, "'backward'");
         NameRef? from = null;
         if (!e.TryGetValue("from", out var f))
-            _d.Error(Codes.MissingField, Span(map), "'backward' needs 'from:', the objective node (or the node whose gradient 'grad' assumes)");
+        {
+            if (!Misspelled(map, "from")) _d.Error(Codes.MissingField, Span(map), "'backward' needs 'from:', the objective node (or the node whose gradient 'grad' assumes)");
+        }
         else if (Text(f.Value, "from") is { } name) from = new NameRef(name, Span(f.Value));
         TensorLiteral? grad = null;
         if (e.TryGetValue("grad", out var g)) grad = Tensor(g.Value, "the assumed gradient 'grad'");
@@ -516,7 +536,9 @@ public sealed partial class SpecParser
         var e = Sections(map, OptimizerKeys, "'optimizer'");
         NameRef? type = null;
         if (!e.TryGetValue("type", out var t))
-            _d.Error(Codes.MissingField, Span(map), $"'optimizer' needs 'type:' ({string.Join(", ", OptimizerTypes)})");
+        {
+            if (!Misspelled(map, "type")) _d.Error(Codes.MissingField, Span(map), $"'optimizer' needs 'type:' ({string.Join(", ", OptimizerTypes)})");
+        }
         else if (Text(t.Value, "type") is { } ts)
         {
             if (Array.IndexOf(OptimizerTypes, ts) < 0)
@@ -525,7 +547,9 @@ public sealed partial class SpecParser
         }
         NumberValue? lr = null;
         if (!e.TryGetValue("learning_rate", out var l))
-            _d.Error(Codes.MissingField, Span(map), "'optimizer' needs 'learning_rate:'");
+        {
+            if (!Misspelled(map, "learning_rate")) _d.Error(Codes.MissingField, Span(map), "'optimizer' needs 'learning_rate:'");
+        }
         else if ((lr = Number(l.Value, "the learning rate")) is { } lrv && !(lrv.Value >= 0 && double.IsFinite(lrv.Value)))
         {
             _d.Error(Codes.NegativeRate, lrv.Span, $"the learning rate must be a finite number >= 0, not {lrv}");
@@ -565,7 +589,7 @@ public sealed partial class SpecParser
                     var o = Sections(opts, CheckKeys, $"the expectation of '{name}'");
                     if (!o.TryGetValue("value", out var vv))
                     {
-                        _d.Error(Codes.MissingField, Span(opts), $"the expectation of '{name}' needs 'value:'");
+                        if (!Misspelled(opts, "value")) _d.Error(Codes.MissingField, Span(opts), $"the expectation of '{name}' needs 'value:'");
                         continue;
                     }
                     valueNode = vv.Value;

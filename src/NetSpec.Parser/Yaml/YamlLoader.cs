@@ -79,7 +79,7 @@ public static class YamlLoader
         if (nul >= 0)
         {
             diagnostics.Error(Codes.NotText, SpanAtOffset(path, text, nul), "the file contains NUL characters (is it a binary file?)");
-            return new(null, null);
+            return new(new SourceText(path, text), null);
         }
         return LoadText(path, text, limits, diagnostics);
     }
@@ -94,7 +94,7 @@ public static class YamlLoader
             return new(source, null);
         if (!hasDocument)
         {
-            diagnostics.Error(Codes.FileEmpty, new SourceSpan(path, 1, 1, 1, 1), "the spec file is empty");
+            diagnostics.Error(Codes.FileEmpty, new SourceSpan(path, 1, 1, 1, 1), "the spec file has no content");
             return new(source, null);
         }
         try
@@ -148,7 +148,7 @@ public static class YamlLoader
             {
                 var ev = parser.Current!;
                 last = ev.Start;
-                if (ev is NodeEvent && frames.TryPeek(out var parent))
+                if (ev is NodeEvent or AnchorAlias && frames.TryPeek(out var parent))
                 {
                     parent.Children++;
                     if (parent.Mapping && parent.Children % 2 == 1) parent.LastKey = ev.Start;
@@ -268,8 +268,11 @@ public static class YamlLoader
     private static void CheckTag(string path, NodeEvent node, DiagnosticBag diagnostics)
     {
         if (node.Tag.IsEmpty || node.Tag.IsNonSpecific) return;
+        // Every explicit tag is refused, the standard ones (!!str, !!int) included: a spec's
+        // values mean what they look like, and no tag ever selects a type to construct.
         var tag = node.Tag.Value;
-        if (tag.StartsWith("tag:yaml.org,2002:", StringComparison.Ordinal)) return;
+        const string standard = "tag:yaml.org,2002:";
+        if (tag.StartsWith(standard, StringComparison.Ordinal)) tag = "!!" + tag[standard.Length..];
         diagnostics.Error(Codes.TagNotAllowed, Span(path, node.Start, node.End),
             $"YAML tag '{tag}' is not allowed in a spec; tags never create objects here, remove it");
     }
@@ -291,8 +294,37 @@ public static class YamlLoader
             int line = source.LineCount, col = source.Line(line)!.Length + 1;
             span = new SourceSpan(source.Path, line, col, line, col);
         }
+        if (!duplicate && message.Contains("tab", StringComparison.Ordinal) && TabIndent(source, span.Line) is { } tab)
+        {
+            // YamlDotNet points at the mapping that contains the tab; point at the tab itself.
+            span = tab;
+            message = "a tab is used for indentation; YAML indents with spaces only";
+        }
+        string key = duplicate ? KeyAt(source, span) : "";
         diagnostics.Error(duplicate ? Codes.DuplicateKey : Codes.YamlSyntax, span,
-            duplicate ? "this key appears twice in the same mapping" : $"YAML syntax: {message}");
+            duplicate ? $"the key '{key}' appears twice in the same mapping; remove or rename one" : $"YAML syntax: {message}");
+    }
+
+    /// <summary>The first tab in the indentation of a line from <paramref name="fromLine"/> on, or null.</summary>
+    private static SourceSpan? TabIndent(SourceText source, int fromLine)
+    {
+        for (int n = Math.Max(1, fromLine); n <= source.LineCount; n++)
+        {
+            var line = source.Line(n)!;
+            for (int i = 0; i < line.Length && line[i] is ' ' or '\t'; i++)
+                if (line[i] == '\t') return new SourceSpan(source.Path, n, i + 1, n, i + 2);
+        }
+        return null;
+    }
+
+    /// <summary>The plain key written at <paramref name="span"/>, for the duplicate-key message.</summary>
+    private static string KeyAt(SourceText source, SourceSpan span)
+    {
+        var line = source.Line(span.Line) ?? "";
+        int start = Math.Clamp(span.Column - 1, 0, line.Length);
+        int colon = line.IndexOf(':', start);
+        var key = (colon < 0 ? line[start..] : line[start..colon]).Trim().Trim('"', '\'');
+        return YamlNodes.Clip(key);
     }
 
     internal static SourceSpan Span(string path, Mark start, Mark end) =>

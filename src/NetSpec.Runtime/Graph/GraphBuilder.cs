@@ -124,7 +124,9 @@ public sealed class GraphBuilder
         if (_spec.Optimizer is { } opt && _spec.Backward is null)
             _d.Error(Codes.NoBackward, opt.Span, "the optimizer needs gradients, but the spec has no 'backward' section saying where backward starts");
         var expectations = BindExpectations(shapes);
-        WarnUnused(pending, from);
+        // Unused values are worth a warning only in a spec without errors: in one with errors
+        // they are mostly a consequence of them.
+        if (!_d.HasErrors) WarnUnused(from);
 
         if (_d.ErrorCount > errorsBefore) return null;
         return new NetworkGraph(_spec, _values, nodes, from, seed, expectations);
@@ -151,10 +153,12 @@ public sealed class GraphBuilder
         bool ok = true;
         var args = new Dictionary<string, NodeArg>(StringComparer.Ordinal);
         var keys = op.Inputs.Select(s => s.Name).Concat(op.Attributes.Select(a => a.Name)).ToArray();
+        var misspelled = new HashSet<string>(StringComparer.Ordinal);
         foreach (var a in n.Args)
         {
             if (Array.IndexOf(keys, a.Key) < 0)
             {
+                if (Suggest.Closest(a.Key, keys) is { } meant) misspelled.Add(meant);
                 _d.Error(Codes.UnknownKey, a.KeySpan,
                     $"op '{op.Name}' has no input or attribute '{YamlClip(a.Key)}'{Suggest.DidYouMean(a.Key, keys)} (it takes {string.Join(", ", keys)})");
                 ok = false;
@@ -167,7 +171,8 @@ public sealed class GraphBuilder
         {
             if (!args.TryGetValue(slot.Name, out var arg))
             {
-                _d.Error(Codes.MissingInput, n.NameSpan, $"node '{n.Name}' ({op.Name}) is missing its input '{slot.Name}'");
+                if (!misspelled.Contains(slot.Name))
+                    _d.Error(Codes.MissingInput, n.NameSpan, $"node '{n.Name}' ({op.Name}) is missing its input '{slot.Name}'");
                 ok = false;
                 continue;
             }
@@ -205,7 +210,7 @@ public sealed class GraphBuilder
                     }
                     inputs.Add((vi, r));
                 }
-                else if (_spec.InvalidNames.Contains(r.Text)) ok = false; // its declaration is already reported
+                else if (_spec.IsReported(r.Text)) ok = false; // its declaration is already reported
                 else
                 {
                     _d.Error(Codes.UnknownReference, r.Span,
@@ -222,7 +227,8 @@ public sealed class GraphBuilder
             if (!args.TryGetValue(spec.Name, out var arg))
             {
                 if (spec.Default is { } dv) { attrs[i] = dv; attrText[i] = Format.Number(dv); continue; }
-                _d.Error(Codes.MissingField, n.NameSpan, $"node '{n.Name}' ({op.Name}) needs the attribute '{spec.Name}'");
+                if (!misspelled.Contains(spec.Name))
+                    _d.Error(Codes.MissingField, n.NameSpan, $"node '{n.Name}' ({op.Name}) needs the attribute '{spec.Name}'");
                 ok = false;
                 continue;
             }
@@ -235,7 +241,7 @@ public sealed class GraphBuilder
             double value;
             if (s.Number is { } x) { value = x; attrText[i] = Format.Number(x); }
             else if (_spec.FindHyperparameter(s.Text) is { } h) { value = h.Value; attrText[i] = $"{h.Name} = {Format.Number(h.Value)}"; }
-            else if (_spec.InvalidNames.Contains(s.Text)) { ok = false; continue; }
+            else if (_spec.IsReported(s.Text)) { ok = false; continue; }
             else
             {
                 _d.Error(Codes.UnknownHyperparameter, s.Span,
@@ -246,7 +252,7 @@ public sealed class GraphBuilder
             if (!double.IsFinite(value) || (spec.NonNegative && value < 0))
             {
                 _d.Error(spec.Name == "lambda" ? Codes.NegativeLambda : Codes.InvalidValue, s.Span,
-                    $"attribute '{spec.Name}' of node '{n.Name}' must be a finite number{(spec.NonNegative ? " >= 0" : "")}, not {Format.Number(value)}");
+                    $"attribute '{spec.Name}' of node '{n.Name}' must be a finite number{(spec.NonNegative ? " >= 0" : "")}, not {attrText[i] ?? Format.Number(value)}");
                 ok = false;
             }
             attrs[i] = value;
@@ -299,7 +305,8 @@ public sealed class GraphBuilder
         var cycle = path.Skip(seen[cur]).Select(p => p.Decl.Name).ToList();
         cycle.Add(cur.Decl.Name);
         var at = path[seen[cur]];
-        _d.Error(Codes.Cycle, at.Decl.NameSpan, $"the network has a cycle: {string.Join(" -> ", cycle)}; a network is a DAG");
+        var steps = cycle.Zip(cycle.Skip(1), (a, b) => $"{a} takes {b}");
+        _d.Error(Codes.Cycle, at.Decl.NameSpan, $"the network has a cycle: {string.Join(", ", steps)}; no node may depend on its own output");
         return null;
     }
 
@@ -338,7 +345,7 @@ public sealed class GraphBuilder
         if (_spec.Backward is not { } bw) return (-1, null);
         if (!_byName.TryGetValue(bw.From.Name, out var vi))
         {
-            if (_spec.InvalidNames.Contains(bw.From.Name)) return (-1, null);
+            if (_spec.IsReported(bw.From.Name)) return (-1, null);
             _d.Error(Codes.UnknownReference, bw.From.Span, $"backward starts from '{YamlClip(bw.From.Name)}', which is not a value of the spec{Suggest.DidYouMean(bw.From.Name, ValueNames)}");
             return (-1, null);
         }
@@ -355,11 +362,19 @@ public sealed class GraphBuilder
         }
         if (!Fits(bw.Grad, shape))
         {
-            _d.Error(Codes.GradShape, bw.Grad.Span, $"the assumed gradient is {bw.Grad.ShapeText} but '{bw.From.Name}' is {shape}");
+            _d.Error(Codes.GradShape, bw.Grad.Span, $"the assumed gradient is {Describe(bw.Grad)} but '{bw.From.Name}' is {shape}");
             return (vi, null);
         }
         return (vi, bw.Grad.Values);
     }
+
+    /// <summary>"a number", "a vector of 3" or "2x3": a literal's shape as written.</summary>
+    private static string Describe(TensorLiteral lit) => lit.Rank switch
+    {
+        0 => "a number",
+        1 => $"a vector of {lit.Dims[0]}",
+        _ => lit.ShapeText,
+    };
 
     /// <summary>Whether a literal as written fits a value's shape (a vector fits a batch of one).</summary>
     public static bool Fits(TensorLiteral lit, Shape shape)
@@ -380,7 +395,7 @@ public sealed class GraphBuilder
             string kind = e.Kind switch { ExpectKind.Forward => "forward", ExpectKind.Gradient => "gradients", _ => "updated" };
             if (!_byName.TryGetValue(e.Name.Name, out var vi))
             {
-                if (_spec.InvalidNames.Contains(e.Name.Name)) continue;
+                if (_spec.IsReported(e.Name.Name)) continue;
                 _d.Error(Codes.ExpectUnknown, e.Name.Span, $"'expect: {kind}' names '{YamlClip(e.Name.Name)}', which is not a value of the spec{Suggest.DidYouMean(e.Name.Name, ValueNames)}");
                 continue;
             }
@@ -409,7 +424,7 @@ public sealed class GraphBuilder
             }
             if (shapes[vi] is { } shape && !Fits(e.Value, shape))
             {
-                _d.Error(Codes.ExpectShape, e.Value.Span, $"the expected {(e.Kind == ExpectKind.Gradient ? "gradient of" : "value of")} '{e.Name.Name}' is {e.Value.ShapeText} but '{e.Name.Name}' is {shape}");
+                _d.Error(Codes.ExpectShape, e.Value.Span, $"the expected {(e.Kind == ExpectKind.Gradient ? "gradient of" : "value of")} '{e.Name.Name}' is {Describe(e.Value)} but '{e.Name.Name}' is {shape}");
                 continue;
             }
             list.Add(new BoundExpectation(e, vi));
@@ -417,11 +432,15 @@ public sealed class GraphBuilder
         return list;
     }
 
-    private void WarnUnused(List<PendingNode> pending, int backwardFrom)
+    private void WarnUnused(int backwardFrom)
     {
+        // Every name a node writes as an argument counts as used, bound or not, so a node
+        // refused for another reason does not make its inputs look unused.
         var used = new HashSet<int>();
-        foreach (var p in pending)
-            foreach (var (v, _) in p.Inputs) used.Add(v);
+        foreach (var n in _spec.Network)
+            foreach (var a in n.Args)
+                foreach (var r in a.Value is ArgList l ? l.Items : [(ArgScalar)a.Value])
+                    if (_byName.TryGetValue(r.Text, out var vi)) used.Add(vi);
         if (backwardFrom >= 0) used.Add(backwardFrom);
         var expected = new HashSet<string>(_spec.Expectations.Select(e => e.Name.Name), StringComparer.Ordinal);
         foreach (var v in _values)
