@@ -38,6 +38,7 @@ internal static class Program
             Console.Error.WriteLine("Try 'netspec --help'.");
             return ExitCodes.Usage;
         }
-        return parsed.Invoke();
+        // NetSpec's own handler in Main reports bugs (exit 70); System.CommandLine's would exit 1.
+        return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
     }
 }

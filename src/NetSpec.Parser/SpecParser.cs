@@ -32,10 +32,15 @@ public sealed partial class SpecParser
     private readonly DiagnosticBag _d;
     private readonly Dictionary<string, Hyperparameter> _hyper = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SourceSpan> _names = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _invalid = new(StringComparer.Ordinal);
+    private readonly Dictionary<YamlMappingNode, HashSet<string>> _misspelled = new(ReferenceEqualityComparer.Instance);
     private long _elements;
 
-    private SpecParser(string path, ParserLimits limits, DiagnosticBag diagnostics)
+    private readonly SourceText? _source;
+
+    private SpecParser(string path, ParserLimits limits, DiagnosticBag diagnostics, SourceText? source = null)
     {
+        _source = source;
         _path = path;
         _limits = limits;
         _d = diagnostics;
@@ -50,7 +55,7 @@ public sealed partial class SpecParser
         limits ??= ParserLimits.Default;
         var loaded = YamlLoader.LoadFile(path, limits, diagnostics);
         if (loaded.Root is null) return new(null, loaded.Source);
-        return new(new SpecParser(path, limits, diagnostics).ParseRoot(loaded.Root), loaded.Source);
+        return new(new SpecParser(path, limits, diagnostics, loaded.Source).ParseRoot(loaded.Root), loaded.Source);
     }
 
     /// <summary>Parses spec text (for tests and tools); <paramref name="path"/> names it in diagnostics.</summary>
@@ -59,13 +64,25 @@ public sealed partial class SpecParser
         limits ??= ParserLimits.Default;
         var loaded = YamlLoader.LoadText(path, text, limits, diagnostics);
         if (loaded.Root is null) return new(null, loaded.Source);
-        return new(new SpecParser(path, limits, diagnostics).ParseRoot(loaded.Root), loaded.Source);
+        return new(new SpecParser(path, limits, diagnostics, loaded.Source).ParseRoot(loaded.Root), loaded.Source);
     }
 
-    private SourceSpan Span(YamlNode node) => YamlNodes.Span(_path, node);
+    private SourceSpan Span(YamlNode node)
+    {
+        var span = YamlNodes.Span(_path, node);
+        if (_source is null || span.Line <= _source.LineCount) return span;
+        // An empty value at the very end of a text without a final line break is placed a line past it.
+        int line = _source.LineCount, col = _source.Line(line)!.Length + 1;
+        return new SourceSpan(_path, line, col, line, col);
+    }
 
     private SpecDocument? ParseRoot(YamlNode root)
     {
+        if (root is YamlScalarNode rs && YamlNodes.IsNull(rs))
+        {
+            _d.Error(Codes.FileEmpty, new SourceSpan(_path, 1, 1, 1, 1), "the spec file has no content");
+            return null;
+        }
         if (root is not YamlMappingNode map)
         {
             _d.Error(Codes.WrongType, Span(root), $"a spec is a mapping of sections (network:, data:, ...), not {YamlNodes.Describe(root)}");
@@ -87,16 +104,21 @@ public sealed partial class SpecParser
         {
             if (dts == "float64") dtype = DType.Float64;
             else if (dts == "float32") dtype = DType.Float32;
-            else _d.Error(Codes.InvalidValue, Span(dt.Value), $"dtype '{dts}' is not known; use float64 or float32{Suggest.DidYouMean(dts, ["float64", "float32"])}");
+            else _d.Error(Codes.InvalidValue, Span(dt.Value), $"unknown dtype '{YamlNodes.Clip(dts)}'{Suggest.DidYouMean(dts, ["float64", "float32"])} (known: float64, float32)");
         }
 
         var hyper = entries.TryGetValue("hyperparameters", out var hy) ? ParseHyperparameters(hy.Value) : [];
         var dataset = entries.TryGetValue("dataset", out var ds) ? ParseDataset(ds.Value) : null;
+        if (ds.Value is not null && dataset is null)
+            _invalid.Add(SpecDocument.AnyName); // the dataset's inputs and targets are unknown: do not report references to them
+        foreach (var section in new[] { "data", "parameters" })
+            if (entries.TryGetValue(section, out var sv) && sv.Value is not YamlMappingNode)
+                _invalid.Add(SpecDocument.AnyName); // its names are unknown: do not report references to them
         var data = entries.TryGetValue("data", out var da) ? ParseData(da.Value) : [];
         var parameters = entries.TryGetValue("parameters", out var pa) ? ParseParameters(pa.Value) : [];
         List<NodeDecl> network = [];
         if (entries.TryGetValue("network", out var ne)) network = ParseNetwork(ne.Value);
-        else _d.Error(Codes.MissingField, new SourceSpan(_path, 1, 1, 1, 1), "the spec has no 'network' section: it needs at least one node");
+        else if (!Misspelled(map, "network")) _d.Error(Codes.MissingField, new SourceSpan(_path, 1, 1, 1, 1), "the spec has no 'network' section: it needs at least one node");
         var backward = entries.TryGetValue("backward", out var bw) ? ParseBackward(bw.Value) : null;
         var optimizer = entries.TryGetValue("optimizer", out var op) ? ParseOptimizer(op.Value) : null;
         double tolerance = 1e-9;
@@ -113,6 +135,7 @@ public sealed partial class SpecParser
             Training = training,
             ParametersFile = parametersFile,
             MetricExpectations = metrics,
+            InvalidNames = _invalid,
         };
     }
 
@@ -126,12 +149,21 @@ public sealed partial class SpecParser
             {
                 _d.Error(Codes.UnknownKey, Span(keyNode),
                     $"unknown key '{YamlNodes.Clip(key)}' in {where}{Suggest.DidYouMean(key, allowed)}");
+                if (Suggest.Closest(key, allowed) is { } meant)
+                {
+                    if (!_misspelled.TryGetValue(map, out var set)) _misspelled[map] = set = new(StringComparer.Ordinal);
+                    set.Add(meant);
+                }
                 continue;
             }
             result[key] = (keyNode, value);
         }
         return result;
     }
+
+    /// <summary>Whether an unknown key of <paramref name="map"/> was already reported as a misspelling of <paramref name="key"/>.</summary>
+    private bool Misspelled(YamlMappingNode map, string key) =>
+        _misspelled.TryGetValue(map, out var set) && set.Contains(key);
 
     private string? Text(YamlNode node, string what)
     {
@@ -182,6 +214,7 @@ public sealed partial class SpecParser
             if (!IsValidName(key))
             {
                 _d.Error(Codes.InvalidName, Span(keyNode), $"'{YamlNodes.Clip(key)}' is not a valid hyperparameter name");
+                _invalid.Add(key);
                 continue;
             }
             if (value is YamlScalarNode s && YamlNodes.TryNumber(s, out var x))
@@ -193,6 +226,7 @@ public sealed partial class SpecParser
             else
             {
                 _d.Error(Codes.NotANumber, Span(value), $"hyperparameter '{key}' must be a number, not {YamlNodes.Describe(value)}");
+                _invalid.Add(key);
             }
         }
         return list;
@@ -207,6 +241,7 @@ public sealed partial class SpecParser
             if (s.Style == YamlDotNet.Core.ScalarStyle.Plain && s.Value is { Length: > 0 } name && IsValidName(name))
             {
                 if (_hyper.TryGetValue(name, out var h)) return new NumberValue(h.Value, name, Span(s));
+                if (_invalid.Contains(name)) return null; // its definition is already reported
                 _d.Error(Codes.UnknownHyperparameter, Span(s),
                     $"{what} names '{name}', which is not a hyperparameter{Suggest.DidYouMean(name, _hyper.Keys)}");
                 return null;
@@ -225,6 +260,7 @@ public sealed partial class SpecParser
             bool ok = DeclareName(key, keyNode, "data");
             var t = Tensor(value, $"data '{key}'");
             if (ok && t is not null) list.Add(new DataDecl(key, t, Span(keyNode)));
+            else if (!_names.ContainsKey(key) || t is null) _invalid.Add(key);
         }
         return list;
     }
@@ -240,11 +276,13 @@ public sealed partial class SpecParser
             {
                 var decl = Initializer(init, key);
                 if (ok && decl is not null) list.Add(new ParameterDecl(key, null, decl, Span(keyNode)));
+                else if (!_names.ContainsKey(key) || decl is null) _invalid.Add(key);
             }
             else
             {
                 var t = Tensor(value, $"parameter '{key}'");
                 if (ok && t is not null) list.Add(new ParameterDecl(key, t, null, Span(keyNode)));
+                else if (!_names.ContainsKey(key) || t is null) _invalid.Add(key);
             }
         }
         return list;
@@ -257,7 +295,8 @@ public sealed partial class SpecParser
         NameRef? kind = null;
         if (!e.TryGetValue("init", out var k))
         {
-            _d.Error(Codes.MissingField, Span(map), $"the initializer of '{param}' needs 'init:' ({string.Join(", ", InitializerKinds)})");
+            if (!Misspelled(map, "init"))
+                _d.Error(Codes.MissingField, Span(map), $"the initializer of '{param}' needs 'init:' ({string.Join(", ", InitializerKinds)})");
             ok = false;
         }
         else if (Text(k.Value, "init") is { } ks)
@@ -272,7 +311,8 @@ public sealed partial class SpecParser
         int[]? shape = null;
         if (!e.TryGetValue("shape", out var sh))
         {
-            _d.Error(Codes.MissingField, Span(map), $"the initializer of '{param}' needs 'shape:', e.g. [out, in]");
+            if (!Misspelled(map, "shape"))
+                _d.Error(Codes.MissingField, Span(map), $"the initializer of '{param}' needs 'shape:', e.g. [out, in]");
             ok = false;
         }
         else
@@ -297,7 +337,8 @@ public sealed partial class SpecParser
             if (Number(entry.Value, $"'{key}' of the initializer of '{param}'") is { } nv) options[key] = nv;
             else ok = false;
         }
-        if (shape is not null) CountElements(shape.Aggregate(1L, (a, b) => a * b), Span(map));
+        // Each dimension is at most int.MaxValue, so the product of two fits a long.
+        if (shape is not null && !CountElements(shape.Aggregate(1L, (a, b) => a * b), Span(map))) ok = false;
         return ok && kind is not null && shape is not null ? new InitializerDecl(kind, shape, seed, options, Span(map)) : null;
     }
 
@@ -322,13 +363,15 @@ public sealed partial class SpecParser
         return null;
     }
 
-    private void CountElements(long n, SourceSpan at)
+    /// <summary>Adds to the spec's element count; false (reported once) when it passes the limit.</summary>
+    private bool CountElements(long n, SourceSpan at)
     {
         long before = _elements;
         _elements += n;
         if (before <= _limits.MaxElements && _elements > _limits.MaxElements)
             _d.Error(Codes.TooManyElements, at,
                 $"the spec declares more than {_limits.MaxElements} tensor elements (--max-elements raises the limit)");
+        return _elements <= _limits.MaxElements;
     }
 
     /// <summary>A tensor literal: a number, a list of numbers, or a list of equal-length rows.</summary>
@@ -414,7 +457,8 @@ public sealed partial class SpecParser
                 return ok ? new TensorLiteral([values.Length], values, Span(seq)) : null;
             }
             default:
-                _d.Error(Codes.WrongType, Span(node), $"{what} must be a number, a list or a list of rows, not {YamlNodes.Describe(node)}");
+                _d.Error(Codes.WrongType, Span(node), $"{what} must be a number, a list or a list of rows, not {YamlNodes.Describe(node)}" +
+                    (node is YamlMappingNode && what.StartsWith("data ", StringComparison.Ordinal) ? " (initializers are for parameters only)" : ""));
                 return null;
         }
     }
@@ -431,10 +475,12 @@ public sealed partial class SpecParser
             if (value is not YamlMappingNode body)
             {
                 _d.Error(Codes.WrongType, Span(value), $"node '{key}' must be a mapping like {{op: relu, x: z}}, not {YamlNodes.Describe(value)}");
+                if (ok || !_names.ContainsKey(key)) _invalid.Add(key);
                 continue;
             }
             NameRef? op = null;
             var args = new List<NodeArg>();
+            bool argsOk = true;
             foreach (var (argKey, argKeyNode, argValue) in YamlNodes.Entries(_path, body, _d))
             {
                 if (argKey == "op")
@@ -445,10 +491,12 @@ public sealed partial class SpecParser
                 }
                 var arg = Arg(argValue, key, argKey);
                 if (arg is not null) args.Add(new NodeArg(argKey, arg, Span(argKeyNode)));
+                else argsOk = false;
             }
             if (op is null && !body.Children.Any(c => c.Key is YamlScalarNode { Value: "op" }))
                 _d.Error(Codes.MissingField, Span(keyNode), $"node '{key}' has no 'op'");
-            if (ok && op is not null) list.Add(new NodeDecl(key, op, args, Span(keyNode), Span(value)));
+            if (ok && op is not null && argsOk) list.Add(new NodeDecl(key, op, args, Span(keyNode), Span(value)));
+            else if (!_names.ContainsKey(key) || op is null || !argsOk) _invalid.Add(key);
         }
         return list;
     }
@@ -486,7 +534,9 @@ public sealed partial class SpecParser
         var e = Sections(map, BackwardKeys, "'backward'");
         NameRef? from = null;
         if (!e.TryGetValue("from", out var f))
-            _d.Error(Codes.MissingField, Span(map), "'backward' needs 'from:', the objective node (or the node whose gradient 'grad' assumes)");
+        {
+            if (!Misspelled(map, "from")) _d.Error(Codes.MissingField, Span(map), "'backward' needs 'from:', the objective node (or the node whose gradient 'grad' assumes)");
+        }
         else if (Text(f.Value, "from") is { } name) from = new NameRef(name, Span(f.Value));
         TensorLiteral? grad = null;
         if (e.TryGetValue("grad", out var g)) grad = Tensor(g.Value, "the assumed gradient 'grad'");
@@ -499,7 +549,9 @@ public sealed partial class SpecParser
         var e = Sections(map, OptimizerKeys, "'optimizer'");
         NameRef? type = null;
         if (!e.TryGetValue("type", out var t))
-            _d.Error(Codes.MissingField, Span(map), $"'optimizer' needs 'type:' ({string.Join(", ", OptimizerTypes)})");
+        {
+            if (!Misspelled(map, "type")) _d.Error(Codes.MissingField, Span(map), $"'optimizer' needs 'type:' ({string.Join(", ", OptimizerTypes)})");
+        }
         else if (Text(t.Value, "type") is { } ts)
         {
             if (Array.IndexOf(OptimizerTypes, ts) < 0)
@@ -508,7 +560,9 @@ public sealed partial class SpecParser
         }
         NumberValue? lr = null;
         if (!e.TryGetValue("learning_rate", out var l))
-            _d.Error(Codes.MissingField, Span(map), "'optimizer' needs 'learning_rate:'");
+        {
+            if (!Misspelled(map, "learning_rate")) _d.Error(Codes.MissingField, Span(map), "'optimizer' needs 'learning_rate:'");
+        }
         else if ((lr = Number(l.Value, "the learning rate")) is { } lrv && !(lrv.Value >= 0 && double.IsFinite(lrv.Value)))
         {
             _d.Error(Codes.NegativeRate, lrv.Span, $"the learning rate must be a finite number >= 0, not {lrv}");
@@ -550,7 +604,7 @@ public sealed partial class SpecParser
                     var o = Sections(opts, CheckKeys, $"the expectation of '{name}'");
                     if (!o.TryGetValue("value", out var vv))
                     {
-                        _d.Error(Codes.MissingField, Span(opts), $"the expectation of '{name}' needs 'value:'");
+                        if (!Misspelled(opts, "value")) _d.Error(Codes.MissingField, Span(opts), $"the expectation of '{name}' needs 'value:'");
                         continue;
                     }
                     valueNode = vv.Value;

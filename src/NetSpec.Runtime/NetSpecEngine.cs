@@ -34,13 +34,26 @@ public static class NetSpecEngine
         return Build(parsed, diagnostics, limits);
     }
 
-    /// <summary>Reads the spec's files (dataset, parameters file), then builds and checks the graph.</summary>
+    /// <summary>
+    /// Reads the spec's files (dataset, parameters file), then builds and checks the graph. A spec
+    /// with parse errors still goes through the graph builder, so every independent mistake is
+    /// reported in one pass; its files are not read then.
+    /// </summary>
     private static LoadedSpec Build(SpecParser.Result parsed, DiagnosticBag diagnostics, ParserLimits? limits)
     {
-        if (parsed.Document is not { } doc || diagnostics.HasErrors) return new LoadedSpec(parsed.Document, null, parsed.Source, diagnostics);
+        if (parsed.Document is not { } doc) return new LoadedSpec(null, null, parsed.Source, diagnostics);
+        if (diagnostics.HasErrors)
+        {
+            // The dataset's inputs and targets would be declared by reading its files: do not report references to them.
+            var unread = doc.Dataset is { } ds
+                ? doc with { InvalidNames = new HashSet<string>(doc.InvalidNames.Append(ds.Inputs.Name).Append(ds.Targets.Name), StringComparer.Ordinal) }
+                : doc;
+            GraphBuilder.Build(unread, diagnostics, limits);
+            return new LoadedSpec(doc, null, parsed.Source, diagnostics);
+        }
         var (prepared, dataset) = TrainingSetup.Prepare(doc, diagnostics, limits);
         if (diagnostics.HasErrors) return new LoadedSpec(doc, null, parsed.Source, diagnostics);
-        var graph = GraphBuilder.Build(prepared, diagnostics);
+        var graph = GraphBuilder.Build(prepared, diagnostics, limits);
         if (graph is not null)
         {
             graph.Dataset = dataset;

@@ -8,7 +8,8 @@ public static class Suggest
     {
         string? best = null;
         int bestDistance = int.MaxValue;
-        int limit = Math.Max(1, Math.Min(3, word.Length / 2));
+        // A one-letter name is close to every other one: suggest only a different case of it.
+        int limit = word.Length <= 1 ? 0 : Math.Max(1, Math.Min(3, word.Length / 2));
         foreach (var c in candidates)
         {
             int d = Distance(word.ToLowerInvariant(), c.ToLowerInvariant());

@@ -112,6 +112,21 @@ public sealed record SpecDocument(
     /// <summary><c>expect: metrics:</c>, checks of the final training metrics.</summary>
     public IReadOnlyList<MetricExpectation> MetricExpectations { get; init; } = [];
 
+    /// <summary>
+    /// Names declared in the spec (values or hyperparameters) whose declaration was refused with a
+    /// diagnostic; references to them are not reported a second time.
+    /// </summary>
+    public IReadOnlySet<string> InvalidNames { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// In <see cref="InvalidNames"/>: a section of values (data, parameters) could not be read, so
+    /// any name may have been declared there.
+    /// </summary>
+    public const string AnyName = "*";
+
+    /// <summary>Whether a reference to <paramref name="name"/> that binds to nothing was already explained by an earlier diagnostic.</summary>
+    public bool IsReported(string name) => InvalidNames.Contains(name) || InvalidNames.Contains(AnyName);
+
     public Hyperparameter? FindHyperparameter(string name) =>
         Hyperparameters.FirstOrDefault(h => h.Name == name);
 }

@@ -9,8 +9,14 @@ public sealed record ParserLimits
     /// <summary>Largest spec file accepted, in bytes.</summary>
     public long MaxFileBytes { get; init; } = 8 * 1024 * 1024;
 
-    /// <summary>Deepest nesting of YAML collections.</summary>
+    /// <summary>Deepest nesting of YAML collections; at most <see cref="DepthCeiling"/>, whatever is asked.</summary>
     public int MaxDepth { get; init; } = 64;
+
+    /// <summary>
+    /// The largest <see cref="MaxDepth"/> honoured: YamlDotNet's loader recurses once per level and
+    /// dies of an uncatchable stack overflow past about 25,000 levels, so deeper is never allowed.
+    /// </summary>
+    public const int DepthCeiling = 1000;
 
     /// <summary>Most YAML nodes after alias expansion (a "billion laughs" document is refused).</summary>
     public long MaxNodes { get; init; } = 2_000_000;

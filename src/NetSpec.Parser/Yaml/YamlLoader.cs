@@ -79,7 +79,7 @@ public static class YamlLoader
         if (nul >= 0)
         {
             diagnostics.Error(Codes.NotText, SpanAtOffset(path, text, nul), "the file contains NUL characters (is it a binary file?)");
-            return new(null, null);
+            return new(new SourceText(path, text), null);
         }
         return LoadText(path, text, limits, diagnostics);
     }
@@ -94,7 +94,7 @@ public static class YamlLoader
             return new(source, null);
         if (!hasDocument)
         {
-            diagnostics.Error(Codes.FileEmpty, new SourceSpan(path, 1, 1, 1, 1), "the spec file is empty");
+            diagnostics.Error(Codes.FileEmpty, new SourceSpan(path, 1, 1, 1, 1), "the spec file has no content");
             return new(source, null);
         }
         try
@@ -109,6 +109,27 @@ public static class YamlLoader
             AddYamlError(source, e, diagnostics);
             return new(source, null);
         }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            // The pre-scan refuses every input known to get here; this keeps any other one a
+            // diagnostic rather than a crash.
+            diagnostics.Error(Codes.YamlSyntax, new SourceSpan(path, 1, 1, 1, 1), $"the YAML could not be loaded: {e.Message}");
+            return new(source, null);
+        }
+    }
+
+    /// <summary>One open collection during the pre-scan.</summary>
+    private sealed class Frame(string? anchor, Mark start, bool flow, bool mapping)
+    {
+        public string? Anchor { get; } = anchor;
+        public Mark Start { get; } = start;
+        public bool Flow { get; } = flow;
+        public bool Mapping { get; } = mapping;
+        /// <summary>Nodes in this collection after alias expansion, itself included.</summary>
+        public long Count { get; set; } = 1;
+        /// <summary>Direct children: keys and values alternate in a mapping.</summary>
+        public int Children { get; set; }
+        public Mark LastKey { get; set; }
     }
 
     private static bool PreScan(SourceText source, ParserLimits limits, DiagnosticBag diagnostics)
@@ -116,9 +137,10 @@ public static class YamlLoader
         var path = source.Path;
         var parser = new YamlDotNet.Core.Parser(new StringReader(source.Text));
         var anchorSizes = new Dictionary<string, long>(StringComparer.Ordinal);
-        var frames = new Stack<(string? Anchor, long Count, Mark Start, bool Flow)>();
+        var frames = new Stack<Frame>();
         long expanded = 0;
         int documents = 0;
+        int maxDepth = Math.Clamp(limits.MaxDepth, 1, ParserLimits.DepthCeiling);
         Mark last = Mark.Empty;
         try
         {
@@ -126,6 +148,11 @@ public static class YamlLoader
             {
                 var ev = parser.Current!;
                 last = ev.Start;
+                if (ev is NodeEvent or AnchorAlias && frames.TryPeek(out var parent))
+                {
+                    parent.Children++;
+                    if (parent.Mapping && parent.Children % 2 == 1) parent.LastKey = ev.Start;
+                }
                 switch (ev)
                 {
                     case DocumentStart ds when !ds.IsImplicit || documents == 0:
@@ -142,7 +169,12 @@ public static class YamlLoader
                         break;
                     case AnchorAlias alias:
                     {
-                        if (!anchorSizes.TryGetValue(alias.Value.Value, out long size)) size = 1;
+                        if (!anchorSizes.TryGetValue(alias.Value.Value, out long size))
+                        {
+                            diagnostics.Error(Codes.YamlSyntax, Span(path, ev.Start, ev.End),
+                                $"the alias '*{alias.Value.Value}' names no anchor: write '&{alias.Value.Value}' on a value before it");
+                            return true;
+                        }
                         expanded = expanded > long.MaxValue - size ? long.MaxValue : expanded + size;
                         if (expanded > limits.MaxNodes)
                         {
@@ -173,11 +205,11 @@ public static class YamlLoader
                         if (node is SequenceStart or MappingStart)
                         {
                             bool flow = node is SequenceStart { Style: SequenceStyle.Flow } or MappingStart { Style: MappingStyle.Flow };
-                            frames.Push((node.Anchor.IsEmpty ? null : node.Anchor.Value, 1, ev.Start, flow));
-                            if (frames.Count > limits.MaxDepth)
+                            frames.Push(new Frame(node.Anchor.IsEmpty ? null : node.Anchor.Value, ev.Start, flow, node is MappingStart));
+                            if (frames.Count > maxDepth)
                             {
                                 diagnostics.Error(Codes.TooDeep, Span(path, ev.Start, ev.End),
-                                    $"YAML nesting is deeper than the limit of {limits.MaxDepth} levels (--max-depth)");
+                                    $"YAML nesting is deeper than the limit of {maxDepth} levels (--max-depth)");
                                 return true;
                             }
                         }
@@ -192,6 +224,14 @@ public static class YamlLoader
                     {
                         if (frames.Count == 0) break;
                         var f = frames.Pop();
+                        if (f.Mapping && f.Children % 2 == 1)
+                        {
+                            // YamlDotNet's parser lets a stray node after a collection (b: [1] *a)
+                            // through as a key without a value; its loader then fails without a position.
+                            diagnostics.Error(Codes.YamlSyntax, Span(path, f.LastKey, f.LastKey),
+                                "this key has no value: is something left after a value on the line before, or a ':' missing?");
+                            return true;
+                        }
                         if (f.Anchor is not null) anchorSizes[f.Anchor] = f.Count;
                         AddToTop(frames, f.Count);
                         break;
@@ -209,28 +249,30 @@ public static class YamlLoader
             // YamlDotNet throws this, without a position, for an unclosed flow collection
             // followed by more lines. Point at the innermost collection still open.
             var open = frames.FirstOrDefault(f => f.Flow);
-            var at = open.Flow ? open.Start : last;
+            var at = open?.Start ?? last;
             diagnostics.Error(Codes.YamlSyntax, Span(path, at, at),
-                open.Flow ? "this flow collection is never closed: a ']' or '}' is missing"
-                          : "the YAML could not be parsed here");
+                open is not null ? "this flow collection is never closed: a ']' or '}' is missing"
+                                 : "the YAML could not be parsed here");
             return true;
         }
         return documents > 0;
     }
 
-    private static void AddToTop(Stack<(string? Anchor, long Count, Mark Start, bool Flow)> frames, long size)
+    private static void AddToTop(Stack<Frame> frames, long size)
     {
         if (frames.Count == 0) return;
-        var top = frames.Pop();
+        var top = frames.Peek();
         top.Count = top.Count > long.MaxValue - size ? long.MaxValue : top.Count + size;
-        frames.Push(top);
     }
 
     private static void CheckTag(string path, NodeEvent node, DiagnosticBag diagnostics)
     {
         if (node.Tag.IsEmpty || node.Tag.IsNonSpecific) return;
+        // Every explicit tag is refused, the standard ones (!!str, !!int) included: a spec's
+        // values mean what they look like, and no tag ever selects a type to construct.
         var tag = node.Tag.Value;
-        if (tag.StartsWith("tag:yaml.org,2002:", StringComparison.Ordinal)) return;
+        const string standard = "tag:yaml.org,2002:";
+        if (tag.StartsWith(standard, StringComparison.Ordinal)) tag = "!!" + tag[standard.Length..];
         diagnostics.Error(Codes.TagNotAllowed, Span(path, node.Start, node.End),
             $"YAML tag '{tag}' is not allowed in a spec; tags never create objects here, remove it");
     }
@@ -246,8 +288,43 @@ public static class YamlLoader
         message = message.TrimEnd('.');
         bool duplicate = message.Contains("duplicate key", StringComparison.OrdinalIgnoreCase);
         var span = e.Start.Line > 0 ? Span(source.Path, e.Start, e.End) : new SourceSpan(source.Path, 1, 1, 1, 1);
+        if (span.Line > source.LineCount)
+        {
+            // At the end of a text without a final line break, YamlDotNet points one line past it.
+            int line = source.LineCount, col = source.Line(line)!.Length + 1;
+            span = new SourceSpan(source.Path, line, col, line, col);
+        }
+        if (!duplicate && message.Contains("tab", StringComparison.Ordinal) && TabIndent(source, span.Line) is { } tab)
+        {
+            // YamlDotNet points at the mapping that contains the tab; point at the tab itself.
+            span = tab;
+            message = "a tab is used for indentation; YAML indents with spaces only";
+        }
+        string key = duplicate ? KeyAt(source, span) : "";
         diagnostics.Error(duplicate ? Codes.DuplicateKey : Codes.YamlSyntax, span,
-            duplicate ? "this key appears twice in the same mapping" : $"YAML syntax: {message}");
+            duplicate ? $"the key '{key}' appears twice in the same mapping; remove or rename one" : $"YAML syntax: {message}");
+    }
+
+    /// <summary>The first tab in the indentation of a line from <paramref name="fromLine"/> on, or null.</summary>
+    private static SourceSpan? TabIndent(SourceText source, int fromLine)
+    {
+        for (int n = Math.Max(1, fromLine); n <= source.LineCount; n++)
+        {
+            var line = source.Line(n)!;
+            for (int i = 0; i < line.Length && line[i] is ' ' or '\t'; i++)
+                if (line[i] == '\t') return new SourceSpan(source.Path, n, i + 1, n, i + 2);
+        }
+        return null;
+    }
+
+    /// <summary>The plain key written at <paramref name="span"/>, for the duplicate-key message.</summary>
+    private static string KeyAt(SourceText source, SourceSpan span)
+    {
+        var line = source.Line(span.Line) ?? "";
+        int start = Math.Clamp(span.Column - 1, 0, line.Length);
+        int colon = line.IndexOf(':', start);
+        var key = (colon < 0 ? line[start..] : line[start..colon]).Trim().Trim('"', '\'');
+        return YamlNodes.Clip(key);
     }
 
     internal static SourceSpan Span(string path, Mark start, Mark end) =>
@@ -258,7 +335,9 @@ public static class YamlLoader
         int line = 1, col = 1;
         for (int i = 0; i < offset; i++)
         {
-            if (text[i] == '\n') { line++; col = 1; }
+            char c = text[i];
+            if (c == '\r' && i + 1 < offset && text[i + 1] == '\n') continue;
+            if (c is '\n' or '\r' or '\u0085' or '\u2028' or '\u2029') { line++; col = 1; }
             else col++;
         }
         return new SourceSpan(path, line, col, line, col + 1);

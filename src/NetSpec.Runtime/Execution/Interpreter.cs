@@ -223,7 +223,8 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     private bool Faulted(TracePhase phase, int step, GraphNode n, string what)
     {
-        _fault ??= new NumericFault(phase, step, n.Name, n.Op.Name, what, n.Span,
+        // The fault points at the node's name, as shape errors do.
+        _fault ??= new NumericFault(phase, step, n.Name, n.Op.Name, what, _g.Values[n.Output].Span,
             [.. n.Inputs.Select(i => $"{_g.Values[i].Name}: {Summary.Of(_g.Values[i].Shape, _values[i].ToDoubles())}")]);
         return !_options.StopOnNonFinite;
     }

@@ -1,6 +1,7 @@
 using NetSpec.Parser;
 using NetSpec.Parser.Diagnostics;
 using NetSpec.Parser.Model;
+using NetSpec.Parser.Yaml;
 using NetSpec.Runtime.Ops;
 
 namespace NetSpec.Runtime.Graph;
@@ -16,16 +17,22 @@ public sealed class GraphBuilder
     private readonly DiagnosticBag _d;
     private readonly List<GraphValue> _values = [];
     private readonly Dictionary<string, int> _byName = new(StringComparer.Ordinal);
+    private readonly long _maxElements;
 
-    private GraphBuilder(SpecDocument spec, DiagnosticBag diagnostics)
+    private GraphBuilder(SpecDocument spec, DiagnosticBag diagnostics, ParserLimits limits)
     {
         _spec = spec;
         _d = diagnostics;
+        _maxElements = limits.MaxElements;
     }
 
-    /// <summary>The graph, or null when the spec has errors (they are in <paramref name="diagnostics"/>).</summary>
-    public static NetworkGraph? Build(SpecDocument spec, DiagnosticBag diagnostics) =>
-        new GraphBuilder(spec, diagnostics).Build();
+    /// <summary>
+    /// The graph, or null when the spec has errors (they are in <paramref name="diagnostics"/>).
+    /// <paramref name="limits"/> bounds the elements of the values the graph infers, as the parser
+    /// bounds those the spec declares.
+    /// </summary>
+    public static NetworkGraph? Build(SpecDocument spec, DiagnosticBag diagnostics, ParserLimits? limits = null) =>
+        new GraphBuilder(spec, diagnostics, limits ?? ParserLimits.Default).Build();
 
     private sealed record PendingNode(NodeDecl Decl, Op Op, List<(int Value, ArgScalar Ref)> Inputs, double[] Attributes, string[] AttributeText, bool Ok);
 
@@ -69,6 +76,8 @@ public sealed class GraphBuilder
             if (v.Kind != ValueKind.Node) shapes[v.Index] = v.Shape;
 
         var nodes = new List<GraphNode>();
+        long elements = _values.Where(v => v.Kind != ValueKind.Node).Sum(v => (long)v.Shape.Length);
+        bool tooMany = false;
         if (order is not null)
         {
             foreach (var pn in order)
@@ -77,10 +86,30 @@ public sealed class GraphBuilder
                 var inShapes = pn.Inputs.Select(i => shapes[i.Value]).ToArray();
                 if (!pn.Ok || inShapes.Any(s => s is null)) continue;
                 var names = pn.Inputs.Select(i => _values[i.Value].Name).ToArray();
-                var result = pn.Op.InferShape(inShapes!, names);
+                ShapeResult result;
+                try
+                {
+                    result = pn.Op.InferShape(inShapes!, names);
+                }
+                catch (ArgumentOutOfRangeException)
+                {
+                    // Shape refuses more than int.MaxValue elements.
+                    _d.Error(Codes.TooManyElements, pn.Decl.NameSpan,
+                        $"{pn.Op.Name} '{pn.Decl.Name}': its output would have more than {int.MaxValue} elements");
+                    continue;
+                }
                 if (result.Shape is null)
                 {
                     _d.Error(Codes.ShapeMismatch, pn.Decl.NameSpan, $"{pn.Op.Name} '{pn.Decl.Name}': {result.Error}");
+                    continue;
+                }
+                elements += result.Shape.Length;
+                if (elements > _maxElements)
+                {
+                    if (!tooMany)
+                        _d.Error(Codes.TooManyElements, pn.Decl.NameSpan,
+                            $"{pn.Op.Name} '{pn.Decl.Name}': its output is {result.Shape}, which takes the spec past {_maxElements} tensor elements (--max-elements raises the limit)");
+                    tooMany = true;
                     continue;
                 }
                 shapes[output] = result.Shape;
@@ -101,7 +130,9 @@ public sealed class GraphBuilder
         if (_spec.Optimizer is { } opt && _spec.Backward is null)
             _d.Error(Codes.NoBackward, opt.Span, "the optimizer needs gradients, but the spec has no 'backward' section saying where backward starts");
         var expectations = BindExpectations(shapes);
-        WarnUnused(pending, from);
+        // Unused values are worth a warning only in a spec without errors: in one with errors
+        // they are mostly a consequence of them.
+        if (!_d.HasErrors) WarnUnused(from);
 
         if (_d.ErrorCount > errorsBefore) return null;
         return new NetworkGraph(_spec, _values, nodes, from, seed, expectations);
@@ -128,10 +159,12 @@ public sealed class GraphBuilder
         bool ok = true;
         var args = new Dictionary<string, NodeArg>(StringComparer.Ordinal);
         var keys = op.Inputs.Select(s => s.Name).Concat(op.Attributes.Select(a => a.Name)).ToArray();
+        var misspelled = new HashSet<string>(StringComparer.Ordinal);
         foreach (var a in n.Args)
         {
             if (Array.IndexOf(keys, a.Key) < 0)
             {
+                if (Suggest.Closest(a.Key, keys) is { } meant) misspelled.Add(meant);
                 _d.Error(Codes.UnknownKey, a.KeySpan,
                     $"op '{op.Name}' has no input or attribute '{YamlClip(a.Key)}'{Suggest.DidYouMean(a.Key, keys)} (it takes {string.Join(", ", keys)})");
                 ok = false;
@@ -144,7 +177,8 @@ public sealed class GraphBuilder
         {
             if (!args.TryGetValue(slot.Name, out var arg))
             {
-                _d.Error(Codes.MissingInput, n.NameSpan, $"node '{n.Name}' ({op.Name}) is missing its input '{slot.Name}'");
+                if (!misspelled.Contains(slot.Name))
+                    _d.Error(Codes.MissingInput, n.NameSpan, $"node '{n.Name}' ({op.Name}) is missing its input '{slot.Name}'");
                 ok = false;
                 continue;
             }
@@ -182,6 +216,7 @@ public sealed class GraphBuilder
                     }
                     inputs.Add((vi, r));
                 }
+                else if (_spec.IsReported(r.Text)) ok = false; // its declaration is already reported
                 else
                 {
                     _d.Error(Codes.UnknownReference, r.Span,
@@ -198,7 +233,8 @@ public sealed class GraphBuilder
             if (!args.TryGetValue(spec.Name, out var arg))
             {
                 if (spec.Default is { } dv) { attrs[i] = dv; attrText[i] = Format.Number(dv); continue; }
-                _d.Error(Codes.MissingField, n.NameSpan, $"node '{n.Name}' ({op.Name}) needs the attribute '{spec.Name}'");
+                if (!misspelled.Contains(spec.Name))
+                    _d.Error(Codes.MissingField, n.NameSpan, $"node '{n.Name}' ({op.Name}) needs the attribute '{spec.Name}'");
                 ok = false;
                 continue;
             }
@@ -211,6 +247,7 @@ public sealed class GraphBuilder
             double value;
             if (s.Number is { } x) { value = x; attrText[i] = Format.Number(x); }
             else if (_spec.FindHyperparameter(s.Text) is { } h) { value = h.Value; attrText[i] = $"{h.Name} = {Format.Number(h.Value)}"; }
+            else if (_spec.IsReported(s.Text)) { ok = false; continue; }
             else
             {
                 _d.Error(Codes.UnknownHyperparameter, s.Span,
@@ -221,7 +258,7 @@ public sealed class GraphBuilder
             if (!double.IsFinite(value) || (spec.NonNegative && value < 0))
             {
                 _d.Error(spec.Name == "lambda" ? Codes.NegativeLambda : Codes.InvalidValue, s.Span,
-                    $"attribute '{spec.Name}' of node '{n.Name}' must be a finite number{(spec.NonNegative ? " >= 0" : "")}, not {Format.Number(value)}");
+                    $"attribute '{spec.Name}' of node '{n.Name}' must be a finite number{(spec.NonNegative ? " >= 0" : "")}, not {attrText[i] ?? Format.Number(value)}");
                 ok = false;
             }
             attrs[i] = value;
@@ -271,12 +308,11 @@ public sealed class GraphBuilder
             path.Add(cur);
             cur = cur.Inputs.Select(i => producerOf.GetValueOrDefault(i.Value)).First(q => q is not null && !done.Contains(q))!;
         }
-        // The walk follows inputs; name the cycle in the direction values flow.
         var cycle = path.Skip(seen[cur]).Select(p => p.Decl.Name).ToList();
         cycle.Add(cur.Decl.Name);
-        cycle.Reverse();
         var at = path[seen[cur]];
-        _d.Error(Codes.Cycle, at.Decl.NameSpan, $"the network has a cycle: {string.Join(" -> ", cycle)}; a network is a DAG");
+        var steps = cycle.Zip(cycle.Skip(1), (a, b) => $"{a} takes {b}");
+        _d.Error(Codes.Cycle, at.Decl.NameSpan, $"the network has a cycle: {string.Join(", ", steps)}; no node may depend on its own output");
         return null;
     }
 
@@ -315,6 +351,7 @@ public sealed class GraphBuilder
         if (_spec.Backward is not { } bw) return (-1, null);
         if (!_byName.TryGetValue(bw.From.Name, out var vi))
         {
+            if (_spec.IsReported(bw.From.Name)) return (-1, null);
             _d.Error(Codes.UnknownReference, bw.From.Span, $"backward starts from '{YamlClip(bw.From.Name)}', which is not a value of the spec{Suggest.DidYouMean(bw.From.Name, ValueNames)}");
             return (-1, null);
         }
@@ -331,11 +368,19 @@ public sealed class GraphBuilder
         }
         if (!Fits(bw.Grad, shape))
         {
-            _d.Error(Codes.GradShape, bw.Grad.Span, $"the assumed gradient is {bw.Grad.ShapeText} but '{bw.From.Name}' is {shape}");
+            _d.Error(Codes.GradShape, bw.Grad.Span, $"the assumed gradient is {Describe(bw.Grad)} but '{bw.From.Name}' is {shape}");
             return (vi, null);
         }
         return (vi, bw.Grad.Values);
     }
+
+    /// <summary>"a number", "a vector of 3" or "2x3": a literal's shape as written.</summary>
+    private static string Describe(TensorLiteral lit) => lit.Rank switch
+    {
+        0 => "a number",
+        1 => $"a vector of {lit.Dims[0]}",
+        _ => lit.ShapeText,
+    };
 
     /// <summary>Whether a literal as written fits a value's shape (a vector fits a batch of one).</summary>
     public static bool Fits(TensorLiteral lit, Shape shape)
@@ -356,6 +401,7 @@ public sealed class GraphBuilder
             string kind = e.Kind switch { ExpectKind.Forward => "forward", ExpectKind.Gradient => "gradients", _ => "updated" };
             if (!_byName.TryGetValue(e.Name.Name, out var vi))
             {
+                if (_spec.IsReported(e.Name.Name)) continue;
                 _d.Error(Codes.ExpectUnknown, e.Name.Span, $"'expect: {kind}' names '{YamlClip(e.Name.Name)}', which is not a value of the spec{Suggest.DidYouMean(e.Name.Name, ValueNames)}");
                 continue;
             }
@@ -368,7 +414,7 @@ public sealed class GraphBuilder
             {
                 if (_values[vi].Kind != ValueKind.Parameter)
                 {
-                    _d.Error(Codes.ExpectKind, e.Name.Span, $"'{e.Name.Name}' is not a parameter: only parameters are updated");
+                    _d.Error(Codes.NotTrainable, e.Name.Span, $"'{e.Name.Name}' is not a parameter: only parameters are updated");
                     continue;
                 }
                 if (_spec.Optimizer is null)
@@ -384,7 +430,7 @@ public sealed class GraphBuilder
             }
             if (shapes[vi] is { } shape && !Fits(e.Value, shape))
             {
-                _d.Error(Codes.ExpectShape, e.Value.Span, $"the expected {(e.Kind == ExpectKind.Gradient ? "gradient of" : "value of")} '{e.Name.Name}' is {e.Value.ShapeText} but '{e.Name.Name}' is {shape}");
+                _d.Error(Codes.ExpectShape, e.Value.Span, $"the expected {(e.Kind == ExpectKind.Gradient ? "gradient of" : "value of")} '{e.Name.Name}' is {Describe(e.Value)} but '{e.Name.Name}' is {shape}");
                 continue;
             }
             list.Add(new BoundExpectation(e, vi));
@@ -392,11 +438,15 @@ public sealed class GraphBuilder
         return list;
     }
 
-    private void WarnUnused(List<PendingNode> pending, int backwardFrom)
+    private void WarnUnused(int backwardFrom)
     {
+        // Every name a node writes as an argument counts as used, bound or not, so a node
+        // refused for another reason does not make its inputs look unused.
         var used = new HashSet<int>();
-        foreach (var p in pending)
-            foreach (var (v, _) in p.Inputs) used.Add(v);
+        foreach (var n in _spec.Network)
+            foreach (var a in n.Args)
+                foreach (var r in a.Value is ArgList l ? l.Items : [(ArgScalar)a.Value])
+                    if (_byName.TryGetValue(r.Text, out var vi)) used.Add(vi);
         if (backwardFrom >= 0) used.Add(backwardFrom);
         var expected = new HashSet<string>(_spec.Expectations.Select(e => e.Name.Name), StringComparer.Ordinal);
         foreach (var v in _values)

@@ -112,7 +112,7 @@ public sealed class SpecParserTests
               c: {op: relu, x: b}
             """);
         var cycle = loaded.Diagnostics.Items.Single(i => i.Code == Codes.Cycle);
-        StringAssert.Contains(cycle.Message, "a -> b -> c -> a");
+        StringAssert.Contains(cycle.Message, "a takes c, c takes b, b takes a");
     }
 
     [TestMethod]
