@@ -30,6 +30,7 @@ internal static class Program
             RunCommand.Create(common),
             CheckCommand.Create(common),
             TestCommand.Create(common),
+            GradcheckCommand.Create(common),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
