@@ -31,6 +31,7 @@ internal static class Program
             CheckCommand.Create(common),
             TestCommand.Create(common),
             GradcheckCommand.Create(common),
+            GraphCommand.Create(common),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
