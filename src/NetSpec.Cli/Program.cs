@@ -32,6 +32,7 @@ internal static class Program
             TestCommand.Create(common),
             GradcheckCommand.Create(common),
             GraphCommand.Create(common),
+            SchemaCommand.Create(),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
