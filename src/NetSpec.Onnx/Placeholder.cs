@@ -1,0 +1,2 @@
+namespace NetSpec.Onnx;
+internal static class Placeholder { }
