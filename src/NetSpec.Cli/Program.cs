@@ -33,6 +33,7 @@ internal static class Program
             GradcheckCommand.Create(common),
             GraphCommand.Create(common),
             SchemaCommand.Create(),
+            ExportCommand.Create(common),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

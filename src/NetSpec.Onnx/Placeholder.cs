@@ -1,2 +1,0 @@
-namespace NetSpec.Onnx;
-internal static class Placeholder { }
