@@ -29,6 +29,30 @@ internal sealed class NodeWriter(GraphProto graph, NetworkGraph net, bool float3
             case "sum":
                 Node("Sum", n.Name, ins, output);
                 break;
+            case "gemm":
+                Node("Gemm", n.Name, ins, output, Float("alpha", n.Attributes[0]), Float("beta", n.Attributes[1]),
+                    Int("transA", (long)n.Attributes[2]), Int("transB", (long)n.Attributes[3]));
+                break;
+            case "matmul":
+                Node("MatMul", n.Name, ins, output);
+                break;
+            case "add" or "sub" or "mul":
+                Node(n.Op.Name switch { "add" => "Add", "sub" => "Sub", _ => "Mul" }, n.Name, ins, output);
+                break;
+            case "reduce_sum":
+                Node("ReduceSum", n.Name, ins, output, Int("keepdims", 0));
+                break;
+            case "softmax_cross_entropy_rows":
+            {
+                // L_n = -Σ_j y_nj log_softmax(x_n)_j
+                string axes = $"{n.Name}/axes";
+                graph.Initializer.Add(OnnxTensors.Int64s(axes, 1));
+                Node("LogSoftmax", $"{n.Name}/log_softmax", [ins[0]], $"{n.Name}/log_softmax", Int("axis", -1));
+                Node("Mul", $"{n.Name}/weighted", [ins[1], $"{n.Name}/log_softmax"], $"{n.Name}/weighted");
+                Node("ReduceSum", $"{n.Name}/row_sums", [$"{n.Name}/weighted", axes], $"{n.Name}/row_sums", Int("keepdims", 0));
+                Node("Neg", $"{n.Name}/neg", [$"{n.Name}/row_sums"], output);
+                break;
+            }
             case "l2_loss":
             {
                 // L = (1/N) Σ 1/2 ||o - y||²
@@ -91,6 +115,9 @@ internal sealed class NodeWriter(GraphProto graph, NetworkGraph net, bool float3
         node.Attribute.AddRange(attributes);
         graph.Node.Add(node);
     }
+
+    private static AttributeProto Float(string name, double value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = (float)value };
 
     private static AttributeProto Int(string name, long value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };

@@ -20,7 +20,7 @@ public static class OnnxExporter
     /// <summary>Ops that compare a prediction with a target or penalize weights; left out of an inference graph.</summary>
     public static readonly IReadOnlySet<string> LossOps = new HashSet<string>(StringComparer.Ordinal)
     {
-        "l2_loss", "cross_entropy", "softmax_cross_entropy", "l2_regularization", "softmax_cross_entropy_loss",
+        "l2_loss", "cross_entropy", "softmax_cross_entropy", "l2_regularization", "softmax_cross_entropy_rows", "reduce_sum",
     };
 
     /// <summary>The model as bytes, ready to write to a .onnx file.</summary>

@@ -77,7 +77,7 @@ public sealed class GraphBuilder
                 var inShapes = pn.Inputs.Select(i => shapes[i.Value]).ToArray();
                 if (!pn.Ok || inShapes.Any(s => s is null)) continue;
                 var names = pn.Inputs.Select(i => _values[i.Value].Name).ToArray();
-                var result = pn.Op.InferShape(inShapes!, names);
+                var result = pn.Op.InferShape(inShapes!, names, pn.Attributes);
                 if (result.Shape is null)
                 {
                     _d.Error(Codes.ShapeMismatch, pn.Decl.NameSpan, $"{pn.Op.Name} '{pn.Decl.Name}': {result.Error}");
