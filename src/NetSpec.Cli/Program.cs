@@ -34,6 +34,7 @@ internal static class Program
             GraphCommand.Create(common),
             SchemaCommand.Create(),
             ExportCommand.Create(common),
+            ImportCommand.Create(),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
