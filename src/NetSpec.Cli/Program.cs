@@ -30,6 +30,11 @@ internal static class Program
             RunCommand.Create(common),
             CheckCommand.Create(common),
             TestCommand.Create(common),
+            GradcheckCommand.Create(common),
+            GraphCommand.Create(common),
+            SchemaCommand.Create(),
+            ExportCommand.Create(common),
+            ImportCommand.Create(),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -89,7 +89,7 @@ public sealed class GraphBuilder
                 ShapeResult result;
                 try
                 {
-                    result = pn.Op.InferShape(inShapes!, names);
+                    result = pn.Op.InferShape(inShapes!, names, pn.Attributes);
                 }
                 catch (ArgumentOutOfRangeException)
                 {

@@ -47,6 +47,13 @@ public abstract class Op
     /// </summary>
     public abstract ShapeResult InferShape(IReadOnlyList<Shape> shapes, IReadOnlyList<string> names);
 
+    /// <summary>
+    /// The output shape when it depends on attributes too (gemm's transposes); the attributes
+    /// come in the order of <see cref="Attributes"/>. By default the attributes do not matter.
+    /// </summary>
+    public virtual ShapeResult InferShape(IReadOnlyList<Shape> shapes, IReadOnlyList<string> names, IReadOnlyList<double> attributes) =>
+        InferShape(shapes, names);
+
     public abstract void Forward<T>(OpContext<T> ctx) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>;
 
     public abstract void Backward<T>(OpContext<T> ctx) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>;

@@ -14,7 +14,14 @@ public static class OpRegistry
         new L2Loss(),
         new Softmax(),
         new CrossEntropy(),
-        new SoftmaxCrossEntropy());
+        new SoftmaxCrossEntropy(),
+        new GemmOp(),
+        new MatMul(),
+        new Add(),
+        new Sub(),
+        new Mul(),
+        new SoftmaxCrossEntropyRows(),
+        new ReduceSum());
 
     public static IEnumerable<string> Names => ByName.Keys;
 

@@ -15,7 +15,8 @@ public sealed class GradientCheckTests
     {
         foreach (int batch in new[] { 2, 5 })
             foreach (int seed in new[] { 1, 2 })
-                foreach (var op in new[] { "linear", "relu", "l2_regularization", "sum", "l2_loss", "softmax", "cross_entropy", "softmax_cross_entropy", "network" })
+                foreach (var op in new[] { "linear", "relu", "l2_regularization", "sum", "l2_loss", "softmax", "cross_entropy", "softmax_cross_entropy", "network",
+                    "gemm", "gemm_transposed", "gemm_scalar_bias", "matmul", "add", "sub", "mul", "softmax_cross_entropy_rows", "reduce_sum" })
                     yield return [op, batch, seed];
     }
 
@@ -74,6 +75,15 @@ public sealed class GradientCheckTests
             "softmax" => $"network: {{o: {{op: softmax, x: x}}}}\ndata: {{x: {R(batch, 4, 3)}}}\nbackward: {{from: o, grad: {R(batch, 4)}}}\n",
             "cross_entropy" => $"network: {{L: {{op: cross_entropy, o: o, y: y}}}}\ndata: {{o: {Dist(batch, 4)}, y: {Dist(batch, 4)}}}\nbackward: {{from: L}}\n",
             "softmax_cross_entropy" => $"network: {{L: {{op: softmax_cross_entropy, x: x, y: y}}}}\ndata: {{x: {R(batch, 4, 3)}, y: {Dist(batch, 4)}}}\nbackward: {{from: L}}\n",
+            "gemm" => $"network: {{Y: {{op: gemm, a: A, b: B, c: C, alpha: 0.7, beta: 1.3}}}}\ndata: {{A: {R(batch, 4)}}}\nparameters: {{B: {R(4, 3)}, C: {SpecText.Vector([.. Enumerable.Range(0, 3).Select(_ => rng.NextDouble())])}}}\nbackward: {{from: Y, grad: {R(batch, 3)}}}\n",
+            "gemm_transposed" => $"network: {{Y: {{op: gemm, a: A, b: B, c: C, alpha: -0.4, beta: 0.6, trans_a: 1, trans_b: 1}}}}\ndata: {{A: {R(4, batch)}}}\nparameters: {{B: {R(3, 4)}, C: {R(batch, 1)}}}\nbackward: {{from: Y, grad: {R(batch, 3)}}}\n",
+            "gemm_scalar_bias" => $"network: {{Y: {{op: gemm, a: A, b: B, c: C, trans_b: 1}}}}\ndata: {{A: {R(batch, 4)}}}\nparameters: {{B: {R(3, 4)}, C: 0.25}}\nbackward: {{from: Y, grad: {R(batch, 3)}}}\n",
+            "matmul" => $"network: {{Y: {{op: matmul, a: A, b: B}}}}\ndata: {{A: {R(batch, 4)}}}\nparameters: {{B: {R(4, 3)}}}\nbackward: {{from: Y, grad: {R(batch, 3)}}}\n",
+            "add" => $"network: {{Y: {{op: add, a: A, b: B}}}}\ndata: {{A: {R(batch, 3)}}}\nparameters: {{B: {SpecText.Vector([.. Enumerable.Range(0, 3).Select(_ => rng.NextDouble())])}}}\nbackward: {{from: Y, grad: {R(batch, 3)}}}\n",
+            "sub" => $"network: {{Y: {{op: sub, a: A, b: B}}}}\ndata: {{A: {R(batch, 1)}}}\nparameters: {{B: {R(1, 3)}}}\nbackward: {{from: Y, grad: {R(batch, 3)}}}\n",
+            "mul" => $"network: {{Y: {{op: mul, a: A, b: B}}, Z: {{op: mul, a: Y, b: s}}}}\ndata: {{A: {R(batch, 3)}}}\nparameters: {{B: {R(batch, 1)}, s: 0.75}}\nbackward: {{from: Z, grad: {R(batch, 3)}}}\n",
+            "softmax_cross_entropy_rows" => $"network: {{L: {{op: softmax_cross_entropy_rows, x: x, y: y}}}}\ndata: {{x: {R(batch, 4, 3)}, y: {Dist(batch, 4)}}}\nbackward: {{from: L, grad: {SpecText.Vector([.. Enumerable.Range(0, batch).Select(_ => rng.NextDouble())])}}}\n",
+            "reduce_sum" => $"network: {{s: {{op: reduce_sum, x: x}}}}\ndata: {{x: {R(batch, 3)}}}\nbackward: {{from: s}}\n",
             "network" => $$"""
                 network:
                   z: {op: linear, x: x, W: W, b: b}

@@ -135,4 +135,100 @@ public sealed class OpTests
         AssertValues([(-Math.Log(0.75) + 1000) / 2], i.Value("L").Data);
         AssertValues([0.125, -0.125, 0.5, -0.5], i.Gradient("x")!.Data);  // (softmax - y) / N
     }
+    [TestMethod]
+    public void Gemm_scales_the_transposed_product_and_adds_the_broadcast_bias()
+    {
+        // op(A) = A^T = [[1, 3], [2, 4]]; op(A) B = [[1, 3, 5], [2, 4, 8]]; Y = 2 op(A) B + 0.5 [10, 20, 30].
+        var i = Run("""
+            network: {Y: {op: gemm, a: A, b: B, c: C, alpha: 2, beta: 0.5, trans_a: 1}}
+            data: {A: [[1, 2], [3, 4]]}
+            parameters: {B: [[1, 0, 2], [0, 1, 1]], C: [10, 20, 30]}
+            backward: {from: Y, grad: [[1, 0, 1], [0, 1, 0]]}
+            """);
+        AssertValues([7, 16, 25, 9, 18, 31], i.Value("Y").Data);
+        AssertValues([6, 0, 2, 2], i.Gradient("A")!.Data);          // (2 G B^T)^T = [[6, 2], [0, 2]]^T
+        AssertValues([2, 4, 2, 6, 8, 6], i.Gradient("B")!.Data);    // 2 op(A)^T G = 2 A G
+        AssertValues([0.5, 0.5, 0.5], i.Gradient("C")!.Data);       // 0.5 x column sums of G
+    }
+
+    [TestMethod]
+    public void Matmul_multiplies_two_matrices()
+    {
+        var i = Run("""
+            network: {Y: {op: matmul, a: A, b: B}}
+            data: {A: [[1, 2], [3, 4]]}
+            parameters: {B: [[5], [6]]}
+            backward: {from: Y, grad: [[1], [2]]}
+            """);
+        AssertValues([17, 39], i.Value("Y").Data);
+        AssertValues([5, 6, 10, 12], i.Gradient("A")!.Data);   // G B^T
+        AssertValues([7, 10], i.Gradient("B")!.Data);          // A^T G
+    }
+
+    [TestMethod]
+    public void Add_broadcasts_a_vector_over_rows_and_sums_its_gradient_over_them()
+    {
+        var i = Run("""
+            network: {Y: {op: add, a: A, b: B}}
+            data: {A: [[1, 2], [3, 4]]}
+            parameters: {B: [10, 20]}
+            backward: {from: Y, grad: [[1, 2], [3, 4]]}
+            """);
+        AssertValues([11, 22, 13, 24], i.Value("Y").Data);
+        AssertValues([1, 2, 3, 4], i.Gradient("A")!.Data);
+        AssertValues([4, 6], i.Gradient("B")!.Data);
+    }
+
+    [TestMethod]
+    public void Sub_broadcasts_a_column_against_a_row()
+    {
+        var i = Run("""
+            network: {Y: {op: sub, a: A, b: B}}
+            data: {A: [[1], [2]]}
+            parameters: {B: [[1, 2, 3]]}
+            backward: {from: Y, grad: [[1, 1, 1], [1, 1, 1]]}
+            """);
+        AssertValues([0, -1, -2, 1, 0, -1], i.Value("Y").Data);
+        AssertValues([3, 3], i.Gradient("A")!.Data);            // row sums of G
+        AssertValues([-2, -2, -2], i.Gradient("B")!.Data);      // minus column sums of G
+    }
+
+    [TestMethod]
+    public void Mul_by_a_scalar_gets_the_sum_of_g_times_the_other_input_as_the_scalar_s_gradient()
+    {
+        var i = Run("""
+            network: {Y: {op: mul, a: A, b: s}}
+            data: {A: [[1, 2], [3, 4]]}
+            parameters: {s: 3}
+            backward: {from: Y, grad: [[1, 1], [1, 2]]}
+            """);
+        AssertValues([3, 6, 9, 12], i.Value("Y").Data);
+        AssertValues([3, 3, 3, 6], i.Gradient("A")!.Data);      // 3 G
+        AssertValues([14], i.Gradient("s")!.Data);               // 1*1 + 1*2 + 1*3 + 2*4
+    }
+
+    [TestMethod]
+    public void Reduce_sum_adds_every_element_and_passes_the_gradient_to_each()
+    {
+        var i = Run("""
+            network: {s: {op: reduce_sum, x: x}}
+            data: {x: [[1, 2], [3, 4]]}
+            backward: {from: s}
+            """);
+        AssertValues([10], i.Value("s").Data);
+        AssertValues([1, 1, 1, 1], i.Gradient("x")!.Data);
+    }
+
+    [TestMethod]
+    public void Softmax_cross_entropy_rows_gives_one_loss_per_sample()
+    {
+        // Row 1: softmax [0, 0] = [1/2, 1/2], L = ln 2. Row 2: softmax [ln 3, 0] = [3/4, 1/4], L = -ln(1/4) = ln 4.
+        var i = Run("""
+            network: {L: {op: softmax_cross_entropy_rows, x: x, y: y}}
+            data: {x: [[0, 0], [1.0986122886681098, 0]], y: [[1, 0], [0, 1]]}
+            backward: {from: L, grad: [1, 2]}
+            """);
+        AssertValues([Math.Log(2), Math.Log(4)], i.Value("L").Data);
+        AssertValues([-0.5, 0.5, 1.5, -1.5], i.Gradient("x")!.Data);   // g_n (softmax(x_n) - y_n)
+    }
 }

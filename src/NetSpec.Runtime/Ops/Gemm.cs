@@ -1,0 +1,77 @@
+using NetSpec.Runtime.Kernels;
+
+namespace NetSpec.Runtime.Ops;
+
+/// <summary>
+/// ONNX's general matrix product: Y = alpha op(A) op(B) + beta C, where op(A) is A or A^T
+/// (trans_a = 1), op(A) is M x K, op(B) is K x N, and C broadcasts to M x N (a scalar, a
+/// vector of N, 1 x N, M x 1 or M x N).
+/// Backward, with G = dJ/dY: dJ/dop(A) = alpha G op(B)^T, dJ/dop(B) = alpha op(A)^T G (transposed
+/// back where op transposes), dJ/dC = beta G summed over the axes C was broadcast along.
+/// </summary>
+public sealed class GemmOp : Op
+{
+    public override string Name => "gemm";
+    public override string Formula => "Y = alpha op(A) op(B) + beta C";
+    public override string GradientFormula => "dJ/dop(A) = alpha G op(B)^T; dJ/dop(B) = alpha op(A)^T G; dJ/dC = beta Σ_broadcast G";
+    public override IReadOnlyList<InputSlot> Inputs { get; } = [new("a"), new("b"), new("c")];
+    public override IReadOnlyList<AttributeSpec> Attributes { get; } =
+        [new("alpha", 1.0), new("beta", 1.0), new("trans_a", 0.0), new("trans_b", 0.0)];
+
+    public override ShapeResult InferShape(IReadOnlyList<Shape> s, IReadOnlyList<string> n) => InferShape(s, n, [1, 1, 0, 0]);
+
+    public override ShapeResult InferShape(IReadOnlyList<Shape> s, IReadOnlyList<string> n, IReadOnlyList<double> attrs)
+    {
+        if (attrs[2] is not (0 or 1) || attrs[3] is not (0 or 1)) return ShapeResult.Fail("trans_a and trans_b are 0 or 1");
+        Shape a = s[0], b = s[1], c = s[2];
+        if (a.Rank != 2) return ShapeResult.Fail($"a {n[0]} is {a}, but gemm multiplies matrices");
+        if (b.Rank != 2) return ShapeResult.Fail($"b {n[1]} is {b}, but gemm multiplies matrices");
+        bool ta = attrs[2] == 1, tb = attrs[3] == 1;
+        int m = ta ? a[1] : a[0], k = ta ? a[0] : a[1], kb = tb ? b[1] : b[0], nn = tb ? b[0] : b[1];
+        if (k != kb) return ShapeResult.Fail($"op(a) {n[0]} is {m}x{k} but op(b) {n[1]} is {kb}x{nn}: inner sizes differ");
+        var y = new Shape(m, nn);
+        if (!Broadcast.To(c, y)) return ShapeResult.Fail($"c {n[2]} is {c}, which does not broadcast to the product's {y}");
+        return ShapeResult.Ok(y);
+    }
+
+    private static (bool Ta, bool Tb, int M, int N, int K) Dims<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        bool ta = c.Attribute(2) == T.One, tb = c.Attribute(3) == T.One;
+        var a = c.Input(0).Shape;
+        var b = c.Input(1).Shape;
+        return (ta, tb, ta ? a[1] : a[0], tb ? b[0] : b[1], ta ? a[0] : a[1]);
+    }
+
+    public override void Forward<T>(OpContext<T> c)
+    {
+        var (ta, tb, m, n, k) = Dims(c);
+        T alpha = c.Attribute(0), beta = c.Attribute(1);
+        var y = c.Output.Data;
+        Gemm.Multiply(ta, tb, m, n, k, alpha, c.Input(0).Data, ta ? m : k, c.Input(1).Data, tb ? k : n, T.Zero, y, n);
+        var bias = c.Input(2);
+        for (int r = 0; r < m; r++)
+            for (int j = 0; j < n; j++) y[r * n + j] += beta * bias[Broadcast.Index(bias.Shape, r, j)];
+    }
+
+    public override void Backward<T>(OpContext<T> c)
+    {
+        var (ta, tb, m, n, k) = Dims(c);
+        T alpha = c.Attribute(0), beta = c.Attribute(1);
+        var g = c.OutputGrad!.Data;
+        var a = c.Input(0).Data;
+        var b = c.Input(1).Data;
+        if (c.InputGrad(0) is { } da)
+        {
+            if (!ta) Gemm.Multiply(false, !tb, m, k, n, alpha, g, n, b, tb ? k : n, T.One, da.Data, k);   // dA = alpha G op(B)^T
+            else Gemm.Multiply(tb, true, k, m, n, alpha, b, tb ? k : n, g, n, T.One, da.Data, m);        // dA = alpha op(B) G^T
+        }
+        if (c.InputGrad(1) is { } db)
+        {
+            if (!tb) Gemm.Multiply(!ta, false, k, n, m, alpha, a, ta ? m : k, g, n, T.One, db.Data, n);  // dB = alpha op(A)^T G
+            else Gemm.Multiply(true, ta, n, k, m, alpha, g, n, a, ta ? m : k, T.One, db.Data, k);        // dB = alpha G^T op(A)
+        }
+        if (c.InputGrad(2) is { } dc)
+            for (int r = 0; r < m; r++)
+                for (int j = 0; j < n; j++) dc[Broadcast.Index(dc.Shape, r, j)] += beta * g[r * n + j];
+    }
+}

@@ -1,0 +1,14 @@
+namespace NetSpec.Runtime.Ops;
+
+/// <summary>
+/// Elementwise product with broadcasting (ONNX Mul, rank 2 at most): y = a ⊙ b.
+/// Backward: dJ/da = G ⊙ b, dJ/db = G ⊙ a, each summed over the axes its input was broadcast along.
+/// </summary>
+public sealed class Mul : ElementwiseBinary
+{
+    public override string Name => "mul";
+    public override string Formula => "y = a ⊙ b";
+    public override string GradientFormula => "dJ/da = G ⊙ b; dJ/db = G ⊙ a (summed over broadcast axes)";
+    protected override T Apply<T>(T a, T b) => a * b;
+    protected override (T Da, T Db) Derivatives<T>(T a, T b) => (b, a);
+}

@@ -1,0 +1,62 @@
+using System.Numerics.Tensors;
+using NetSpec.Runtime.Kernels;
+
+namespace NetSpec.Runtime.Ops;
+
+/// <summary>
+/// Softmax cross-entropy per sample, not averaged (ONNX SoftmaxCrossEntropyLoss with
+/// reduction none): for row n with m = max x_n and s = Σ_j e^(x_nj - m),
+/// L_n = Σ_j y_nj ((m - x_nj) + ln s) = -Σ_j y_nj ln softmax(x_n)_j; the output is the vector L (N).
+/// Backward: dJ/dx_n = g_n (softmax(x_n) Σ_j y_nj - y_n), which is g_n (softmax(x_n) - y_n) for distributions.
+/// </summary>
+public sealed class SoftmaxCrossEntropyRows : Op
+{
+    public override string Name => "softmax_cross_entropy_rows";
+    public override string Formula => "L_n = -Σ_j y_nj ln softmax(x_n)_j";
+    public override string GradientFormula => "dJ/dx_n = g_n (softmax(x_n) - y_n)";
+    public override IReadOnlyList<InputSlot> Inputs { get; } = [new("x"), new("y", Differentiable: false, Distribution: true)];
+
+    public override ShapeResult InferShape(IReadOnlyList<Shape> s, IReadOnlyList<string> n) =>
+        s[0].Rank != 2 ? ShapeResult.Fail($"logits {n[0]} are {s[0]}, but softmax_cross_entropy_rows takes rows of logits (N x classes)")
+        : s[0].Equals(s[1]) ? ShapeResult.Ok(new Shape(s[0][0]))
+        : ShapeResult.Fail($"logits {n[0]} are {s[0]} but target {n[1]} is {s[1]}");
+
+    public override void Forward<T>(OpContext<T> c)
+    {
+        var x = c.Input(0);
+        var y = c.Input(1).Data;
+        int rows = x.Shape.Rows, cols = x.Shape.Cols;
+        var e = c.Scratch(cols);
+        for (int r = 0; r < rows; r++)
+        {
+            var xr = x.Span.Slice(r * cols, cols);
+            T m = TensorPrimitives.Max<T>(xr);
+            TensorPrimitives.Subtract(xr, m, e);
+            TensorPrimitives.Exp<T>(e, e);
+            T logS = T.Log(TensorPrimitives.Sum<T>(e));
+            T loss = T.Zero;
+            for (int j = 0; j < cols; j++)
+            {
+                T yj = y[r * cols + j];
+                if (yj != T.Zero) loss += yj * ((m - xr[j]) + logS);
+            }
+            c.Output[r] = loss;
+        }
+    }
+
+    public override void Backward<T>(OpContext<T> c)
+    {
+        if (c.InputGrad(0) is not { } dx) return;
+        var x = c.Input(0);
+        var y = c.Input(1).Data;
+        int rows = x.Shape.Rows, cols = x.Shape.Cols;
+        var p = c.Scratch(cols);
+        for (int r = 0; r < rows; r++)
+        {
+            Vec.SoftmaxRows<T>(x.Span.Slice(r * cols, cols), 1, cols, p);
+            var yr = y.AsSpan(r * cols, cols);
+            T ySum = TensorPrimitives.Sum<T>(yr), g = c.OutputGrad![r];
+            for (int j = 0; j < cols; j++) dx[r * cols + j] += g * (p[j] * ySum - yr[j]);
+        }
+    }
+}

@@ -1,0 +1,14 @@
+namespace NetSpec.Runtime.Ops;
+
+/// <summary>
+/// Elementwise difference with broadcasting (ONNX Sub, rank 2 at most): y = a - b.
+/// Backward: dJ/da = G, dJ/db = -G, each summed over the axes its input was broadcast along.
+/// </summary>
+public sealed class Sub : ElementwiseBinary
+{
+    public override string Name => "sub";
+    public override string Formula => "y = a - b";
+    public override string GradientFormula => "dJ/da = G; dJ/db = -G (summed over broadcast axes)";
+    protected override T Apply<T>(T a, T b) => a - b;
+    protected override (T Da, T Db) Derivatives<T>(T a, T b) => (T.One, -T.One);
+}

@@ -1,0 +1,109 @@
+using NetSpec.Onnx;
+using NetSpec.Runtime;
+using NetSpec.Runtime.Execution;
+using NetSpec.Runtime.Graph;
+
+namespace NetSpec.Tests.Onnx;
+
+/// <summary>
+/// Every spec exported to ONNX and run in ONNX Runtime gives NetSpec's forward values: within
+/// 1e-6 in float32 and 1e-12 in float64, by NetSpec's rule |a - e| &lt;= tol · max(1, |e|).
+/// </summary>
+[TestClass]
+public sealed class OnnxExportTests
+{
+    public static IEnumerable<object[]> Cases() =>
+        from spec in TestPaths.SpecFiles().Select(o => (string)o[0])
+        from keepLoss in new[] { false, true }
+        from f32 in new[] { true, false }
+        select new object[] { spec, keepLoss, f32 };
+
+    [TestMethod]
+    [DynamicData(nameof(Cases))]
+    public void An_exported_spec_runs_in_onnx_runtime_with_netspec_s_outputs(string file, bool keepLoss, bool float32)
+    {
+        var graph = NetSpecEngine.Load(Path.Combine(TestPaths.Specs, file)).Graph!;
+        var options = new OnnxExportOptions { Float32 = float32, KeepLoss = keepLoss };
+        var (_, outputs) = SelectOrNull(graph, keepLoss);
+        if (outputs is null)
+        {
+            // Only losses (or nodes after them): no inference graph; the exporter says so.
+            var e = Assert.ThrowsExactly<OnnxExportException>(() => OnnxExporter.Export(graph, options));
+            StringAssert.Contains(e.Message, "--keep-loss");
+            return;
+        }
+        var model = OnnxExporter.ExportBytes(graph, options);
+        var (expected, inputs) = float32 ? NetSpecForward<float>(graph) : NetSpecForward<double>(graph);
+        var parsed = global::Onnx.ModelProto.Parser.ParseFrom(model);
+        var feeds = parsed.Graph.Input.ToDictionary(i => i.Name, i => inputs[i.Name]);
+        var outputNames = parsed.Graph.Output.Select(o => o.Name).ToList();
+        CollectionAssert.AreEquivalent(outputs.Select(o => o.Name).ToArray(), outputNames.ToArray());
+        var actual = OnnxRuntimeRunner.Run(model, float32, feeds, outputNames);
+        // Inference outputs must agree to 1e-12 in float64. Kept losses reduce thousands of terms
+        // (digits: 17,000 squared weights, log-sum-exp over every row) in another order and with
+        // another exp/log, so they get 1e-10.
+        double tol = float32 ? 1e-6 : keepLoss ? 1e-10 : 1e-12;
+        foreach (var name in outputNames)
+        {
+            var (shape, values) = actual[name];
+            var want = expected[name];
+            CollectionAssert.AreEqual(graph.Find(name)!.Shape.Dims.ToArray().Select(d => (long)d).ToArray(), shape, $"{name}: shape");
+            for (int i = 0; i < want.Length; i++)
+                Assert.IsLessThanOrEqualTo(tol * Math.Max(1, Math.Abs(want[i])), Math.Abs(values[i] - want[i]),
+                    $"{file} {name}[{i}]: onnxruntime {values[i]:R}, NetSpec {want[i]:R}");
+        }
+    }
+
+    [TestMethod]
+    public void Lab07_s_inference_graph_is_gemm_relu_gemm_from_x_to_o_with_the_parameters_as_initializers()
+    {
+        var graph = NetSpecEngine.Load(Path.Combine(TestPaths.Specs, "lab07.yaml")).Graph!;
+        var m = OnnxExporter.Export(graph);
+        Assert.AreEqual(17, m.OpsetImport.Single().Version);
+        CollectionAssert.AreEqual(new[] { "Gemm", "Relu", "Gemm" }, m.Graph.Node.Select(n => n.OpType).ToArray());
+        CollectionAssert.AreEqual(new[] { "z", "h", "o" }, m.Graph.Node.Select(n => n.Name).ToArray());
+        Assert.AreEqual(1, m.Graph.Node[0].Attribute.Single(a => a.Name == "transB").I);
+        CollectionAssert.AreEqual(new[] { "x" }, m.Graph.Input.Select(i => i.Name).ToArray());
+        CollectionAssert.AreEqual(new[] { "o" }, m.Graph.Output.Select(i => i.Name).ToArray());
+        CollectionAssert.AreEquivalent(new[] { "W", "b", "M", "c" }, m.Graph.Initializer.Select(i => i.Name).ToArray());
+        // float64 by default (the spec's dtype); W as written, row-major, out x in.
+        var w = m.Graph.Initializer.Single(i => i.Name == "W");
+        Assert.AreEqual(OnnxTensors.Double, w.DataType);
+        CollectionAssert.AreEqual(new long[] { 3, 2 }, w.Dims.ToArray());
+        CollectionAssert.AreEqual(new double[] { 1, 2, 2, 5, 7, 3 }, OnnxTensors.Read(w, out _));
+    }
+
+    [TestMethod]
+    public void Lab07_exported_after_training_carries_the_updated_parameters()
+    {
+        var graph = NetSpecEngine.Load(Path.Combine(TestPaths.Specs, "lab07.yaml")).Graph!;
+        var m = OnnxExporter.Export(graph, new OnnxExportOptions { Trained = true });
+        var c = OnnxTensors.Read(m.Graph.Initializer.Single(i => i.Name == "c"), out _)!;
+        // The spec's own expectation for c after one step: c* = [5.001, 0.998].
+        Assert.AreEqual(5.001, c[0], 1e-12);
+        Assert.AreEqual(0.998, c[1], 1e-12);
+    }
+
+    private static (List<GraphNode>?, List<GraphValue>?) SelectOrNull(NetworkGraph g, bool keepLoss)
+    {
+        try
+        {
+            var (nodes, outputs) = OnnxExporter.Select(g, keepLoss);
+            return (nodes, outputs);
+        }
+        catch (OnnxExportException)
+        {
+            return (null, null);
+        }
+    }
+
+    private static (Dictionary<string, double[]> Values, Dictionary<string, (int[], double[])> Inputs) NetSpecForward<T>(NetworkGraph g)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var interp = new Interpreter<T>(g, new InterpreterOptions { StopOnNonFinite = false });
+        interp.Forward(1);
+        var values = g.Values.ToDictionary(v => v.Name, v => interp.Value(v.Name).ToDoubles());
+        var inputs = g.Values.Where(v => v.Kind == ValueKind.Data).ToDictionary(v => v.Name, v => (v.Shape.Dims.ToArray(), values[v.Name]));
+        return (values, inputs);
+    }
+}

@@ -1,0 +1,145 @@
+using System.Text.Json;
+using Json.Schema;
+using NetSpec.Cli.Commands;
+using NetSpec.Parser;
+using NetSpec.Runtime.Ops;
+
+namespace NetSpec.Tests.Parser;
+
+/// <summary>
+/// docs/netspec.schema.json against the parser: every shipped spec validates, and the keys the
+/// schema names are exactly the keys the parser and the op registry accept. A parser change
+/// that the schema does not follow (or the other way round) fails here.
+/// </summary>
+[TestClass]
+public sealed class SchemaTests
+{
+    private static readonly string SchemaPath = Path.Combine(TestPaths.Root, "docs", "netspec.schema.json");
+    private static readonly Lazy<JsonSchema> Schema = new(() => JsonSchema.FromText(File.ReadAllText(SchemaPath)));
+    private static readonly Lazy<JsonElement> SchemaJson = new(() => JsonDocument.Parse(File.ReadAllText(SchemaPath)).RootElement);
+
+    /// <summary>
+    /// Each of the parser's key lists and the schema object ($defs entry) holding those keys.
+    /// A new section or key list: add a line here and its entry in docs/netspec.schema.json.
+    /// </summary>
+    private static IEnumerable<(string Where, string[] Keys)> KeyLists() =>
+    [
+        ("#", SpecParser.TopLevelKeys),
+        ("#/$defs/initializer", SpecParser.InitializerKeys),
+        ("#/$defs/backward", SpecParser.BackwardKeys),
+        ("#/$defs/optimizer", SpecParser.OptimizerKeys),
+        ("#/$defs/expect", SpecParser.ExpectKeys),
+        ("#/$defs/check", SpecParser.CheckKeys),
+    ];
+
+    /// <summary>Each of the parser's closed vocabularies and the schema enum listing it.</summary>
+    private static IEnumerable<(string Where, string[] Values)> Enums() =>
+    [
+        ("#/$defs/initializer/properties/init", SpecParser.InitializerKinds),
+        ("#/$defs/optimizer/properties/type", SpecParser.OptimizerTypes),
+        ("#/$defs/opName", [.. OpRegistry.Names]),
+        ("#/properties/dtype", ["float64", "float32"]),
+    ];
+
+    public static IEnumerable<object[]> SpecFiles => TestPaths.SpecFiles();
+
+    [TestMethod]
+    public void Netspec_schema_prints_the_checked_in_file_byte_for_byte() =>
+        Assert.AreEqual(File.ReadAllText(SchemaPath), SchemaCommand.Text());
+
+    [TestMethod]
+    [DynamicData(nameof(SpecFiles))]
+    public void Every_spec_validates_against_the_schema(string file)
+    {
+        var text = File.ReadAllText(Path.Combine(TestPaths.Specs, file));
+        var result = Schema.Value.Evaluate(YamlToJson.Convert(text), new EvaluationOptions { OutputFormat = OutputFormat.List });
+        Assert.IsTrue(result.IsValid, Errors(result));
+    }
+
+    [TestMethod]
+    public void Every_spec_names_the_schema_in_its_first_line()
+    {
+        foreach (var f in TestPaths.SpecFiles().Select(o => (string)o[0]))
+            Assert.AreEqual("# yaml-language-server: $schema=../docs/netspec.schema.json",
+                File.ReadLines(Path.Combine(TestPaths.Specs, f)).First(), f);
+    }
+
+    [TestMethod]
+    public void Every_key_list_of_the_parser_is_exactly_the_properties_of_its_schema_object()
+    {
+        foreach (var (where, keys) in KeyLists())
+        {
+            var obj = At(where);
+            CollectionAssert.AreEquivalent(keys, PropertyNames(obj), $"{where}: schema {string.Join(", ", PropertyNames(obj))} vs parser {string.Join(", ", keys)}");
+            Assert.IsFalse(obj.GetProperty("additionalProperties").GetBoolean(), $"{where} must refuse unknown keys, as the parser does");
+        }
+    }
+
+    [TestMethod]
+    public void Every_closed_vocabulary_of_the_parser_is_exactly_its_schema_enum()
+    {
+        foreach (var (where, values) in Enums())
+        {
+            var listed = At(where).GetProperty("enum").EnumerateArray().Select(e => e.GetString()!).ToArray();
+            CollectionAssert.AreEquivalent(values, listed, $"{where}: schema {string.Join(", ", listed)} vs parser {string.Join(", ", values)}");
+        }
+    }
+
+    [TestMethod]
+    public void Every_op_has_a_schema_rule_with_exactly_its_inputs_and_attributes()
+    {
+        var rules = At("#/$defs/node").GetProperty("allOf").EnumerateArray()
+            .ToDictionary(r => r.GetProperty("if").GetProperty("properties").GetProperty("op").GetProperty("const").GetString()!);
+        CollectionAssert.AreEquivalent(OpRegistry.Names.ToArray(), rules.Keys.ToArray());
+        foreach (var op in OpRegistry.All)
+        {
+            var then = rules[op.Name].GetProperty("then");
+            var keys = op.Inputs.Select(s => s.Name).Concat(op.Attributes.Select(a => a.Name)).ToArray();
+            CollectionAssert.AreEquivalent(keys.Append("op").ToArray(), PropertyNames(then), op.Name);
+            var required = op.Inputs.Select(s => s.Name).Concat(op.Attributes.Where(a => a.Default is null).Select(a => a.Name)).ToArray();
+            CollectionAssert.AreEquivalent(required, then.GetProperty("required").EnumerateArray().Select(e => e.GetString()!).ToArray(), op.Name);
+            Assert.IsFalse(then.GetProperty("additionalProperties").GetBoolean(), op.Name);
+            foreach (var slot in op.Inputs)
+                Assert.AreEqual(slot.IsList ? "#/$defs/nameList" : "#/$defs/name",
+                    then.GetProperty("properties").GetProperty(slot.Name).GetProperty("$ref").GetString(), $"{op.Name}.{slot.Name}");
+            foreach (var a in op.Attributes)
+                Assert.AreEqual("#/$defs/numberOrName", then.GetProperty("properties").GetProperty(a.Name).GetProperty("$ref").GetString(), $"{op.Name}.{a.Name}");
+        }
+    }
+
+    [TestMethod]
+    [DataRow("network: {z: {op: linear, x: x, W: W, b: b}}\nfoo: 1\n", DisplayName = "an unknown top-level key")]
+    [DataRow("network: {z: {op: lineer, x: x, W: W, b: b}}\n", DisplayName = "an unknown op")]
+    [DataRow("network: {z: {op: linear, x: x, W: W}}\n", DisplayName = "a missing input")]
+    [DataRow("network: {h: {op: relu, x: z, lambda: 1}}\n", DisplayName = "an attribute the op does not have")]
+    [DataRow("network: {S: {op: l2_regularization, weights: W, lambda: 0.1}}\n", DisplayName = "one name where a list is expected")]
+    [DataRow("network: {h: {op: relu, x: z}}\ndata: {z: [[1, 2], [3, [4]]]}\n", DisplayName = "a tensor nested three deep")]
+    [DataRow("network: {h: {op: relu, x: z}}\nparameters: {z: {init: zeros}}\n", DisplayName = "an initializer without shape")]
+    [DataRow("network: {h: {op: relu, x: z}}\noptimizer: {type: adam, learning_rate: 0.1}\n", DisplayName = "an unknown optimizer")]
+    [DataRow("network: {h: {op: relu, x: z}}\nexpect: {forward: {h: {value: 1, tol: 2}}}\n", DisplayName = "an unknown key in a check")]
+    [DataRow("data: {z: 1}\n", DisplayName = "no network")]
+    public void A_spec_the_parser_refuses_for_its_keys_is_invalid_for_the_schema_too(string yaml)
+    {
+        var result = Schema.Value.Evaluate(YamlToJson.Convert(yaml));
+        Assert.IsFalse(result.IsValid, yaml);
+        var diagnostics = new NetSpec.Parser.Diagnostics.DiagnosticBag();
+        var parsed = SpecParser.ParseText("t.yaml", yaml, diagnostics);
+        if (parsed.Document is { } doc) NetSpec.Runtime.Graph.GraphBuilder.Build(doc, diagnostics);
+        Assert.IsTrue(diagnostics.HasErrors, "the parser refuses it too: " + yaml);
+    }
+
+    private static JsonElement At(string pointer)
+    {
+        var e = SchemaJson.Value;
+        foreach (var part in pointer.TrimStart('#').Split('/', StringSplitOptions.RemoveEmptyEntries))
+            e = e.GetProperty(part);
+        return e;
+    }
+
+    private static string[] PropertyNames(JsonElement obj) =>
+        [.. obj.GetProperty("properties").EnumerateObject().Select(p => p.Name)];
+
+    private static string Errors(EvaluationResults r) =>
+        string.Join("\n", (r.Details ?? []).Where(d => d.Errors is { Count: > 0 })
+            .SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation}: {e.Key}: {e.Value}")));
+}
