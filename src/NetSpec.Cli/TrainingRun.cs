@@ -15,7 +15,7 @@ namespace NetSpec.Cli;
 /// </summary>
 internal static class TrainingRun
 {
-    public static RunResult Run(NetworkGraph graph, ITraceSink? trace, bool resume, TextWriter output, bool interactive)
+    public static RunResult Run(NetworkGraph graph, ITraceSink? trace, bool resume, TextWriter output, bool interactive, int threads = 1)
     {
         var t = graph.Spec.Training!;
         var data = graph.Dataset!;
@@ -35,6 +35,7 @@ internal static class TrainingRun
                     {
                         WriteFiles = true,
                         Resume = resume,
+                        Threads = threads,
                         OnBatch = (done, total, epoch) =>
                         {
                             task.Description = $"epoch {epoch}/{t.Epochs}";
@@ -53,6 +54,7 @@ internal static class TrainingRun
             {
                 WriteFiles = true,
                 Resume = resume,
+                Threads = threads,
                 OnEpoch = m =>
                 {
                     output.WriteLine(Line(m, t.Epochs));

@@ -17,19 +17,25 @@ internal static class RunCommand
         var fullLimit = new Option<int>("--full-limit") { Description = "Tensors with more elements than this print as a summary (shape, min, max, mean, first values)", DefaultValueFactory = _ => 64 };
         var keepGoing = new Option<bool>("--continue-on-nonfinite") { Description = "Do not stop at the first NaN or infinity" };
         var resume = new Option<bool>("--resume") { Description = "Training specs: continue from the last checkpoint (the same final parameters as a run never stopped)" };
+        var threads = new Option<int>("--threads") { Description = "Most threads a matrix product may use (results are bit-identical for any count)", DefaultValueFactory = _ => 1 };
         var cmd = new Command("run", "Run a spec: forward, backward and update as the spec asks; print every value; check the expectations")
         {
-            spec, traceFile, quiet, fullLimit, keepGoing, resume,
+            spec, traceFile, quiet, fullLimit, keepGoing, resume, threads,
         };
         common.AddTo(cmd);
         cmd.SetAction(r => Run(r.GetValue(spec)!, r.GetValue(traceFile), r.GetValue(quiet), r.GetValue(fullLimit),
-            r.GetValue(keepGoing), common.Limits(r), Console.Out, r.GetValue(resume)));
+            r.GetValue(keepGoing), common.Limits(r), Console.Out, r.GetValue(resume), r.GetValue(threads)));
         return cmd;
     }
 
     public static int Run(string path, string? traceFile, bool quiet, int fullLimit, bool keepGoing,
-        NetSpec.Parser.Yaml.ParserLimits limits, TextWriter output, bool resume = false)
+        NetSpec.Parser.Yaml.ParserLimits limits, TextWriter output, bool resume = false, int threads = 1)
     {
+        if (threads < 1)
+        {
+            Console.Error.WriteLine("netspec: --threads must be at least 1");
+            return ExitCodes.Usage;
+        }
         var loaded = NetSpecEngine.Load(path, limits);
         if (!loaded.Ok)
         {
@@ -74,8 +80,8 @@ internal static class RunCommand
             try
             {
                 result = training
-                    ? TrainingRun.Run(graph, sink, resume, output, interactive: !quiet && output == Console.Out && !Console.IsOutputRedirected)
-                    : NetSpecEngine.Run(graph, new InterpreterOptions { StopOnNonFinite = !keepGoing }, sink);
+                    ? TrainingRun.Run(graph, sink, resume, output, interactive: !quiet && output == Console.Out && !Console.IsOutputRedirected, threads)
+                    : NetSpecEngine.Run(graph, new InterpreterOptions { StopOnNonFinite = !keepGoing, Threads = threads }, sink);
             }
             catch (Runtime.Training.TrainingFileException e)
             {

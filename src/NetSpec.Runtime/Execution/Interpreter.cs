@@ -22,6 +22,7 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly Tensor<T>[] _values;
     private readonly Tensor<T>?[] _grads;
     private readonly OpContext<T>[] _contexts;
+    private readonly GraphNode[] _nodes; // an array: no enumerator is allocated per step
     private NumericFault? _fault;
 
     public Interpreter(NetworkGraph graph, InterpreterOptions? options = null, ITraceSink? trace = null)
@@ -53,6 +54,7 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
         _grads = new Tensor<T>?[graph.Values.Count];
         for (int i = 0; i < _grads.Length; i++)
             if (needs[i]) _grads[i] = new Tensor<T>(graph.Values[i].Shape);
+        _nodes = [.. graph.Nodes];
         _contexts = new OpContext<T>[graph.Nodes.Count];
         foreach (var n in graph.Nodes)
         {
@@ -152,7 +154,7 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
             foreach (var v in _g.Values)
                 if (v.Kind != ValueKind.Node)
                     Emit(TracePhase.Forward, step, v.Name, v.Kind == ValueKind.Data ? "data" : "parameter", v.Name, _values[v.Index]);
-        foreach (var n in _g.Nodes)
+        foreach (var n in _nodes)
         {
             n.Op.Forward(_contexts[n.Index]);
             var output = _values[n.Output];

@@ -55,7 +55,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         _tracedSteps = [.. _t.Trace.Steps];
     }
 
-    private static InterpreterOptions Options => new() { DataGradients = false, StopOnNonFinite = true };
+    private InterpreterOptions Options => new() { DataGradients = false, StopOnNonFinite = true, Threads = _run.Threads };
 
     private static T[] Convert(double[] v)
     {

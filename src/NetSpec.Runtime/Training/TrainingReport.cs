@@ -52,6 +52,9 @@ public sealed record TrainingRunOptions
     /// <summary>Resolve output paths against this folder instead of the spec's.</summary>
     public string? OutputDirectory { get; init; }
 
+    /// <summary>Most threads a matrix product may use; results are bit-identical whatever the count.</summary>
+    public int Threads { get; init; } = 1;
+
     /// <summary>Continue from the checkpoint file when it exists.</summary>
     public bool Resume { get; init; }
 
