@@ -11,7 +11,12 @@ public sealed partial class SpecParser
 {
     public static readonly string[] DatasetKeys =
         ["file", "validation_file", "test_file", "separator", "header", "features", "label", "classes",
-         "scale", "standardize", "split", "inputs", "targets"];
+         "scale", "standardize", "split", "inputs", "targets", "synthetic"];
+
+    public static readonly string[] SyntheticKeys = ["samples", "validation_samples", "test_samples", "features", "classes", "seed"];
+
+    /// <summary>Keys that describe CSV files, which a synthetic dataset does not have.</summary>
+    private static readonly string[] FileOnlyKeys = ["file", "validation_file", "test_file", "separator", "header", "features", "label", "classes"];
 
     public static readonly string[] SplitKeys = ["validation", "test", "seed"];
 
@@ -36,11 +41,25 @@ public sealed partial class SpecParser
         if (Mapping(node, "'dataset'") is not { } map) return null;
         var e = Sections(map, DatasetKeys, "'dataset'");
         bool ok = true;
+        SyntheticDecl? synthetic = null;
+        if (e.TryGetValue("synthetic", out var syn))
+        {
+            ok &= (synthetic = ParseSynthetic(syn.Value)) is not null;
+            foreach (var key in FileOnlyKeys)
+                if (e.Remove(key, out var extra))
+                {
+                    _d.Error(Codes.InvalidValue, Span(extra.Key), $"'{key}' describes a CSV file; a synthetic dataset has none (remove '{key}' or 'synthetic')");
+                    ok = false;
+                }
+        }
         PathRef? file = null;
         if (!e.TryGetValue("file", out var f))
         {
-            _d.Error(Codes.MissingField, Span(map), "'dataset' needs 'file:', a CSV file relative to the spec");
-            ok = false;
+            if (synthetic is null && syn.Value is null)
+            {
+                _d.Error(Codes.MissingField, Span(map), "'dataset' needs 'file:', a CSV file relative to the spec (or 'synthetic:')");
+                ok = false;
+            }
         }
         else ok &= (file = ParsePath(f.Value, "file")) is not null;
         PathRef? validationFile = null, testFile = null;
@@ -64,8 +83,11 @@ public sealed partial class SpecParser
         NameRef? label = null;
         if (!e.TryGetValue("label", out var l))
         {
+            if (syn.Value is null)
+            {
             _d.Error(Codes.MissingField, Span(map), "'dataset' needs 'label:', the column holding each sample's class");
             ok = false;
+            }
         }
         else if (ColumnName(l.Value, "label") is { } ln) label = ln;
         else ok = false;
@@ -106,7 +128,7 @@ public sealed partial class SpecParser
         }
 
         SplitDecl? split = null;
-        if (e.TryGetValue("split", out var sp)) ok &= (split = ParseSplit(sp.Value, validationFile is not null, testFile is not null)) is not null;
+        if (e.TryGetValue("split", out var sp)) ok &= (split = ParseSplit(sp.Value, validationFile is not null || synthetic?.ValidationSamples > 0, testFile is not null || synthetic?.TestSamples > 0)) is not null;
 
         NameRef? inputs = null, targets = null;
         foreach (var (key, what) in new[] { ("inputs", "the graph input the features feed"), ("targets", "the graph input the one-hot labels feed") })
@@ -122,9 +144,48 @@ public sealed partial class SpecParser
             if (key == "inputs") inputs = new NameRef(name, Span(v.Value));
             else targets = new NameRef(name, Span(v.Value));
         }
-        if (!ok || file is null || label is null || inputs is null || targets is null) return null;
+        if (!ok || inputs is null || targets is null) return null;
+        if (synthetic is null && (file is null || label is null)) return null;
         return new DatasetDecl(file, validationFile, testFile, separator, header, features, label, classes, scaling, factor,
-            split, inputs, targets, Span(map));
+            split, inputs, targets, Span(map)) { Synthetic = synthetic };
+    }
+
+    private SyntheticDecl? ParseSynthetic(YamlNode node)
+    {
+        if (Mapping(node, "'synthetic'") is not { } map) return null;
+        var e = Sections(map, SyntheticKeys, "'synthetic'");
+        bool ok = true;
+        int Count(string key, int min, int? dflt)
+        {
+            if (!e.TryGetValue(key, out var v))
+            {
+                if (dflt is { } d) return d;
+                _d.Error(Codes.MissingField, Span(map), $"'synthetic' needs '{key}:'");
+                ok = false;
+                return 0;
+            }
+            if (v.Value is YamlScalarNode s && int.TryParse(s.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= 10_000_000)
+                return n;
+            _d.Error(Codes.InvalidValue, Span(v.Value), $"'{key}' is a whole number >= {min}, not {YamlNodes.Describe(v.Value)}");
+            ok = false;
+            return 0;
+        }
+        int samples = Count("samples", 1, null);
+        int validation = Count("validation_samples", 0, 0);
+        int test = Count("test_samples", 0, 0);
+        int features = Count("features", 1, null);
+        int classes = Count("classes", 2, null);
+        ulong seed = 0;
+        if (e.TryGetValue("seed", out var se))
+        {
+            if (se.Value is YamlScalarNode ss && ulong.TryParse(ss.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var sv)) seed = sv;
+            else
+            {
+                _d.Error(Codes.InvalidValue, Span(se.Value), $"a seed is a non-negative integer, not {YamlNodes.Describe(se.Value)}");
+                ok = false;
+            }
+        }
+        return ok ? new SyntheticDecl(samples, validation, test, features, classes, seed, Span(map)) : null;
     }
 
     private SplitDecl? ParseSplit(YamlNode node, bool hasValidationFile, bool hasTestFile)

@@ -17,24 +17,36 @@ public enum FeatureScaling
 public sealed record SplitDecl(double Validation, double Test, ulong Seed, SourceSpan Span);
 
 /// <summary>
-/// The <c>dataset:</c> section: CSV file(s), which columns are features and which the label, how
-/// features are scaled, how the file is split, and which graph values the samples feed.
+/// A generated dataset: features drawn from N(0, 1), each sample's class the argmax of its
+/// features times a fixed random linear teacher (features x classes, also N(0, 1)), all drawn
+/// from one seed: the teacher first, then the training, validation and test samples.
+/// </summary>
+public sealed record SyntheticDecl(int Samples, int ValidationSamples, int TestSamples, int Features, int Classes, ulong Seed, SourceSpan Span);
+
+/// <summary>
+/// The <c>dataset:</c> section: CSV file(s) (or a synthetic source), which columns are features
+/// and which the label, how features are scaled, how the data is split, and which graph values
+/// the samples feed. <see cref="File"/> and <see cref="Label"/> are null for a synthetic source.
 /// </summary>
 public sealed record DatasetDecl(
-    PathRef File,
+    PathRef? File,
     PathRef? ValidationFile,
     PathRef? TestFile,
     char Separator,
     bool Header,
     IReadOnlyList<NameRef>? Features,
-    NameRef Label,
+    NameRef? Label,
     IReadOnlyList<NameRef>? Classes,
     FeatureScaling Scaling,
     double ScaleFactor,
     SplitDecl? Split,
     NameRef Inputs,
     NameRef Targets,
-    SourceSpan Span);
+    SourceSpan Span)
+{
+    /// <summary>The generated source, instead of files.</summary>
+    public SyntheticDecl? Synthetic { get; init; }
+}
 
 /// <summary>Early stopping on the validation loss.</summary>
 public sealed record EarlyStoppingDecl(int Patience, double MinDelta, SourceSpan Span);

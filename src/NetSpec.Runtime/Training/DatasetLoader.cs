@@ -29,9 +29,23 @@ public static class DatasetLoader
         var d = spec.Dataset ?? throw new ArgumentException("the spec has no dataset", nameof(spec));
         string folder = Path.GetDirectoryName(spec.Path) ?? "";
         int errors = diagnostics.ErrorCount;
-        var main = Read(folder, d.File, d, diagnostics);
-        var validationFile = d.ValidationFile is { } vf ? Read(folder, vf, d, diagnostics) : null;
-        var testFile = d.TestFile is { } tf ? Read(folder, tf, d, diagnostics) : null;
+        Table? main, validationFile, testFile;
+        if (d.Synthetic is { } synthetic)
+        {
+            long declared = (long)(synthetic.Samples + synthetic.ValidationSamples + synthetic.TestSamples) * synthetic.Features;
+            if (declared > limits.MaxElements)
+            {
+                diagnostics.Error(Codes.TooManyElements, synthetic.Span, $"the synthetic dataset has {declared} feature values, more than {limits.MaxElements} (--max-elements raises the limit)");
+                return null;
+            }
+            (main, validationFile, testFile) = Synthetic(synthetic);
+        }
+        else
+        {
+            main = Read(folder, d.File!, d, diagnostics);
+            validationFile = d.ValidationFile is { } vf ? Read(folder, vf, d, diagnostics) : null;
+            testFile = d.TestFile is { } tf ? Read(folder, tf, d, diagnostics) : null;
+        }
         if (diagnostics.ErrorCount > errors || main is null) return null;
         foreach (var other in new[] { validationFile, testFile })
         {
@@ -44,11 +58,13 @@ public static class DatasetLoader
         long elements = (long)main.Rows * main.FeatureNames.Length + (validationFile?.Features.Length ?? 0) + (testFile?.Features.Length ?? 0);
         if (elements > limits.MaxElements)
         {
-            diagnostics.Error(Codes.TooManyElements, d.File.Span, $"the dataset has {elements} feature values, more than {limits.MaxElements} (--max-elements raises the limit)");
+            diagnostics.Error(Codes.TooManyElements, d.File?.Span ?? d.Span, $"the dataset has {elements} feature values, more than {limits.MaxElements} (--max-elements raises the limit)");
             return null;
         }
 
-        var classes = Classes(d, [main, validationFile, testFile], diagnostics);
+        var classes = d.Synthetic is { } syn
+            ? [.. Enumerable.Range(0, syn.Classes).Select(c => c.ToString(CultureInfo.InvariantCulture))]
+            : Classes(d, [main, validationFile, testFile], diagnostics);
         if (classes is null) return null;
         var classIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < classes.Count; i++) classIndex[classes[i]] = i;
@@ -90,6 +106,41 @@ public static class DatasetLoader
 
         Scale(d, train, validation, test);
         return new LoadedDataset(main.FeatureNames, classes, train, validation, test);
+    }
+
+    /// <summary>
+    /// The synthetic source: a teacher (features x classes) from N(0, 1), then every sample's
+    /// features from N(0, 1) with the class argmax_j Σ_i x_i teacher_ij (the first on ties); one
+    /// generator seeded once draws the teacher, then the training, validation and test samples.
+    /// </summary>
+    private static (Table Train, Table? Validation, Table? Test) Synthetic(SyntheticDecl s)
+    {
+        var rng = new Rng(s.Seed);
+        int f = s.Features, c = s.Classes;
+        var teacher = new double[f * c];
+        for (int i = 0; i < teacher.Length; i++) teacher[i] = rng.NextNormal();
+        var names = Enumerable.Range(0, f).Select(i => "f" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
+        var score = new double[c];
+        Table Draw(string name, int rows)
+        {
+            var x = new double[rows * f];
+            var labels = new string[rows];
+            for (int r = 0; r < rows; r++)
+            {
+                for (int i = 0; i < f; i++) x[r * f + i] = rng.NextNormal();
+                Array.Clear(score);
+                for (int i = 0; i < f; i++)
+                    for (int j = 0; j < c; j++) score[j] += x[r * f + i] * teacher[i * c + j];
+                int best = 0;
+                for (int j = 1; j < c; j++) if (score[j] > score[best]) best = j;
+                labels[r] = best.ToString(CultureInfo.InvariantCulture);
+            }
+            return new Table($"(synthetic {name})", rows, x, labels, new int[rows], new int[rows], names);
+        }
+        var train = Draw("train", s.Samples);
+        var validation = s.ValidationSamples > 0 ? Draw("validation", s.ValidationSamples) : null;
+        var test = s.TestSamples > 0 ? Draw("test", s.TestSamples) : null;
+        return (train, validation, test);
     }
 
     private static int Count(double fraction, int rows) =>
@@ -260,7 +311,7 @@ public static class DatasetLoader
     private static bool Columns(string[] names, DatasetDecl d, DiagnosticBag diagnostics, out int[] featureIdx, out int labelIdx)
     {
         featureIdx = [];
-        labelIdx = Array.IndexOf(names, d.Label.Name);
+        labelIdx = Array.IndexOf(names, d.Label!.Name);
         bool ok = true;
         if (labelIdx < 0)
         {

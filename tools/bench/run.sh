@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Runs NetSpec and the peer scripts side by side on the same workloads, in one run, and prints
+# the ratio table of docs/performance.md with the machine's description.
+#
+#   tools/bench/run.sh                 # everything (about 10 minutes on 2 cores)
+#   REPEATS=3 tools/bench/run.sh       # fewer repeats
+#
+# Needs the peers' setup (Debian, once, as root):
+#   apt-get update && apt-get install -y python3-torch python3-numpy python3-sklearn hyperfine
+# and, for the matrix-product comparison, libopenblas0-pthread.
+# Env: PEERS (default ../shared/bench/peers), PY (default /usr/bin/python3), REPEATS (5),
+#      WIDE_REPEATS (3), OUT (the JSON-lines results file).
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+PEERS="${PEERS:-$root/../shared/bench/peers}"
+PY="${PY:-/usr/bin/python3}"
+REPEATS="${REPEATS:-5}"
+WIDE_REPEATS="${WIDE_REPEATS:-3}"
+OUT="${OUT:-$root/tools/bench/results-$(date -u +%Y%m%dT%H%M%SZ).jsonl}"
+: > "$OUT"
+
+missing=()
+[[ -f "$PEERS/mlp_train_numpy.py" ]] || missing+=("the peer scripts (PEERS=$PEERS)")
+"$PY" -c 'import numpy' 2>/dev/null || missing+=("python3-numpy")
+command -v hyperfine >/dev/null || missing+=("hyperfine")
+if [[ ${#missing[@]} -gt 0 ]]; then
+  echo "bench: missing ${missing[*]}; see the header of this script" >&2
+  exit 2
+fi
+
+# OpenBLAS reads these at load time; on some processors they are set to an older kernel.
+# Unset them for the peers only, so numpy runs its best kernel for this processor.
+peer() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$@"; }
+
+echo "bench: building (Release)..." >&2
+dotnet build -c Release tools/bench/NetSpec.Bench --nologo -v quiet >/dev/null || { echo "bench: build failed" >&2; exit 1; }
+./netspec --help >/dev/null # builds the command if needed
+BENCH="$root/tools/bench/NetSpec.Bench/bin/Release/net10.0/NetSpec.Bench"
+
+record() { # record NAME CMD...: one JSON line from CMD, tagged with NAME
+  local line
+  if line="$("${@:2}" 2>>"$OUT.stderr" | tail -n 1)" && [[ -n "$line" ]]; then
+    "$PY" -c 'import json,sys; d=json.loads(sys.argv[2]); d["workload"]=sys.argv[1]; print(json.dumps(d))' "$1" "$line" >> "$OUT"
+  else
+    echo "{\"workload\": \"$1\", \"error\": true}" >> "$OUT"
+    echo "bench: $1 failed (see $OUT.stderr)" >&2
+  fi
+}
+
+"$PY" - >> "$OUT" <<'PYEOF'
+import json, os, platform, subprocess
+cpu = open("/proc/cpuinfo").read().splitlines()
+val = lambda k: next((l.split(":", 1)[1].strip() for l in cpu if l.startswith(k)), "")
+flags = val("flags").split()
+dotnet = subprocess.run(["dotnet", "--version"], capture_output=True, text=True).stdout.strip()
+import numpy
+print(json.dumps({"workload": "meta", "cpu": val("model name"), "mhz": val("cpu MHz"), "cores": os.cpu_count(),
+                  "avx512f": "avx512f" in flags, "fma": "fma" in flags, "kernel": platform.release(),
+                  "dotnet": dotnet, "python": platform.python_version(), "numpy": numpy.__version__,
+                  "loadavg": open("/proc/loadavg").read().split()[:3]}))
+PYEOF
+
+for t in 1 2; do
+  echo "bench: digits MLP, $t thread(s)..." >&2
+  record "digits_numpy_t$t" peer "$PY" "$PEERS/mlp_train_numpy.py" --dataset digits --hidden 128,64 --batch 32 \
+      --epochs 20 --lr 0.1 --lambda 1e-4 --threads "$t" --dtype float32 --seed 0 --repeats "$REPEATS"
+  record "digits_netspec_t$t" "$BENCH" train specs/digits.yaml --threads "$t" --repeats "$REPEATS"
+done
+record "digits_netspec_summaries" "$BENCH" train specs/digits.yaml --threads 1 --repeats "$REPEATS" --trace summaries
+
+for t in 1 2; do
+  echo "bench: wide MLP 784-1024-1024-10, $t thread(s)..." >&2
+  record "wide_numpy_t$t" peer "$PY" "$PEERS/mlp_train_numpy.py" --dataset synthetic --n 8192 --features 784 --classes 10 \
+      --hidden 1024,1024 --batch 256 --epochs 2 --lr 0.1 --lambda 1e-4 --threads "$t" --dtype float32 --seed 0 --repeats "$WIDE_REPEATS"
+  record "wide_netspec_t$t" "$BENCH" train tools/bench/specs/wide-mlp.yaml --threads "$t" --repeats "$WIDE_REPEATS"
+done
+
+echo "bench: matrix products against OpenBLAS..." >&2
+peer "$BENCH" gemm-quick --dtype float --threads 1,2 > "$OUT.gemm.md" 2>>"$OUT.stderr"
+"$PY" - "$OUT.gemm.md" >> "$OUT" <<'PYEOF'
+import json, sys
+for line in open(sys.argv[1]):
+    cells = [c.strip() for c in line.strip().strip("|").split("|")]
+    if len(cells) == 6 and cells[1] == "float32":
+        try:
+            print(json.dumps({"workload": "gemm", "shape": cells[0], "threads": int(cells[2]),
+                              "netspec_gflops": float(cells[3]), "openblas_gflops": float(cells[4]) if cells[4] not in ("", "-") else None}))
+        except ValueError:
+            pass
+PYEOF
+
+echo "bench: start-up and trace (hyperfine)..." >&2
+hyperfine -N --warmup 3 --runs 20 --export-json "$OUT.hyperfine.json" \
+  -n netspec_lab07 "./netspec run specs/lab07.yaml" \
+  -n netspec_lab07_quiet "./netspec run specs/lab07.yaml --quiet" \
+  -n netspec_lab07_traced "./netspec run specs/lab07.yaml --quiet --trace-file /tmp/netspec-bench-trace.jsonl" \
+  -n numpy_lab07 "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $PY $PEERS/lab07_numpy.py" >&2
+"$PY" - "$OUT.hyperfine.json" >> "$OUT" <<'PYEOF'
+import json, sys
+for r in json.load(open(sys.argv[1]))["results"]:
+    print(json.dumps({"workload": "startup", "name": r["command"], "median_s": r["median"], "min_s": r["min"], "max_s": r["max"]}))
+PYEOF
+
+build="ReadyToRun"; [[ -f .netspec/bin/netspec.dbg ]] && build="Native AOT"
+"$PY" "$root/tools/bench/summarize.py" "$OUT" "$build"
+echo "results: $OUT" >&2

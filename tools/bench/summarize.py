@@ -1,0 +1,66 @@
+#!/usr/bin/python3
+"""Prints the ratio table of docs/performance.md from a tools/bench/run.sh results file."""
+import json, sys
+
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+build = sys.argv[2] if len(sys.argv) > 2 else "?"
+by = {r["workload"]: r for r in rows if "workload" in r and r["workload"] not in ("gemm", "startup")}
+meta = by.get("meta", {})
+
+def sps(name):
+    r = by.get(name)
+    return None if not r or r.get("error") else r["samples_per_second"]
+
+def ratio(a, b):
+    return None if a is None or b is None else a / b
+
+def fmt(x, unit=""):
+    return "n/a" if x is None else (f"{x:,.0f}{unit}" if x >= 100 else f"{x:.3g}{unit}")
+
+print(f"Machine: {meta.get('cpu')} ({meta.get('cores')} cores, {meta.get('mhz')} MHz, AVX-512 {'yes' if meta.get('avx512f') else 'no'}), "
+      f"Linux {meta.get('kernel')}, .NET {meta.get('dotnet')}, Python {meta.get('python')}, numpy {meta.get('numpy')}; "
+      f"load average at start {' '.join(meta.get('loadavg', []))}; netspec build: {build}.")
+print()
+print("| workload | NetSpec | peer | ratio | goal | met |")
+print("|---|---|---|---|---|---|")
+def line(name, ns, peer, r, goal, ok):
+    print(f"| {name} | {ns} | {peer} | {'n/a' if r is None else f'{r:.2f}x'} | {goal} | {'n/a' if r is None else ('yes' if ok(r) else 'no')} |")
+
+for t in (1, 2):
+    a, b = sps(f"digits_netspec_t{t}"), sps(f"digits_numpy_t{t}")
+    line(f"digits MLP 64-128-64-10, batch 32, 20 epochs, float32, {t} thread{'s' if t > 1 else ''}: training samples/s",
+         fmt(a), f"numpy {fmt(b)}", ratio(a, b), ">= 3.0x numpy", lambda r: r >= 3.0)
+for t in (1, 2):
+    a, b = sps(f"wide_netspec_t{t}"), sps(f"wide_numpy_t{t}")
+    goal = 1.0 if t == 1 else 1.1
+    line(f"wide MLP 784-1024-1024-10, batch 256, 8192 samples, 2 epochs, float32, {t} thread{'s' if t > 1 else ''}: samples/s",
+         fmt(a), f"numpy {fmt(b)}", ratio(a, b), f">= {goal}x numpy", lambda r, g=goal: r >= g)
+
+gemm = [r for r in rows if r.get("workload") == "gemm"]
+for t in (1, 2):
+    g = [r for r in gemm if r["threads"] == t and r.get("openblas_gflops")]
+    if g:
+        worst = min(g, key=lambda r: r["netspec_gflops"] / r["openblas_gflops"])
+        rs = sorted(r["netspec_gflops"] / r["openblas_gflops"] for r in g)
+        med = rs[len(rs) // 2]
+        line(f"matrix products on the MLP shapes, float32, {t} thread{'s' if t > 1 else ''} (median over {len(g)} shapes; worst: {worst['shape']} {worst['netspec_gflops'] / worst['openblas_gflops']:.2f}x)",
+             f"{sum(r['netspec_gflops'] for r in g) / len(g):.0f} GFLOP/s mean", f"OpenBLAS {sum(r['openblas_gflops'] for r in g) / len(g):.0f} GFLOP/s mean",
+             med, ">= 1.0x OpenBLAS", lambda r: r >= 1.0)
+
+st = {r["name"]: r for r in rows if r.get("workload") == "startup"}
+if "netspec_lab07" in st:
+    ms = st["netspec_lab07"]["median_s"] * 1000
+    limit = 15 if build == "Native AOT" else 60
+    peer = st.get("numpy_lab07", {}).get("median_s")
+    print(f"| `./netspec run specs/lab07.yaml`, whole process ({build}) | {ms:.1f} ms | python3 lab07_numpy.py {fmt(peer * 1000 if peer else None, ' ms')} | "
+          f"{'n/a' if not peer else f'{peer * 1000 / ms:.1f}x faster'} | <= {limit} ms | {'yes' if ms <= limit else 'no'} |")
+if "netspec_lab07_traced" in st and "netspec_lab07_quiet" in st:
+    r = st["netspec_lab07_traced"]["median_s"] / st["netspec_lab07_quiet"]["median_s"]
+    line("full value trace of lab07 to a JSON file, against the same run without it",
+         f"{st['netspec_lab07_traced']['median_s'] * 1000:.1f} ms", f"untraced {st['netspec_lab07_quiet']['median_s'] * 1000:.1f} ms",
+         r, "<= 1.2x", lambda x: x <= 1.2)
+a, b = by.get("digits_netspec_summaries"), by.get("digits_netspec_t1")
+if a and b and not a.get("error") and not b.get("error"):
+    r = a["train_seconds"] / b["train_seconds"]
+    line(f"digits training with per-epoch summaries traced, against untraced (steady state: {a['steady_state_allocated_bytes_per_step']:.1f} bytes/step, {a['steady_state_gen0_collections']} gen-0 collections)",
+         f"{a['train_seconds']:.3f} s", f"untraced {b['train_seconds']:.3f} s", r, "<= 1.05x", lambda x: x <= 1.05)
