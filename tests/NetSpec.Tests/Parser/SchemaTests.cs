@@ -30,6 +30,16 @@ public sealed class SchemaTests
         ("#/$defs/optimizer", SpecParser.OptimizerKeys),
         ("#/$defs/expect", SpecParser.ExpectKeys),
         ("#/$defs/check", SpecParser.CheckKeys),
+        ("#/$defs/dataset", SpecParser.DatasetKeys),
+        ("#/$defs/split", SpecParser.SplitKeys),
+        ("#/$defs/training", SpecParser.TrainingKeys),
+        ("#/$defs/earlyStopping", SpecParser.EarlyStoppingKeys),
+        ("#/$defs/checkpoint", SpecParser.CheckpointKeys),
+        ("#/$defs/trainingTrace", SpecParser.TrainingTraceKeys),
+        ("#/$defs/outputs", SpecParser.OutputKeys),
+        ("#/$defs/schedule", SpecParser.ScheduleKeys),
+        ("#/$defs/metrics", SpecParser.MetricNames),
+        ("#/$defs/metricCheck", SpecParser.MetricCheckKeys),
     ];
 
     /// <summary>Each of the parser's closed vocabularies and the schema enum listing it.</summary>
@@ -37,11 +47,18 @@ public sealed class SchemaTests
     [
         ("#/$defs/initializer/properties/init", SpecParser.InitializerKinds),
         ("#/$defs/optimizer/properties/type", SpecParser.OptimizerTypes),
+        ("#/$defs/schedule/properties/type", SpecParser.ScheduleTypes),
         ("#/$defs/opName", [.. OpRegistry.Names]),
         ("#/properties/dtype", ["float64", "float32"]),
     ];
 
     public static IEnumerable<object[]> SpecFiles => TestPaths.SpecFiles();
+
+    /// <summary>The network, objective and optimizer of a training spec; each case adds what is wrong.</summary>
+    private const string Train =
+        "network: {o: {op: linear, x: x, W: W, b: b}, L: {op: softmax_cross_entropy, x: o, y: y}}\n" +
+        "parameters: {W: {init: zeros, shape: [2, 2]}, b: {init: zeros, shape: [2]}}\n" +
+        "backward: {from: L}\noptimizer: {type: sgd, learning_rate: 0.1}\n";
 
     [TestMethod]
     public void Netspec_schema_prints_the_checked_in_file_byte_for_byte() =>
@@ -115,9 +132,23 @@ public sealed class SchemaTests
     [DataRow("network: {S: {op: l2_regularization, weights: W, lambda: 0.1}}\n", DisplayName = "one name where a list is expected")]
     [DataRow("network: {h: {op: relu, x: z}}\ndata: {z: [[1, 2], [3, [4]]]}\n", DisplayName = "a tensor nested three deep")]
     [DataRow("network: {h: {op: relu, x: z}}\nparameters: {z: {init: zeros}}\n", DisplayName = "an initializer without shape")]
-    [DataRow("network: {h: {op: relu, x: z}}\noptimizer: {type: adam, learning_rate: 0.1}\n", DisplayName = "an unknown optimizer")]
+    [DataRow("network: {h: {op: relu, x: z}}\noptimizer: {type: rmsprop, learning_rate: 0.1}\n", DisplayName = "an unknown optimizer")]
     [DataRow("network: {h: {op: relu, x: z}}\nexpect: {forward: {h: {value: 1, tol: 2}}}\n", DisplayName = "an unknown key in a check")]
     [DataRow("data: {z: 1}\n", DisplayName = "no network")]
+    [DataRow(Train + "dataset: {file: d.csv, label: c, inputs: x}\ntraining: {epochs: 1, batch_size: 4}\n", DisplayName = "a dataset without targets")]
+    [DataRow(Train + "dataset: {file: d.csv, label: c, inputs: x, targets: y, shuffle: true}\ntraining: {epochs: 1, batch_size: 4}\n", DisplayName = "a training key in the dataset")]
+    [DataRow(Train + "dataset: {file: d.csv, label: c, inputs: x, targets: y}\ntraining: {epochs: 1}\n", DisplayName = "training without batch_size")]
+    [DataRow(Train + "dataset: {file: d.csv, label: c, inputs: x, targets: y}\ntraining: {epochs: 1, batch_size: 4, early_stopping: {min_delta: 0}}\n", DisplayName = "early stopping without patience")]
+    [DataRow(Train + "dataset: {file: d.csv, label: c, inputs: x, targets: y}\ntraining: {epochs: 1, batch_size: 4, outputs: {learning_curve: curve.svg}}\n", DisplayName = "a learning curve that is not a PNG")]
+    [DataRow(Train + "dataset: {file: d.csv, label: c, inputs: x, targets: y, standardize: true, scale: 0.5}\ntraining: {epochs: 1, batch_size: 4}\n", DisplayName = "scale and standardize together")]
+    [DataRow("network: {h: {op: relu, x: z}}\ndata: {z: 1}\noptimizer: {type: adam, learning_rate: 0.1, momentum: 0.9}\n", DisplayName = "momentum for adam")]
+    [DataRow("network: {h: {op: relu, x: z}}\ndata: {z: 1}\noptimizer: {type: sgd, learning_rate: 0.1, beta1: 0.9}\n", DisplayName = "beta1 for sgd")]
+    [DataRow("network: {h: {op: relu, x: z}}\ndata: {z: 1}\noptimizer: {type: sgd, learning_rate: 0.1, nesterov: true}\n", DisplayName = "Nesterov without momentum")]
+    [DataRow("network: {h: {op: relu, x: z}}\ndata: {z: 1}\noptimizer: {type: sgd, learning_rate: 0.1, schedule: {type: step, gamma: 0.5}}\n", DisplayName = "a step schedule without step_size")]
+    [DataRow("network: {h: {op: relu, x: z}}\ndata: {z: 1}\noptimizer: {type: sgd, learning_rate: 0.1, schedule: {type: constant, gamma: 0.5}}\n", DisplayName = "a constant schedule with gamma")]
+    [DataRow("network: {h: {op: relu, x: z}}\ndata: {z: 1}\noptimizer: {type: sgd, learning_rate: 0.1, schedule: {type: cosine}}\n", DisplayName = "an unknown schedule")]
+    [DataRow(Train + "dataset: {file: d.csv, label: c, inputs: x, targets: y}\ntraining: {epochs: 1, batch_size: 4, accuracy_of: o}\nexpect: {metrics: {test_acc: {min: 0.9}}}\n", DisplayName = "an unknown metric")]
+    [DataRow(Train + "dataset: {file: d.csv, label: c, inputs: x, targets: y}\ntraining: {epochs: 1, batch_size: 4, accuracy_of: o}\nexpect: {metrics: {test_accuracy: {}}}\n", DisplayName = "a metric check without min or max")]
     public void A_spec_the_parser_refuses_for_its_keys_is_invalid_for_the_schema_too(string yaml)
     {
         var result = Schema.Value.Evaluate(YamlToJson.Convert(yaml));
@@ -126,6 +157,56 @@ public sealed class SchemaTests
         var parsed = SpecParser.ParseText("t.yaml", yaml, diagnostics);
         if (parsed.Document is { } doc) NetSpec.Runtime.Graph.GraphBuilder.Build(doc, diagnostics);
         Assert.IsTrue(diagnostics.HasErrors, "the parser refuses it too: " + yaml);
+    }
+
+    private const string TNet =
+        "network: {o: {op: linear, x: x, W: W, b: b}, L: {op: softmax_cross_entropy, x: o, y: y}}\n" +
+        "parameters: {W: {init: zeros, shape: [2, 2]}, b: {init: zeros, shape: [2]}}\n";
+    private const string TData = "dataset: {file: d.csv, label: c, inputs: x, targets: y}\n";
+    private const string TBackward = "backward: {from: L}\n";
+    private const string TOptimizer = "optimizer: {type: sgd, learning_rate: 0.1}\n";
+    private const string TTraining = "training: {epochs: 1, batch_size: 2, accuracy_of: o}\n";
+    private const string TMetrics = "expect: {metrics: {train_accuracy: {min: 0}}}\n";
+
+    [TestMethod]
+    public void A_training_spec_NetSpec_loads_is_valid_for_the_schema()
+    {
+        const string yaml = TNet + TData + TBackward + TOptimizer + TTraining + TMetrics;
+        var loaded = LoadBesideCsv(yaml);
+        Assert.IsTrue(loaded.Ok, string.Join("\n", loaded.Diagnostics.Items.Select(d => d.Message)));
+        var result = Schema.Value.Evaluate(YamlToJson.Convert(yaml), new EvaluationOptions { OutputFormat = OutputFormat.List });
+        Assert.IsTrue(result.IsValid, Errors(result));
+    }
+
+    /// <summary>Rules NetSpec checks once the dataset is read (TrainingSetup.Check), which the schema states as well.</summary>
+    [TestMethod]
+    [DataRow(TNet + TBackward + TOptimizer + TTraining, DisplayName = "training without a dataset")]
+    [DataRow(TNet + TData + TBackward + TOptimizer, DisplayName = "a dataset without training")]
+    [DataRow(TNet + TData + TBackward + TTraining, DisplayName = "training without an optimizer")]
+    [DataRow(TNet + TData + TOptimizer + TTraining, DisplayName = "training without backward")]
+    [DataRow(TNet + TData + TBackward + "optimizer: {type: sgd, learning_rate: 0.1, steps: 2}\n" + TTraining, DisplayName = "optimizer steps in a training spec")]
+    [DataRow(TNet + TData + "backward: {from: L, grad: 1}\n" + TOptimizer + TTraining, DisplayName = "an assumed gradient in a training spec")]
+    [DataRow(TNet + TData + TBackward + TOptimizer + TTraining + "expect: {forward: {L: 0}}\n", DisplayName = "a value expectation in a training spec")]
+    [DataRow("network: {h: {op: relu, x: z}}\ndata: {z: 1}\nexpect: {metrics: {train_loss: {max: 1}}}\n", DisplayName = "metrics without training")]
+    public void A_training_spec_NetSpec_refuses_when_it_loads_is_invalid_for_the_schema_too(string yaml)
+    {
+        Assert.IsFalse(Schema.Value.Evaluate(YamlToJson.Convert(yaml)).IsValid, yaml);
+        Assert.IsTrue(LoadBesideCsv(yaml).Diagnostics.HasErrors, "NetSpec refuses it too: " + yaml);
+    }
+
+    /// <summary>Loads the spec text as t.yaml in a new folder holding d.csv (two features a, b; label c of two classes).</summary>
+    private static NetSpec.Runtime.LoadedSpec LoadBesideCsv(string yaml)
+    {
+        var dir = Directory.CreateTempSubdirectory("netspec-schema-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "d.csv"), "a,b,c\n1,2,p\n3,4,q\n5,6,p\n");
+            return NetSpec.Runtime.NetSpecEngine.LoadText(Path.Combine(dir, "t.yaml"), yaml);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     private static JsonElement At(string pointer)
