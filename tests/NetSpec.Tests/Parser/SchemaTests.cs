@@ -32,6 +32,7 @@ public sealed class SchemaTests
         ("#/$defs/check", SpecParser.CheckKeys),
         ("#/$defs/dataset", SpecParser.DatasetKeys),
         ("#/$defs/split", SpecParser.SplitKeys),
+        ("#/$defs/synthetic", SpecParser.SyntheticKeys),
         ("#/$defs/training", SpecParser.TrainingKeys),
         ("#/$defs/earlyStopping", SpecParser.EarlyStoppingKeys),
         ("#/$defs/checkpoint", SpecParser.CheckpointKeys),
