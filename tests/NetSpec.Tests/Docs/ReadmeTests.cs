@@ -1,0 +1,52 @@
+using NetSpec.Runtime.Ops;
+
+namespace NetSpec.Tests.Docs;
+
+/// <summary>The README and the op reference stay true to the code.</summary>
+[TestClass]
+public sealed class ReadmeTests
+{
+    private static string Read(string relative) => File.ReadAllText(Path.Combine(TestPaths.Root, relative));
+
+    [TestMethod]
+    public void The_readme_diagram_is_what_netspec_graph_prints_for_lab07()
+    {
+        var stdout = new StringWriter();
+        var old = Console.Out;
+        Console.SetOut(stdout);
+        try
+        {
+            Assert.AreEqual(0, NetSpec.Cli.Program.Invoke(["graph", Path.Combine(TestPaths.Specs, "lab07.yaml")]));
+        }
+        finally
+        {
+            Console.SetOut(old);
+        }
+        var readme = Read("README.md");
+        int start = readme.IndexOf("```mermaid\n", StringComparison.Ordinal);
+        Assert.IsGreaterThanOrEqualTo(0, start, "the README has a mermaid block");
+        start += "```mermaid\n".Length;
+        int end = readme.IndexOf("```", start, StringComparison.Ordinal);
+        Assert.AreEqual(stdout.ToString().TrimEnd('\n'), readme[start..end].TrimEnd('\n'));
+    }
+
+    [TestMethod]
+    public void Every_op_is_in_the_readme_and_in_the_op_reference()
+    {
+        var readme = Read("README.md");
+        var ops = Read("docs/ops.md");
+        foreach (var name in OpRegistry.Names)
+        {
+            StringAssert.Contains(readme, $"`{name}`", $"README.md lacks op {name}");
+            StringAssert.Contains(ops, $"`{name}`", $"docs/ops.md lacks op {name}");
+        }
+    }
+
+    [TestMethod]
+    public void The_readme_test_command_is_what_ci_runs()
+    {
+        StringAssert.Contains(Read("README.md"), "dotnet test");
+        StringAssert.Contains(Read(".ci/run"), "dotnet test");
+        StringAssert.Contains(Read("README.md"), "./netspec run specs/lab07.yaml");
+    }
+}
