@@ -1,29 +1,10 @@
-using NetSpec.Cli;
-
 namespace NetSpec.Tests.Cli;
 
 /// <summary>The netspec command end to end, in-process: exit codes, reports and the trace file.</summary>
 [TestClass]
 public sealed class CliTests
 {
-    private static (int Code, string Out, string Err) Invoke(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        Console.SetOut(stdout);
-        Console.SetError(stderr);
-        try
-        {
-            int code = Program.Invoke(args);
-            return (code, stdout.ToString(), stderr.ToString());
-        }
-        finally
-        {
-            Console.SetOut(oldOut);
-            Console.SetError(oldErr);
-        }
-    }
+    private static (int Code, string Out, string Err) Invoke(params string[] args) => CliRunner.Invoke(args);
 
     private static string Spec(string name) => Path.Combine(TestPaths.Specs, name);
 

@@ -12,24 +12,7 @@ public sealed class DiagnosticsCliTests
 {
     private static string Faults => Path.Combine(TestPaths.Root, "tests", "NetSpec.Tests", "Cli", "Faults");
 
-    /// <summary>Runs the CLI in-process, capturing its output streams.</summary>
-    private static (int Code, string Out, string Err) Netspec(params string[] args)
-    {
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        var (stdout, stderr) = (new StringWriter(), new StringWriter());
-        try
-        {
-            Console.SetOut(stdout);
-            Console.SetError(stderr);
-            int code = Program.Invoke(args);
-            return (code, stdout.ToString().Replace("\r\n", "\n", StringComparison.Ordinal), stderr.ToString().Replace("\r\n", "\n", StringComparison.Ordinal));
-        }
-        finally
-        {
-            Console.SetOut(oldOut);
-            Console.SetError(oldErr);
-        }
-    }
+    private static (int Code, string Out, string Err) Netspec(params string[] args) => CliRunner.Invoke(args);
 
     private static string TempFile(string name, string text)
     {

@@ -54,19 +54,9 @@ public sealed class GradcheckCommandTests
     [TestMethod]
     public void The_command_line_runs_gradcheck_with_its_options()
     {
-        var stdout = Console.Out;
-        var output = new StringWriter();
-        Console.SetOut(output);
-        try
-        {
-            int code = Program.Invoke(["gradcheck", Path.Combine(TestPaths.Specs, "lab07.yaml"), "--threshold", "1e-5", "--step", "1e-5"]);
-            Assert.AreEqual(ExitCodes.Success, code, output.ToString());
-        }
-        finally
-        {
-            Console.SetOut(stdout);
-        }
-        StringAssert.Contains(output.ToString(), "step 1e-05, threshold 1e-05");
+        var (code, output, _) = CliRunner.Invoke("gradcheck", Path.Combine(TestPaths.Specs, "lab07.yaml"), "--threshold", "1e-5", "--step", "1e-5");
+        Assert.AreEqual(ExitCodes.Success, code, output);
+        StringAssert.Contains(output, "step 1e-05, threshold 1e-05");
     }
 
     /// <summary>A deliberately wrong op for the test: forward as given, backward accumulated twice.</summary>

@@ -11,23 +11,14 @@ public sealed class ReadmeTests
     [TestMethod]
     public void The_readme_diagram_is_what_netspec_graph_prints_for_lab07()
     {
-        var stdout = new StringWriter();
-        var old = Console.Out;
-        Console.SetOut(stdout);
-        try
-        {
-            Assert.AreEqual(0, NetSpec.Cli.Program.Invoke(["graph", Path.Combine(TestPaths.Specs, "lab07.yaml")]));
-        }
-        finally
-        {
-            Console.SetOut(old);
-        }
+        var (code, stdout, _) = NetSpec.Tests.Cli.CliRunner.Invoke("graph", Path.Combine(TestPaths.Specs, "lab07.yaml"));
+        Assert.AreEqual(0, code);
         var readme = Read("README.md");
         int start = readme.IndexOf("```mermaid\n", StringComparison.Ordinal);
         Assert.IsGreaterThanOrEqualTo(0, start, "the README has a mermaid block");
         start += "```mermaid\n".Length;
         int end = readme.IndexOf("```", start, StringComparison.Ordinal);
-        Assert.AreEqual(stdout.ToString().TrimEnd('\n'), readme[start..end].TrimEnd('\n'));
+        Assert.AreEqual(stdout.TrimEnd('\n'), readme[start..end].TrimEnd('\n'));
     }
 
     [TestMethod]
