@@ -203,7 +203,7 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
             if (v.Kind != ValueKind.Parameter || _grads[v.Index] is not { } grad) continue;
             var p = _values[v.Index];
             double[]? old = _trace is not null ? p.ToDoubles() : null;
-            Vec.Axpy<T>(-learningRate, grad.Data, p.Data);
+            bool finite = Vec.AxpyAllFinite<T>(-learningRate, grad.Data, p.Data);
             if (_trace is not null)
             {
                 string lr = _g.Optimizer!.LearningRate.Hyperparameter ?? Format.Number(double.CreateChecked(learningRate));
@@ -213,7 +213,7 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
                     Gradient = grad.ToDoubles(),
                 });
             }
-            if (!Vec.AllFinite<T>(p.Data))
+            if (!finite)
             {
                 _fault ??= new NumericFault(TracePhase.Update, step, v.Name, "sgd", $"the updated parameter {v.Name}", v.Span,
                     [$"{v.Name}: {Summary.Of(v.Shape, p.ToDoubles())}", $"dJ/d{v.Name}: {Summary.Of(v.Shape, grad.ToDoubles())}"]);

@@ -16,6 +16,51 @@ public static class Vec
     public static void Axpy<T>(T a, ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T> =>
         TensorPrimitives.MultiplyAdd(x, a, y, y);
 
+    /// <summary>
+    /// y += a * x (rounded as <see cref="Axpy{T}"/>: the product, then the sum), and whether every
+    /// updated y is finite: the update and the fault check in one pass over y.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static bool AxpyAllFinite<T>(T a, ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = y.Length, i = 0;
+        if (x.Length < n) throw new ArgumentException("x must be at least as long as y");
+        ref T px = ref MemoryMarshal.GetReference(x);
+        ref T py = ref MemoryMarshal.GetReference(y);
+        bool finite = true;
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+        {
+            var av = Vector512.Create(a);
+            Vector512<T> acc = Vector512<T>.Zero;
+            for (; i <= n - Vector512<T>.Count; i += Vector512<T>.Count)
+            {
+                var r = Vector512.LoadUnsafe(ref px, (nuint)i) * av + Vector512.LoadUnsafe(ref py, (nuint)i);
+                r.StoreUnsafe(ref py, (nuint)i);
+                acc += r - r;
+            }
+            finite = Vector512.EqualsAll(acc, Vector512<T>.Zero);
+        }
+        else if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+        {
+            var av = Vector256.Create(a);
+            Vector256<T> acc = Vector256<T>.Zero;
+            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
+            {
+                var r = Vector256.LoadUnsafe(ref px, (nuint)i) * av + Vector256.LoadUnsafe(ref py, (nuint)i);
+                r.StoreUnsafe(ref py, (nuint)i);
+                acc += r - r;
+            }
+            finite = Vector256.EqualsAll(acc, Vector256<T>.Zero);
+        }
+        for (; i < n; i++)
+        {
+            ref T yi = ref Unsafe.Add(ref py, i);
+            yi = Unsafe.Add(ref px, i) * a + yi;
+            finite &= T.IsFinite(yi);
+        }
+        return finite;
+    }
+
     /// <summary>y += x.</summary>
     public static void AddInPlace<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T> =>
         TensorPrimitives.Add(x, y, y);
