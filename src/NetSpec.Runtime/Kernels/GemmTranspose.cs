@@ -21,11 +21,11 @@ internal static unsafe class GemmTranspose
     public static void Run<T>(int rows, int cols, T* src, nint lds, T* dst, nint ldd) where T : unmanaged
     {
         int block = typeof(T) == typeof(float) ? 8 : 4;
-        int r = 0;
-        for (; r + block <= rows; r += block)
+        int fullRows = rows / block * block, fullCols = cols / block * block;
+        // Column blocks outside, row blocks inside: each destination row is written front to back.
+        for (int c = 0; c < fullCols; c += block)
         {
-            int c = 0;
-            for (; c + block <= cols; c += block)
+            for (int r = 0; r < fullRows; r += block)
             {
                 if (typeof(T) == typeof(float))
                 {
@@ -36,15 +36,15 @@ internal static unsafe class GemmTranspose
                     Block4((double*)src + r * lds + c, lds, (double*)dst + c * ldd + r, ldd);
                 }
             }
-            for (; c < cols; c++)
+        }
+        for (int r = 0; r < fullRows; r++)
+        {
+            for (int c = fullCols; c < cols; c++)
             {
-                for (int rr = r; rr < r + block; rr++)
-                {
-                    dst[c * ldd + rr] = src[rr * lds + c];
-                }
+                dst[c * ldd + r] = src[r * lds + c];
             }
         }
-        for (; r < rows; r++)
+        for (int r = fullRows; r < rows; r++)
         {
             for (int c = 0; c < cols; c++)
             {
