@@ -23,6 +23,7 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly Tensor<T>?[] _grads;
     private readonly OpContext<T>[] _contexts;
     private readonly GraphNode[] _nodes; // an array: no enumerator is allocated per step
+    private readonly Tensor<T>[] _checkedGrads; // every input gradient the backward pass writes, once each
     private NumericFault? _fault;
 
     public Interpreter(NetworkGraph graph, InterpreterOptions? options = null, ITraceSink? trace = null)
@@ -62,8 +63,16 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
             var inputGrads = n.Inputs.Select((vi, k) => IsDifferentiable(n.Op, k) ? _grads[vi] : null).ToArray();
             _contexts[n.Index] = new OpContext<T>(inputs, inputGrads, _values[n.Output], _grads[n.Output], n.Attributes,
                 GemmOptions.WithThreads(_options.Threads));
-
         }
+        var written = new List<Tensor<T>>();
+        foreach (var n in graph.Nodes)
+        {
+            if (_grads[n.Output] is null) continue;
+            for (int i = 0; i < n.Inputs.Length; i++)
+                if (_contexts[n.Index].InputGrad(i) is { } gi && !written.Exists(t => ReferenceEquals(t, gi)))
+                    written.Add(gi);
+        }
+        _checkedGrads = [.. written];
     }
 
     public NetworkGraph Graph => _g;
@@ -166,7 +175,31 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>The backward pass from the objective or the assumed gradient. False when it stopped at a NaN or infinity.</summary>
+    /// <remarks>
+    /// Untraced, the pass runs without a check after every node and then checks each gradient
+    /// buffer once. Ops only accumulate into input gradients, so a buffer that held a NaN or
+    /// infinity after some node still holds one at the end; when one does, the pass is run again
+    /// (it starts from cleared buffers and reads values it never changes, so it computes the same
+    /// numbers) with the check after every node, which names the node that produced it.
+    /// </remarks>
     public bool Backward(int step)
+    {
+        if (_trace is null)
+        {
+            BackwardPass(step, checkEachNode: false);
+            bool finite = true;
+            foreach (var g in _checkedGrads)
+                if (!Vec.AllFinite<T>(g.Data))
+                {
+                    finite = false;
+                    break;
+                }
+            if (finite) return true;
+        }
+        return BackwardPass(step, checkEachNode: true);
+    }
+
+    private bool BackwardPass(int step, bool checkEachNode)
     {
         foreach (var g in _grads) g?.Clear();
         var root = _grads[_g.BackwardFrom]!;
@@ -181,6 +214,7 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
             if (dOut is null) continue;
             if (_trace is not null) Emit(TracePhase.Backward, step, n.Name, n.Op.Name, $"dJ/d{n.Name}", dOut);
             n.Op.Backward(_contexts[n.Index]);
+            if (!checkEachNode) continue;
             for (int i = 0; i < n.Inputs.Length; i++)
             {
                 if (_contexts[n.Index].InputGrad(i) is { } gi && !Vec.AllFinite<T>(gi.Data)
@@ -203,7 +237,7 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
             if (v.Kind != ValueKind.Parameter || _grads[v.Index] is not { } grad) continue;
             var p = _values[v.Index];
             double[]? old = _trace is not null ? p.ToDoubles() : null;
-            Vec.Axpy<T>(-learningRate, grad.Data, p.Data);
+            bool finite = Vec.AxpyAllFinite<T>(-learningRate, grad.Data, p.Data);
             if (_trace is not null)
             {
                 string lr = _g.Optimizer!.LearningRate.Hyperparameter ?? Format.Number(double.CreateChecked(learningRate));
@@ -213,7 +247,7 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
                     Gradient = grad.ToDoubles(),
                 });
             }
-            if (!Vec.AllFinite<T>(p.Data))
+            if (!finite)
             {
                 _fault ??= new NumericFault(TracePhase.Update, step, v.Name, "sgd", $"the updated parameter {v.Name}", v.Span,
                     [$"{v.Name}: {Summary.Of(v.Shape, p.ToDoubles())}", $"dJ/d{v.Name}: {Summary.Of(v.Shape, grad.ToDoubles())}"]);

@@ -302,6 +302,12 @@ internal static unsafe class GemmKernels<T, TV, TOps>
     {
         int w = TOps.Count;
         int j = 0;
+        if (rsB == 1 && GemmTranspose.Supported<T>())
+        {
+            // Stored B is n x k with row stride csB: a plain transpose into k x n.
+            GemmTranspose.Run(n, k, b, csB, dst, ldt);
+            return;
+        }
         if (rsB == 1 && csB <= int.MaxValue / w)
         {
             // Stored rows of B are op(B) columns: gather w of them at a time, one k index per vector.
@@ -417,7 +423,14 @@ internal static unsafe class GemmKernels<T, TV, TOps>
             }
             else
             {
-                for (int jj = 0; jj < cols; jj++)
+                int jj0 = 0;
+                if (rsB == 1 && GemmTranspose.Supported<T>())
+                {
+                    // Stored B rows are op(B) columns: transpose the panel's cols x kc block in registers.
+                    GemmTranspose.Run(cols, kc, b + j * csB, csB, d, nr);
+                    jj0 = cols;
+                }
+                for (int jj = jj0; jj < cols; jj++)
                 {
                     T* s = b + (j + jj) * csB;
                     T* dd = d + jj;

@@ -1,5 +1,8 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace NetSpec.Runtime.Kernels;
 
@@ -12,6 +15,51 @@ public static class Vec
     /// <summary>y += a * x.</summary>
     public static void Axpy<T>(T a, ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T> =>
         TensorPrimitives.MultiplyAdd(x, a, y, y);
+
+    /// <summary>
+    /// y += a * x (rounded as <see cref="Axpy{T}"/>: the product, then the sum), and whether every
+    /// updated y is finite: the update and the fault check in one pass over y.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static bool AxpyAllFinite<T>(T a, ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = y.Length, i = 0;
+        if (x.Length < n) throw new ArgumentException("x must be at least as long as y");
+        ref T px = ref MemoryMarshal.GetReference(x);
+        ref T py = ref MemoryMarshal.GetReference(y);
+        bool finite = true;
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+        {
+            var av = Vector512.Create(a);
+            Vector512<T> acc = Vector512<T>.Zero;
+            for (; i <= n - Vector512<T>.Count; i += Vector512<T>.Count)
+            {
+                var r = Vector512.LoadUnsafe(ref px, (nuint)i) * av + Vector512.LoadUnsafe(ref py, (nuint)i);
+                r.StoreUnsafe(ref py, (nuint)i);
+                acc += r - r;
+            }
+            finite = Vector512.EqualsAll(acc, Vector512<T>.Zero);
+        }
+        else if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+        {
+            var av = Vector256.Create(a);
+            Vector256<T> acc = Vector256<T>.Zero;
+            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
+            {
+                var r = Vector256.LoadUnsafe(ref px, (nuint)i) * av + Vector256.LoadUnsafe(ref py, (nuint)i);
+                r.StoreUnsafe(ref py, (nuint)i);
+                acc += r - r;
+            }
+            finite = Vector256.EqualsAll(acc, Vector256<T>.Zero);
+        }
+        for (; i < n; i++)
+        {
+            ref T yi = ref Unsafe.Add(ref py, i);
+            yi = Unsafe.Add(ref px, i) * a + yi;
+            finite &= T.IsFinite(yi);
+        }
+        return finite;
+    }
 
     /// <summary>y += x.</summary>
     public static void AddInPlace<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T> =>
@@ -39,10 +87,41 @@ public static class Vec
         TensorPrimitives.Max(x, T.Zero, y);
 
     /// <summary>dx += dy where x &gt; 0 (relu'(0) := 0).</summary>
+    /// <remarks>
+    /// Branch-free: the vector path selects dx + dy or the untouched dx per lane, so every element
+    /// (signed zeros included) is exactly what the scalar loop gives.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ReluBackward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < x.Length; i++)
-            if (x[i] > T.Zero) dx[i] += dy[i];
+        int n = x.Length;
+        if (dy.Length < n || dx.Length < n) throw new ArgumentException("dy and dx must be at least as long as x");
+        ref T px = ref MemoryMarshal.GetReference(x);
+        ref T pdy = ref MemoryMarshal.GetReference(dy);
+        ref T pdx = ref MemoryMarshal.GetReference(dx);
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+        {
+            for (; i <= n - Vector512<T>.Count; i += Vector512<T>.Count)
+            {
+                var xv = Vector512.LoadUnsafe(ref px, (nuint)i);
+                var d = Vector512.LoadUnsafe(ref pdx, (nuint)i);
+                var g = Vector512.LoadUnsafe(ref pdy, (nuint)i);
+                Vector512.ConditionalSelect(Vector512.GreaterThan(xv, Vector512<T>.Zero), d + g, d).StoreUnsafe(ref pdx, (nuint)i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+        {
+            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
+            {
+                var xv = Vector256.LoadUnsafe(ref px, (nuint)i);
+                var d = Vector256.LoadUnsafe(ref pdx, (nuint)i);
+                var g = Vector256.LoadUnsafe(ref pdy, (nuint)i);
+                Vector256.ConditionalSelect(Vector256.GreaterThan(xv, Vector256<T>.Zero), d + g, d).StoreUnsafe(ref pdx, (nuint)i);
+            }
+        }
+        for (; i < n; i++)
+            if (Unsafe.Add(ref px, i) > T.Zero) Unsafe.Add(ref pdx, i) += Unsafe.Add(ref pdy, i);
     }
 
     /// <summary>Sum of squares of x.</summary>
@@ -65,6 +144,38 @@ public static class Vec
     }
 
     /// <summary>Whether every value is finite (no NaN, no infinity).</summary>
-    public static bool AllFinite<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
-        TensorPrimitives.IsFiniteAll(x);
+    /// <remarks>x - x is zero for every finite x and NaN for an infinity or NaN; NaN survives the sum.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static bool AllFinite<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = x.Length, i = 0;
+        ref T p = ref MemoryMarshal.GetReference(x);
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+        {
+            Vector512<T> a0 = Vector512<T>.Zero, a1 = Vector512<T>.Zero;
+            for (; i <= n - 2 * Vector512<T>.Count; i += 2 * Vector512<T>.Count)
+            {
+                var v0 = Vector512.LoadUnsafe(ref p, (nuint)i);
+                var v1 = Vector512.LoadUnsafe(ref p, (nuint)(i + Vector512<T>.Count));
+                a0 += v0 - v0;
+                a1 += v1 - v1;
+            }
+            if (!Vector512.EqualsAll(a0 + a1, Vector512<T>.Zero)) return false;
+        }
+        else if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+        {
+            Vector256<T> a0 = Vector256<T>.Zero, a1 = Vector256<T>.Zero;
+            for (; i <= n - 2 * Vector256<T>.Count; i += 2 * Vector256<T>.Count)
+            {
+                var v0 = Vector256.LoadUnsafe(ref p, (nuint)i);
+                var v1 = Vector256.LoadUnsafe(ref p, (nuint)(i + Vector256<T>.Count));
+                a0 += v0 - v0;
+                a1 += v1 - v1;
+            }
+            if (!Vector256.EqualsAll(a0 + a1, Vector256<T>.Zero)) return false;
+        }
+        for (; i < n; i++)
+            if (!T.IsFinite(Unsafe.Add(ref p, i))) return false;
+        return true;
+    }
 }

@@ -98,6 +98,7 @@ public sealed class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
             var p = interp.ValueAt(i).Data;
             var g = grad.Data;
             double[]? old = trace is not null ? interp.ValueAt(i).ToDoubles() : null;
+            bool? finite = null; // known when the update checked as it went
             if (adam)
             {
                 var m = First[i]!;
@@ -122,7 +123,7 @@ public sealed class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
                 }
                 else Vec.Axpy<T>(-lr, vel, p);
             }
-            else Vec.Axpy<T>(-lr, g, p);
+            else finite = Vec.AxpyAllFinite<T>(-lr, g, p);
 
             var value = _g.Values[i];
             if (trace is not null)
@@ -137,7 +138,7 @@ public sealed class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
                     Gradient = grad.ToDoubles(),
                 });
             }
-            if (!Vec.AllFinite<T>(p))
+            if (!(finite ?? Vec.AllFinite<T>(p)))
             {
                 Fault ??= new NumericFault(TracePhase.Update, step, value.Name, _decl.Type.Name, $"the updated parameter {value.Name}", value.Span,
                     [$"{value.Name}: {Summary.Of(value.Shape, interp.ValueAt(i).ToDoubles())}", $"dJ/d{value.Name}: {Summary.Of(value.Shape, grad.ToDoubles())}"]);

@@ -161,6 +161,18 @@ public sealed class DiagnosticsCliTests
     }
 
     [TestMethod]
+    public void ABackwardOverflowInAGradientThatALaterNodeAddsToNamesTheNodeThatProducedIt()
+    {
+        var loaded = NetSpecEngine.Load(Path.Combine(Faults, "backward-shared-gradient.yaml"));
+        Assert.IsTrue(loaded.Ok, string.Join("\n", loaded.Diagnostics.Items));
+        var fault = NetSpecEngine.Run(loaded.Graph!).Fault;
+        Assert.IsNotNull(fault);
+        Assert.AreEqual(TracePhase.Backward, fault.Phase);
+        Assert.AreEqual("S", fault.Node);
+        Assert.AreEqual("the gradient of its input W", fault.What);
+    }
+
+    [TestMethod]
     public void ContinueOnNonfiniteRunsEveryStepButStillReportsTheFault()
     {
         var path = Path.Combine(Faults, "forward-overflow.yaml");

@@ -12,7 +12,8 @@ namespace NetSpec.Bench;
 
 /// <summary>
 /// train: times a training spec the way the peer scripts time theirs: the epochs only (data
-/// loading, set-up and the final test evaluation are outside the clock), one warm-up run, then
+/// loading, set-up and the final test evaluation are outside the clock), warm-up runs for at least
+/// 2 s (at least one run; the JIT needs that long to reach its steady state), then
 /// the median of --repeats runs, each from the spec's initial parameters. Prints one JSON line
 /// with samples per second, the test accuracy, and the garbage collections and bytes allocated
 /// during the timed runs (allocation per optimizer step in steady state should be zero).
@@ -83,7 +84,12 @@ internal static class TrainBench
             report = r;
             return r.History.Sum(e => e.Seconds);
         }
-        Once(out _); // warm-up: every kernel and batch size compiled at full optimisation
+        // Warm-up: every kernel and batch size compiled at full optimisation. One run is not enough
+        // for a short workload: the JIT promotes hot methods (TensorPrimitives' generic loops among
+        // them) from tier 0 in the background, after a delay that restarts whenever new code is
+        // compiled; on the digits spec the first second of runs was 2-5x slower than the steady state.
+        var warm = Stopwatch.StartNew();
+        do Once(out _); while (warm.Elapsed.TotalSeconds < 2);
         (steadyBytes, steadySteps, steadyGc) = (0, 0, 0);
         int gc0 = GC.CollectionCount(0), gc1 = GC.CollectionCount(1), gc2 = GC.CollectionCount(2);
         long allocated = GC.GetTotalAllocatedBytes(true);
