@@ -178,4 +178,33 @@ public static class Vec
             if (!T.IsFinite(Unsafe.Add(ref p, i))) return false;
         return true;
     }
+
+    /// <summary>
+    /// Cross-entropy of one row of logits x against the target row y:
+    /// Σ_j y_j ((m - x_j) + ln s) with m = max x and s = Σ_j e^(x_j - m), which is
+    /// -Σ_j y_j ln softmax(x)_j computed without cancellation. <paramref name="scratch"/> holds
+    /// x.Length values.
+    /// </summary>
+    public static T SoftmaxCrossEntropyRow<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> scratch) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T m = TensorPrimitives.Max(x);
+        TensorPrimitives.Subtract(x, m, scratch);
+        TensorPrimitives.Exp(scratch, scratch);
+        T logS = T.Log(TensorPrimitives.Sum<T>(scratch));
+        T loss = T.Zero;
+        for (int j = 0; j < x.Length; j++)
+            if (y[j] != T.Zero) loss += y[j] * ((m - x[j]) + logS);
+        return loss;
+    }
+
+    /// <summary>
+    /// dx += g (softmax(x) Σ_j y_j - y) for one row: the gradient of
+    /// <see cref="SoftmaxCrossEntropyRow{T}"/> scaled by g. <paramref name="scratch"/> holds x.Length values.
+    /// </summary>
+    public static void SoftmaxCrossEntropyRowBackward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, T g, Span<T> scratch, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        SoftmaxRows(x, 1, x.Length, scratch);
+        T ySum = TensorPrimitives.Sum(y);
+        for (int j = 0; j < x.Length; j++) dx[j] += g * (scratch[j] * ySum - y[j]);
+    }
 }

@@ -29,20 +29,7 @@ public sealed class SoftmaxCrossEntropy : Op
         var e = c.Scratch(cols);
         T total = T.Zero;
         for (int r = 0; r < rows; r++)
-        {
-            var xr = x.Span.Slice(r * cols, cols);
-            T m = System.Numerics.Tensors.TensorPrimitives.Max<T>(xr);
-            System.Numerics.Tensors.TensorPrimitives.Subtract(xr, m, e);
-            System.Numerics.Tensors.TensorPrimitives.Exp<T>(e, e);
-            T logS = T.Log(System.Numerics.Tensors.TensorPrimitives.Sum<T>(e));
-            T row = T.Zero;
-            for (int j = 0; j < cols; j++)
-            {
-                T yj = y[r * cols + j];
-                if (yj != T.Zero) row += yj * ((m - xr[j]) + logS);
-            }
-            total += row;
-        }
+            total += Vec.SoftmaxCrossEntropyRow<T>(x.Span.Slice(r * cols, cols), y.AsSpan(r * cols, cols), e);
         c.Output[0] = total / T.CreateChecked(rows);
     }
 
@@ -55,11 +42,6 @@ public sealed class SoftmaxCrossEntropy : Op
         var p = c.Scratch(cols);
         T scale = c.OutputGrad![0] / T.CreateChecked(rows);
         for (int r = 0; r < rows; r++)
-        {
-            Vec.SoftmaxRows<T>(x.Span.Slice(r * cols, cols), 1, cols, p);
-            var yr = y.AsSpan(r * cols, cols);
-            T ySum = System.Numerics.Tensors.TensorPrimitives.Sum<T>(yr);
-            for (int j = 0; j < cols; j++) dx[r * cols + j] += scale * (p[j] * ySum - yr[j]);
-        }
+            Vec.SoftmaxCrossEntropyRowBackward<T>(x.Span.Slice(r * cols, cols), y.AsSpan(r * cols, cols), scale, p, dx.Span.Slice(r * cols, cols));
     }
 }

@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using NetSpec.Runtime.Kernels;
 
 namespace NetSpec.Runtime.Ops;
@@ -28,20 +27,7 @@ public sealed class SoftmaxCrossEntropyRows : Op
         int rows = x.Shape.Rows, cols = x.Shape.Cols;
         var e = c.Scratch(cols);
         for (int r = 0; r < rows; r++)
-        {
-            var xr = x.Span.Slice(r * cols, cols);
-            T m = TensorPrimitives.Max<T>(xr);
-            TensorPrimitives.Subtract(xr, m, e);
-            TensorPrimitives.Exp<T>(e, e);
-            T logS = T.Log(TensorPrimitives.Sum<T>(e));
-            T loss = T.Zero;
-            for (int j = 0; j < cols; j++)
-            {
-                T yj = y[r * cols + j];
-                if (yj != T.Zero) loss += yj * ((m - xr[j]) + logS);
-            }
-            c.Output[r] = loss;
-        }
+            c.Output[r] = Vec.SoftmaxCrossEntropyRow<T>(x.Span.Slice(r * cols, cols), y.AsSpan(r * cols, cols), e);
     }
 
     public override void Backward<T>(OpContext<T> c)
@@ -52,11 +38,6 @@ public sealed class SoftmaxCrossEntropyRows : Op
         int rows = x.Shape.Rows, cols = x.Shape.Cols;
         var p = c.Scratch(cols);
         for (int r = 0; r < rows; r++)
-        {
-            Vec.SoftmaxRows<T>(x.Span.Slice(r * cols, cols), 1, cols, p);
-            var yr = y.AsSpan(r * cols, cols);
-            T ySum = TensorPrimitives.Sum<T>(yr), g = c.OutputGrad![r];
-            for (int j = 0; j < cols; j++) dx[r * cols + j] += g * (p[j] * ySum - yr[j]);
-        }
+            Vec.SoftmaxCrossEntropyRowBackward<T>(x.Span.Slice(r * cols, cols), y.AsSpan(r * cols, cols), c.OutputGrad![r], p, dx.Span.Slice(r * cols, cols));
     }
 }
