@@ -34,6 +34,16 @@ public sealed class ReadmeTests
     }
 
     [TestMethod]
+    public void Every_diagnostic_code_is_documented()
+    {
+        var doc = Read("docs/diagnostics.md");
+        var codes = typeof(NetSpec.Parser.Diagnostics.Codes).GetFields()
+            .Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!).ToList();
+        Assert.IsNotEmpty(codes);
+        foreach (var code in codes) StringAssert.Contains(doc, code, $"docs/diagnostics.md lacks {code}");
+    }
+
+    [TestMethod]
     public void The_readme_test_command_is_what_ci_runs()
     {
         StringAssert.Contains(Read("README.md"), "dotnet test");
