@@ -142,6 +142,15 @@ public static class YamlLoader
         int documents = 0;
         int maxDepth = Math.Clamp(limits.MaxDepth, 1, ParserLimits.DepthCeiling);
         Mark last = Mark.Empty;
+        // Counts nodes as they would be after alias expansion; reports once the limit is passed.
+        bool TooMany(long size, ParsingEvent ev, string message)
+        {
+            expanded = expanded > long.MaxValue - size ? long.MaxValue : expanded + size;
+            if (expanded <= limits.MaxNodes) return false;
+            diagnostics.Error(Codes.AliasExpansion, Span(path, ev.Start, ev.End), message);
+            return true;
+        }
+
         try
         {
             while (parser.MoveNext())
@@ -175,13 +184,8 @@ public static class YamlLoader
                                 $"the alias '*{alias.Value.Value}' names no anchor: write '&{alias.Value.Value}' on a value before it");
                             return true;
                         }
-                        expanded = expanded > long.MaxValue - size ? long.MaxValue : expanded + size;
-                        if (expanded > limits.MaxNodes)
-                        {
-                            diagnostics.Error(Codes.AliasExpansion, Span(path, ev.Start, ev.End),
-                                $"aliases expand the document past {limits.MaxNodes} nodes (a \"billion laughs\" document?); --max-nodes raises the limit");
+                        if (TooMany(size, ev, $"aliases expand the document past {limits.MaxNodes} nodes (a \"billion laughs\" document?); --max-nodes raises the limit"))
                             return true;
-                        }
                         AddToTop(frames, size);
                         break;
                     }
@@ -195,13 +199,8 @@ public static class YamlLoader
                                 $"a value of {scalar.Value.Length} characters is longer than the limit of {limits.MaxStringLength} (--max-string-length)");
                             return true;
                         }
-                        expanded = expanded > long.MaxValue - size ? long.MaxValue : expanded + size;
-                        if (expanded > limits.MaxNodes)
-                        {
-                            diagnostics.Error(Codes.AliasExpansion, Span(path, ev.Start, ev.End),
-                                $"the document has more than {limits.MaxNodes} nodes; --max-nodes raises the limit");
+                        if (TooMany(size, ev, $"the document has more than {limits.MaxNodes} nodes; --max-nodes raises the limit"))
                             return true;
-                        }
                         if (node is SequenceStart or MappingStart)
                         {
                             bool flow = node is SequenceStart { Style: SequenceStyle.Flow } or MappingStart { Style: MappingStyle.Flow };
