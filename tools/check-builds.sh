@@ -10,11 +10,24 @@ trap 'rm -rf "$tmp"' EXIT
 rid="linux-$(uname -m | sed -e 's/x86_64/x64/' -e 's/aarch64/arm64/')"
 proj=src/NetSpec.Cli/NetSpec.Cli.csproj
 echo "building: jit, r2r$(command -v clang >/dev/null && echo ", aot")" >&2
-dotnet build -c Release "$proj" -o "$tmp/jit" --nologo -v quiet >/dev/null
-dotnet publish -c Release -r "$rid" "$proj" -o "$tmp/r2r" -p:NetSpecPublish=true -p:PublishReadyToRun=true --self-contained false --nologo -v quiet >/dev/null
+# Each build runs without a shared build server and is tried twice: a build server or compiler
+# left over from another build on the machine can hold a file for a moment. A build that fails
+# twice prints its log.
+build() {
+  local log="$tmp/build.log"
+  for attempt in 1 2; do
+    if dotnet "$@" --disable-build-servers -p:UseSharedCompilation=false --nologo -v quiet >"$log" 2>&1; then return 0; fi
+    sleep 2
+  done
+  cat "$log"
+  echo "check-builds: 'dotnet $*' failed twice" >&2
+  exit 2
+}
+build build -c Release "$proj" -o "$tmp/jit"
+build publish -c Release -r "$rid" "$proj" -o "$tmp/r2r" -p:NetSpecPublish=true -p:PublishReadyToRun=true --self-contained false
 builds=(jit r2r)
 if command -v clang >/dev/null; then
-  dotnet publish -c Release -r "$rid" "$proj" -o "$tmp/aot" -p:NetSpecPublish=true -p:PublishAot=true -p:IlcInstructionSet=native --nologo -v quiet >/dev/null
+  build publish -c Release -r "$rid" "$proj" -o "$tmp/aot" -p:NetSpecPublish=true -p:PublishAot=true -p:IlcInstructionSet=native
   builds+=(aot)
 fi
 differ=0
