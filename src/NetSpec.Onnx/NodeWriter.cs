@@ -30,8 +30,8 @@ internal sealed class NodeWriter(GraphProto graph, NetworkGraph net, bool float3
                 Node("Sum", n.Name, ins, output);
                 break;
             case "gemm":
-                Node("Gemm", n.Name, ins, output, Float("alpha", n.Attributes[0]), Float("beta", n.Attributes[1]),
-                    Int("transA", (long)n.Attributes[2]), Int("transB", (long)n.Attributes[3]));
+                Node("Gemm", n.Name, ins, output, Float("alpha", n.Attributes.Number(0)), Float("beta", n.Attributes.Number(1)),
+                    Int("transA", (long)n.Attributes.Number(2)), Int("transB", (long)n.Attributes.Number(3)));
                 break;
             case "matmul":
                 Node("MatMul", n.Name, ins, output);
@@ -73,7 +73,7 @@ internal sealed class NodeWriter(GraphProto graph, NetworkGraph net, bool float3
                     parts.Add($"{n.Name}/sum{k}");
                 }
                 Node("Sum", $"{n.Name}/total", [.. parts], $"{n.Name}/total");
-                Scale(n.Name, $"{n.Name}/total", n.Attributes[0] / 2, output);
+                Scale(n.Name, $"{n.Name}/total", n.Attributes.Number(0) / 2, output);
                 break;
             }
             case "cross_entropy":

@@ -62,7 +62,7 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
             var inputs = n.Inputs.Select(i => _values[i]).ToArray();
             var inputGrads = n.Inputs.Select((vi, k) => IsDifferentiable(n.Op, k) ? _grads[vi] : null).ToArray();
             _contexts[n.Index] = new OpContext<T>(inputs, inputGrads, _values[n.Output], _grads[n.Output], n.Attributes,
-                GemmOptions.WithThreads(_options.Threads));
+                GemmOptions.WithThreads(_options.Threads), n.Name, n.Span);
         }
         var written = new List<Tensor<T>>();
         foreach (var n in graph.Nodes)
@@ -165,7 +165,7 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
                     Emit(TracePhase.Forward, step, v.Name, v.Kind == ValueKind.Data ? "data" : "parameter", v.Name, _values[v.Index]);
         foreach (var n in _nodes)
         {
-            n.Op.Forward(_contexts[n.Index]);
+            n.Op.RunForward(_contexts[n.Index]);
             var output = _values[n.Output];
             if (_trace is not null) Emit(TracePhase.Forward, step, n.Name, n.Op.Name, n.Expression, output);
             if (!Vec.AllFinite<T>(output.Data) && !Faulted(TracePhase.Forward, step, n, $"its output {n.Name}"))
@@ -213,7 +213,7 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
             var dOut = _grads[n.Output];
             if (dOut is null) continue;
             if (_trace is not null) Emit(TracePhase.Backward, step, n.Name, n.Op.Name, $"dJ/d{n.Name}", dOut);
-            n.Op.Backward(_contexts[n.Index]);
+            n.Op.RunBackward(_contexts[n.Index]);
             if (!checkEachNode) continue;
             for (int i = 0; i < n.Inputs.Length; i++)
             {

@@ -26,7 +26,7 @@ public sealed record GraphValue(int Index, string Name, ValueKind Kind, Shape Sh
 }
 
 /// <summary>A node: an op applied to input values, producing one output value.</summary>
-public sealed record GraphNode(int Index, string Name, Op Op, int[] Inputs, int Output, double[] Attributes, SourceSpan Span)
+public sealed record GraphNode(int Index, string Name, Op Op, int[] Inputs, int Output, AttributeValues Attributes, SourceSpan Span)
 {
     /// <summary>How each attribute was written (e.g. "lambda = 0.1"), for traces.</summary>
     public string[] AttributeText { get; init; } = [];

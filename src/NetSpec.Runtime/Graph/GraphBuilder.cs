@@ -24,7 +24,10 @@ public sealed class GraphBuilder
         _spec = spec;
         _d = diagnostics;
         _maxElements = limits.MaxElements;
+        _attributes = new AttributeBinder(spec, diagnostics);
     }
+
+    private readonly AttributeBinder _attributes;
 
     /// <summary>
     /// The graph, or null when the spec has errors (they are in <paramref name="diagnostics"/>).
@@ -34,7 +37,7 @@ public sealed class GraphBuilder
     public static NetworkGraph? Build(SpecDocument spec, DiagnosticBag diagnostics, ParserLimits? limits = null) =>
         new GraphBuilder(spec, diagnostics, limits ?? ParserLimits.Default).Build();
 
-    private sealed record PendingNode(NodeDecl Decl, Op Op, List<(int Value, ArgScalar Ref)> Inputs, double[] Attributes, string[] AttributeText, bool Ok);
+    private sealed record PendingNode(NodeDecl Decl, Op Op, List<(int Value, ArgScalar Ref)> Inputs, AttributeValues Attributes, string[] AttributeText, bool Ok);
 
     private NetworkGraph? Build()
     {
@@ -89,7 +92,7 @@ public sealed class GraphBuilder
                 ShapeResult result;
                 try
                 {
-                    result = pn.Op.InferShape(inShapes!, names, pn.Attributes);
+                    result = pn.Op.Setup(inShapes!, names, pn.Attributes);
                 }
                 catch (ArgumentOutOfRangeException)
                 {
@@ -225,44 +228,8 @@ public sealed class GraphBuilder
                 }
             }
         }
-        var attrs = new double[op.Attributes.Count];
-        var attrText = new string[op.Attributes.Count];
-        for (int i = 0; i < op.Attributes.Count; i++)
-        {
-            var spec = op.Attributes[i];
-            if (!args.TryGetValue(spec.Name, out var arg))
-            {
-                if (spec.Default is { } dv) { attrs[i] = dv; attrText[i] = Format.Number(dv); continue; }
-                if (!misspelled.Contains(spec.Name))
-                    _d.Error(Codes.MissingField, n.NameSpan, $"node '{n.Name}' ({op.Name}) needs the attribute '{spec.Name}'");
-                ok = false;
-                continue;
-            }
-            if (arg.Value is not ArgScalar s)
-            {
-                _d.Error(Codes.WrongType, arg.Value.Span, $"attribute '{spec.Name}' of node '{n.Name}' is a number or a hyperparameter name, not a list");
-                ok = false;
-                continue;
-            }
-            double value;
-            if (s.Number is { } x) { value = x; attrText[i] = Format.Number(x); }
-            else if (_spec.FindHyperparameter(s.Text) is { } h) { value = h.Value; attrText[i] = $"{h.Name} = {Format.Number(h.Value)}"; }
-            else if (_spec.IsReported(s.Text)) { ok = false; continue; }
-            else
-            {
-                _d.Error(Codes.UnknownHyperparameter, s.Span,
-                    $"attribute '{spec.Name}' of node '{n.Name}' names '{YamlClip(s.Text)}', which is not a hyperparameter{Suggest.DidYouMean(s.Text, _spec.Hyperparameters.Select(hp => hp.Name))}");
-                ok = false;
-                continue;
-            }
-            if (!double.IsFinite(value) || (spec.NonNegative && value < 0))
-            {
-                _d.Error(spec.Name == "lambda" ? Codes.NegativeLambda : Codes.InvalidValue, s.Span,
-                    $"attribute '{spec.Name}' of node '{n.Name}' must be a finite number{(spec.NonNegative ? " >= 0" : "")}, not {attrText[i] ?? Format.Number(value)}");
-                ok = false;
-            }
-            attrs[i] = value;
-        }
+        var (attrs, attrText, attrsOk) = _attributes.Bind(n, op, args, misspelled);
+        ok &= attrsOk;
         return new PendingNode(n, op, inputs, attrs, attrText, ok);
     }
 

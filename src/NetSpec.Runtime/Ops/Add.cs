@@ -7,6 +7,8 @@ namespace NetSpec.Runtime.Ops;
 public sealed class Add : ElementwiseBinary
 {
     public override string Name => "add";
+    public override string Summary => "Element-wise sum with NumPy broadcasting (ONNX Add).";
+    public override string Example => "{op: add, a: A, b: B}";
     public override string Formula => "y = a + b";
     public override string GradientFormula => "dJ/da = G; dJ/db = G (summed over broadcast axes)";
     protected override T Apply<T>(T a, T b) => a + b;

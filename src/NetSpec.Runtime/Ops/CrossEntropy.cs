@@ -8,16 +8,22 @@ namespace NetSpec.Runtime.Ops;
 public sealed class CrossEntropy : Op
 {
     public override string Name => "cross_entropy";
+    public override string Category => "loss";
+    public override string Summary => "Cross-entropy of predicted probabilities against target distributions, averaged over the batch.";
+    public override string ShapeRule => "o and y: N x classes; L: scalar";
+    public override string Example => "{op: cross_entropy, o: o, y: y}";
+    public override IEnumerable<GradientCase> GradientCases(int batch) => [new("batch", [[batch, 4], [batch, 4]])];
+    protected override ShapeResult InferShape(ShapeQuery q) => Infer(q.Shapes, q.Names);
     public override string Formula => "L = -(1/N) Σ_n Σ_j y_nj ln o_nj";
     public override string GradientFormula => "dJ/do = -dJ/dL · y / (N o)";
-    public override IReadOnlyList<InputSlot> Inputs { get; } = [new("o"), new("y", Differentiable: false, Distribution: true)];
+    public override IReadOnlyList<InputSlot> Inputs { get; } = [new("o", "probabilities, N x classes") { Domain = ValueDomain.Distribution, MinRank = 2, MaxRank = 2 }, new("y", "target distributions, N x classes (no gradient)") { Differentiable = false, Domain = ValueDomain.Distribution }];
 
-    public override ShapeResult InferShape(IReadOnlyList<Shape> s, IReadOnlyList<string> n) =>
+    private static ShapeResult Infer(IReadOnlyList<Shape> s, IReadOnlyList<string> n) =>
         s[0].Rank != 2 ? ShapeResult.Fail($"input {n[0]} is {s[0]}, but cross_entropy takes rows of probabilities (N x classes)")
         : s[0].Equals(s[1]) ? ShapeResult.Ok(Shape.Scalar)
         : ShapeResult.Fail($"probabilities {n[0]} are {s[0]} but target {n[1]} is {s[1]}");
 
-    public override void Forward<T>(OpContext<T> c)
+    protected override void Forward<T>(OpContext<T> c)
     {
         var o = c.Input(0).Data;
         var y = c.Input(1).Data;
@@ -27,7 +33,7 @@ public sealed class CrossEntropy : Op
         c.Output[0] = -sum / T.CreateChecked(c.Input(0).Shape.Rows);
     }
 
-    public override void Backward<T>(OpContext<T> c)
+    protected override void Backward<T>(OpContext<T> c)
     {
         if (c.InputGrad(0) is not { } dO) return;
         var o = c.Input(0).Data;

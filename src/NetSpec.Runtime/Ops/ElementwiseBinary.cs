@@ -9,11 +9,22 @@ namespace NetSpec.Runtime.Ops;
 /// </summary>
 public abstract class ElementwiseBinary : Op
 {
-    public override IReadOnlyList<InputSlot> Inputs { get; } = [new("a"), new("b")];
+    public override IReadOnlyList<InputSlot> Inputs { get; } = [new("a", "any tensor"), new("b", "any tensor that broadcasts with a")];
 
-    public override ShapeResult InferShape(IReadOnlyList<Shape> s, IReadOnlyList<string> n) =>
-        Broadcast.Of(s[0], s[1]) is { } y ? ShapeResult.Ok(y)
-        : ShapeResult.Fail($"{n[0]} is {s[0]} and {n[1]} is {s[1]}: they do not broadcast (each axis equal, or 1)");
+    public override string Category => "element-wise";
+    public override string ShapeRule => "a and b broadcast (NumPy rules: aligned on the right, each axis equal or 1); y: the broadcast shape";
+
+    public override IEnumerable<GradientCase> GradientCases(int batch) =>
+    [
+        new("same shape", [[batch, 3], [batch, 3]]),
+        new("row broadcast", [[batch, 3], [3]]),
+        new("column and row", [[batch, 1], [1, 3]]),
+        new("same value twice", [[batch, 3], [batch, 3]]) { Shared = [[0, 1]] },
+    ];
+
+    protected override ShapeResult InferShape(ShapeQuery q) =>
+        Broadcast.Of(q[0], q[1]) is { Rank: <= 2 } y ? ShapeResult.Ok(y)
+        : ShapeResult.Fail($"{q.Name(0)} is {q[0]} and {q.Name(1)} is {q[1]}: they do not broadcast (each axis equal, or 1)");
 
     /// <summary>y = f(a, b) for one element.</summary>
     protected abstract T Apply<T>(T a, T b) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>;
@@ -21,7 +32,7 @@ public abstract class ElementwiseBinary : Op
     /// <summary>(dy/da, dy/db) at one element.</summary>
     protected abstract (T Da, T Db) Derivatives<T>(T a, T b) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>;
 
-    public sealed override void Forward<T>(OpContext<T> c)
+    protected sealed override void Forward<T>(OpContext<T> c)
     {
         var a = c.Input(0);
         var b = c.Input(1);
@@ -32,7 +43,7 @@ public abstract class ElementwiseBinary : Op
                 y[r * cols + j] = Apply(a[Broadcast.Index(a.Shape, r, j)], b[Broadcast.Index(b.Shape, r, j)]);
     }
 
-    public sealed override void Backward<T>(OpContext<T> c)
+    protected sealed override void Backward<T>(OpContext<T> c)
     {
         var a = c.Input(0);
         var b = c.Input(1);

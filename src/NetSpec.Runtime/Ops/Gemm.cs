@@ -12,21 +12,30 @@ namespace NetSpec.Runtime.Ops;
 public sealed class GemmOp : Op
 {
     public override string Name => "gemm";
+    public override string Category => "linear algebra";
+    public override string Summary => "ONNX's general matrix product with optional transposes and a broadcast bias.";
+    public override string ShapeRule => "op(a): M x K, op(b): K x N, c broadcasts to M x N; Y: M x N";
+    public override string Example => "{op: gemm, a: A, b: B, c: C, trans_b: 1}";
+    public override IEnumerable<GradientCase> GradientCases(int batch) => [new("plain", [[batch, 4], [4, 3], [3]]) { Attributes = [("alpha", "0.7"), ("beta", "1.3")] }, new("transposed", [[4, batch], [3, 4], [batch, 1]]) { Attributes = [("alpha", "-0.4"), ("beta", "0.6"), ("trans_a", "1"), ("trans_b", "1")] }, new("scalar bias", [[batch, 4], [3, 4], []]) { Attributes = [("trans_b", "1")] }];
     public override string Formula => "Y = alpha op(A) op(B) + beta C";
     public override string GradientFormula => "dJ/dop(A) = alpha G op(B)^T; dJ/dop(B) = alpha op(A)^T G; dJ/dC = beta Σ_broadcast G";
-    public override IReadOnlyList<InputSlot> Inputs { get; } = [new("a"), new("b"), new("c")];
+    public override IReadOnlyList<InputSlot> Inputs { get; } = [new("a", "A, M x K (K x M when trans_a)") { MinRank = 2, MaxRank = 2 }, new("b", "B, K x N (N x K when trans_b)") { MinRank = 2, MaxRank = 2 }, new("c", "the bias C, broadcast to M x N")];
     public override IReadOnlyList<AttributeSpec> Attributes { get; } =
-        [new("alpha", 1.0), new("beta", 1.0), new("trans_a", 0.0), new("trans_b", 0.0)];
+    [
+        AttributeSpec.Number("alpha", "scale of the product", 1.0),
+        AttributeSpec.Number("beta", "scale of the bias", 1.0),
+        AttributeSpec.Flag("trans_a", "use A transposed", false),
+        AttributeSpec.Flag("trans_b", "use B transposed", false),
+    ];
 
-    public override ShapeResult InferShape(IReadOnlyList<Shape> s, IReadOnlyList<string> n) => InferShape(s, n, [1, 1, 0, 0]);
-
-    public override ShapeResult InferShape(IReadOnlyList<Shape> s, IReadOnlyList<string> n, IReadOnlyList<double> attrs)
+    protected override ShapeResult InferShape(ShapeQuery q)
     {
-        if (attrs[2] is not (0 or 1) || attrs[3] is not (0 or 1)) return ShapeResult.Fail("trans_a and trans_b are 0 or 1");
+        var s = q.Shapes;
+        var n = q.Names;
         Shape a = s[0], b = s[1], c = s[2];
         if (a.Rank != 2) return ShapeResult.Fail($"a {n[0]} is {a}, but gemm multiplies matrices");
         if (b.Rank != 2) return ShapeResult.Fail($"b {n[1]} is {b}, but gemm multiplies matrices");
-        bool ta = attrs[2] == 1, tb = attrs[3] == 1;
+        bool ta = q.Attributes.Flag(2), tb = q.Attributes.Flag(3);
         int m = ta ? a[1] : a[0], k = ta ? a[0] : a[1], kb = tb ? b[1] : b[0], nn = tb ? b[0] : b[1];
         if (k != kb) return ShapeResult.Fail($"op(a) {n[0]} is {m}x{k} but op(b) {n[1]} is {kb}x{nn}: inner sizes differ");
         var y = new Shape(m, nn);
@@ -36,16 +45,16 @@ public sealed class GemmOp : Op
 
     private static (bool Ta, bool Tb, int M, int N, int K) Dims<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
-        bool ta = c.Attribute(2) == T.One, tb = c.Attribute(3) == T.One;
+        bool ta = c.Attributes.Flag(2), tb = c.Attributes.Flag(3);
         var a = c.Input(0).Shape;
         var b = c.Input(1).Shape;
         return (ta, tb, ta ? a[1] : a[0], tb ? b[0] : b[1], ta ? a[0] : a[1]);
     }
 
-    public override void Forward<T>(OpContext<T> c)
+    protected override void Forward<T>(OpContext<T> c)
     {
         var (ta, tb, m, n, k) = Dims(c);
-        T alpha = c.Attribute(0), beta = c.Attribute(1);
+        T alpha = c.Number(0), beta = c.Number(1);
         var y = c.Output.Data;
         Gemm.Multiply(ta, tb, m, n, k, alpha, c.Input(0).Data, ta ? m : k, c.Input(1).Data, tb ? k : n, T.Zero, y, n);
         var bias = c.Input(2);
@@ -53,10 +62,10 @@ public sealed class GemmOp : Op
             for (int j = 0; j < n; j++) y[r * n + j] += beta * bias[Broadcast.Index(bias.Shape, r, j)];
     }
 
-    public override void Backward<T>(OpContext<T> c)
+    protected override void Backward<T>(OpContext<T> c)
     {
         var (ta, tb, m, n, k) = Dims(c);
-        T alpha = c.Attribute(0), beta = c.Attribute(1);
+        T alpha = c.Number(0), beta = c.Number(1);
         var g = c.OutputGrad!.Data;
         var a = c.Input(0).Data;
         var b = c.Input(1).Data;

@@ -8,15 +8,21 @@ namespace NetSpec.Runtime.Ops;
 public sealed class L2Loss : Op
 {
     public override string Name => "l2_loss";
+    public override string Category => "loss";
+    public override string Summary => "Half the squared error per sample, averaged over the batch (the course notes' loss).";
+    public override string ShapeRule => "o and y: N x d; L: scalar";
+    public override string Example => "{op: l2_loss, o: o, y: y}";
+    public override IEnumerable<GradientCase> GradientCases(int batch) => [new("batch", [[batch, 3], [batch, 3]])];
+    protected override ShapeResult InferShape(ShapeQuery q) => Infer(q.Shapes, q.Names);
     public override string Formula => "L = (1/N) Σ_n ½ ||o_n - y_n||²";
     public override string GradientFormula => "dJ/do = dJ/dL · (o - y) / N";
-    public override IReadOnlyList<InputSlot> Inputs { get; } = [new("o"), new("y", Differentiable: false)];
+    public override IReadOnlyList<InputSlot> Inputs { get; } = [new("o", "predictions, N x d"), new("y", "targets, N x d (no gradient)") { Differentiable = false }];
 
-    public override ShapeResult InferShape(IReadOnlyList<Shape> s, IReadOnlyList<string> n) =>
+    private static ShapeResult Infer(IReadOnlyList<Shape> s, IReadOnlyList<string> n) =>
         s[0].Equals(s[1]) ? ShapeResult.Ok(Shape.Scalar)
             : ShapeResult.Fail($"prediction {n[0]} is {s[0]} but target {n[1]} is {s[1]}");
 
-    public override void Forward<T>(OpContext<T> c)
+    protected override void Forward<T>(OpContext<T> c)
     {
         var o = c.Input(0).Data;
         var y = c.Input(1).Data;
@@ -29,7 +35,7 @@ public sealed class L2Loss : Op
         c.Output[0] = sum / (T.CreateChecked(2) * T.CreateChecked(c.Input(0).Shape.Rows));
     }
 
-    public override void Backward<T>(OpContext<T> c)
+    protected override void Backward<T>(OpContext<T> c)
     {
         if (c.InputGrad(0) is not { } dO) return;
         var o = c.Input(0).Data;

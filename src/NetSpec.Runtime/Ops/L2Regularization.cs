@@ -9,23 +9,29 @@ namespace NetSpec.Runtime.Ops;
 public sealed class L2Regularization : Op
 {
     public override string Name => "l2_regularization";
+    public override string Category => "loss";
+    public override string Summary => "Weight decay: half lambda times the sum of squares of the weights (not averaged over the batch).";
+    public override string ShapeRule => "weights of any shapes; S: scalar";
+    public override string Example => "{op: l2_regularization, weights: [W, M], lambda: lambda}";
+    public override IEnumerable<GradientCase> GradientCases(int batch) => [new("two weights", [[3, 4], [2, 3]]) { Attributes = [("lambda", "0.3")] }];
+    protected override ShapeResult InferShape(ShapeQuery q) => Infer(q.Shapes, q.Names);
     public override string Formula => "S = λ/2 Σ_k ||W_k||_F²";
     public override string GradientFormula => "dJ/dW_k = dJ/dS · λ W_k";
-    public override IReadOnlyList<InputSlot> Inputs { get; } = [new("weights", IsList: true)];
-    public override IReadOnlyList<AttributeSpec> Attributes { get; } = [new("lambda", NonNegative: true)];
+    public override IReadOnlyList<InputSlot> Inputs { get; } = [new("weights", "one or more weights") { IsList = true }];
+    public override IReadOnlyList<AttributeSpec> Attributes { get; } = [AttributeSpec.Number("lambda", "the regularization strength", min: 0)];
 
-    public override ShapeResult InferShape(IReadOnlyList<Shape> s, IReadOnlyList<string> n) => ShapeResult.Ok(Shape.Scalar);
+    private static ShapeResult Infer(IReadOnlyList<Shape> s, IReadOnlyList<string> n) => ShapeResult.Ok(Shape.Scalar);
 
-    public override void Forward<T>(OpContext<T> c)
+    protected override void Forward<T>(OpContext<T> c)
     {
         T sum = T.Zero;
         for (int i = 0; i < c.InputCount; i++) sum += Vec.SumOfSquares<T>(c.Input(i).Data);
-        c.Output[0] = c.Attribute(0) / T.CreateChecked(2) * sum;
+        c.Output[0] = c.Number(0) / T.CreateChecked(2) * sum;
     }
 
-    public override void Backward<T>(OpContext<T> c)
+    protected override void Backward<T>(OpContext<T> c)
     {
-        T scale = c.OutputGrad![0] * c.Attribute(0);
+        T scale = c.OutputGrad![0] * c.Number(0);
         for (int i = 0; i < c.InputCount; i++)
             if (c.InputGrad(i) is { } dw) Vec.Axpy<T>(scale, c.Input(i).Data, dw.Data);
     }

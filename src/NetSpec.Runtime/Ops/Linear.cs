@@ -12,11 +12,17 @@ namespace NetSpec.Runtime.Ops;
 public sealed class Linear : Op
 {
     public override string Name => "linear";
+    public override string Category => "linear algebra";
+    public override string Summary => "A fully connected layer: each sample times the transposed weight, plus the bias.";
+    public override string ShapeRule => "x: N x in, W: out x in, b: out (or 1 x out); z: N x out";
+    public override string Example => "{op: linear, x: x, W: W, b: b}";
+    public override IEnumerable<GradientCase> GradientCases(int batch) => [new("batch", [[batch, 4], [3, 4], [3]])];
+    protected override ShapeResult InferShape(ShapeQuery q) => Infer(q.Shapes, q.Names);
     public override string Formula => "z = Wx + b";
     public override string GradientFormula => "dJ/dW = dJ/dz x^T; dJ/db = dJ/dz; dJ/dx = W^T dJ/dz";
-    public override IReadOnlyList<InputSlot> Inputs { get; } = [new("x"), new("W"), new("b")];
+    public override IReadOnlyList<InputSlot> Inputs { get; } = [new("x", "rows of samples, N x in"), new("W", "the weight, out x in"), new("b", "the bias, out values")];
 
-    public override ShapeResult InferShape(IReadOnlyList<Shape> s, IReadOnlyList<string> n)
+    private static ShapeResult Infer(IReadOnlyList<Shape> s, IReadOnlyList<string> n)
     {
         Shape x = s[0], w = s[1], b = s[2];
         if (w.Rank != 2) return ShapeResult.Fail($"weight {n[1]} is {w}, but a weight is a matrix, out x in");
@@ -28,7 +34,7 @@ public sealed class Linear : Op
         return ShapeResult.Ok(new Shape(x[0], w[0]));
     }
 
-    public override void Forward<T>(OpContext<T> c)
+    protected override void Forward<T>(OpContext<T> c)
     {
         var x = c.Input(0);
         var w = c.Input(1);
@@ -38,7 +44,7 @@ public sealed class Linear : Op
         Vec.AddRowToEachRow<T>(c.Output.Data, n, outF, b.Data);
     }
 
-    public override void Backward<T>(OpContext<T> c)
+    protected override void Backward<T>(OpContext<T> c)
     {
         var x = c.Input(0);
         var w = c.Input(1);

@@ -7,6 +7,8 @@ namespace NetSpec.Runtime.Ops;
 public sealed class Mul : ElementwiseBinary
 {
     public override string Name => "mul";
+    public override string Summary => "Element-wise product with NumPy broadcasting (ONNX Mul).";
+    public override string Example => "{op: mul, a: A, b: B}";
     public override string Formula => "y = a ⊙ b";
     public override string GradientFormula => "dJ/da = G ⊙ b; dJ/db = G ⊙ a (summed over broadcast axes)";
     protected override T Apply<T>(T a, T b) => a * b;

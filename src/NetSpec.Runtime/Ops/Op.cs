@@ -1,34 +1,70 @@
+using System.Numerics;
+
 namespace NetSpec.Runtime.Ops;
 
 /// <summary>One named input slot of an op: a single value, or a list of values (<c>inputs: [L, S]</c>).</summary>
 /// <param name="Name">The key written in a node, e.g. <c>x</c> or <c>W</c>.</param>
-/// <param name="IsList">Whether the slot takes a list of one or more values.</param>
-/// <param name="Differentiable">False for targets: no gradient flows into them.</param>
-/// <param name="Distribution">Each row must be a probability distribution (cross-entropy targets).</param>
-public sealed record InputSlot(string Name, bool IsList = false, bool Differentiable = true, bool Distribution = false);
+/// <param name="Doc">What the input is, with its shape, e.g. "rows of samples, N x in".</param>
+public sealed record InputSlot(string Name, string Doc)
+{
+    /// <summary>Whether the slot takes a list of one or more values.</summary>
+    public bool IsList { get; init; }
 
-/// <summary>A numeric attribute of an op, written as a number or a hyperparameter name.</summary>
-/// <param name="Name">The key written in a node, e.g. <c>lambda</c>.</param>
-/// <param name="Default">Used when the node omits it; null when required.</param>
-/// <param name="NonNegative">Negative values are refused before any computation.</param>
-public sealed record AttributeSpec(string Name, double? Default = null, bool NonNegative = false);
+    /// <summary>False for targets and indices: no gradient flows into them.</summary>
+    public bool Differentiable { get; init; } = true;
+
+    /// <summary>Where the values lie: for the gradient check's random inputs, and checked on inline data for distributions.</summary>
+    public ValueDomain Domain { get; init; } = ValueDomain.Real;
+
+    /// <summary>Smallest rank the slot takes (checked by <see cref="Op.Setup"/>).</summary>
+    public int MinRank { get; init; }
+
+    /// <summary>Largest rank the slot takes.</summary>
+    public int MaxRank { get; init; } = Shape.MaxRank;
+
+    /// <summary>Each row must be a probability distribution (cross-entropy targets).</summary>
+    public bool Distribution => Domain == ValueDomain.Distribution;
+}
 
 /// <summary>
-/// An op: its schema (input slots and attributes), its shape rule, and its forward and backward
-/// maths side by side. Ops are stateless; a node's buffers live in its <see cref="OpContext{T}"/>.
-/// Backward accumulates (<c>+=</c>) into input gradients, so a value used twice receives both
-/// contributions.
+/// An op: everything NetSpec knows about it, in one file. Its name, formulas, input slots and
+/// typed attributes, shape rule, forward and backward maths side by side, kinks for gradient
+/// checks, random gradient-check cases and ONNX forms. The JSON Schema's op rules, the op tables
+/// of the docs, <c>netspec ops</c>, the "known ops" lists, the gradient-check tests and the op
+/// benchmarks are all generated from these definitions.
 /// </summary>
+/// <remarks>
+/// Ops are stateless; a node's buffers live in its <see cref="OpContext{T}"/>. Backward
+/// accumulates (<c>+=</c>) into input gradients, so a value used twice receives both
+/// contributions. Before a node runs, the sealed <see cref="Setup"/> checks its input count,
+/// attribute values and input ranks, then asks the op's own shape rule; while it runs, any
+/// exception is wrapped with the node's name and position (<see cref="RunForward{T}"/>).
+/// </remarks>
 public abstract class Op
 {
     /// <summary>The op's name in YAML, e.g. <c>linear</c>.</summary>
     public abstract string Name { get; }
 
-    /// <summary>Forward formula in the notes' notation, for docs and traces.</summary>
+    /// <summary>The family the docs list it under, e.g. "activation", "loss", "linear algebra".</summary>
+    public abstract string Category { get; }
+
+    /// <summary>One sentence: what the op computes.</summary>
+    public abstract string Summary { get; }
+
+    /// <summary>Forward formula in the notes' notation, e.g. <c>z = Wx + b</c>.</summary>
     public abstract string Formula { get; }
 
-    /// <summary>Backward formulas, for docs.</summary>
+    /// <summary>Backward formulas, e.g. <c>dJ/dW = dJ/dz x^T; ...</c>.</summary>
     public abstract string GradientFormula { get; }
+
+    /// <summary>The shape rule in words, e.g. "x: ... x in, W: out x in, b: out; z: ... x out".</summary>
+    public abstract string ShapeRule { get; }
+
+    /// <summary>The convention followed (PyTorch's, ONNX's or the course notes') and how it differs from others; null when there is nothing to say.</summary>
+    public virtual string? Convention => null;
+
+    /// <summary>A node using the op, in YAML flow style, e.g. <c>{op: relu, x: z}</c>.</summary>
+    public abstract string Example { get; }
 
     public abstract IReadOnlyList<InputSlot> Inputs { get; }
 
@@ -40,23 +76,119 @@ public abstract class Op
     /// </summary>
     public virtual bool HasKinkAtZero => false;
 
-    /// <summary>
-    /// The output shape for the given input shapes (one per input value, list slots flattened
-    /// in order), or a message saying what does not fit; <paramref name="names"/> are the input
-    /// values' names for that message.
-    /// </summary>
-    public abstract ShapeResult InferShape(IReadOnlyList<Shape> shapes, IReadOnlyList<string> names);
+    /// <summary>The op's ONNX forms (see <see cref="OnnxForm"/>); empty when it has none.</summary>
+    public virtual IReadOnlyList<OnnxForm> OnnxForms => [];
 
     /// <summary>
-    /// The output shape when it depends on attributes too (gemm's transposes); the attributes
-    /// come in the order of <see cref="Attributes"/>. By default the attributes do not matter.
+    /// Whether the op exports as a chain of ONNX nodes written by <see cref="WriteOnnx"/>
+    /// instead of by its first <see cref="OnnxForms"/> entry.
     /// </summary>
-    public virtual ShapeResult InferShape(IReadOnlyList<Shape> shapes, IReadOnlyList<string> names, IReadOnlyList<double> attributes) =>
-        InferShape(shapes, names);
+    public virtual bool WritesOwnOnnx => false;
 
-    public abstract void Forward<T>(OpContext<T> ctx) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>;
+    /// <summary>Writes the op's ONNX chain (only for <see cref="WritesOwnOnnx"/>).</summary>
+    public virtual void WriteOnnx(IOnnxWriter writer, OnnxNodeInfo node) =>
+        throw new NotSupportedException($"op '{Name}' has no ONNX chain of its own");
 
-    public abstract void Backward<T>(OpContext<T> ctx) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>;
+    /// <summary>
+    /// The random-input cases of the finite-difference gradient check at batch size
+    /// <paramref name="batch"/>: at least one, at ranks above 2 where the op takes them.
+    /// </summary>
+    public abstract IEnumerable<GradientCase> GradientCases(int batch);
+
+    /// <summary>The index of the attribute named <paramref name="name"/>, or -1.</summary>
+    public int AttributeIndex(string name)
+    {
+        var attrs = Attributes;
+        for (int i = 0; i < attrs.Count; i++)
+            if (attrs[i].Name == name) return i;
+        return -1;
+    }
+
+    /// <summary>
+    /// The sealed setup step, run for every node before anything computes: the number of input
+    /// values, each attribute against its type and range, each input's rank against its slot;
+    /// then the op's own shape rule. Returns the output shape or what does not fit.
+    /// </summary>
+    /// <param name="shapes">One shape per input value (list slots flattened in order).</param>
+    /// <param name="names">The input values' names, for messages.</param>
+    /// <param name="attributes">The node's attribute values, in the order of <see cref="Attributes"/>.</param>
+    public ShapeResult Setup(IReadOnlyList<Shape> shapes, IReadOnlyList<string> names, AttributeValues attributes)
+    {
+        ArgumentNullException.ThrowIfNull(shapes);
+        ArgumentNullException.ThrowIfNull(names);
+        ArgumentNullException.ThrowIfNull(attributes);
+        var slots = Inputs;
+        bool list = slots.Count == 1 && slots[0].IsList;
+        if (list ? shapes.Count < 1 : shapes.Count != slots.Count)
+            return ShapeResult.Fail($"{Name} takes {(list ? "at least one input" : $"{slots.Count} input{(slots.Count == 1 ? "" : "s")}")}, not {shapes.Count}");
+        if (names.Count != shapes.Count) return ShapeResult.Fail($"{shapes.Count} input shapes but {names.Count} names");
+        if (attributes.Count != Attributes.Count)
+            return ShapeResult.Fail($"{Name} has {Attributes.Count} attribute{(Attributes.Count == 1 ? "" : "s")}, not {attributes.Count}");
+        for (int i = 0; i < Attributes.Count; i++)
+            if (Attributes[i].Check(attributes[i]) is { } must)
+                return ShapeResult.Fail($"attribute '{Attributes[i].Name}' must be {must}, not {attributes[i]}");
+        for (int i = 0; i < shapes.Count; i++)
+        {
+            var slot = list ? slots[0] : slots[i];
+            int r = shapes[i].Rank;
+            if (r < slot.MinRank || r > slot.MaxRank)
+                return ShapeResult.Fail($"input {slot.Name} ({names[i]}) is {shapes[i]}, but {Name} takes {RankText(slot)} there");
+        }
+        return InferShape(new ShapeQuery(shapes, names, attributes));
+    }
+
+    private static string RankText(InputSlot s) =>
+        s.MinRank == s.MaxRank ? (s.MinRank switch { 0 => "a scalar", 1 => "a vector", 2 => "a matrix", _ => $"rank {s.MinRank}" })
+        : s.MaxRank >= Shape.MaxRank ? $"rank {s.MinRank} or more"
+        : $"rank {s.MinRank} to {s.MaxRank}";
+
+    /// <summary>The op's own shape rule, after <see cref="Setup"/>'s checks passed.</summary>
+    protected abstract ShapeResult InferShape(ShapeQuery q);
+
+    /// <summary>Runs the forward pass of one node; an exception is wrapped with the node's name and position.</summary>
+    public void RunForward<T>(OpContext<T> ctx) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(ctx);
+        try
+        {
+            Forward(ctx);
+        }
+        catch (Exception e) when (e is not OpRunException)
+        {
+            throw new OpRunException(ctx.Node, ctx.Span, Name, "forward", e);
+        }
+    }
+
+    /// <summary>Runs the backward pass of one node; an exception is wrapped with the node's name and position.</summary>
+    public void RunBackward<T>(OpContext<T> ctx) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(ctx);
+        try
+        {
+            Backward(ctx);
+        }
+        catch (Exception e) when (e is not OpRunException)
+        {
+            throw new OpRunException(ctx.Node, ctx.Span, Name, "backward", e);
+        }
+    }
+
+    /// <summary>Computes the node's output from its inputs.</summary>
+    protected abstract void Forward<T>(OpContext<T> c) where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>Adds the node's contribution to each input gradient that is not null.</summary>
+    protected abstract void Backward<T>(OpContext<T> c) where T : unmanaged, IFloatingPointIeee754<T>;
+}
+
+/// <summary>What an op's shape rule is asked about: the input shapes, their names and the attributes.</summary>
+public sealed class ShapeQuery(IReadOnlyList<Shape> shapes, IReadOnlyList<string> names, AttributeValues attributes)
+{
+    public IReadOnlyList<Shape> Shapes { get; } = shapes;
+    public IReadOnlyList<string> Names { get; } = names;
+    public AttributeValues Attributes { get; } = attributes;
+    public int Count => Shapes.Count;
+    public Shape this[int i] => Shapes[i];
+    public string Name(int i) => Names[i];
 }
 
 /// <summary>An inferred output shape, or why none exists.</summary>
@@ -64,4 +196,12 @@ public readonly record struct ShapeResult(Shape? Shape, string? Error)
 {
     public static ShapeResult Ok(Shape shape) => new(shape, null);
     public static ShapeResult Fail(string error) => new(null, error);
+}
+
+/// <summary>An op failed while running a node: a bug in NetSpec, reported with the node and where the spec declares it.</summary>
+public sealed class OpRunException(string node, Parser.Diagnostics.SourceSpan span, string op, string phase, Exception inner)
+    : Exception($"{span}: node '{node}' ({op}) failed in its {phase} pass: {inner.Message}", inner)
+{
+    public string Node { get; } = node;
+    public Parser.Diagnostics.SourceSpan Span { get; } = span;
 }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using NetSpec.Parser.Diagnostics;
 
 namespace NetSpec.Runtime.Ops;
 
@@ -12,18 +13,25 @@ public sealed class OpContext<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly Tensor<T>[] _inputs;
     private readonly Tensor<T>?[] _inputGrads;
-    private readonly double[] _attributes;
 
-    internal OpContext(Tensor<T>[] inputs, Tensor<T>?[] inputGrads, Tensor<T> output, Tensor<T>? outputGrad, double[] attributes,
-        Kernels.GemmOptions gemm = default)
+    internal OpContext(Tensor<T>[] inputs, Tensor<T>?[] inputGrads, Tensor<T> output, Tensor<T>? outputGrad, AttributeValues attributes,
+        Kernels.GemmOptions gemm = default, string node = "", SourceSpan span = default)
     {
         Gemm = gemm;
         _inputs = inputs;
         _inputGrads = inputGrads;
         Output = output;
         OutputGrad = outputGrad;
-        _attributes = attributes;
+        Attributes = attributes;
+        Node = node;
+        Span = span;
     }
+
+    /// <summary>The node's name, for messages.</summary>
+    public string Node { get; }
+
+    /// <summary>Where the spec declares the node.</summary>
+    public SourceSpan Span { get; }
 
     /// <summary>How this node's matrix products run (threads).</summary>
     public Kernels.GemmOptions Gemm { get; }
@@ -39,6 +47,12 @@ public sealed class OpContext<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>dJ/d(output); present during backward for nodes the objective depends on.</summary>
     public Tensor<T>? OutputGrad { get; }
 
+    /// <summary>The node's attribute values, in the order of <see cref="Op.Attributes"/>.</summary>
+    public AttributeValues Attributes { get; }
+
+    /// <summary>Attribute <paramref name="i"/> as a number in the element type.</summary>
+    public T Number(int i) => T.CreateChecked(Attributes.Number(i));
+
     private T[]? _scratch;
 
     /// <summary>A buffer of at least <paramref name="length"/> elements owned by this node, reused every step.</summary>
@@ -48,6 +62,15 @@ public sealed class OpContext<T> where T : unmanaged, IFloatingPointIeee754<T>
         return _scratch.AsSpan(0, length);
     }
 
-    /// <summary>Attribute <paramref name="i"/> in the order of <see cref="Op.Attributes"/>.</summary>
-    public T Attribute(int i) => T.CreateChecked(_attributes[i]);
+    private object? _state;
+
+    /// <summary>
+    /// Per-node state an op computes once from the (fixed) shapes and attributes and reuses every
+    /// step, such as broadcast index maps.
+    /// </summary>
+    public TState State<TState>(Func<OpContext<T>, TState> create) where TState : class
+    {
+        ArgumentNullException.ThrowIfNull(create);
+        return _state as TState ?? (TState)(_state = create(this));
+    }
 }

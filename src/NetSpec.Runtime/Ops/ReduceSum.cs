@@ -9,15 +9,21 @@ namespace NetSpec.Runtime.Ops;
 public sealed class ReduceSum : Op
 {
     public override string Name => "reduce_sum";
+    public override string Category => "reduction";
+    public override string Summary => "The sum of every element.";
+    public override string ShapeRule => "x: any; s: scalar";
+    public override string Example => "{op: reduce_sum, x: L}";
+    public override IEnumerable<GradientCase> GradientCases(int batch) => [new("batch", [[batch, 3]])];
+    protected override ShapeResult InferShape(ShapeQuery q) => Infer(q.Shapes, q.Names);
     public override string Formula => "s = Σ_i x_i";
     public override string GradientFormula => "dJ/dx_i = dJ/ds";
-    public override IReadOnlyList<InputSlot> Inputs { get; } = [new("x")];
+    public override IReadOnlyList<InputSlot> Inputs { get; } = [new("x", "any tensor")];
 
-    public override ShapeResult InferShape(IReadOnlyList<Shape> s, IReadOnlyList<string> n) => ShapeResult.Ok(Shape.Scalar);
+    private static ShapeResult Infer(IReadOnlyList<Shape> s, IReadOnlyList<string> n) => ShapeResult.Ok(Shape.Scalar);
 
-    public override void Forward<T>(OpContext<T> c) => c.Output[0] = TensorPrimitives.Sum<T>(c.Input(0).Span);
+    protected override void Forward<T>(OpContext<T> c) => c.Output[0] = TensorPrimitives.Sum<T>(c.Input(0).Span);
 
-    public override void Backward<T>(OpContext<T> c)
+    protected override void Backward<T>(OpContext<T> c)
     {
         if (c.InputGrad(0) is not { } dx) return;
         T g = c.OutputGrad![0];

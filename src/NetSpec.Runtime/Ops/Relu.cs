@@ -9,17 +9,23 @@ namespace NetSpec.Runtime.Ops;
 public sealed class Relu : Op
 {
     public override string Name => "relu";
+    public override string Category => "activation";
+    public override string Summary => "Rectified linear unit, element by element.";
+    public override string ShapeRule => "h has the shape of v";
+    public override string Example => "{op: relu, x: z}";
+    public override IEnumerable<GradientCase> GradientCases(int batch) => [new("batch", [[batch, 6]])];
+    protected override ShapeResult InferShape(ShapeQuery q) => Infer(q.Shapes, q.Names);
     public override string Formula => "h = relu(v) = max(v, 0)";
     public override string GradientFormula => "dJ/dv = dJ/dh ⊙ [v > 0]";
-    public override IReadOnlyList<InputSlot> Inputs { get; } = [new("x")];
+    public override IReadOnlyList<InputSlot> Inputs { get; } = [new("x", "any tensor")];
 
     public override bool HasKinkAtZero => true;
 
-    public override ShapeResult InferShape(IReadOnlyList<Shape> s, IReadOnlyList<string> n) => ShapeResult.Ok(s[0]);
+    private static ShapeResult Infer(IReadOnlyList<Shape> s, IReadOnlyList<string> n) => ShapeResult.Ok(s[0]);
 
-    public override void Forward<T>(OpContext<T> c) => Vec.Relu<T>(c.Input(0).Data, c.Output.Data);
+    protected override void Forward<T>(OpContext<T> c) => Vec.Relu<T>(c.Input(0).Data, c.Output.Data);
 
-    public override void Backward<T>(OpContext<T> c)
+    protected override void Backward<T>(OpContext<T> c)
     {
         if (c.InputGrad(0) is { } dx) Vec.ReluBackward<T>(c.Input(0).Data, c.OutputGrad!.Data, dx.Data);
     }

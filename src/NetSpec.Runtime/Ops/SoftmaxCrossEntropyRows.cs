@@ -11,16 +11,22 @@ namespace NetSpec.Runtime.Ops;
 public sealed class SoftmaxCrossEntropyRows : Op
 {
     public override string Name => "softmax_cross_entropy_rows";
+    public override string Category => "loss";
+    public override string Summary => "Softmax cross-entropy of each row, not reduced (ONNX SoftmaxCrossEntropyLoss with reduction none).";
+    public override string ShapeRule => "x and y: N x classes; L: N";
+    public override string Example => "{op: softmax_cross_entropy_rows, x: o, y: y}";
+    public override IEnumerable<GradientCase> GradientCases(int batch) => [new("batch", [[batch, 4], [batch, 4]])];
+    protected override ShapeResult InferShape(ShapeQuery q) => Infer(q.Shapes, q.Names);
     public override string Formula => "L_n = -Σ_j y_nj ln softmax(x_n)_j";
     public override string GradientFormula => "dJ/dx_n = g_n (softmax(x_n) - y_n)";
-    public override IReadOnlyList<InputSlot> Inputs { get; } = [new("x"), new("y", Differentiable: false, Distribution: true)];
+    public override IReadOnlyList<InputSlot> Inputs { get; } = [new("x", "logits, N x classes") { MinRank = 2, MaxRank = 2 }, new("y", "target distributions, N x classes (no gradient)") { Differentiable = false, Domain = ValueDomain.Distribution }];
 
-    public override ShapeResult InferShape(IReadOnlyList<Shape> s, IReadOnlyList<string> n) =>
+    private static ShapeResult Infer(IReadOnlyList<Shape> s, IReadOnlyList<string> n) =>
         s[0].Rank != 2 ? ShapeResult.Fail($"logits {n[0]} are {s[0]}, but softmax_cross_entropy_rows takes rows of logits (N x classes)")
         : s[0].Equals(s[1]) ? ShapeResult.Ok(new Shape(s[0][0]))
         : ShapeResult.Fail($"logits {n[0]} are {s[0]} but target {n[1]} is {s[1]}");
 
-    public override void Forward<T>(OpContext<T> c)
+    protected override void Forward<T>(OpContext<T> c)
     {
         var x = c.Input(0);
         var y = c.Input(1).Data;
@@ -30,7 +36,7 @@ public sealed class SoftmaxCrossEntropyRows : Op
             c.Output[r] = Vec.SoftmaxCrossEntropyRow<T>(x.Span.Slice(r * cols, cols), y.AsSpan(r * cols, cols), e);
     }
 
-    public override void Backward<T>(OpContext<T> c)
+    protected override void Backward<T>(OpContext<T> c)
     {
         if (c.InputGrad(0) is not { } dx) return;
         var x = c.Input(0);

@@ -7,6 +7,8 @@ namespace NetSpec.Runtime.Ops;
 public sealed class Sub : ElementwiseBinary
 {
     public override string Name => "sub";
+    public override string Summary => "Element-wise difference with NumPy broadcasting (ONNX Sub).";
+    public override string Example => "{op: sub, a: A, b: B}";
     public override string Formula => "y = a - b";
     public override string GradientFormula => "dJ/da = G; dJ/db = -G (summed over broadcast axes)";
     protected override T Apply<T>(T a, T b) => a - b;

@@ -65,14 +65,19 @@ public sealed class GradcheckCommandTests
         public override string Name => inner.Name;
         public override string Formula => inner.Formula;
         public override string GradientFormula => "2 × " + inner.GradientFormula;
+        public override string Category => inner.Category;
+        public override string Summary => inner.Summary;
+        public override string ShapeRule => inner.ShapeRule;
+        public override string Example => inner.Example;
         public override IReadOnlyList<InputSlot> Inputs => inner.Inputs;
         public override IReadOnlyList<AttributeSpec> Attributes => inner.Attributes;
-        public override ShapeResult InferShape(IReadOnlyList<Shape> shapes, IReadOnlyList<string> names) => inner.InferShape(shapes, names);
-        public override void Forward<T>(OpContext<T> ctx) => inner.Forward(ctx);
-        public override void Backward<T>(OpContext<T> ctx)
+        public override IEnumerable<GradientCase> GradientCases(int batch) => inner.GradientCases(batch);
+        protected override ShapeResult InferShape(ShapeQuery q) => inner.Setup(q.Shapes, q.Names, q.Attributes);
+        protected override void Forward<T>(OpContext<T> ctx) => inner.RunForward(ctx);
+        protected override void Backward<T>(OpContext<T> ctx)
         {
-            inner.Backward(ctx);
-            inner.Backward(ctx);
+            inner.RunBackward(ctx);
+            inner.RunBackward(ctx);
         }
     }
 }
