@@ -182,7 +182,7 @@ public sealed partial class SpecParser
     private bool DeclareName(string name, YamlScalarNode keyNode, string kind)
     {
         var span = Span(keyNode);
-        if (!IsValidName(name))
+        if (!Names.IsValid(name))
         {
             _d.Error(Codes.InvalidName, span, $"'{YamlNodes.Clip(name)}' is not a valid {kind} name: use letters, digits and '_', starting with a letter or '_'");
             return false;
@@ -196,22 +196,13 @@ public sealed partial class SpecParser
         return true;
     }
 
-    internal static bool IsValidName(string name)
-    {
-        if (name.Length == 0 || name.Length > 128) return false;
-        if (!(char.IsLetter(name[0]) || name[0] == '_')) return false;
-        foreach (var ch in name)
-            if (!(char.IsLetterOrDigit(ch) || ch == '_')) return false;
-        return true;
-    }
-
     private List<Hyperparameter> ParseHyperparameters(YamlNode node)
     {
         var list = new List<Hyperparameter>();
         if (Mapping(node, "'hyperparameters'") is not { } map) return list;
         foreach (var (key, keyNode, value) in YamlNodes.Entries(_path, map, _d))
         {
-            if (!IsValidName(key))
+            if (!Names.IsValid(key))
             {
                 _d.Error(Codes.InvalidName, Span(keyNode), $"'{YamlNodes.Clip(key)}' is not a valid hyperparameter name");
                 _invalid.Add(key);
@@ -238,7 +229,7 @@ public sealed partial class SpecParser
         if (node is YamlScalarNode s)
         {
             if (YamlNodes.TryNumber(s, out var x)) return new NumberValue(x, null, Span(s));
-            if (s.Style == YamlDotNet.Core.ScalarStyle.Plain && s.Value is { Length: > 0 } name && IsValidName(name))
+            if (s.Style == YamlDotNet.Core.ScalarStyle.Plain && s.Value is { Length: > 0 } name && Names.IsValid(name))
             {
                 if (_hyper.TryGetValue(name, out var h)) return new NumberValue(h.Value, name, Span(s));
                 if (_invalid.Contains(name)) return null; // its definition is already reported
