@@ -60,7 +60,12 @@ internal static class ParametersSection
 
     private static int[]? Shape(SpecReader r, YamlNode node, string param)
     {
-        if (node is YamlSequenceNode seq && seq.Children.Count is >= 1 and <= 2)
+        if (node is YamlSequenceNode { Children.Count: > TensorLiteral.MaxRank } deep)
+        {
+            r.Error(Codes.TensorRank, deep, $"the shape of '{param}' has {deep.Children.Count} dimensions: a tensor has at most {TensorLiteral.MaxRank}");
+            return null;
+        }
+        if (node is YamlSequenceNode { Children.Count: >= 1 } seq)
         {
             var dims = new int[seq.Children.Count];
             for (int i = 0; i < dims.Length; i++)
@@ -74,7 +79,7 @@ internal static class ParametersSection
             }
             return dims;
         }
-        r.Error(Codes.InvalidValue, node, $"the shape of '{param}' is a list of one or two positive integers, e.g. [3, 2]");
+        r.Error(Codes.InvalidValue, node, $"the shape of '{param}' is a list of 1 to {TensorLiteral.MaxRank} positive integers, e.g. [3, 2]");
         return null;
     }
 
