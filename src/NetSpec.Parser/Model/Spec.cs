@@ -21,23 +21,30 @@ public sealed record NumberValue(double Value, string? Hyperparameter, SourceSpa
 }
 
 /// <summary>
-/// A tensor literal as written: a number (rank 0), a list (rank 1) or a list of rows (rank 2).
-/// Values are row-major.
+/// A tensor literal as written: a number (rank 0), a list (rank 1), a list of rows (rank 2), or
+/// lists nested deeper, up to <see cref="MaxRank"/>. <see cref="Dims"/> has one entry per level
+/// of nesting, outermost first; <see cref="Values"/> holds the product of the dimensions,
+/// row-major (the last index varies fastest).
 /// </summary>
 public sealed record TensorLiteral(int[] Dims, double[] Values, SourceSpan Span)
 {
+    /// <summary>The most dimensions a tensor of a spec may have (lists nested this deep; initializer shapes this long).</summary>
+    public const int MaxRank = 8;
+
+    /// <summary>The number of dimensions: 0 for a number.</summary>
     public int Rank => Dims.Length;
 
+    /// <summary>"scalar", "3", "2x3" or "2x3x4".</summary>
     public string ShapeText => Dims.Length == 0 ? "scalar" : string.Join("x", Dims);
 }
 
 /// <summary>A hyperparameter: defined once, referenced by name.</summary>
 public sealed record Hyperparameter(string Name, double Value, SourceSpan Span);
 
-/// <summary>Inline data (inputs and targets). Rows are samples: a vector is a batch of one.</summary>
+/// <summary>Inline data (inputs and targets). The first dimension counts samples: the graph builder reads a vector as a batch of one.</summary>
 public sealed record DataDecl(string Name, TensorLiteral Value, SourceSpan NameSpan);
 
-/// <summary>How a parameter's initial value is drawn.</summary>
+/// <summary>How a parameter's initial value is drawn; <see cref="Shape"/> has 1 to <see cref="TensorLiteral.MaxRank"/> dimensions.</summary>
 public sealed record InitializerDecl(
     NameRef Kind, int[] Shape, ulong Seed, IReadOnlyDictionary<string, NumberValue> Options, SourceSpan Span);
 

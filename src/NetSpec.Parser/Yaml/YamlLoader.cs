@@ -254,7 +254,27 @@ public static class YamlLoader
                                  : "the YAML could not be parsed here");
             return true;
         }
+        catch (ArgumentException)
+        {
+            // YamlDotNet throws this, without a position, for a tag that is not a valid URI
+            // (!!python/object[/apply:...]). Point at the first '!' after the last node read.
+            var at = TagAfter(source, last) ?? Span(path, last, last);
+            diagnostics.Error(Codes.TagNotAllowed, at, "this YAML tag is not even a valid tag, and no tag is allowed in a spec; remove it");
+            return true;
+        }
         return documents > 0;
+    }
+
+    /// <summary>The first '!' at or after <paramref name="from"/>, or null.</summary>
+    private static SourceSpan? TagAfter(SourceText source, Mark from)
+    {
+        for (int n = Math.Max(1, (int)from.Line); n <= source.LineCount; n++)
+        {
+            var line = source.Line(n)!;
+            int i = line.IndexOf('!', n == from.Line ? Math.Clamp((int)from.Column - 1, 0, line.Length) : 0);
+            if (i >= 0) return new SourceSpan(source.Path, n, i + 1, n, i + 2);
+        }
+        return null;
     }
 
     private static void AddToTop(Stack<Frame> frames, long size)

@@ -74,7 +74,7 @@ public static class TrainingSetup
         foreach (var (name, e) in entries.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
             if (declared.Contains(name)) continue;
-            if (taken.Contains(name) || !SpecParserNames.IsValid(name))
+            if (taken.Contains(name) || !Names.IsValid(name))
             {
                 diagnostics.Error(Codes.DuplicateName, pf.Span, $"the parameters file '{pf.Path}' has a parameter '{name}', but the spec uses that name for data or a node");
                 continue;
@@ -132,18 +132,5 @@ public static class TrainingSetup
             if (name.StartsWith("test", StringComparison.Ordinal) && data.Test is null)
                 diagnostics.Error(Codes.ExpectKind, m.Metric.Span, $"'{name}' is expected, but the dataset has no test split");
         }
-    }
-}
-
-/// <summary>The parser's name rule, for names read from files.</summary>
-internal static class SpecParserNames
-{
-    public static bool IsValid(string name)
-    {
-        if (name.Length == 0 || name.Length > 128) return false;
-        if (!(char.IsLetter(name[0]) || name[0] == '_')) return false;
-        foreach (var ch in name)
-            if (!(char.IsLetterOrDigit(ch) || ch == '_')) return false;
-        return true;
     }
 }

@@ -131,7 +131,9 @@ public sealed class SchemaTests
     [DataRow("network: {z: {op: linear, x: x, W: W}}\n", DisplayName = "a missing input")]
     [DataRow("network: {h: {op: relu, x: z, lambda: 1}}\n", DisplayName = "an attribute the op does not have")]
     [DataRow("network: {S: {op: l2_regularization, weights: W, lambda: 0.1}}\n", DisplayName = "one name where a list is expected")]
-    [DataRow("network: {h: {op: relu, x: z}}\ndata: {z: [[1, 2], [3, [4]]]}\n", DisplayName = "a tensor nested three deep")]
+    [DataRow("network: {h: {op: relu, x: z}}\ndata: {z: [[[[[[[[[1]]]]]]]]]}\n", DisplayName = "a tensor nested nine deep")]
+    [DataRow("network: {h: {op: relu, x: z}}\ndata: {z: [[1, 2], [3, [4]]]}\n", DisplayName = "numbers and lists mixed in a tensor")]
+    [DataRow("network: {h: {op: relu, x: z}}\nparameters: {z: {init: zeros, shape: [1, 1, 1, 1, 1, 1, 1, 1, 2]}}\n", DisplayName = "an initializer shape of nine dimensions")]
     [DataRow("network: {h: {op: relu, x: z}}\nparameters: {z: {init: zeros}}\n", DisplayName = "an initializer without shape")]
     [DataRow("network: {h: {op: relu, x: z}}\noptimizer: {type: rmsprop, learning_rate: 0.1}\n", DisplayName = "an unknown optimizer")]
     [DataRow("network: {h: {op: relu, x: z}}\nexpect: {forward: {h: {value: 1, tol: 2}}}\n", DisplayName = "an unknown key in a check")]
@@ -158,6 +160,19 @@ public sealed class SchemaTests
         var parsed = SpecParser.ParseText("t.yaml", yaml, diagnostics);
         if (parsed.Document is { } doc) NetSpec.Runtime.Graph.GraphBuilder.Build(doc, diagnostics);
         Assert.IsTrue(diagnostics.HasErrors, "the parser refuses it too: " + yaml);
+    }
+
+    [TestMethod]
+    public void Tensors_of_rank_3_to_8_are_valid_for_the_schema_as_for_the_parser()
+    {
+        const string yaml = "network: {h: {op: relu, x: x}, k: {op: relu, x: K}}\n" +
+            "data: {x: [[[1, 2], [3, 4]], [[5, 6], [7, 8]]]}\n" +
+            "parameters: {K: {init: zeros, shape: [2, 3, 4]}, E: [[[[[[[[1, 2]]]]]]]]}\n";
+        var result = Schema.Value.Evaluate(YamlToJson.Convert(yaml), new EvaluationOptions { OutputFormat = OutputFormat.List });
+        Assert.IsTrue(result.IsValid, Errors(result));
+        var diagnostics = new NetSpec.Parser.Diagnostics.DiagnosticBag();
+        SpecParser.ParseText("t.yaml", yaml, diagnostics);
+        Assert.IsEmpty(diagnostics.Items, string.Join("\n", diagnostics.Items));
     }
 
     private const string TNet =

@@ -143,4 +143,35 @@ public sealed class SpecParserTests
             "   10 |   h: {op: reul, x: z}\n" +
             "      |           ^^^^", rendered);
     }
+
+    [TestMethod]
+    [DataRow("training: {epoch: 3, batch_size: 2}", "epochs", DisplayName = "training")]
+    [DataRow("dataset: {file: d.csv, lable: c, inputs: x, targets: y}", "label", DisplayName = "dataset")]
+    [DataRow("optimizer: {type: sgd, learning_rte: 0.1}", "learning_rate", DisplayName = "optimizer")]
+    [DataRow("optimizer: {type: sgd, learning_rate: 0.1, schedule: {type: step, gamma: 0.5, step_sise: 2}}", "step_size", DisplayName = "schedule")]
+    public void A_misspelled_required_key_is_reported_once_as_a_misspelling_not_also_as_missing(string section, string key)
+    {
+        var (_, d) = Parse("network: {h: {op: relu, x: x}}\n" + section + "\n");
+        var unknown = d.Items.Single(i => i.Code == Codes.UnknownKey);
+        StringAssert.Contains(unknown.Message, $"did you mean '{key}'?");
+        Assert.IsFalse(d.Items.Any(i => i.Code == Codes.MissingField && i.Message.Contains($"'{key}:'", StringComparison.Ordinal)),
+            string.Join("\n", d.Items));
+    }
+
+    [TestMethod]
+    [DataRow("x", true)]
+    [DataRow("_w2", true)]
+    [DataRow("名前", true)]
+    [DataRow("", false)]
+    [DataRow("1x", false)]
+    [DataRow("a b", false)]
+    [DataRow("a-b", false)]
+    public void Names_follow_one_rule(string name, bool valid) => Assert.AreEqual(valid, Names.IsValid(name));
+
+    [TestMethod]
+    public void A_name_may_have_128_characters_but_not_129()
+    {
+        Assert.IsTrue(Names.IsValid(new string('a', Names.MaxLength)));
+        Assert.IsFalse(Names.IsValid(new string('a', Names.MaxLength + 1)));
+    }
 }
