@@ -20,8 +20,21 @@ public sealed class GeneratedDocsTests
     {
         var text = Read(file);
         var now = GeneratedRegions.Update(text, OpRegistry.All);
-        Assert.AreEqual(now, text,
-            $"{file} is out of date with the op definitions: run {GeneratedRegions.UpdateCommand} and commit the result");
+        if (now != text)
+            Assert.Fail($"{file} is out of date with the op definitions: run {GeneratedRegions.UpdateCommand} and commit the result. {FirstDifference(now, text)}");
+    }
+
+    /// <summary>"line 12: generated '...' but the file has '...'", the first line that differs.</summary>
+    internal static string FirstDifference(string generated, string file)
+    {
+        var g = generated.Split('\n');
+        var f = file.Split('\n');
+        for (int i = 0; i < Math.Max(g.Length, f.Length); i++)
+        {
+            string a = i < g.Length ? g[i] : "(end of text)", b = i < f.Length ? f[i] : "(end of file)";
+            if (a != b) return $"Line {i + 1}: generated '{a}' but the file has '{b}'.";
+        }
+        return "";
     }
 
     [TestMethod]
@@ -32,9 +45,12 @@ public sealed class GeneratedDocsTests
     }
 
     [TestMethod]
-    public void The_schema_file_is_what_netspec_schema_prints() =>
-        Assert.AreEqual(NetSpec.Cli.Commands.SchemaCommand.Text(), Read("docs/netspec.schema.json"),
-            $"docs/netspec.schema.json is out of date with the op definitions: run {GeneratedRegions.UpdateCommand}");
+    public void The_schema_file_is_what_netspec_schema_prints()
+    {
+        string generated = NetSpec.Cli.Commands.SchemaCommand.Text(), file = Read("docs/netspec.schema.json");
+        if (generated != file)
+            Assert.Fail($"docs/netspec.schema.json is out of date with the op definitions: run {GeneratedRegions.UpdateCommand}. {FirstDifference(generated, file)}");
+    }
 
     [TestMethod]
     public void Updating_a_region_keeps_the_prose_around_it_and_is_idempotent()
