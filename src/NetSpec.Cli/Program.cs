@@ -33,6 +33,7 @@ internal static class Program
             GradcheckCommand.Create(common),
             GraphCommand.Create(common),
             SchemaCommand.Create(),
+            OpsCommand.Create(),
             ExportCommand.Create(common),
             ImportCommand.Create(),
         };

@@ -8,15 +8,18 @@ namespace NetSpec.Tests.Parser;
 
 /// <summary>
 /// docs/netspec.schema.json against the parser: every shipped spec validates, and the keys the
-/// schema names are exactly the keys the parser and the op registry accept. A parser change
+/// schema names are exactly the keys the parser and the op registry accept (the op part is
+/// generated from the registry, see OpSchema; the rest is hand-written). A parser change
 /// that the schema does not follow (or the other way round) fails here.
 /// </summary>
 [TestClass]
 public sealed class SchemaTests
 {
     private static readonly string SchemaPath = Path.Combine(TestPaths.Root, "docs", "netspec.schema.json");
-    private static readonly Lazy<JsonSchema> Schema = new(() => JsonSchema.FromText(File.ReadAllText(SchemaPath)));
-    private static readonly Lazy<JsonElement> SchemaJson = new(() => JsonDocument.Parse(File.ReadAllText(SchemaPath)).RootElement);
+    // What `netspec schema` prints: docs/netspec.schema.json when it is current (checked below),
+    // so a stale file fails one test that says how to regenerate it, not all of them.
+    private static readonly Lazy<JsonSchema> Schema = new(() => JsonSchema.FromText(SchemaCommand.Text()));
+    private static readonly Lazy<JsonElement> SchemaJson = new(() => JsonDocument.Parse(SchemaCommand.Text()).RootElement);
 
     /// <summary>
     /// Each of the parser's key lists and the schema object ($defs entry) holding those keys.
@@ -62,8 +65,24 @@ public sealed class SchemaTests
         "backward: {from: L}\noptimizer: {type: sgd, learning_rate: 0.1}\n";
 
     [TestMethod]
-    public void Netspec_schema_prints_the_checked_in_file_byte_for_byte() =>
-        Assert.AreEqual(File.ReadAllText(SchemaPath), SchemaCommand.Text());
+    public void Netspec_schema_prints_the_checked_in_file_byte_for_byte()
+    {
+        string generated = SchemaCommand.Text(), file = File.ReadAllText(SchemaPath);
+        if (generated != file)
+            Assert.Fail("docs/netspec.schema.json is not what netspec schema prints: run tools/update-generated.sh. " + Docs.GeneratedDocsTests.FirstDifference(generated, file));
+    }
+
+    [TestMethod]
+    public void The_generated_op_part_leaves_the_hand_written_part_as_it_is()
+    {
+        var generated = JsonDocument.Parse(SchemaCommand.Text()).RootElement;
+        var embedded = JsonDocument.Parse(SchemaCommand.BaseText()).RootElement;
+        var keys = embedded.GetProperty("$defs").EnumerateObject().Select(p => p.Name).ToArray();
+        CollectionAssert.AreEqual(keys, generated.GetProperty("$defs").EnumerateObject().Select(p => p.Name).ToArray(), "the order of $defs stays");
+        foreach (var key in keys.Except(OpSchema.GeneratedDefs))
+            Assert.AreEqual(embedded.GetProperty("$defs").GetProperty(key).GetRawText(), generated.GetProperty("$defs").GetProperty(key).GetRawText(), key);
+        Assert.AreEqual(OpSchema.Merge(SchemaCommand.Text(), OpRegistry.All), SchemaCommand.Text(), "generating twice changes nothing");
+    }
 
     [TestMethod]
     [DynamicData(nameof(SpecFiles))]
@@ -121,7 +140,7 @@ public sealed class SchemaTests
                 Assert.AreEqual(slot.IsList ? "#/$defs/nameList" : "#/$defs/name",
                     then.GetProperty("properties").GetProperty(slot.Name).GetProperty("$ref").GetString(), $"{op.Name}.{slot.Name}");
             foreach (var a in op.Attributes)
-                Assert.AreEqual("#/$defs/numberOrName", then.GetProperty("properties").GetProperty(a.Name).GetProperty("$ref").GetString(), $"{op.Name}.{a.Name}");
+                Assert.AreEqual(ExpectedAttributeSchema(a), AttributeSchemaSummary(then.GetProperty("properties").GetProperty(a.Name)), $"{op.Name}.{a.Name}");
         }
     }
 
@@ -137,6 +156,9 @@ public sealed class SchemaTests
     [DataRow("network: {h: {op: relu, x: z}}\nparameters: {z: {init: zeros}}\n", DisplayName = "an initializer without shape")]
     [DataRow("network: {h: {op: relu, x: z}}\noptimizer: {type: rmsprop, learning_rate: 0.1}\n", DisplayName = "an unknown optimizer")]
     [DataRow("network: {h: {op: relu, x: z}}\nexpect: {forward: {h: {value: 1, tol: 2}}}\n", DisplayName = "an unknown key in a check")]
+    [DataRow("network: {S: {op: l2_regularization, weights: [W], lambda: -1}}\nparameters: {W: [1, 2]}\n", DisplayName = "an attribute below its minimum")]
+    [DataRow("network: {Y: {op: gemm, a: A, b: A, c: A, trans_b: 2}}\ndata: {A: [[1, 2], [3, 4]]}\n", DisplayName = "a flag that is not 0 or 1")]
+    [DataRow("network: {Y: {op: gemm, a: A, b: A, c: A, alpha: [1]}}\ndata: {A: [[1, 2], [3, 4]]}\n", DisplayName = "a list where a number is expected")]
     [DataRow("data: {z: 1}\n", DisplayName = "no network")]
     [DataRow(Train + "dataset: {file: d.csv, label: c, inputs: x}\ntraining: {epochs: 1, batch_size: 4}\n", DisplayName = "a dataset without targets")]
     [DataRow(Train + "dataset: {file: d.csv, label: c, inputs: x, targets: y, shuffle: true}\ntraining: {epochs: 1, batch_size: 4}\n", DisplayName = "a training key in the dataset")]
@@ -223,6 +245,36 @@ public sealed class SchemaTests
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    /// <summary>What an attribute's schema must accept, by its type: see OpSchema.Attribute.</summary>
+    private static string ExpectedAttributeSchema(AttributeSpec a)
+    {
+        string range = (a.Min is { } lo ? $" min {lo}" : "") + (a.Max is { } hi ? $" max {hi}" : "");
+        return a.Type switch
+        {
+            AttributeType.Number => $"number{range} | string",
+            AttributeType.Integer => $"integer{range} | string",
+            AttributeType.IntegerList => $"array of integer{range} | integer{range}",
+            AttributeType.Enum => "enum " + string.Join(",", a.Choices),
+            _ => "boolean | enum 0,1",
+        };
+    }
+
+    /// <summary>An attribute schema in the words of <see cref="ExpectedAttributeSchema"/>.</summary>
+    private static string AttributeSchemaSummary(JsonElement e)
+    {
+        Assert.IsTrue(e.TryGetProperty("description", out _), "an attribute has a description");
+        if (e.TryGetProperty("anyOf", out var any)) return string.Join(" | ", any.EnumerateArray().Select(AttributeSchemaSummary0));
+        return AttributeSchemaSummary0(e);
+    }
+
+    private static string AttributeSchemaSummary0(JsonElement e)
+    {
+        if (e.TryGetProperty("enum", out var en)) return "enum " + string.Join(",", en.EnumerateArray().Select(x => x.ToString()));
+        string type = e.GetProperty("type").GetString()!;
+        if (type == "array") return "array of " + AttributeSchemaSummary0(e.GetProperty("items"));
+        return type + (e.TryGetProperty("minimum", out var lo) ? $" min {lo.GetDouble()}" : "") + (e.TryGetProperty("maximum", out var hi) ? $" max {hi.GetDouble()}" : "");
     }
 
     private static JsonElement At(string pointer)

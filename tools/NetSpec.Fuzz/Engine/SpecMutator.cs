@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using NetSpec.Runtime.Ops;
 
 namespace NetSpec.Fuzz;
 
@@ -14,10 +15,18 @@ internal static partial class SpecMutator
         ["0", "-1", "1", "2.5", "-0", "1e308", "-1e308", "1e309", "1e-320", ".nan", ".inf", "-.inf", "3", "7",
          "1000000000", "2147483648", "99999999999999999999", "0x10", "1_000", "1e", "--1", "0.0000001", "65536", "46341"];
 
+    /// <summary>Names a mutation writes: keys, value names, odd words, and every op's name, slots and attributes (from the registry).</summary>
     private static readonly string[] Names =
-        ["", "op", "null", "~", "true", "x", "W", "b", "z", "J", "L", "h", "o", "y", "lambda", "alpha", "relu", "linear",
-         "sum", "softmax", "from", "grad", "value", "tolerance", "steps", "ü", "名前", "a b", "_", "x1", "1x",
-         "network", "data", "parameters", "expect", "forward", "gradients", "updated", "init", "shape", "seed"];
+    [
+        .. new[]
+        {
+            "", "op", "null", "~", "true", "x", "W", "b", "z", "J", "L", "h", "o", "y", "lambda", "alpha",
+            "from", "grad", "value", "tolerance", "steps", "ü", "名前", "a b", "_", "x1", "1x",
+            "network", "data", "parameters", "expect", "forward", "gradients", "updated", "init", "shape", "seed",
+        }
+        .Concat(OpRegistry.All.SelectMany(o => o.Inputs.Select(s => s.Name).Concat(o.Attributes.Select(a => a.Name)).Prepend(o.Name)))
+        .Distinct(StringComparer.Ordinal),
+    ];
 
     private static readonly string[] Odd =
         ["[", "]", "{", "}", ",", ":", ": ", "- ", "? ", "&a ", "*a", "*a ", "!tag ", "!!str ", "!!python/object ", "\t", "\0",
@@ -28,7 +37,7 @@ internal static partial class SpecMutator
         ["[]", "{}", "", "~", "[[1, 2], [3]]", "[1, [2]]", "[[[1]]]", "&a [1, 2]", "*a", "!!str 5", "!tag x", "'quoted'",
          "\"dq\"", "|\n  block", "[1, 2", "{a: 1", "[1, 2]", "[[1, 2], [3, 4]]", "{op: relu, x: z}", "{op: sum, inputs: []}",
          "{init: zeros, shape: [2, 3]}", "{init: normal, shape: [65536, 65536]}", "{value: [1], step: 2}", "[a, b]", "5", "-5",
-         "abc", "1e309", ".nan", "{from: J, grad: [1]}"];
+         "abc", "1e309", ".nan", "{from: J, grad: [1]}", .. OpRegistry.All.Select(o => o.Example)];
 
     [GeneratedRegex(@"-?\d+(\.\d+)?([eE][-+]?\d+)?")]
     private static partial Regex NumberPattern();
