@@ -33,7 +33,7 @@ public sealed class Sum : Op
     {
         for (int i = 1; i < q.Count; i++)
             if (!q[i].Equals(q[0]))
-                return ShapeResult.Fail($"input {q.Name(i)} is {q[i]} but input {q.Name(0)} is {q[0]}: sum adds values of one shape (add broadcasts)");
+                return ShapeResult.Fail($"input {q.Name(i)} is {q[i]} but input {q.Name(0)} is {q[0]}: sum adds values of one shape");
         return ShapeResult.Ok(q[0]);
     }
 
