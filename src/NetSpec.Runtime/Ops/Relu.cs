@@ -3,16 +3,16 @@ using NetSpec.Runtime.Kernels;
 namespace NetSpec.Runtime.Ops;
 
 /// <summary>
-/// ReLU: h_i = v_i if v_i &gt; 0, else 0.
-/// Backward: dJ/dv = dJ/dh ⊙ relu'(v), relu'(v_i) = 1 if v_i &gt; 0 else 0 (so relu'(0) = 0).
+/// ReLU, any rank: y_i = x_i if x_i &gt; 0, else 0 (the notes' h = relu(z)).
+/// Backward: dJ/dx = dJ/dy ⊙ relu'(x), relu'(x_i) = 1 if x_i &gt; 0 else 0 (so relu'(0) = 0).
 /// </summary>
 public sealed class Relu : ElementwiseUnary
 {
     public override string Name => "relu";
     public override string Category => "activation";
     public override string Summary => "Rectified linear unit, element by element: negative values become 0.";
-    public override string Formula => "h = relu(v) = max(v, 0)";
-    public override string GradientFormula => "dJ/dv = dJ/dh ⊙ [v > 0]";
+    public override string Formula => "y = relu(x) = max(x, 0)";
+    public override string GradientFormula => "dJ/dx = dJ/dy ⊙ [x > 0]";
     public override string Convention => "relu'(0) = 0, as PyTorch and ONNX: an element exactly at 0 passes no gradient.";
     public override string Example => "{op: relu, x: z}";
     public override bool HasKinkAtZero => true;
