@@ -47,8 +47,52 @@ public static class Broadcast
         ArgumentNullException.ThrowIfNull(target);
         if (s.Equals(target)) return null;
         if (!To(s, target)) throw new ArgumentException($"{s} does not broadcast to {target}", nameof(s));
-        int rank = target.Rank;
-        var strides = new int[rank];   // s's stride along each target axis, 0 where s repeats
+        return Offsets(Strides(s, target.Rank), target.Dims);
+    }
+
+    /// <summary>
+    /// The blocks a binary element-wise op walks its output <paramref name="y"/> in (see
+    /// <see cref="BroadcastPlan"/>); <paramref name="a"/> and <paramref name="b"/> must broadcast to it.
+    /// </summary>
+    public static BroadcastPlan Plan(Shape a, Shape b, Shape y)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        ArgumentNullException.ThrowIfNull(y);
+        if (!To(a, y) || !To(b, y)) throw new ArgumentException($"{a} and {b} do not both broadcast to {y}", nameof(y));
+        if (y.Length == 0) return new BroadcastPlan(0, true, true, [], []);
+        int rank = y.Rank;
+        int block = 1, first = rank;   // the block runs over axes first..rank-1
+        bool? aFull = null, bFull = null;
+        for (int axis = rank - 1; axis >= 0; axis--)
+        {
+            if (y[axis] == 1)
+            {
+                first = axis;   // a size-1 axis fits any pattern
+                continue;
+            }
+            bool fa = Dim(a, axis, rank) == y[axis], fb = Dim(b, axis, rank) == y[axis];
+            if (aFull is null)
+            {
+                aFull = fa;
+                bFull = fb;
+            }
+            else if (fa != aFull || fb != bFull) break;
+            block *= y[axis];
+            first = axis;
+        }
+        var outer = y.Dims[..first].ToArray();
+        var sa = Strides(a, rank)[..first];
+        var sb = Strides(b, rank)[..first];
+        return new BroadcastPlan(block, aFull ?? true, bFull ?? true, Offsets(sa, outer), Offsets(sb, outer));
+    }
+
+    private static int Dim(Shape s, int axis, int rank) => axis - (rank - s.Rank) is var k && k >= 0 ? s[k] : 1;
+
+    /// <summary><paramref name="s"/>'s stride along each axis of a rank-<paramref name="rank"/> result, 0 where it repeats.</summary>
+    private static int[] Strides(Shape s, int rank)
+    {
+        var strides = new int[rank];
         int stride = 1;
         for (int k = 1; k <= rank; k++)
         {
@@ -57,8 +101,18 @@ public static class Broadcast
             strides[axis] = ds == 1 ? 0 : stride;
             stride *= ds;
         }
-        var map = new int[target.Length];
-        var idx = new int[rank];
+        return strides;
+    }
+
+    /// <summary>The flat offset, by <paramref name="strides"/>, of every element of a tensor of <paramref name="dims"/> (row-major).</summary>
+    private static int[] Offsets(ReadOnlySpan<int> strides, ReadOnlySpan<int> dims)
+    {
+        int rank = dims.Length;
+        long n = 1;
+        foreach (var d in dims) n *= d;
+        var map = new int[n];
+        Span<int> idx = stackalloc int[Math.Max(rank, 1)];
+        idx.Clear();
         int flat = 0;
         for (int i = 0; i < map.Length; i++)
         {
@@ -67,7 +121,7 @@ public static class Broadcast
             {
                 idx[axis]++;
                 flat += strides[axis];
-                if (idx[axis] < target[axis]) break;
+                if (idx[axis] < dims[axis]) break;
                 flat -= strides[axis] * idx[axis];
                 idx[axis] = 0;
             }
@@ -77,4 +131,34 @@ public static class Broadcast
 
     /// <summary>The flat index into <paramref name="s"/> of output element (r, c) of a rows x cols result (rank 2 at most).</summary>
     public static int Index(Shape s, int r, int c) => (s.Rows == 1 ? 0 : r) * s.Cols + (s.Cols == 1 ? 0 : c);
+}
+
+/// <summary>
+/// How a binary element-wise op walks its output: in <see cref="Blocks"/> runs of
+/// <see cref="Block"/> contiguous output elements, along which each input either runs with the
+/// output (its elements are contiguous too: "full") or stays on one element, repeated. Equal
+/// shapes are one block; a scalar, or a bias added to every row, makes every block a whole row
+/// (or the whole tensor) against one element or one row. Computed once per node.
+/// </summary>
+/// <param name="Block">Output elements per block.</param>
+/// <param name="AFull">Whether a's elements run along each block (else one element of a is repeated).</param>
+/// <param name="BFull">Whether b's elements run along each block.</param>
+/// <param name="StartsA">For each block, the flat index of a where it starts.</param>
+/// <param name="StartsB">For each block, the flat index of b where it starts.</param>
+public sealed record BroadcastPlan(int Block, bool AFull, bool BFull, int[] StartsA, int[] StartsB)
+{
+    /// <summary>The number of blocks.</summary>
+    public int Blocks => StartsA.Length;
+
+    /// <summary>The elements of a under block <paramref name="k"/>: <see cref="Block"/> of them, or one.</summary>
+    public ReadOnlySpan<T> A<T>(ReadOnlySpan<T> a, int k) => a.Slice(StartsA[k], AFull ? Block : 1);
+
+    /// <summary>The elements of b under block <paramref name="k"/>.</summary>
+    public ReadOnlySpan<T> B<T>(ReadOnlySpan<T> b, int k) => b.Slice(StartsB[k], BFull ? Block : 1);
+
+    /// <summary>The gradient buffer of a under block <paramref name="k"/>.</summary>
+    public Span<T> GradA<T>(Span<T> da, int k) => da.Slice(StartsA[k], AFull ? Block : 1);
+
+    /// <summary>The gradient buffer of b under block <paramref name="k"/>.</summary>
+    public Span<T> GradB<T>(Span<T> db, int k) => db.Slice(StartsB[k], BFull ? Block : 1);
 }

@@ -65,6 +65,67 @@ public static class Vec
     public static void AddInPlace<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T> =>
         TensorPrimitives.Add(x, y, y);
 
+    // Broadcast blocks: in the kernels below an operand of one element stands for that element
+    // repeated along the block (see BroadcastPlan), and a gradient buffer of one element receives
+    // the sum over the block.
+
+    /// <summary>y = a + b, a or b possibly one element repeated.</summary>
+    public static void Add<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (a.Length == y.Length && b.Length == y.Length) TensorPrimitives.Add(a, b, y);
+        else if (a.Length == y.Length) TensorPrimitives.Add(a, b[0], y);
+        else if (b.Length == y.Length) TensorPrimitives.Add(b, a[0], y);
+        else y.Fill(a[0] + b[0]);
+    }
+
+    /// <summary>y = a - b, a or b possibly one element repeated.</summary>
+    public static void Subtract<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (a.Length == y.Length && b.Length == y.Length) TensorPrimitives.Subtract(a, b, y);
+        else if (a.Length == y.Length) TensorPrimitives.Subtract(a, b[0], y);
+        else if (b.Length == y.Length) TensorPrimitives.Subtract(a[0], b, y);
+        else y.Fill(a[0] - b[0]);
+    }
+
+    /// <summary>y = a ⊙ b, a or b possibly one element repeated.</summary>
+    public static void Multiply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (a.Length == y.Length && b.Length == y.Length) TensorPrimitives.Multiply(a, b, y);
+        else if (a.Length == y.Length) TensorPrimitives.Multiply(a, b[0], y);
+        else if (b.Length == y.Length) TensorPrimitives.Multiply(b, a[0], y);
+        else y.Fill(a[0] * b[0]);
+    }
+
+    /// <summary>d += g, or d[0] += Σ g when d is one element (summed over the broadcast block).</summary>
+    public static void AddReduced<T>(ReadOnlySpan<T> g, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (d.Length == g.Length) TensorPrimitives.Add(g, d, d);
+        else d[0] += TensorPrimitives.Sum(g);
+    }
+
+    /// <summary>d -= g, or d[0] -= Σ g when d is one element.</summary>
+    public static void SubtractReduced<T>(ReadOnlySpan<T> g, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (d.Length == g.Length) TensorPrimitives.Subtract(d, g, d);
+        else d[0] -= TensorPrimitives.Sum(g);
+    }
+
+    /// <summary>d += g ⊙ x, or d[0] += Σ g ⊙ x when d is one element; x may be one element repeated.</summary>
+    public static void AddProductReduced<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        bool xFull = x.Length == g.Length;
+        if (d.Length == g.Length)
+        {
+            if (xFull) TensorPrimitives.MultiplyAdd(g, x, d, d);
+            else TensorPrimitives.MultiplyAdd(g, x[0], d, d);
+        }
+        else d[0] += xFull ? TensorPrimitives.Dot(g, x) : TensorPrimitives.Sum(g) * x[0];
+    }
+
+    /// <summary>dx += dy ⊙ d, for an element-wise op's local derivative d (dx, dy, d of one length).</summary>
+    public static void AddProduct<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> d, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T> =>
+        TensorPrimitives.MultiplyAdd(dy, d, dx, dx);
+
     /// <summary>Adds <paramref name="row"/> to every row of the rows x cols matrix <paramref name="m"/>.</summary>
     public static void AddRowToEachRow<T>(Span<T> m, int rows, int cols, ReadOnlySpan<T> row) where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -1,16 +1,20 @@
+using NetSpec.Runtime.Kernels;
+
 namespace NetSpec.Runtime.Ops;
 
 /// <summary>
-/// Elementwise sum with broadcasting (ONNX Add, rank 2 at most): y = a + b.
+/// Element-wise sum with broadcasting (ONNX Add, any rank): y = a + b.
 /// Backward: dJ/da = G, dJ/db = G, each summed over the axes its input was broadcast along.
 /// </summary>
 public sealed class Add : ElementwiseBinary
 {
     public override string Name => "add";
-    public override string Summary => "Element-wise sum with NumPy broadcasting (ONNX Add).";
-    public override string Example => "{op: add, a: A, b: B}";
+    public override string Summary => "Element-wise sum of two tensors with NumPy broadcasting (ONNX Add), e.g. a bias added to every row.";
+    public override string Example => "{op: add, a: Z, b: bias}";
     public override string Formula => "y = a + b";
-    public override string GradientFormula => "dJ/da = G; dJ/db = G (summed over broadcast axes)";
-    protected override T Apply<T>(T a, T b) => a + b;
-    protected override (T Da, T Db) Derivatives<T>(T a, T b) => (T.One, T.One);
+    public override string GradientFormula => "dJ/da = G; dJ/db = G (G = dJ/dy, each summed over the axes its input was broadcast along)";
+
+    protected override void Apply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) => Vec.Add(a, b, y);
+    protected override void GradientA<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> da) => Vec.AddReduced(g, da);
+    protected override void GradientB<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> db) => Vec.AddReduced(g, db);
 }

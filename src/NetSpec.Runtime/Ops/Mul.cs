@@ -1,16 +1,20 @@
+using NetSpec.Runtime.Kernels;
+
 namespace NetSpec.Runtime.Ops;
 
 /// <summary>
-/// Elementwise product with broadcasting (ONNX Mul, rank 2 at most): y = a ⊙ b.
+/// Element-wise (Hadamard) product with broadcasting (ONNX Mul, any rank): y = a ⊙ b.
 /// Backward: dJ/da = G ⊙ b, dJ/db = G ⊙ a, each summed over the axes its input was broadcast along.
 /// </summary>
 public sealed class Mul : ElementwiseBinary
 {
     public override string Name => "mul";
-    public override string Summary => "Element-wise product with NumPy broadcasting (ONNX Mul).";
-    public override string Example => "{op: mul, a: A, b: B}";
+    public override string Summary => "Element-wise (Hadamard) product of two tensors with NumPy broadcasting (ONNX Mul), e.g. a per-feature scale.";
+    public override string Example => "{op: mul, a: X, b: scale}";
     public override string Formula => "y = a ⊙ b";
-    public override string GradientFormula => "dJ/da = G ⊙ b; dJ/db = G ⊙ a (summed over broadcast axes)";
-    protected override T Apply<T>(T a, T b) => a * b;
-    protected override (T Da, T Db) Derivatives<T>(T a, T b) => (b, a);
+    public override string GradientFormula => "dJ/da = G ⊙ b; dJ/db = G ⊙ a (G = dJ/dy, each summed over the axes its input was broadcast along)";
+
+    protected override void Apply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) => Vec.Multiply(a, b, y);
+    protected override void GradientA<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> da) => Vec.AddProductReduced(g, b, da);
+    protected override void GradientB<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> db) => Vec.AddProductReduced(g, a, db);
 }

@@ -3,30 +3,24 @@ using NetSpec.Runtime.Kernels;
 namespace NetSpec.Runtime.Ops;
 
 /// <summary>
-/// ReLU: h_i = v_i if v_i &gt; 0, else 0.
-/// Backward: dJ/dv = dJ/dh ⊙ relu'(v), relu'(v_i) = 1 if v_i &gt; 0 else 0 (so relu'(0) = 0).
+/// ReLU, any rank: y_i = x_i if x_i &gt; 0, else 0 (the notes' h = relu(z)).
+/// Backward: dJ/dx = dJ/dy ⊙ relu'(x), relu'(x_i) = 1 if x_i &gt; 0 else 0 (so relu'(0) = 0).
 /// </summary>
-public sealed class Relu : Op
+public sealed class Relu : ElementwiseUnary
 {
     public override string Name => "relu";
     public override string Category => "activation";
-    public override string Summary => "Rectified linear unit, element by element.";
-    public override string ShapeRule => "h has the shape of v";
+    public override string Summary => "Rectified linear unit, element by element: negative values become 0.";
+    public override string Formula => "y = relu(x) = max(x, 0)";
+    public override string GradientFormula => "dJ/dx = dJ/dy ⊙ [x > 0]";
+    public override string Convention => "relu'(0) = 0, as PyTorch and ONNX: an element exactly at 0 passes no gradient.";
     public override string Example => "{op: relu, x: z}";
-    public override IEnumerable<GradientCase> GradientCases(int batch) => [new("batch", [[batch, 6]])];
-    protected override ShapeResult InferShape(ShapeQuery q) => Infer(q.Shapes, q.Names);
-    public override string Formula => "h = relu(v) = max(v, 0)";
-    public override string GradientFormula => "dJ/dv = dJ/dh ⊙ [v > 0]";
-    public override IReadOnlyList<InputSlot> Inputs { get; } = [new("x", "any tensor")];
-
     public override bool HasKinkAtZero => true;
 
-    private static ShapeResult Infer(IReadOnlyList<Shape> s, IReadOnlyList<string> n) => ShapeResult.Ok(s[0]);
+    protected override T F<T>(T x) => T.Max(x, T.Zero);
+    protected override T Df<T>(T x, T y) => x > T.Zero ? T.One : T.Zero;
 
-    protected override void Forward<T>(OpContext<T> c) => Vec.Relu<T>(c.Input(0).Data, c.Output.Data);
-
-    protected override void Backward<T>(OpContext<T> c)
-    {
-        if (c.InputGrad(0) is { } dx) Vec.ReluBackward<T>(c.Input(0).Data, c.OutputGrad!.Data, dx.Data);
-    }
+    // F and Df, vectorised (Vec's kernels: the gradient adds dy where v > 0 and leaves dx alone elsewhere).
+    protected override void Apply<T>(ReadOnlySpan<T> x, Span<T> y) => Vec.Relu(x, y);
+    protected override void Gradient<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> dy, Span<T> dx) => Vec.ReluBackward(x, dy, dx);
 }

@@ -1,16 +1,20 @@
+using NetSpec.Runtime.Kernels;
+
 namespace NetSpec.Runtime.Ops;
 
 /// <summary>
-/// Elementwise difference with broadcasting (ONNX Sub, rank 2 at most): y = a - b.
+/// Element-wise difference with broadcasting (ONNX Sub, any rank): y = a - b.
 /// Backward: dJ/da = G, dJ/db = -G, each summed over the axes its input was broadcast along.
 /// </summary>
 public sealed class Sub : ElementwiseBinary
 {
     public override string Name => "sub";
-    public override string Summary => "Element-wise difference with NumPy broadcasting (ONNX Sub).";
-    public override string Example => "{op: sub, a: A, b: B}";
+    public override string Summary => "Element-wise difference of two tensors with NumPy broadcasting (ONNX Sub), e.g. a mean subtracted from every row.";
+    public override string Example => "{op: sub, a: X, b: mean}";
     public override string Formula => "y = a - b";
-    public override string GradientFormula => "dJ/da = G; dJ/db = -G (summed over broadcast axes)";
-    protected override T Apply<T>(T a, T b) => a - b;
-    protected override (T Da, T Db) Derivatives<T>(T a, T b) => (T.One, -T.One);
+    public override string GradientFormula => "dJ/da = G; dJ/db = -G (G = dJ/dy, each summed over the axes its input was broadcast along)";
+
+    protected override void Apply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) => Vec.Subtract(a, b, y);
+    protected override void GradientA<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> da) => Vec.AddReduced(g, da);
+    protected override void GradientB<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> db) => Vec.SubtractReduced(g, db);
 }

@@ -3,28 +3,38 @@ using NetSpec.Runtime.Kernels;
 namespace NetSpec.Runtime.Ops;
 
 /// <summary>
-/// Sum of any number of same-shape inputs: K = s_1 + s_2 + ... .
-/// Backward: dJ/ds_i = dJ/dK for every input.
+/// Sum of any number of same-shape inputs, any rank: K = s_1 + s_2 + ... .
+/// Backward: dJ/ds_i += dJ/dK for every input (a name listed twice receives it twice).
 /// </summary>
 public sealed class Sum : Op
 {
     public override string Name => "sum";
     public override string Category => "element-wise";
-    public override string Summary => "The sum of one or more values of one shape.";
-    public override string ShapeRule => "every input the same shape; K: that shape";
-    public override string Example => "{op: sum, inputs: [L, S]}";
-    public override IEnumerable<GradientCase> GradientCases(int batch) => [new("three inputs", [[batch, 3], [batch, 3], [batch, 3]])];
-    protected override ShapeResult InferShape(ShapeQuery q) => Infer(q.Shapes, q.Names);
+    public override string Summary => "The element-wise sum of one or more tensors of one shape, e.g. an objective J = L + S.";
     public override string Formula => "K = s_1 + s_2 + ...";
-    public override string GradientFormula => "dJ/ds_i = dJ/dK";
-    public override IReadOnlyList<InputSlot> Inputs { get; } = [new("inputs", "one or more values of one shape") { IsList = true }];
+    public override string GradientFormula => "dJ/ds_i = dJ/dK for every input i";
+    public override string ShapeRule => "every input the same shape (any rank); K: that shape";
+    public override string Convention =>
+        "ONNX Sum without broadcasting: every input has one shape (use add to broadcast). A name listed twice counts twice, in the value and in its gradient.";
+    public override string Example => "{op: sum, inputs: [L, S]}";
+    public override IReadOnlyList<InputSlot> Inputs { get; } = [new("inputs", "one or more tensors of one shape") { IsList = true }];
 
-    private static ShapeResult Infer(IReadOnlyList<Shape> s, IReadOnlyList<string> n)
+    public override IEnumerable<GradientCase> GradientCases(int batch) =>
+    [
+        new("three inputs", [[batch, 3], [batch, 3], [batch, 3]]),
+        new("one input", [[batch, 4]]),
+        new("scalars", [[], []]),
+        new("rank 3", [[batch, 2, 3], [batch, 2, 3]]),
+        new("rank 4", [[batch, 2, 1, 3], [batch, 2, 1, 3], [batch, 2, 1, 3]]),
+        new("a value listed twice", [[batch, 3], [batch, 3], [batch, 3]]) { Shared = [[0, 2]] },
+    ];
+
+    protected override ShapeResult InferShape(ShapeQuery q)
     {
-        for (int i = 1; i < s.Count; i++)
-            if (!s[i].Equals(s[0]))
-                return ShapeResult.Fail($"input {n[i]} is {s[i]} but input {n[0]} is {s[0]}: sum adds values of one shape");
-        return ShapeResult.Ok(s[0]);
+        for (int i = 1; i < q.Count; i++)
+            if (!q[i].Equals(q[0]))
+                return ShapeResult.Fail($"input {q.Name(i)} is {q[i]} but input {q.Name(0)} is {q[0]}: sum adds values of one shape");
+        return ShapeResult.Ok(q[0]);
     }
 
     protected override void Forward<T>(OpContext<T> c)
