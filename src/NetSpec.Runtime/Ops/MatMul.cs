@@ -6,8 +6,8 @@ namespace NetSpec.Runtime.Ops;
 /// Matrix product with NumPy's matmul rules (ONNX MatMul, torch.matmul): Y = A B with A M x K and
 /// B K x N. Operands of rank above 2 are stacks of matrices over their leading (batch) axes, which
 /// broadcast against each other; a vector a (K) is taken as 1 x K and a vector b (K) as K x 1, and
-/// the added axis is removed from the result. Each batch matrix is one matrix product; when b has
-/// no batch axes the whole of a is one (batch·M) x K matrix and the product is a single call.
+/// the added axis is removed from the result. Each batch matrix is one matrix product; when b is
+/// one matrix (no batch axes) the whole of a is one (batch·M) x K matrix and the product is a single call.
 /// Backward, with G = dJ/dY per batch matrix: dJ/dA = G B^T, dJ/dB = A^T G, each summed over the
 /// batch axes its operand was broadcast along (a repeated matrix receives every contribution).
 /// </summary>
@@ -37,6 +37,7 @@ public sealed class MatMul : Op
     [
         new("batch", [[batch, 4], [4, 3]]),
         new("stack times a matrix (one product)", [[batch, 2, 3, 4], [4, 5]]),
+        new("stack times a stack of one (one product)", [[batch, 3, 4], [1, 4, 2]]),
         new("batch axes broadcast both ways", [[2, 1, 3, 4], [batch, 4, 2]]),
         new("matrix times a stack", [[3, 4], [batch, 4, 2]]),
         new("vector times a stack", [[4], [batch, 4, 2]]),
@@ -67,8 +68,9 @@ public sealed class MatMul : Op
 
     /// <summary>
     /// The per-node plan: matrix sizes, the number of output batch matrices, and for each the
-    /// batch matrix of a and of b it reads. Flat when b has no batch axes: a is then one
-    /// (Count·M) x K matrix and each pass is one product.
+    /// batch matrix of a and of b it reads. Flat when b is one matrix (no batch axes, or all of
+    /// size 1) and a's batch axes are the result's: a is then one (Count·M) x K matrix and each
+    /// pass is one product.
     /// </summary>
     private sealed record Plan(int M, int K, int N, int Count, int[] A, int[] B, bool Flat);
 
@@ -78,9 +80,10 @@ public sealed class MatMul : Op
         Shape aBatch = BatchOf(a), bBatch = BatchOf(b);
         var batch = Broadcast.Of(aBatch, bBatch)!;
         int count = batch.Length;
-        int[] ia = Broadcast.IndexMap(aBatch, batch) ?? [.. Enumerable.Range(0, count)];
+        int[]? ma = Broadcast.IndexMap(aBatch, batch);
+        int[] ia = ma ?? [.. Enumerable.Range(0, count)];
         int[] ib = Broadcast.IndexMap(bBatch, batch) ?? [.. Enumerable.Range(0, count)];
-        return new Plan(m, k, n, count, ia, ib, bBatch.Rank == 0);
+        return new Plan(m, k, n, count, ia, ib, Flat: ma is null && bBatch.Length == 1);
     }
 
     protected override void Forward<T>(OpContext<T> c)
