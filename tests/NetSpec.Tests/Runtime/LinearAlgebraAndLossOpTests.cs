@@ -214,6 +214,27 @@ public sealed class LinearAlgebraAndLossOpTests
     }
 
     [TestMethod]
+    public void The_strided_paths_run_in_float32_too()
+    {
+        foreach (var (name, count) in new[] { ("softmax", 1), ("softmax_cross_entropy", 2), ("softmax_cross_entropy_rows", 2) })
+        {
+            var op = OpRegistry.Find(name)!;
+            var attrs = Attributes(op, [("axis", "1")]);
+            Tensor<double>[] doubles = [Seq([2, 3, 2], 0), Of([2, 3, 2], Y)];
+            var d = Run(name, doubles[..count], ("axis", "1"));
+            var inputs = doubles[..count].Select(t => new Tensor<float>(t.Shape, [.. t.Data.Select(v => (float)v)])).ToArray();
+            var grads = inputs.Select((t, k) => k == 0 ? new Tensor<float>(t.Shape) : null).ToArray();
+            var output = new Tensor<float>(d.Output.Shape);
+            var seed = new Tensor<float>(d.Seed.Shape, [.. d.Seed.Data.Select(v => (float)v)]);
+            var ctx = new OpContext<float>(inputs, grads, output, seed, attrs);
+            op.RunForward(ctx);
+            op.RunBackward(ctx);
+            for (int i = 0; i < output.Length; i++) Assert.AreEqual(d.Output[i], output[i], 1e-6, $"{name} output {i}");
+            for (int i = 0; i < grads[0]!.Length; i++) Assert.AreEqual(d.Grads[0]![i], grads[0]![i], 1e-6, $"{name} gradient {i}");
+        }
+    }
+
+    [TestMethod]
     public void Softmax_refuses_an_axis_outside_the_input()
     {
         var op = OpRegistry.Find("softmax")!;
