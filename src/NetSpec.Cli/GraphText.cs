@@ -66,6 +66,7 @@ internal static class GraphText
         for (int i = 0; i < n.AttributeText.Length; i++)
         {
             string a = n.AttributeText[i], name = n.Op.Attributes[i].Name;
+            if (!n.Op.Attributes[i].ShowDefault && n.Op.Attributes[i].IsDefault(n.Attributes[i])) continue;
             text += newline + (a.StartsWith(name + " = ", StringComparison.Ordinal) ? a : $"{name} = {a}");
         }
         return text;

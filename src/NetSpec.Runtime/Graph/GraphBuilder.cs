@@ -118,8 +118,9 @@ public sealed class GraphBuilder
                 shapes[output] = result.Shape;
                 _values[output] = _values[output] with { Shape = result.Shape, Producer = nodes.Count };
                 CheckDistributions(pn);
-                var args = names.Concat(pn.AttributeText.Select((t, k) =>
-                    t.StartsWith(pn.Op.Attributes[k].Name + " = ", StringComparison.Ordinal) ? t : $"{pn.Op.Attributes[k].Name} = {t}"));
+                var args = names.Concat(pn.AttributeText.Select((t, k) => (t, k))
+                    .Where(a => pn.Op.Attributes[a.k].ShowDefault || !pn.Op.Attributes[a.k].IsDefault(pn.Attributes[a.k]))
+                    .Select(a => a.t.StartsWith(pn.Op.Attributes[a.k].Name + " = ", StringComparison.Ordinal) ? a.t : $"{pn.Op.Attributes[a.k].Name} = {a.t}"));
                 nodes.Add(new GraphNode(nodes.Count, pn.Decl.Name, pn.Op, [.. pn.Inputs.Select(i => i.Value)], output,
                     pn.Attributes, pn.Decl.Span)
                 {

@@ -204,6 +204,75 @@ public static class Vec
         }
     }
 
+    /// <summary>
+    /// Softmax along the middle axis of an outer x size x inner tensor (element (o, j, i) at
+    /// (o · size + j) · inner + i), the maximum along the axis subtracted first: the strided form
+    /// of <see cref="SoftmaxRows{T}"/> for an axis that is not the last, vectorised across the
+    /// inner positions. <paramref name="scratch"/> holds 2 · inner values.
+    /// </summary>
+    public static void SoftmaxAxis<T>(ReadOnlySpan<T> x, int outer, int size, int inner, Span<T> y, Span<T> scratch) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (size == 0 || inner == 0) return;
+        var max = scratch[..inner];
+        var sum = scratch.Slice(inner, inner);
+        for (int o = 0; o < outer; o++)
+        {
+            int off = o * size * inner;
+            x.Slice(off, inner).CopyTo(max);
+            for (int j = 1; j < size; j++) TensorPrimitives.Max(max, x.Slice(off + j * inner, inner), max);
+            sum.Clear();
+            for (int j = 0; j < size; j++)
+            {
+                var yj = y.Slice(off + j * inner, inner);
+                TensorPrimitives.Subtract(x.Slice(off + j * inner, inner), max, yj);
+                TensorPrimitives.Exp(yj, yj);
+                TensorPrimitives.Add(sum, yj, sum);
+            }
+            for (int j = 0; j < size; j++)
+            {
+                var yj = y.Slice(off + j * inner, inner);
+                TensorPrimitives.Divide(yj, sum, yj);
+            }
+        }
+    }
+
+    /// <summary>
+    /// dx += o ⊙ (g - Σ_j g_j o_j) along the middle axis of an outer x size x inner tensor: the
+    /// backward of <see cref="SoftmaxAxis{T}"/> given its output o and the upstream gradient g.
+    /// <paramref name="scratch"/> holds 2 · inner values.
+    /// </summary>
+    public static void SoftmaxAxisBackward<T>(ReadOnlySpan<T> o, ReadOnlySpan<T> g, int outer, int size, int inner, Span<T> dx, Span<T> scratch) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (size == 0 || inner == 0) return;
+        var dot = scratch[..inner];
+        var diff = scratch.Slice(inner, inner);
+        for (int b = 0; b < outer; b++)
+        {
+            int off = b * size * inner;
+            dot.Clear();
+            for (int j = 0; j < size; j++)
+                TensorPrimitives.MultiplyAdd(g.Slice(off + j * inner, inner), o.Slice(off + j * inner, inner), dot, dot);
+            for (int j = 0; j < size; j++)
+            {
+                var dxj = dx.Slice(off + j * inner, inner);
+                TensorPrimitives.Subtract(g.Slice(off + j * inner, inner), dot, diff);
+                TensorPrimitives.MultiplyAdd(o.Slice(off + j * inner, inner), diff, dxj, dxj);
+            }
+        }
+    }
+
+    /// <summary>dst[j] = src[start + j · stride] for every j of dst: one line of a tensor along a strided axis.</summary>
+    public static void Gather<T>(ReadOnlySpan<T> src, int start, int stride, Span<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int j = 0; j < dst.Length; j++) dst[j] = src[start + j * stride];
+    }
+
+    /// <summary>dst[start + j · stride] = src[j] for every j of src: the inverse of <see cref="Gather{T}"/>.</summary>
+    public static void Scatter<T>(ReadOnlySpan<T> src, Span<T> dst, int start, int stride) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int j = 0; j < src.Length; j++) dst[start + j * stride] = src[j];
+    }
+
     /// <summary>Whether every value is finite (no NaN, no infinity).</summary>
     /// <remarks>x - x is zero for every finite x and NaN for an infinity or NaN; NaN survives the sum.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -40,6 +40,17 @@ public sealed record AttributeSpec(string Name, AttributeType Type, string Doc)
     /// <summary>The words an <see cref="AttributeType.Enum"/> takes.</summary>
     public IReadOnlyList<string> Choices { get; init; } = [];
 
+    /// <summary>
+    /// Whether a node's expression in the trace and graph shows the attribute while it has its
+    /// default value (gemm's <c>trans_b = 0</c>). False for an attribute whose default is the
+    /// op's usual form, such as softmax's <c>axis</c> -1: <c>softmax(v)</c>, not
+    /// <c>softmax(v, axis = -1)</c>.
+    /// </summary>
+    public bool ShowDefault { get; init; } = true;
+
+    /// <summary>Whether <paramref name="v"/> is this attribute's default value.</summary>
+    public bool IsDefault(AttributeValue v) => Default is { } d && v is not null && d.ToString() == v.ToString();
+
     public static AttributeSpec Number(string name, string doc, double? @default = null, double? min = null, double? max = null) =>
         new(name, AttributeType.Number, doc) { Default = @default is { } d ? AttributeValue.Of(d) : null, Min = min, Max = max };
 

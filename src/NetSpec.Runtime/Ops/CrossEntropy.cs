@@ -1,27 +1,51 @@
 namespace NetSpec.Runtime.Ops;
 
 /// <summary>
-/// Cross-entropy of probabilities o against target distributions y, averaged over the batch:
-/// L = -(1/N) Σ_n Σ_j y_nj ln o_nj (terms with y_nj = 0 count as 0).
-/// Backward: dJ/do_nj = -dJ/dL · y_nj / (N o_nj). The target gets no gradient.
+/// Cross-entropy of probabilities o against target distributions y along the class axis (the
+/// last by default), averaged over the P samples, every position but the class axis
+/// (P = N for N x classes): L = -(1/P) Σ_p Σ_j y_pj ln o_pj (terms with y_pj = 0 count as 0).
+/// Backward: dJ/do_pj = -dJ/dL · y_pj / (P o_pj). The target gets no gradient.
 /// </summary>
 public sealed class CrossEntropy : Op
 {
     public override string Name => "cross_entropy";
     public override string Category => "loss";
-    public override string Summary => "Cross-entropy of predicted probabilities against target distributions, averaged over the batch.";
-    public override string ShapeRule => "o and y: N x classes; L: scalar";
+    public override string Summary => "Cross-entropy of predicted probabilities against target distributions along the class axis, averaged over the samples.";
+    public override string Formula => "L = -(1/P) Σ_p Σ_j y_pj ln o_pj, j along the class axis, p over the P samples (every other position; P = N for N x classes); terms with y = 0 are 0";
+    public override string GradientFormula => "dJ/do = -dJ/dL · y / (P o)";
+    public override string ShapeRule => "o and y: the same shape, N x classes by default (classes along axis, every other position a sample); L: scalar";
+    public override string Convention =>
+        "The course notes' cross-entropy of probabilities (softmax outputs); in PyTorch -(y * o.log()).sum(axis).mean() over the " +
+        "other axes. For logits prefer softmax_cross_entropy (torch.nn.CrossEntropyLoss), which is exact for large logits. " + ClassAxis.Convention;
     public override string Example => "{op: cross_entropy, o: o, y: y}";
-    public override IEnumerable<GradientCase> GradientCases(int batch) => [new("batch", [[batch, 4], [batch, 4]])];
-    protected override ShapeResult InferShape(ShapeQuery q) => Infer(q.Shapes, q.Names);
-    public override string Formula => "L = -(1/N) Σ_n Σ_j y_nj ln o_nj";
-    public override string GradientFormula => "dJ/do = -dJ/dL · y / (N o)";
-    public override IReadOnlyList<InputSlot> Inputs { get; } = [new("o", "probabilities, N x classes") { Domain = ValueDomain.Distribution, MinRank = 2, MaxRank = 2 }, new("y", "target distributions, N x classes (no gradient)") { Differentiable = false, Domain = ValueDomain.Distribution }];
 
-    private static ShapeResult Infer(IReadOnlyList<Shape> s, IReadOnlyList<string> n) =>
-        s[0].Rank != 2 ? ShapeResult.Fail($"input {n[0]} is {s[0]}, but cross_entropy takes rows of probabilities (N x classes)")
-        : s[0].Equals(s[1]) ? ShapeResult.Ok(Shape.Scalar)
-        : ShapeResult.Fail($"probabilities {n[0]} are {s[0]} but target {n[1]} is {s[1]}");
+    public override IReadOnlyList<InputSlot> Inputs { get; } =
+    [
+        new("o", "probabilities, N x classes (or classes along axis); each line along the class axis a distribution") { Domain = ValueDomain.Distribution, MinRank = 1 },
+        new("y", "target distributions, the shape of o (no gradient)") { Differentiable = false, Domain = ValueDomain.Distribution },
+    ];
+
+    public override IReadOnlyList<AttributeSpec> Attributes { get; } = [ClassAxis.Attribute];
+
+    public override int DistributionAxis(AttributeValues attributes, int rank) => ClassAxis.Of(attributes, rank) ?? rank - 1;
+
+    public override IEnumerable<GradientCase> GradientCases(int batch) =>
+    [
+        new("batch", [[batch, 4], [batch, 4]]),
+        new("rank 3, classes on axis 1", [[batch, 3, 4], [batch, 3, 4]]) { Attributes = [("axis", "1")] },
+        new("rank 3, classes last", [[batch, 3, 4], [batch, 3, 4]]) { Attributes = [("axis", "-1")] },
+        new("one sample (a vector)", [[4], [4]]),
+    ];
+
+    protected override ShapeResult InferShape(ShapeQuery q) =>
+        ClassAxis.Check(q, "probabilities") is { } error ? ShapeResult.Fail(error) : ShapeResult.Ok(Shape.Scalar);
+
+    // The sum runs over every element whatever the class axis; only the number of samples P depends on it.
+    private static int Samples<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var (outer, _, inner) = ClassAxis.Split(c);
+        return outer * inner;
+    }
 
     protected override void Forward<T>(OpContext<T> c)
     {
@@ -30,7 +54,7 @@ public sealed class CrossEntropy : Op
         T sum = T.Zero;
         for (int i = 0; i < o.Length; i++)
             if (y[i] != T.Zero) sum += y[i] * T.Log(o[i]);
-        c.Output[0] = -sum / T.CreateChecked(c.Input(0).Shape.Rows);
+        c.Output[0] = -sum / T.CreateChecked(Samples(c));
     }
 
     protected override void Backward<T>(OpContext<T> c)
@@ -38,7 +62,7 @@ public sealed class CrossEntropy : Op
         if (c.InputGrad(0) is not { } dO) return;
         var o = c.Input(0).Data;
         var y = c.Input(1).Data;
-        T scale = c.OutputGrad![0] / T.CreateChecked(c.Input(0).Shape.Rows);
+        T scale = c.OutputGrad![0] / T.CreateChecked(Samples(c));
         for (int i = 0; i < o.Length; i++)
             if (y[i] != T.Zero) dO[i] -= scale * y[i] / o[i];
     }

@@ -14,18 +14,22 @@ public sealed class GemmOp : Op
     public override string Name => "gemm";
     public override string Category => "linear algebra";
     public override string Summary => "ONNX's general matrix product with optional transposes and a broadcast bias.";
-    public override string ShapeRule => "op(a): M x K, op(b): K x N, c broadcasts to M x N; Y: M x N";
+    public override string ShapeRule => "a: M x K (K x M when trans_a), b: K x N (N x K when trans_b), c: broadcasts one way to M x N (a scalar, N, 1 x N, M x 1 or M x N); Y: M x N";
+    public override string Convention =>
+        "ONNX Gemm (opset 13): matrices only (rank 2; for stacks of matrices use matmul), C broadcast unidirectionally to " +
+        "M x N by NumPy's rules (aligned on the right, sizes equal or 1). torch.addmm(C, A, B, beta=beta, alpha=alpha) " +
+        "computes the same without the transposes; linear is gemm with trans_b = 1 and the bias as C.";
     public override string Example => "{op: gemm, a: A, b: B, c: C, trans_b: 1}";
-    public override IEnumerable<GradientCase> GradientCases(int batch) => [new("plain", [[batch, 4], [4, 3], [3]]) { Attributes = [("alpha", "0.7"), ("beta", "1.3")] }, new("transposed", [[4, batch], [3, 4], [batch, 1]]) { Attributes = [("alpha", "-0.4"), ("beta", "0.6"), ("trans_a", "1"), ("trans_b", "1")] }, new("scalar bias", [[batch, 4], [3, 4], []]) { Attributes = [("trans_b", "1")] }];
+    public override IEnumerable<GradientCase> GradientCases(int batch) => [new("plain", [[batch, 4], [4, 3], [3]]) { Attributes = [("alpha", "0.7"), ("beta", "1.3")] }, new("transposed", [[4, batch], [3, 4], [batch, 1]]) { Attributes = [("alpha", "-0.4"), ("beta", "0.6"), ("trans_a", "1"), ("trans_b", "1")] }, new("scalar bias", [[batch, 4], [3, 4], []]) { Attributes = [("trans_b", "1")] }, new("1 x N bias", [[batch, 4], [4, 3], [1, 3]]), new("M x N bias, trans_a", [[4, batch], [4, 3], [batch, 3]]) { Attributes = [("trans_a", "1")] }];
     public override string Formula => "Y = alpha op(A) op(B) + beta C";
     public override string GradientFormula => "dJ/dop(A) = alpha G op(B)^T; dJ/dop(B) = alpha op(A)^T G; dJ/dC = beta Σ_broadcast G";
-    public override IReadOnlyList<InputSlot> Inputs { get; } = [new("a", "A, M x K (K x M when trans_a)") { MinRank = 2, MaxRank = 2 }, new("b", "B, K x N (N x K when trans_b)") { MinRank = 2, MaxRank = 2 }, new("c", "the bias C, broadcast to M x N")];
+    public override IReadOnlyList<InputSlot> Inputs { get; } = [new("a", "A, M x K (K x M when trans_a)") { MinRank = 2, MaxRank = 2 }, new("b", "B, K x N (N x K when trans_b)") { MinRank = 2, MaxRank = 2 }, new("c", "the bias C, broadcast one way to M x N: a scalar, a vector of N, 1 x N, M x 1 or M x N") { MaxRank = 2 }];
     public override IReadOnlyList<AttributeSpec> Attributes { get; } =
     [
-        AttributeSpec.Number("alpha", "scale of the product", 1.0),
-        AttributeSpec.Number("beta", "scale of the bias", 1.0),
-        AttributeSpec.Flag("trans_a", "use A transposed", false),
-        AttributeSpec.Flag("trans_b", "use B transposed", false),
+        AttributeSpec.Number("alpha", "α, the scale of the product op(A) op(B)", 1.0),
+        AttributeSpec.Number("beta", "β, the scale of the bias C", 1.0),
+        AttributeSpec.Flag("trans_a", "use Aᵀ: a is stored K x M", false),
+        AttributeSpec.Flag("trans_b", "use Bᵀ: b is stored N x K (as linear's weight is)", false),
     ];
 
     protected override ShapeResult InferShape(ShapeQuery q)

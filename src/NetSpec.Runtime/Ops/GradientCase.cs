@@ -28,7 +28,7 @@ public enum ValueDomain
     /// <summary>Uniform in [0.2, 2] (log, sqrt, divisors).</summary>
     Positive,
 
-    /// <summary>Each row (along the last axis) a probability distribution (cross-entropy targets).</summary>
+    /// <summary>Each line along the op's <see cref="Op.DistributionAxis"/> (the last axis by default) a probability distribution (cross-entropy targets).</summary>
     Distribution,
 
     /// <summary>Uniform in [0.05, 0.95] (binary targets and probabilities).</summary>

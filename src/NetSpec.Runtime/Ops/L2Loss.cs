@@ -1,8 +1,10 @@
 namespace NetSpec.Runtime.Ops;
 
 /// <summary>
-/// L2 loss, averaged over the batch: L = (1/N) Σ_n 1/2 ||o_n - y_n||², per sample the notes'
-/// L = 1/2 ||o - y||².
+/// L2 loss, averaged over the batch: L = (1/N) Σ_n ½ ||o_n - y_n||², per sample the notes'
+/// L = ½ ||o - y||². The batch is the first axis; each sample o_n is everything under it (a row of
+/// N x d, a d1 x d2 block of N x d1 x d2), its squared norm summed over all its elements. A vector or
+/// a scalar is one sample (N = 1), as linear's output for one sample is.
 /// Backward: dJ/do = dJ/dL · (o - y) / N. The target y gets no gradient.
 /// </summary>
 public sealed class L2Loss : Op
@@ -10,17 +12,34 @@ public sealed class L2Loss : Op
     public override string Name => "l2_loss";
     public override string Category => "loss";
     public override string Summary => "Half the squared error per sample, averaged over the batch (the course notes' loss).";
-    public override string ShapeRule => "o and y: N x d; L: scalar";
-    public override string Example => "{op: l2_loss, o: o, y: y}";
-    public override IEnumerable<GradientCase> GradientCases(int batch) => [new("batch", [[batch, 3], [batch, 3]])];
-    protected override ShapeResult InferShape(ShapeQuery q) => Infer(q.Shapes, q.Names);
-    public override string Formula => "L = (1/N) Σ_n ½ ||o_n - y_n||²";
+    public override string Formula => "L = (1/N) Σ_n ½ ||o_n - y_n||², n over the first axis, the norm over every other axis";
     public override string GradientFormula => "dJ/do = dJ/dL · (o - y) / N";
-    public override IReadOnlyList<InputSlot> Inputs { get; } = [new("o", "predictions, N x d"), new("y", "targets, N x d (no gradient)") { Differentiable = false }];
+    public override string ShapeRule => "o and y: the same shape, N x ... (the first axis the batch; a vector or scalar is one sample); L: scalar";
+    public override string Convention =>
+        "The course notes' loss, ½ ||o - y||² per sample averaged over the batch (the first axis). It is not " +
+        "torch.nn.MSELoss: MSELoss (reduction mean) averages (o - y)² over every element, so for N x d it equals " +
+        "l2_loss · 2 / d; l2_loss has the factor ½ and sums within each sample instead of averaging.";
+    public override string Example => "{op: l2_loss, o: o, y: y}";
 
-    private static ShapeResult Infer(IReadOnlyList<Shape> s, IReadOnlyList<string> n) =>
-        s[0].Equals(s[1]) ? ShapeResult.Ok(Shape.Scalar)
-            : ShapeResult.Fail($"prediction {n[0]} is {s[0]} but target {n[1]} is {s[1]}");
+    public override IReadOnlyList<InputSlot> Inputs { get; } =
+    [
+        new("o", "predictions, N x d or any shape with the batch first"),
+        new("y", "targets, the shape of o (no gradient)") { Differentiable = false },
+    ];
+
+    public override IEnumerable<GradientCase> GradientCases(int batch) =>
+    [
+        new("batch", [[batch, 3], [batch, 3]]),
+        new("rank 3", [[batch, 3, 4], [batch, 3, 4]]),
+        new("one sample (a vector)", [[3], [3]]),
+    ];
+
+    protected override ShapeResult InferShape(ShapeQuery q) =>
+        q[0].Equals(q[1]) ? ShapeResult.Ok(Shape.Scalar)
+            : ShapeResult.Fail($"prediction {q.Name(0)} is {q[0]} but target {q.Name(1)} is {q[1]}");
+
+    /// <summary>N, the size of the first axis; 1 for a vector or a scalar (one sample).</summary>
+    private static int Batch(Shape s) => s.Rank >= 2 ? s[0] : 1;
 
     protected override void Forward<T>(OpContext<T> c)
     {
@@ -32,7 +51,7 @@ public sealed class L2Loss : Op
             T d = o[i] - y[i];
             sum += d * d;
         }
-        c.Output[0] = sum / (T.CreateChecked(2) * T.CreateChecked(c.Input(0).Shape.Rows));
+        c.Output[0] = sum / (T.CreateChecked(2) * T.CreateChecked(Batch(c.Input(0).Shape)));
     }
 
     protected override void Backward<T>(OpContext<T> c)
@@ -40,7 +59,7 @@ public sealed class L2Loss : Op
         if (c.InputGrad(0) is not { } dO) return;
         var o = c.Input(0).Data;
         var y = c.Input(1).Data;
-        T scale = c.OutputGrad![0] / T.CreateChecked(c.Input(0).Shape.Rows);
+        T scale = c.OutputGrad![0] / T.CreateChecked(Batch(c.Input(0).Shape));
         for (int i = 0; i < o.Length; i++) dO[i] += scale * (o[i] - y[i]);
     }
 }

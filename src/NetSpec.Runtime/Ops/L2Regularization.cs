@@ -4,21 +4,31 @@ namespace NetSpec.Runtime.Ops;
 
 /// <summary>
 /// L2 regularization of one or more weights: S = lambda/2 * sum_k ||W_k||_F^2.
-/// Backward: dJ/dW_k = dJ/dS * lambda W_k. Not averaged over the batch.
+/// Backward: dJ/dW_k = dJ/dS * lambda W_k. Not averaged over the batch. A weight may have any
+/// rank (a bias vector, a matrix, a convolution kernel); ||W||_F² is the sum of the squares of all its elements.
 /// </summary>
 public sealed class L2Regularization : Op
 {
     public override string Name => "l2_regularization";
     public override string Category => "loss";
     public override string Summary => "Weight decay: half lambda times the sum of squares of the weights (not averaged over the batch).";
-    public override string ShapeRule => "weights of any shapes; S: scalar";
+    public override string ShapeRule => "weights: one or more tensors of any shapes and ranks; S: scalar";
+    public override string Convention =>
+        "The course notes' weight decay, λ/2 Σ ||W||², added to the objective: its gradient λW is what torch.optim.SGD's " +
+        "weight_decay = λ adds. It is not divided by the batch size, and it is a node of its own: list the weights to decay " +
+        "(usually not the biases).";
     public override string Example => "{op: l2_regularization, weights: [W, M], lambda: lambda}";
-    public override IEnumerable<GradientCase> GradientCases(int batch) => [new("two weights", [[3, 4], [2, 3]]) { Attributes = [("lambda", "0.3")] }];
+    public override IEnumerable<GradientCase> GradientCases(int batch) =>
+    [
+        new("two weights", [[3, 4], [2, 3]]) { Attributes = [("lambda", "0.3")] },
+        new("any ranks: a kernel, a vector and a scalar", [[2, 3, 2, 2], [batch], []]) { Attributes = [("lambda", "0.7")] },
+        new("one weight listed twice", [[3, 4], [3, 4]]) { Attributes = [("lambda", "0.3")], Shared = [[0, 1]] },
+    ];
     protected override ShapeResult InferShape(ShapeQuery q) => Infer(q.Shapes, q.Names);
     public override string Formula => "S = λ/2 Σ_k ||W_k||_F²";
     public override string GradientFormula => "dJ/dW_k = dJ/dS · λ W_k";
-    public override IReadOnlyList<InputSlot> Inputs { get; } = [new("weights", "one or more weights") { IsList = true }];
-    public override IReadOnlyList<AttributeSpec> Attributes { get; } = [AttributeSpec.Number("lambda", "the regularization strength", min: 0)];
+    public override IReadOnlyList<InputSlot> Inputs { get; } = [new("weights", "one or more weights, each of any shape") { IsList = true }];
+    public override IReadOnlyList<AttributeSpec> Attributes { get; } = [AttributeSpec.Number("lambda", "the regularization strength λ (a number or a hyperparameter's name)", min: 0)];
 
     private static ShapeResult Infer(IReadOnlyList<Shape> s, IReadOnlyList<string> n) => ShapeResult.Ok(Shape.Scalar);
 

@@ -4,42 +4,61 @@ using NetSpec.Runtime.Kernels;
 namespace NetSpec.Runtime.Ops;
 
 /// <summary>
-/// Linear layer. Per sample z = Wx + b with W out x in; for a batch X (N x in, rows are samples)
-/// Z = X W^T + b (N x out).
-/// Backward: dJ/dW = dJ/dz x^T, summed over the batch: dZ^T X (out x in);
-/// dJ/db = dJ/dz summed over the batch; dJ/dx = W^T dJ/dz, for the batch dZ W (N x in).
+/// Linear layer over the last axis, as torch.nn.Linear. Per sample z = Wx + b with W out x in;
+/// for samples X of shape ... x in, viewed as a matrix of R = (product of the leading axes) rows,
+/// Z = X W^T + b (... x out), one matrix product. A vector x (in) is one sample; z is then out.
+/// Backward, with X and dZ viewed as R x in and R x out: dJ/dW = dJ/dz x^T summed over every
+/// sample, dZ^T X (out x in); dJ/db = dJ/dz summed over every sample; dJ/dx = W^T dJ/dz, for
+/// all samples dZ W (R x in).
 /// </summary>
 public sealed class Linear : Op
 {
     public override string Name => "linear";
     public override string Category => "linear algebra";
-    public override string Summary => "A fully connected layer: each sample times the transposed weight, plus the bias.";
-    public override string ShapeRule => "x: N x in, W: out x in, b: out (or 1 x out); z: N x out";
+    public override string Summary => "A fully connected layer over the last axis: each sample times the transposed weight, plus the bias.";
+    public override string Formula => "z = Wx + b; for samples X (... x in): Z = X Wᵀ + b";
+    public override string GradientFormula => "dJ/dW = Σ_samples dJ/dz xᵀ = dZᵀ X; dJ/db = Σ_samples dJ/dz; dJ/dx = Wᵀ dJ/dz, for all samples dZ W (X and dZ viewed as R x in and R x out, R = product of the leading axes)";
+    public override string ShapeRule => "x: ... x in (rank 1 or more; a vector is one sample), W: out x in, b: out (or 1 x out); z: ... x out (x's leading axes kept)";
+    public override string Convention =>
+        "PyTorch's torch.nn.Linear and the course notes: W is out x in and the layer applies over x's last axis, every leading axis " +
+        "(batch, sequence, ...) being a sample; a rank-1 x is one sample and gives a vector z. ONNX writes this as Gemm with " +
+        "transB = 1 when x is a matrix, and as MatMul with Wᵀ plus Add otherwise.";
     public override string Example => "{op: linear, x: x, W: W, b: b}";
-    public override IEnumerable<GradientCase> GradientCases(int batch) => [new("batch", [[batch, 4], [3, 4], [3]])];
-    protected override ShapeResult InferShape(ShapeQuery q) => Infer(q.Shapes, q.Names);
-    public override string Formula => "z = Wx + b";
-    public override string GradientFormula => "dJ/dW = dJ/dz x^T; dJ/db = dJ/dz; dJ/dx = W^T dJ/dz";
-    public override IReadOnlyList<InputSlot> Inputs { get; } = [new("x", "rows of samples, N x in"), new("W", "the weight, out x in"), new("b", "the bias, out values")];
 
-    private static ShapeResult Infer(IReadOnlyList<Shape> s, IReadOnlyList<string> n)
+    public override IReadOnlyList<InputSlot> Inputs { get; } =
+    [
+        new("x", "samples along the last axis: N x in, or any shape ... x in (a vector of in features is one sample)") { MinRank = 1 },
+        new("W", "the weight, out x in"),
+        new("b", "the bias, out values (a vector, or 1 x out)"),
+    ];
+
+    public override IEnumerable<GradientCase> GradientCases(int batch) =>
+    [
+        new("batch", [[batch, 4], [3, 4], [3]]),
+        new("rank 3, batch x 2 samples each", [[batch, 2, 4], [3, 4], [3]]),
+        new("one sample (a vector), 1 x out bias", [[4], [3, 4], [1, 3]]),
+    ];
+
+    protected override ShapeResult InferShape(ShapeQuery q)
     {
-        Shape x = s[0], w = s[1], b = s[2];
-        if (w.Rank != 2) return ShapeResult.Fail($"weight {n[1]} is {w}, but a weight is a matrix, out x in");
-        if (x.Rank != 2) return ShapeResult.Fail($"input {n[0]} is {x}, but linear takes rows of samples (N x {w[1]})");
-        if (x[1] != w[1])
-            return ShapeResult.Fail($"weight {n[1]} is {w} but its input {n[0]} has {x[1]} feature{(x[1] == 1 ? "" : "s")}");
+        Shape x = q[0], w = q[1], b = q[2];
+        if (w.Rank != 2) return ShapeResult.Fail($"weight {q.Name(1)} is {w}, but a weight is a matrix, out x in");
+        if (x.Cols != w[1])
+            return ShapeResult.Fail($"weight {q.Name(1)} is {w} but its input {q.Name(0)} has {x.Cols} feature{(x.Cols == 1 ? "" : "s")}");
         if (!(b.Rank == 1 && b[0] == w[0]) && !(b.Rank == 2 && b[0] == 1 && b[1] == w[0]))
-            return ShapeResult.Fail($"bias {n[2]} is {b} but weight {n[1]} has {w[0]} output{(w[0] == 1 ? "" : "s")}: the bias needs {w[0]} values");
-        return ShapeResult.Ok(new Shape(x[0], w[0]));
+            return ShapeResult.Fail($"bias {q.Name(2)} is {b} but weight {q.Name(1)} has {w[0]} output{(w[0] == 1 ? "" : "s")}: the bias needs {w[0]} values");
+        var z = x.ToArray();
+        z[^1] = w[0];
+        return ShapeResult.Ok(new Shape(z));
     }
 
+    // x.Shape.Rows is the product of every axis but the last: the number of samples R (1 for a vector).
     protected override void Forward<T>(OpContext<T> c)
     {
         var x = c.Input(0);
         var w = c.Input(1);
         var b = c.Input(2);
-        int n = x.Shape[0], inF = w.Shape[1], outF = w.Shape[0];
+        int n = x.Shape.Rows, inF = w.Shape[1], outF = w.Shape[0];
         Gemm.Multiply(false, true, n, outF, inF, T.One, x.Data, inF, w.Data, inF, T.Zero, c.Output.Data, outF, c.Gemm);
         Vec.AddRowToEachRow<T>(c.Output.Data, n, outF, b.Data);
     }
@@ -49,7 +68,7 @@ public sealed class Linear : Op
         var x = c.Input(0);
         var w = c.Input(1);
         var dz = c.OutputGrad!;
-        int n = x.Shape[0], inF = w.Shape[1], outF = w.Shape[0];
+        int n = x.Shape.Rows, inF = w.Shape[1], outF = w.Shape[0];
         if (c.InputGrad(0) is { } dx)
             Gemm.Multiply(false, false, n, inF, outF, T.One, dz.Data, outF, w.Data, inF, T.One, dx.Data, inF, c.Gemm);
         if (c.InputGrad(1) is { } dw)

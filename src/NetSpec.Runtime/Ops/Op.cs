@@ -22,7 +22,7 @@ public sealed record InputSlot(string Name, string Doc)
     /// <summary>Largest rank the slot takes.</summary>
     public int MaxRank { get; init; } = Shape.MaxRank;
 
-    /// <summary>Each row must be a probability distribution (cross-entropy targets).</summary>
+    /// <summary>Each line along the op's <see cref="Op.DistributionAxis"/> (the last axis unless the op says otherwise) must be a probability distribution (cross-entropy targets).</summary>
     public bool Distribution => Domain == ValueDomain.Distribution;
 }
 
@@ -75,6 +75,14 @@ public abstract class Op
     /// finite-difference checks skip elements whose perturbation moves such an input across 0.
     /// </summary>
     public virtual bool HasKinkAtZero => false;
+
+    /// <summary>
+    /// The axis (counted from 0) along which each line of an input whose slot has
+    /// <see cref="ValueDomain.Distribution"/> must be a probability distribution, for a node with
+    /// <paramref name="attributes"/> and an input of rank <paramref name="rank"/>: the class axis of
+    /// the cross-entropy losses (their <c>axis</c> attribute); the last axis unless an op says otherwise.
+    /// </summary>
+    public virtual int DistributionAxis(AttributeValues attributes, int rank) => rank - 1;
 
     /// <summary>The op's ONNX forms (see <see cref="OnnxForm"/>); empty when it has none.</summary>
     public virtual IReadOnlyList<OnnxForm> OnnxForms => [];

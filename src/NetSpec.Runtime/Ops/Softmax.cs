@@ -3,29 +3,63 @@ using NetSpec.Runtime.Kernels;
 namespace NetSpec.Runtime.Ops;
 
 /// <summary>
-/// Softmax of each row, max-subtracted for stability: o_i = e^(v_i - max v) / Σ_j e^(v_j - max v).
-/// Backward: dJ/dv = o ⊙ (dJ/do - (dJ/do · o)), row by row.
+/// Softmax along one axis (the last by default), max-subtracted for stability: for each line v
+/// along the axis, o_i = e^(v_i - max v) / Σ_j e^(v_j - max v).
+/// Backward: dJ/dv = o ⊙ (dJ/do - (dJ/do · o)), line by line along the axis.
+/// The last axis is contiguous rows (<see cref="Vec.SoftmaxRows{T}"/>); another axis splits the
+/// tensor as Outer x Size x Inner (<see cref="Axes.Split"/>) and runs vectorised across the Inner
+/// positions (<see cref="Vec.SoftmaxAxis{T}"/>).
 /// </summary>
 public sealed class Softmax : Op
 {
     public override string Name => "softmax";
     public override string Category => "activation";
-    public override string Summary => "Softmax of each row: non-negative values summing to 1.";
-    public override string ShapeRule => "x: N x classes; o: the same";
-    public override string Example => "{op: softmax, x: o}";
-    public override IEnumerable<GradientCase> GradientCases(int batch) => [new("batch", [[batch, 4]])];
-    protected override ShapeResult InferShape(ShapeQuery q) => Infer(q.Shapes, q.Names);
-    public override string Formula => "o_i = e^(v_i - max v) / Σ_j e^(v_j - max v)";
-    public override string GradientFormula => "dJ/dv = o ⊙ (dJ/do - dJ/do · o)";
-    public override IReadOnlyList<InputSlot> Inputs { get; } = [new("x", "rows of scores, N x classes") { MinRank = 2, MaxRank = 2 }];
+    public override string Summary => "Softmax along an axis (the last by default): non-negative values summing to 1 along it.";
+    public override string Formula => "o_i = e^(v_i - max v) / Σ_j e^(v_j - max v), for each line v along the axis";
+    public override string GradientFormula => "dJ/dv = o ⊙ (dJ/do - dJ/do · o), for each line along the axis";
+    public override string ShapeRule => "x: any shape of rank 1 or more (N x classes by default); o: the same";
+    public override string Convention =>
+        "torch.softmax(x, dim) and ONNX Softmax (opset 13) axis semantics: axis counts from 0, a negative axis from the end " +
+        "(-1, the default, is the last). The default suits rows of samples (N x classes); for N x C x H x W scores over " +
+        "the channels write axis: 1. ONNX opsets before 13 flattened the axes from axis on instead.";
+    public override string Example => "{op: softmax, x: z}";
 
-    private static ShapeResult Infer(IReadOnlyList<Shape> s, IReadOnlyList<string> n) =>
-        s[0].Rank == 2 ? ShapeResult.Ok(s[0]) : ShapeResult.Fail($"input {n[0]} is {s[0]}, but softmax takes rows of samples (N x classes)");
+    public override IReadOnlyList<InputSlot> Inputs { get; } = [new("x", "scores: N x classes, or any shape with the classes along axis") { MinRank = 1 }];
+
+    public override IReadOnlyList<AttributeSpec> Attributes { get; } =
+    [
+        AttributeSpec.Integer("axis", "the axis the values sum to 1 along; negative counts from the end (-1: the last)", -1, -Shape.MaxRank, Shape.MaxRank - 1) with { ShowDefault = false },
+    ];
+
+    public override IEnumerable<GradientCase> GradientCases(int batch) =>
+    [
+        new("batch", [[batch, 4]]),
+        new("rank 3, axis 1", [[batch, 3, 4]]) { Attributes = [("axis", "1")] },
+        new("rank 3, last axis", [[batch, 3, 4]]),
+        new("rank 4, axis -3", [[batch, 3, 2, 2]]) { Attributes = [("axis", "-3")] },
+        new("a vector", [[5]]),
+    ];
+
+    protected override ShapeResult InferShape(ShapeQuery q)
+    {
+        int axis = q.Attributes.Integer(0);
+        return Axes.Normalize(axis, q[0].Rank) is null
+            ? ShapeResult.Fail($"input {q.Name(0)} is {q[0]}: {Axes.OutOfRange(axis, q[0].Rank)}")
+            : ShapeResult.Ok(q[0]);
+    }
+
+    private static (int Outer, int Size, int Inner) Split<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var s = c.Input(0).Shape;
+        return Axes.Split(s, Axes.Normalize(c.Attributes.Integer(0), s.Rank)!.Value);
+    }
 
     protected override void Forward<T>(OpContext<T> c)
     {
         var x = c.Input(0);
-        Vec.SoftmaxRows<T>(x.Data, x.Shape.Rows, x.Shape.Cols, c.Output.Data);
+        var (outer, size, inner) = Split(c);
+        if (inner == 1) Vec.SoftmaxRows<T>(x.Data, outer, size, c.Output.Data);
+        else Vec.SoftmaxAxis<T>(x.Data, outer, size, inner, c.Output.Data, c.Scratch(2 * inner));
     }
 
     protected override void Backward<T>(OpContext<T> c)
@@ -33,7 +67,12 @@ public sealed class Softmax : Op
         if (c.InputGrad(0) is not { } dx) return;
         var o = c.Output.Data;
         var g = c.OutputGrad!.Data;
-        int rows = c.Output.Shape.Rows, cols = c.Output.Shape.Cols;
+        var (rows, cols, inner) = Split(c);
+        if (inner != 1)
+        {
+            Vec.SoftmaxAxisBackward<T>(o, g, rows, cols, inner, dx.Span, c.Scratch(2 * inner));
+            return;
+        }
         for (int r = 0; r < rows; r++)
         {
             int off = r * cols;

@@ -3,40 +3,76 @@ using NetSpec.Runtime.Kernels;
 namespace NetSpec.Runtime.Ops;
 
 /// <summary>
-/// Softmax and cross-entropy fused, on logits x with target distributions y, averaged over the
-/// batch. Per row with m = max x and s = Σ_j e^(x_j - m):
-/// L_n = Σ_j y_j ((m - x_j) + ln s), which is -Σ_j y_j ln softmax(x)_j computed without
-/// cancellation, exact for large logits such as [1000, 0]. L = (1/N) Σ_n L_n.
-/// Backward: dJ/dx = dJ/dL · (softmax(x) Σ_j y_j - y) / N, which is (o - y)/N for distributions.
+/// Softmax and cross-entropy fused, on logits x with target distributions y along the class axis
+/// (the last by default), averaged over the P samples (every position but the class axis; P = N
+/// for N x classes). Per sample, the line x along the class axis, with m = max x and
+/// s = Σ_j e^(x_j - m): L_p = Σ_j y_j ((m - x_j) + ln s), which is -Σ_j y_j ln softmax(x)_j
+/// computed without cancellation, exact for large logits such as [1000, 0]. L = (1/P) Σ_p L_p.
+/// Backward: dJ/dx = dJ/dL · (softmax(x) Σ_j y_j - y) / P, which is (o - y)/P for distributions.
+/// The last axis runs the contiguous row kernel (<see cref="Vec.SoftmaxCrossEntropyRow{T}"/>); another
+/// class axis gathers each sample's line into a row first.
 /// </summary>
 public sealed class SoftmaxCrossEntropy : Op
 {
     public override string Name => "softmax_cross_entropy";
     public override string Category => "loss";
-    public override string Summary => "Softmax and cross-entropy in one stable step, averaged over the batch.";
-    public override string ShapeRule => "x and y: N x classes; L: scalar";
-    public override string Example => "{op: softmax_cross_entropy, x: o, y: y}";
-    public override IEnumerable<GradientCase> GradientCases(int batch) => [new("batch", [[batch, 4], [batch, 4]])];
-    protected override ShapeResult InferShape(ShapeQuery q) => Infer(q.Shapes, q.Names);
-    public override string Formula => "L = -(1/N) Σ_n Σ_j y_nj ln softmax(x_n)_j";
-    public override string GradientFormula => "dJ/dx = dJ/dL · (softmax(x) - y) / N";
-    public override IReadOnlyList<InputSlot> Inputs { get; } = [new("x", "logits, N x classes") { MinRank = 2, MaxRank = 2 }, new("y", "target distributions, N x classes (no gradient)") { Differentiable = false, Domain = ValueDomain.Distribution }];
+    public override string Summary => "Softmax and cross-entropy in one stable step along the class axis, averaged over the samples.";
+    public override string Formula => "L = -(1/P) Σ_p Σ_j y_pj ln softmax(x_p)_j, j along the class axis, p over the P samples (every other position; P = N for N x classes)";
+    public override string GradientFormula => "dJ/dx = dJ/dL · (softmax(x) - y) / P (softmax along the class axis)";
+    public override string ShapeRule => "x and y: the same shape, N x classes by default (classes along axis, every other position a sample); L: scalar";
+    public override string Convention =>
+        "torch.nn.CrossEntropyLoss (reduction mean) with probability targets, and ONNX SoftmaxCrossEntropyLoss with " +
+        "reduction mean, on logits. " + ClassAxis.Convention;
+    public override string Example => "{op: softmax_cross_entropy, x: z, y: y}";
 
-    private static ShapeResult Infer(IReadOnlyList<Shape> s, IReadOnlyList<string> n) =>
-        s[0].Rank != 2 ? ShapeResult.Fail($"logits {n[0]} are {s[0]}, but softmax_cross_entropy takes rows of logits (N x classes)")
-        : s[0].Equals(s[1]) ? ShapeResult.Ok(Shape.Scalar)
-        : ShapeResult.Fail($"logits {n[0]} are {s[0]} but target {n[1]} is {s[1]}");
+    public override IReadOnlyList<InputSlot> Inputs { get; } =
+    [
+        new("x", "logits, N x classes (or classes along axis)") { MinRank = 1 },
+        new("y", "target distributions along the class axis, the shape of x (no gradient)") { Differentiable = false, Domain = ValueDomain.Distribution },
+    ];
+
+    public override IReadOnlyList<AttributeSpec> Attributes { get; } = [ClassAxis.Attribute];
+
+    public override int DistributionAxis(AttributeValues attributes, int rank) => ClassAxis.Of(attributes, rank) ?? rank - 1;
+
+    public override IEnumerable<GradientCase> GradientCases(int batch) =>
+    [
+        new("batch", [[batch, 4], [batch, 4]]),
+        new("rank 3, classes on axis 1", [[batch, 3, 4], [batch, 3, 4]]) { Attributes = [("axis", "1")] },
+        new("rank 3, classes last", [[batch, 3, 4], [batch, 3, 4]]) { Attributes = [("axis", "-1")] },
+        new("rank 4, classes on axis 1", [[batch, 3, 2, 2], [batch, 3, 2, 2]]) { Attributes = [("axis", "1")] },
+        new("one sample (a vector)", [[4], [4]]),
+    ];
+
+    protected override ShapeResult InferShape(ShapeQuery q) =>
+        ClassAxis.Check(q, "logits") is { } error ? ShapeResult.Fail(error) : ShapeResult.Ok(Shape.Scalar);
 
     protected override void Forward<T>(OpContext<T> c)
     {
         var x = c.Input(0);
         var y = c.Input(1).Data;
-        int rows = x.Shape.Rows, cols = x.Shape.Cols;
-        var e = c.Scratch(cols);
+        var (rows, cols, inner) = ClassAxis.Split(c);
         T total = T.Zero;
-        for (int r = 0; r < rows; r++)
-            total += Vec.SoftmaxCrossEntropyRow<T>(x.Span.Slice(r * cols, cols), y.AsSpan(r * cols, cols), e);
-        c.Output[0] = total / T.CreateChecked(rows);
+        if (inner == 1)
+        {
+            var e = c.Scratch(cols);
+            for (int r = 0; r < rows; r++)
+                total += Vec.SoftmaxCrossEntropyRow<T>(x.Span.Slice(r * cols, cols), y.AsSpan(r * cols, cols), e);
+        }
+        else
+        {
+            var s = c.Scratch(3 * cols);
+            Span<T> xs = s[..cols], ys = s.Slice(cols, cols), e = s.Slice(2 * cols, cols);
+            for (int o = 0; o < rows; o++)
+                for (int i = 0; i < inner; i++)
+                {
+                    int start = o * cols * inner + i;
+                    Vec.Gather<T>(x.Data, start, inner, xs);
+                    Vec.Gather<T>(y, start, inner, ys);
+                    total += Vec.SoftmaxCrossEntropyRow<T>(xs, ys, e);
+                }
+        }
+        c.Output[0] = total / T.CreateChecked(rows * inner);
     }
 
     protected override void Backward<T>(OpContext<T> c)
@@ -44,10 +80,26 @@ public sealed class SoftmaxCrossEntropy : Op
         if (c.InputGrad(0) is not { } dx) return;
         var x = c.Input(0);
         var y = c.Input(1).Data;
-        int rows = x.Shape.Rows, cols = x.Shape.Cols;
-        var p = c.Scratch(cols);
-        T scale = c.OutputGrad![0] / T.CreateChecked(rows);
-        for (int r = 0; r < rows; r++)
-            Vec.SoftmaxCrossEntropyRowBackward<T>(x.Span.Slice(r * cols, cols), y.AsSpan(r * cols, cols), scale, p, dx.Span.Slice(r * cols, cols));
+        var (rows, cols, inner) = ClassAxis.Split(c);
+        T scale = c.OutputGrad![0] / T.CreateChecked(rows * inner);
+        if (inner == 1)
+        {
+            var p = c.Scratch(cols);
+            for (int r = 0; r < rows; r++)
+                Vec.SoftmaxCrossEntropyRowBackward<T>(x.Span.Slice(r * cols, cols), y.AsSpan(r * cols, cols), scale, p, dx.Span.Slice(r * cols, cols));
+            return;
+        }
+        var s = c.Scratch(4 * cols);
+        Span<T> xs = s[..cols], ys = s.Slice(cols, cols), p2 = s.Slice(2 * cols, cols), ds = s.Slice(3 * cols, cols);
+        for (int o = 0; o < rows; o++)
+            for (int i = 0; i < inner; i++)
+            {
+                int start = o * cols * inner + i;
+                Vec.Gather<T>(x.Data, start, inner, xs);
+                Vec.Gather<T>(y, start, inner, ys);
+                Vec.Gather<T>(dx.Data, start, inner, ds);
+                Vec.SoftmaxCrossEntropyRowBackward<T>(xs, ys, scale, p2, ds);
+                Vec.Scatter<T>(ds, dx.Data, start, inner);
+            }
     }
 }

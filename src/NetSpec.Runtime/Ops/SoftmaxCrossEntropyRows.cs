@@ -3,37 +3,70 @@ using NetSpec.Runtime.Kernels;
 namespace NetSpec.Runtime.Ops;
 
 /// <summary>
-/// Softmax cross-entropy per sample, not averaged (ONNX SoftmaxCrossEntropyLoss with
-/// reduction none): for row n with m = max x_n and s = Σ_j e^(x_nj - m),
-/// L_n = Σ_j y_nj ((m - x_nj) + ln s) = -Σ_j y_nj ln softmax(x_n)_j; the output is the vector L (N).
-/// Backward: dJ/dx_n = g_n (softmax(x_n) Σ_j y_nj - y_n), which is g_n (softmax(x_n) - y_n) for distributions.
+/// Softmax cross-entropy per sample, not reduced (ONNX SoftmaxCrossEntropyLoss and
+/// torch.nn.CrossEntropyLoss with reduction none), along the class axis (the last by default).
+/// For sample p, the line x_p along the class axis, with m = max x_p and s = Σ_j e^(x_pj - m):
+/// L_p = Σ_j y_pj ((m - x_pj) + ln s) = -Σ_j y_pj ln softmax(x_p)_j; the output is x's shape without
+/// the class axis (a vector of N for N x classes).
+/// Backward: dJ/dx_p = g_p (softmax(x_p) Σ_j y_pj - y_p), which is g_p (softmax(x_p) - y_p) for distributions.
 /// </summary>
 public sealed class SoftmaxCrossEntropyRows : Op
 {
     public override string Name => "softmax_cross_entropy_rows";
     public override string Category => "loss";
-    public override string Summary => "Softmax cross-entropy of each row, not reduced (ONNX SoftmaxCrossEntropyLoss with reduction none).";
-    public override string ShapeRule => "x and y: N x classes; L: N";
-    public override string Example => "{op: softmax_cross_entropy_rows, x: o, y: y}";
-    public override IEnumerable<GradientCase> GradientCases(int batch) => [new("batch", [[batch, 4], [batch, 4]])];
-    protected override ShapeResult InferShape(ShapeQuery q) => Infer(q.Shapes, q.Names);
-    public override string Formula => "L_n = -Σ_j y_nj ln softmax(x_n)_j";
-    public override string GradientFormula => "dJ/dx_n = g_n (softmax(x_n) - y_n)";
-    public override IReadOnlyList<InputSlot> Inputs { get; } = [new("x", "logits, N x classes") { MinRank = 2, MaxRank = 2 }, new("y", "target distributions, N x classes (no gradient)") { Differentiable = false, Domain = ValueDomain.Distribution }];
+    public override string Summary => "Softmax cross-entropy of each sample along the class axis, not reduced (ONNX SoftmaxCrossEntropyLoss with reduction none).";
+    public override string Formula => "L_p = -Σ_j y_pj ln softmax(x_p)_j, j along the class axis, one value per position p of the other axes";
+    public override string GradientFormula => "dJ/dx_p = g_p (softmax(x_p) - y_p), g = dJ/dL";
+    public override string ShapeRule => "x and y: the same shape, N x classes by default (classes along axis); L: x's shape without the class axis (N for N x classes, a scalar for a vector)";
+    public override string Convention =>
+        "torch.nn.CrossEntropyLoss(reduction='none') with probability targets, and ONNX SoftmaxCrossEntropyLoss with reduction " +
+        "none, on logits: one loss per sample, shaped as the input without the class axis. " + ClassAxis.Convention;
+    public override string Example => "{op: softmax_cross_entropy_rows, x: z, y: y}";
 
-    private static ShapeResult Infer(IReadOnlyList<Shape> s, IReadOnlyList<string> n) =>
-        s[0].Rank != 2 ? ShapeResult.Fail($"logits {n[0]} are {s[0]}, but softmax_cross_entropy_rows takes rows of logits (N x classes)")
-        : s[0].Equals(s[1]) ? ShapeResult.Ok(new Shape(s[0][0]))
-        : ShapeResult.Fail($"logits {n[0]} are {s[0]} but target {n[1]} is {s[1]}");
+    public override IReadOnlyList<InputSlot> Inputs { get; } =
+    [
+        new("x", "logits, N x classes (or classes along axis)") { MinRank = 1 },
+        new("y", "target distributions along the class axis, the shape of x (no gradient)") { Differentiable = false, Domain = ValueDomain.Distribution },
+    ];
+
+    public override IReadOnlyList<AttributeSpec> Attributes { get; } = [ClassAxis.Attribute];
+
+    public override int DistributionAxis(AttributeValues attributes, int rank) => ClassAxis.Of(attributes, rank) ?? rank - 1;
+
+    public override IEnumerable<GradientCase> GradientCases(int batch) =>
+    [
+        new("batch", [[batch, 4], [batch, 4]]),
+        new("rank 3, classes on axis 1", [[batch, 3, 4], [batch, 3, 4]]) { Attributes = [("axis", "1")] },
+        new("rank 3, classes last", [[batch, 3, 4], [batch, 3, 4]]) { Attributes = [("axis", "-1")] },
+        new("one sample (a vector)", [[4], [4]]),
+    ];
+
+    protected override ShapeResult InferShape(ShapeQuery q) =>
+        ClassAxis.Check(q, "logits") is { } error ? ShapeResult.Fail(error)
+        : ShapeResult.Ok(Axes.Reduce(q[0], [ClassAxis.Of(q.Attributes, q[0].Rank)!.Value], keep: false));
 
     protected override void Forward<T>(OpContext<T> c)
     {
         var x = c.Input(0);
         var y = c.Input(1).Data;
-        int rows = x.Shape.Rows, cols = x.Shape.Cols;
-        var e = c.Scratch(cols);
-        for (int r = 0; r < rows; r++)
-            c.Output[r] = Vec.SoftmaxCrossEntropyRow<T>(x.Span.Slice(r * cols, cols), y.AsSpan(r * cols, cols), e);
+        var (rows, cols, inner) = ClassAxis.Split(c);
+        if (inner == 1)
+        {
+            var e = c.Scratch(cols);
+            for (int r = 0; r < rows; r++)
+                c.Output[r] = Vec.SoftmaxCrossEntropyRow<T>(x.Span.Slice(r * cols, cols), y.AsSpan(r * cols, cols), e);
+            return;
+        }
+        var s = c.Scratch(3 * cols);
+        Span<T> xs = s[..cols], ys = s.Slice(cols, cols), e2 = s.Slice(2 * cols, cols);
+        for (int o = 0; o < rows; o++)
+            for (int i = 0; i < inner; i++)
+            {
+                int start = o * cols * inner + i;
+                Vec.Gather<T>(x.Data, start, inner, xs);
+                Vec.Gather<T>(y, start, inner, ys);
+                c.Output[o * inner + i] = Vec.SoftmaxCrossEntropyRow<T>(xs, ys, e2);
+            }
     }
 
     protected override void Backward<T>(OpContext<T> c)
@@ -41,9 +74,26 @@ public sealed class SoftmaxCrossEntropyRows : Op
         if (c.InputGrad(0) is not { } dx) return;
         var x = c.Input(0);
         var y = c.Input(1).Data;
-        int rows = x.Shape.Rows, cols = x.Shape.Cols;
-        var p = c.Scratch(cols);
-        for (int r = 0; r < rows; r++)
-            Vec.SoftmaxCrossEntropyRowBackward<T>(x.Span.Slice(r * cols, cols), y.AsSpan(r * cols, cols), c.OutputGrad![r], p, dx.Span.Slice(r * cols, cols));
+        var g = c.OutputGrad!;
+        var (rows, cols, inner) = ClassAxis.Split(c);
+        if (inner == 1)
+        {
+            var p = c.Scratch(cols);
+            for (int r = 0; r < rows; r++)
+                Vec.SoftmaxCrossEntropyRowBackward<T>(x.Span.Slice(r * cols, cols), y.AsSpan(r * cols, cols), g[r], p, dx.Span.Slice(r * cols, cols));
+            return;
+        }
+        var s = c.Scratch(4 * cols);
+        Span<T> xs = s[..cols], ys = s.Slice(cols, cols), p2 = s.Slice(2 * cols, cols), ds = s.Slice(3 * cols, cols);
+        for (int o = 0; o < rows; o++)
+            for (int i = 0; i < inner; i++)
+            {
+                int start = o * cols * inner + i;
+                Vec.Gather<T>(x.Data, start, inner, xs);
+                Vec.Gather<T>(y, start, inner, ys);
+                Vec.Gather<T>(dx.Data, start, inner, ds);
+                Vec.SoftmaxCrossEntropyRowBackward<T>(xs, ys, g[o * inner + i], p2, ds);
+                Vec.Scatter<T>(ds, dx.Data, start, inner);
+            }
     }
 }
