@@ -1,4 +1,4 @@
-namespace NetSpec.Runtime;
+namespace NetSpec.Runtime.Tensors;
 
 /// <summary>
 /// The shape of a tensor: rank 0 (a scalar), rank 1 (a vector, used for biases) or rank 2

@@ -1,3 +1,4 @@
+using NetSpec.Runtime.Checks;
 using NetSpec.Runtime.Execution;
 
 namespace NetSpec.Tests.Runtime;
