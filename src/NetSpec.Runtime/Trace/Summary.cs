@@ -8,25 +8,29 @@ public static class Summary
 {
     public static string Of(Shape shape, TraceValues v, int first = 4)
     {
-        double min = double.PositiveInfinity, max = double.NegativeInfinity, sum = 0;
-        int finite = 0, nonFinite = 0;
-        if (v.IsSingle)
-            foreach (double x in v.Singles) Add(x);
-        else
-            foreach (double x in v.Doubles) Add(x);
+        var (min, max, sum, finite, nonFinite) = v.IsSingle ? Stats(v.Singles) : Stats(v.Doubles);
         var head = new List<string>();
         for (int i = 0; i < Math.Min(first, v.Length); i++) head.Add(Format.Number(v[i]));
         string stats = finite == 0 ? "no finite values"
             : string.Create(CultureInfo.InvariantCulture, $"min {Format.Number(min)}, max {Format.Number(max)}, mean {Format.Number(sum / finite)}");
         return $"{shape} {stats}{(nonFinite > 0 ? $", {nonFinite} non-finite" : "")}, first [{string.Join(", ", head)}{(v.Length > first ? ", ..." : "")}]";
+    }
 
-        void Add(double x)
+    /// <summary>Min, max and the sum (in element order) of the finite elements, and the counts of finite and other elements.</summary>
+    private static (double Min, double Max, double Sum, int Finite, int NonFinite) Stats<T>(ReadOnlySpan<T> v)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        double min = double.PositiveInfinity, max = double.NegativeInfinity, sum = 0;
+        int finite = 0;
+        foreach (var e in v)
         {
-            if (!double.IsFinite(x)) { nonFinite++; return; }
+            double x = double.CreateTruncating(e);
+            if (!double.IsFinite(x)) continue;
             finite++;
             sum += x;
             if (x < min) min = x;
             if (x > max) max = x;
         }
+        return (min, max, sum, finite, v.Length - finite);
     }
 }
