@@ -1,4 +1,4 @@
-namespace NetSpec.Runtime.Kernels;
+namespace NetSpec.Runtime.Tensors;
 
 /// <summary>
 /// NumPy-style broadcasting for tensors of rank 0 to 2. Shapes are aligned on the right and
