@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Numerics.Tensors;
 using NetSpec.Parser.Model;
+using NetSpec.Runtime.Kernels;
 
 namespace NetSpec.Runtime.Trace;
 
@@ -21,6 +23,17 @@ public static class Summary
         where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         double min = double.PositiveInfinity, max = double.NegativeInfinity, sum = 0;
+        if (v.Length > 0 && Vec.AllFinite(v))
+        {
+            // Vectorized min and max, the same as the loop below but where a zero could be +0 or -0
+            // (the loop keeps the first of equal values); the sum stays in element order.
+            T lo = TensorPrimitives.Min(v), hi = TensorPrimitives.Max(v);
+            if (lo != T.Zero && hi != T.Zero)
+            {
+                foreach (var e in v) sum += double.CreateTruncating(e);
+                return (double.CreateTruncating(lo), double.CreateTruncating(hi), sum, v.Length, 0);
+            }
+        }
         int finite = 0;
         foreach (var e in v)
         {

@@ -12,29 +12,36 @@ namespace NetSpec.Runtime.Trace;
 /// same spec gives the same bytes on every run.
 /// <code>{"phase":"forward","step":1,"name":"z","op":"linear","expr":"linear(x, W, b)","shape":[1,3],"values":[24,47,86]}</code>
 /// As a sink it formats each number as UTF-8 straight from the tensor's data into a pooled
-/// buffer, written to its stream when full.
+/// buffer, written to its stream when full; a large tensor's numbers are formatted in chunks on
+/// several threads and written in order, so the bytes are the same for any thread count.
 /// </summary>
 public sealed class TraceJson : ITraceSink, IDisposable
 {
     private const int BufferSize = 1 << 16;
     private const int NumberRoom = 32; // the longest number, or "-Infinity" in quotes, with a comma
+    private const int ChunkElements = 16384; // formatted by one thread at a time
     private static readonly JavaScriptEncoder Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
 
     private readonly Stream _stream;
     private readonly bool _ownsStream;
+    private readonly int _threads;
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
     private int _used;
 
     /// <summary>A sink writing JSON lines to <paramref name="stream"/>; disposing it flushes (and closes the stream when it owns it).</summary>
-    public TraceJson(Stream stream, bool ownsStream = false)
+    /// <param name="stream">Where the lines go.</param>
+    /// <param name="ownsStream">Whether disposing the sink closes the stream.</param>
+    /// <param name="threads">Most threads formatting the numbers of one large tensor (0: one per processor).</param>
+    public TraceJson(Stream stream, bool ownsStream = false, int threads = 0)
     {
         _stream = stream;
         _ownsStream = ownsStream;
+        _threads = threads > 0 ? threads : Environment.ProcessorCount;
     }
 
     /// <summary>A sink writing JSON lines to a new file at <paramref name="path"/>.</summary>
-    public static TraceJson ToFile(string path) =>
-        new(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1, FileOptions.SequentialScan), ownsStream: true);
+    public static TraceJson ToFile(string path, int threads = 0) =>
+        new(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1, FileOptions.SequentialScan), ownsStream: true, threads);
 
     public void Emit(TraceEvent e)
     {
@@ -108,30 +115,81 @@ public sealed class TraceJson : ITraceSink, IDisposable
     private void Numbers(ReadOnlySpan<byte> head, TraceValues values)
     {
         Raw(head);
-        if (values.IsSingle)
-        {
-            var s = values.Singles;
-            for (int i = 0; i < s.Length; i++) Number(s[i], i > 0);
-        }
+        if (_threads > 1 && values.Length >= 2 * ChunkElements) ParallelNumbers(values);
         else
         {
-            var d = values.Doubles;
-            for (int i = 0; i < d.Length; i++) Number(d[i], i > 0);
+            int step = _buffer.Length / NumberRoom; // what an empty buffer surely holds
+            for (int start = 0; start < values.Length; start += step)
+            {
+                int count = Math.Min(step, values.Length - start);
+                Room(count * NumberRoom);
+                _used += Format(values, start, count, _buffer.AsSpan(_used));
+            }
         }
         Byte((byte)']');
     }
 
-    /// <summary>As <see cref="Utf8JsonWriter.WriteNumberValue(double)"/> writes it: the shortest round-trip form.</summary>
-    private void Number(double v, bool comma)
+    /// <summary>Chunks of the values formatted on up to <see cref="_threads"/> threads, then written in order.</summary>
+    private void ParallelNumbers(TraceValues values)
     {
-        if (_buffer.Length - _used < NumberRoom) Drain();
-        if (comma) _buffer[_used++] = (byte)',';
+        int chunks = (values.Length + ChunkElements - 1) / ChunkElements;
+        int batch = _threads * 2;
+        var buffers = new byte[batch][];
+        var lengths = new int[batch];
+        for (int i = 0; i < batch; i++) buffers[i] = ArrayPool<byte>.Shared.Rent(ChunkElements * NumberRoom);
+        try
+        {
+            var options = new ParallelOptions { MaxDegreeOfParallelism = _threads };
+            for (int first = 0; first < chunks; first += batch)
+            {
+                int inBatch = Math.Min(batch, chunks - first);
+                Parallel.For(0, inBatch, options, k =>
+                {
+                    int start = (first + k) * ChunkElements;
+                    lengths[k] = Format(values, start, Math.Min(ChunkElements, values.Length - start), buffers[k]);
+                });
+                for (int k = 0; k < inBatch; k++) Raw(buffers[k].AsSpan(0, lengths[k]));
+            }
+        }
+        finally
+        {
+            foreach (var b in buffers) ArrayPool<byte>.Shared.Return(b);
+        }
+    }
+
+    /// <summary>
+    /// Elements [start, start + count) as <see cref="Utf8JsonWriter.WriteNumberValue(double)"/>
+    /// writes them (the shortest round-trip form), each but the array's first after a comma, into
+    /// <paramref name="destination"/> (room for <see cref="NumberRoom"/> bytes each); returns the bytes written.
+    /// </summary>
+    private static int Format(TraceValues values, int start, int count, Span<byte> destination)
+    {
+        int used = 0;
+        if (values.IsSingle)
+        {
+            var s = values.Singles.Slice(start, count);
+            for (int i = 0; i < s.Length; i++) used += Number(s[i], start + i > 0, destination[used..]);
+        }
+        else
+        {
+            var d = values.Doubles.Slice(start, count);
+            for (int i = 0; i < d.Length; i++) used += Number(d[i], start + i > 0, destination[used..]);
+        }
+        return used;
+    }
+
+    private static int Number(double v, bool comma, Span<byte> destination)
+    {
+        int used = 0;
+        if (comma) destination[used++] = (byte)',';
         if (double.IsFinite(v))
         {
-            v.TryFormat(_buffer.AsSpan(_used), out int n, default, CultureInfo.InvariantCulture);
-            _used += n;
+            v.TryFormat(destination[used..], out int n, default, CultureInfo.InvariantCulture);
+            return used + n;
         }
-        else Raw(double.IsNaN(v) ? "\"NaN\""u8 : v > 0 ? "\"Infinity\""u8 : "\"-Infinity\""u8);
+        var text = double.IsNaN(v) ? "\"NaN\""u8 : v > 0 ? "\"Infinity\""u8 : "\"-Infinity\""u8;
+        text.CopyTo(destination[used..]);
+        return used + text.Length;
     }
 
     private void String(string s)

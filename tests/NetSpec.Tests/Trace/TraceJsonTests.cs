@@ -91,4 +91,25 @@ public sealed class TraceJsonTests
         var expected = string.Concat(events.Select(e => Reference(e) + "\n"));
         Assert.AreEqual(expected, Encoding.UTF8.GetString(stream.ToArray()));
     }
+
+    [TestMethod]
+    public void A_large_tensor_formatted_on_several_threads_gives_the_same_bytes()
+    {
+        var d = Awkward(100_000, 7);
+        var e = new TraceEvent(TracePhase.Update, 1, "W", "sgd", "W - 0.1 · dJ/dW", new Shape(d.Length), new TraceValues([.. d.Select(x => (float)x)]))
+        {
+            Old = d,
+            Gradient = d,
+        };
+        string Write(int threads)
+        {
+            var stream = new MemoryStream();
+            using (var sink = new TraceJson(stream, threads: threads)) sink.Emit(e);
+            return Encoding.UTF8.GetString(stream.ToArray());
+        }
+        var one = Write(1);
+        Assert.AreEqual(Reference(e) + "\n", one);
+        Assert.AreEqual(one, Write(2));
+        Assert.AreEqual(one, Write(3));
+    }
 }

@@ -85,4 +85,13 @@ public sealed class TraceTextWriterTests
         data[0] = 99;
         Assert.AreEqual(1.0, sink.Events[0].Values[0]);
     }
+
+    [TestMethod]
+    public void A_summary_keeps_the_first_of_equal_extremes_and_skips_non_finite_values()
+    {
+        Assert.AreEqual("3 min 0, max 1, mean 0.3333333333333333, first [0, -0, 1]", Summary.Of(new Shape(3), new[] { 0.0, -0.0, 1 }));
+        Assert.AreEqual("3 min -0, max 1, mean 0.3333333333333333, first [-0, 0, 1]", Summary.Of(new Shape(3), new[] { -0.0, 0.0, 1 }));
+        Assert.AreEqual("3 min -2, max 1, mean -0.5, 1 non-finite, first [nan, -2, 1]", Summary.Of(new Shape(3), new[] { double.NaN, -2, 1 }));
+        Assert.AreEqual("2 min -1.5, max 2.25, mean 0.375, first [2.25, -1.5]", Summary.Of(new Shape(2), new TraceValues(new[] { 2.25f, -1.5f })));
+    }
 }

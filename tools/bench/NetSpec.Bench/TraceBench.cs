@@ -16,8 +16,9 @@ namespace NetSpec.Bench;
 /// <summary>
 /// trace: what tracing one optimizer step costs. The spec's first batch of training samples goes
 /// through forward, backward and the update (as the trainer runs a step, data gradients off),
-/// untraced, then with the full trace written as text (the layout of <c>netspec run</c>,
-/// <c>--full-limit</c> as given, default 64) and as JSON lines, each to a file on disk (opened,
+/// untraced, traced to a sink that drops every event, then with the full trace written as text (the layout of <c>netspec run</c>,
+/// <c>--full-limit</c> as given, default 64) and as JSON lines (numbers formatted on every
+/// processor, then on one thread), each to a file on disk (opened,
 /// written, flushed and closed inside the clock). Prints one JSON line: the median time of each
 /// over --repeats runs (after one warm-up), the ratios to the untraced step, the bytes written and
 /// the trace's MB/s (bytes over the time the trace added).
@@ -69,6 +70,7 @@ internal static class TraceBench
         }
         string textPath = Path.Combine(o.Dir, "netspec-trace-bench.txt"), jsonPath = Path.Combine(o.Dir, "netspec-trace-bench.jsonl");
         double untraced = Median(o.Repeats, () => Step(null));
+        double discarded = Median(o.Repeats, () => Step(new Discard()));
         double text = Median(o.Repeats, () =>
         {
             using var w = new StreamWriter(textPath, false, new UTF8Encoding(false), 1 << 16);
@@ -77,6 +79,11 @@ internal static class TraceBench
         double json = Median(o.Repeats, () =>
         {
             using var sink = TraceJson.ToFile(jsonPath);
+            Step(sink);
+        });
+        double jsonOneThread = Median(o.Repeats, () =>
+        {
+            using var sink = TraceJson.ToFile(jsonPath, threads: 1);
             Step(sink);
         });
         long textBytes = new FileInfo(textPath).Length, jsonBytes = new FileInfo(jsonPath).Length;
@@ -91,10 +98,13 @@ internal static class TraceBench
             ["full_limit"] = o.FullLimit,
             ["repeats"] = o.Repeats,
             ["untraced_ms"] = Math.Round(untraced * 1e3, 2),
+            ["discarded_ms"] = Math.Round(discarded * 1e3, 2),
             ["text_ms"] = Math.Round(text * 1e3, 2),
             ["json_ms"] = Math.Round(json * 1e3, 2),
             ["text_ratio"] = Math.Round(text / untraced, 3),
             ["json_ratio"] = Math.Round(json / untraced, 3),
+            ["json_1_thread_ms"] = Math.Round(jsonOneThread * 1e3, 2),
+            ["json_1_thread_ratio"] = Math.Round(jsonOneThread / untraced, 3),
             ["text_bytes"] = textBytes,
             ["json_bytes"] = jsonBytes,
             ["text_mb_per_s"] = Math.Round(textBytes / 1e6 / Math.Max(1e-9, text - untraced), 1),
@@ -103,6 +113,14 @@ internal static class TraceBench
         };
         Console.WriteLine(JsonSerializer.Serialize(result));
         return 0;
+    }
+
+    /// <summary>A sink that drops every event: what tracing costs the interpreter itself.</summary>
+    private sealed class Discard : ITraceSink
+    {
+        public void Emit(TraceEvent e)
+        {
+        }
     }
 
     /// <summary>The median wall time of <paramref name="repeats"/> runs after one warm-up.</summary>
