@@ -30,7 +30,7 @@ internal static class Reporting
             string kind = e.Kind switch { ExpectKind.Forward => "forward ", ExpectKind.Gradient => "gradient", _ => "updated " };
             string name = e.Kind == ExpectKind.Gradient ? $"dJ/d{e.Name.Name}" : e.Kind == ExpectKind.Updated ? $"{e.Name.Name}*" : e.Name.Name;
             string step = e.Kind != ExpectKind.Updated && e.Step != 1 ? $" (step {e.Step})" : "";
-            var shape = new Runtime.Shape(e.Value.Dims);
+            var shape = new Shape(e.Value.Dims);
             if (r.Passed)
             {
                 w.WriteLine($"  ok    {kind}  {name}{step} = {TensorText.Inline(shape, r.Actual, 16)}");

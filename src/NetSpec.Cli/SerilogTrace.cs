@@ -8,9 +8,11 @@ using Serilog.Parsing;
 namespace NetSpec.Cli;
 
 /// <summary>
-/// Sends the interpreter's trace events through Serilog as structured events (Phase, Step, Node,
-/// Op, Expression, Shape, Values; Old and Gradient in the update), so any Serilog sink can take
-/// them. The two formatters below render them for people and for machines.
+/// The Serilog adapter at the edge (<c>netspec run --trace-serilog</c>): sends each trace event
+/// through Serilog as a structured event (Phase, Step, Node, Op, Expression, Shape, Values; Old
+/// and Gradient in the update), so any Serilog sink can take them. NetSpec's own sinks
+/// (<see cref="TraceTextWriter"/>, <see cref="TraceJson"/>) write without it and much faster:
+/// this adapter copies every element into a Serilog value.
 /// </summary>
 internal sealed class SerilogTraceSink(ILogger logger) : ITraceSink
 {
@@ -19,7 +21,9 @@ internal sealed class SerilogTraceSink(ILogger logger) : ITraceSink
 
     public void Emit(TraceEvent e)
     {
-        var props = new List<LogEventProperty>(9)
+        // Serilog sinks may render later (batched, in the background): the event keeps its own copy.
+        var kept = e.Snapshot();
+        var props = new List<LogEventProperty>(10)
         {
             new("Phase", new ScalarValue(TraceJson.PhaseName(e.Phase))),
             new("Step", new ScalarValue(e.Step)),
@@ -27,18 +31,18 @@ internal sealed class SerilogTraceSink(ILogger logger) : ITraceSink
             new("Op", new ScalarValue(e.Op)),
             new("Expression", new ScalarValue(e.Expression)),
             new("Shape", new ScalarValue(e.Shape.ToString())),
-            new("Values", Sequence(e.Values)),
-            new(EventProperty, new ScalarValue(e)),
+            new("Values", Sequence(kept.Values)),
+            new(EventProperty, new ScalarValue(kept)),
         };
-        if (e.Old is { } old) props.Add(new("Old", Sequence(old)));
-        if (e.Gradient is { } grad) props.Add(new("Gradient", Sequence(grad)));
+        if (kept.Old is { } old) props.Add(new("Old", Sequence(old)));
+        if (kept.Gradient is { } grad) props.Add(new("Gradient", Sequence(grad)));
         logger.Write(new LogEvent(DateTimeOffset.UtcNow, LogEventLevel.Information, null, Template, props));
     }
 
     /// <summary>The property holding the original event, for NetSpec's own formatters.</summary>
     public const string EventProperty = "TraceEvent";
 
-    private static SequenceValue Sequence(double[] values)
+    private static SequenceValue Sequence(TraceValues values)
     {
         var items = new ScalarValue[values.Length];
         for (int i = 0; i < values.Length; i++) items[i] = new ScalarValue(values[i]);

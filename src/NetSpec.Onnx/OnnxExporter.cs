@@ -4,6 +4,7 @@ using NetSpec.Parser.Model;
 using NetSpec.Runtime;
 using NetSpec.Runtime.Execution;
 using NetSpec.Runtime.Graph;
+using NetSpec.Runtime.Training;
 using Onnx;
 
 namespace NetSpec.Onnx;
@@ -107,7 +108,7 @@ public static class OnnxExporter
         {
             if (interp.Graph.Optimizer is null)
                 throw new OnnxExportException($"the spec '{interp.Graph.Spec.Name}' has no optimizer, so there are no trained parameters to export");
-            var run = interp.Run();
+            var run = new StepRunner<T>(interp).Run();
             if (run.Fault is { } f)
                 throw new OnnxExportException($"training stopped at a NaN or infinity in node '{f.Node}' (step {f.Step}); nothing exported");
         }

@@ -68,9 +68,10 @@ public static class NetSpecEngine
     {
         if (graph.Spec.Training is not null)
             return graph.Spec.DType == DType.Float32 ? Train<float>(graph, training, trace) : Train<double>(graph, training, trace);
-        return graph.Spec.DType == DType.Float32
-            ? new Interpreter<float>(graph, options, trace).Run()
-            : new Interpreter<double>(graph, options, trace).Run();
+        var steps = graph.Spec.DType == DType.Float32
+            ? new StepRunner<float>(new Interpreter<float>(graph, options, trace)).Run()
+            : new StepRunner<double>(new Interpreter<double>(graph, options, trace)).Run();
+        return new RunResult(steps.Expectations, steps.Fault);
     }
 
     /// <summary>Trains a training spec and checks its metric expectations.</summary>

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using NetSpec.Parser.Model;
 using NetSpec.Runtime;
+using NetSpec.Runtime.Checks;
 using NetSpec.Runtime.Execution;
 using NetSpec.Runtime.Graph;
 

@@ -18,18 +18,19 @@ internal static class RunCommand
         var keepGoing = new Option<bool>("--continue-on-nonfinite") { Description = "Do not stop at the first NaN or infinity" };
         var resume = new Option<bool>("--resume") { Description = "Training specs: continue from the last checkpoint (the same final parameters as a run never stopped)" };
         var threads = new Option<int>("--threads") { Description = "Most threads a matrix product may use (results are bit-identical for any count)", DefaultValueFactory = _ => 1 };
+        var serilog = new Option<bool>("--trace-serilog") { Description = "Send the trace through Serilog's structured events (the same output, slower; for Serilog sinks of your own)" };
         var cmd = new Command("run", "Run a spec: forward, backward and update as the spec asks; print every value; check the expectations")
         {
-            spec, traceFile, quiet, fullLimit, keepGoing, resume, threads,
+            spec, traceFile, quiet, fullLimit, keepGoing, resume, threads, serilog,
         };
         common.AddTo(cmd);
         cmd.SetAction(r => Run(r.GetValue(spec)!, r.GetValue(traceFile), r.GetValue(quiet), r.GetValue(fullLimit),
-            r.GetValue(keepGoing), common.Limits(r), Console.Out, r.GetValue(resume), r.GetValue(threads)));
+            r.GetValue(keepGoing), common.Limits(r), Console.Out, r.GetValue(resume), r.GetValue(threads), r.GetValue(serilog)));
         return cmd;
     }
 
     public static int Run(string path, string? traceFile, bool quiet, int fullLimit, bool keepGoing,
-        NetSpec.Parser.Yaml.ParserLimits limits, TextWriter output, bool resume = false, int threads = 1)
+        NetSpec.Parser.Yaml.ParserLimits limits, TextWriter output, bool resume = false, int threads = 1, bool serilog = false)
     {
         if (threads < 1)
         {
@@ -51,14 +52,8 @@ internal static class RunCommand
             if (doc.Source is { } s) output.WriteLine($"source: {s.Trim()}");
         }
 
-        var config = new LoggerConfiguration().MinimumLevel.Information();
-        bool traced = false;
         bool training = graph.Spec.Training is not null;
-        if (!quiet && !training)
-        {
-            config = config.WriteTo.Sink(new TextWriterSink(new TraceConsoleFormatter(graph, fullLimit), output));
-            traced = true;
-        }
+        bool text = !quiet && !training;
         if (traceFile is not null)
         {
             try
@@ -70,18 +65,15 @@ internal static class RunCommand
                 Console.Error.WriteLine($"netspec: cannot write the trace file '{traceFile}': {e.Message}");
                 return ExitCodes.Usage;
             }
-            config = config.WriteTo.File(new TraceJsonFormatter(), traceFile, buffered: true);
-            traced = true;
         }
         RunResult result;
-        using (var logger = config.CreateLogger())
+        using (var trace = TraceOutput.Open(graph, text ? output : null, fullLimit, traceFile, serilog))
         {
-            var sink = traced ? new SerilogTraceSink(logger) : null;
             try
             {
                 result = training
-                    ? TrainingRun.Run(graph, sink, resume, output, interactive: !quiet && output == Console.Out && !Console.IsOutputRedirected, threads)
-                    : NetSpecEngine.Run(graph, new InterpreterOptions { StopOnNonFinite = !keepGoing, Threads = threads }, sink);
+                    ? TrainingRun.Run(graph, trace.Sink, resume, output, interactive: !quiet && output == Console.Out && !Console.IsOutputRedirected, threads)
+                    : NetSpecEngine.Run(graph, new InterpreterOptions { StopOnNonFinite = !keepGoing, Threads = threads }, trace.Sink);
             }
             catch (Runtime.Training.TrainingFileException e)
             {
@@ -98,6 +90,44 @@ internal static class RunCommand
         }
         return result.AllPassed ? ExitCodes.Success : ExitCodes.ExpectationFailed;
     }
+}
+
+/// <summary>
+/// Where <c>run</c> sends the trace: the text layout to the console and JSON lines to the trace
+/// file, written by NetSpec's own sinks, or with <c>--trace-serilog</c> through Serilog (the same
+/// output, rendered by Serilog sinks). Disposing it flushes and closes the file.
+/// </summary>
+internal sealed class TraceOutput : IDisposable
+{
+    private readonly IDisposable? _owned;
+
+    private TraceOutput(ITraceSink? sink, IDisposable? owned)
+    {
+        Sink = sink;
+        _owned = owned;
+    }
+
+    /// <summary>The sink to give the run; null when nothing is traced.</summary>
+    public ITraceSink? Sink { get; }
+
+    public static TraceOutput Open(Runtime.Graph.NetworkGraph graph, TextWriter? text, int fullLimit, string? jsonFile, bool serilog)
+    {
+        if (text is null && jsonFile is null) return new TraceOutput(null, null);
+        if (serilog)
+        {
+            var config = new LoggerConfiguration().MinimumLevel.Information();
+            if (text is not null) config = config.WriteTo.Sink(new TextWriterSink(new TraceConsoleFormatter(graph, fullLimit), text));
+            if (jsonFile is not null) config = config.WriteTo.File(new TraceJsonFormatter(), jsonFile, buffered: true);
+            var logger = config.CreateLogger();
+            return new TraceOutput(new SerilogTraceSink(logger), logger);
+        }
+        var json = jsonFile is null ? null : TraceJson.ToFile(jsonFile);
+        ITraceSink? console = text is null ? null : new TraceTextWriter(graph, fullLimit, text);
+        ITraceSink sink = console is null ? json! : json is null ? console : new TraceFanOut(console, json);
+        return new TraceOutput(sink, json);
+    }
+
+    public void Dispose() => _owned?.Dispose();
 }
 
 /// <summary>A Serilog sink writing formatted events to a TextWriter (stdout), without buffering surprises.</summary>

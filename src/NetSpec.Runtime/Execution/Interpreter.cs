@@ -4,21 +4,20 @@ using NetSpec.Runtime.Graph;
 using NetSpec.Runtime.Kernels;
 using NetSpec.Runtime.Ops;
 using NetSpec.Runtime.Trace;
-using NetSpec.Runtime.Training;
 
 namespace NetSpec.Runtime.Execution;
 
 /// <summary>
 /// Runs a <see cref="NetworkGraph"/>: forward in topological order, backward in reverse with
-/// gradients accumulated, then the gradient-descent update; as many steps as the optimizer
-/// asks. Every buffer is allocated once, when the interpreter is built.
+/// gradients accumulated, and compares values and gradients with the spec's expectations. The
+/// parameter update and the loop over steps belong to the training layer (<c>StepRunner</c>,
+/// <c>Optimizer</c>). Every buffer is allocated once, when the interpreter is built.
 /// </summary>
 public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly NetworkGraph _g;
     private readonly InterpreterOptions _options;
     private ITraceSink? _trace;
-    private Optimizer<T>? _optimizer;
     private readonly Tensor<T>[] _values;
     private readonly Tensor<T>?[] _grads;
     private readonly OpContext<T>[] _contexts;
@@ -77,6 +76,9 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     public NetworkGraph Graph => _g;
 
+    /// <summary>How this interpreter runs (the step loop and the update follow its <see cref="InterpreterOptions.StopOnNonFinite"/>).</summary>
+    public InterpreterOptions Options => _options;
+
     /// <summary>Where the per-value trace goes; null traces nothing (training switches it per step).</summary>
     public ITraceSink? Trace
     {
@@ -124,36 +126,6 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
             }
         }
         return needs;
-    }
-
-    /// <summary>Runs every step the spec asks for and checks its expectations.</summary>
-    public RunResult Run()
-    {
-        var results = new List<ExpectationResult>();
-        int steps = _g.Steps;
-        T lr = _g.Optimizer is { } o ? T.CreateChecked(o.LearningRate.Value) : T.Zero;
-        for (int step = 1; step <= steps; step++)
-        {
-            if (!Forward(step)) return new RunResult(results, _fault);
-            Check(ExpectKind.Forward, step, results);
-            if (_g.BackwardFrom < 0) continue;
-            if (!Backward(step)) return new RunResult(results, _fault);
-            Check(ExpectKind.Gradient, step, results);
-            if (_g.Optimizer is { } opt)
-            {
-                if (Optimizer<T>.IsPlainGradientDescent(opt))
-                {
-                    if (!Update(step, lr)) return new RunResult(results, _fault);
-                }
-                else
-                {
-                    _optimizer ??= new Optimizer<T>(_g, opt);
-                    if (!_optimizer.Step(this, step, _optimizer.LearningRate(step - 1), _trace)) return new RunResult(results, _optimizer.Fault);
-                }
-            }
-        }
-        Check(ExpectKind.Updated, steps, results);
-        return new RunResult(results, _fault);
     }
 
     /// <summary>The forward pass. False when it stopped at a NaN or infinity.</summary>
@@ -229,46 +201,22 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
         return true;
     }
 
-    /// <summary>Plain gradient descent on every parameter: W* = W - alpha dJ/dW.</summary>
-    public bool Update(int step, T learningRate)
-    {
-        foreach (var v in _g.Values)
-        {
-            if (v.Kind != ValueKind.Parameter || _grads[v.Index] is not { } grad) continue;
-            var p = _values[v.Index];
-            double[]? old = _trace is not null ? p.ToDoubles() : null;
-            bool finite = Vec.AxpyAllFinite<T>(-learningRate, grad.Data, p.Data);
-            if (_trace is not null)
-            {
-                string lr = _g.Optimizer!.LearningRate.Hyperparameter ?? Format.Number(double.CreateChecked(learningRate));
-                _trace.Emit(new TraceEvent(TracePhase.Update, step, v.Name, "sgd", $"{v.Name} - {lr} · dJ/d{v.Name}", v.Shape, p.ToDoubles())
-                {
-                    Old = old,
-                    Gradient = grad.ToDoubles(),
-                });
-            }
-            if (!finite)
-            {
-                _fault ??= new NumericFault(TracePhase.Update, step, v.Name, "sgd", $"the updated parameter {v.Name}", v.Span,
-                    [$"{v.Name}: {Summary.Of(v.Shape, p.ToDoubles())}", $"dJ/d{v.Name}: {Summary.Of(v.Shape, grad.ToDoubles())}"]);
-                if (_options.StopOnNonFinite) return false;
-            }
-        }
-        return true;
-    }
-
     private bool Faulted(TracePhase phase, int step, GraphNode n, string what)
     {
         // The fault points at the node's name, as shape errors do.
         _fault ??= new NumericFault(phase, step, n.Name, n.Op.Name, what, _g.Values[n.Output].Span,
-            [.. n.Inputs.Select(i => $"{_g.Values[i].Name}: {Summary.Of(_g.Values[i].Shape, _values[i].ToDoubles())}")]);
+            [.. n.Inputs.Select(i => $"{_g.Values[i].Name}: {Summary.Of(_g.Values[i].Shape, TraceValues.Of(_values[i]))}")]);
         return !_options.StopOnNonFinite;
     }
 
     private void Emit(TracePhase phase, int step, string name, string op, string expression, Tensor<T> t) =>
-        _trace!.Emit(new TraceEvent(phase, step, name, op, expression, t.Shape, t.ToDoubles()));
+        _trace!.Emit(new TraceEvent(phase, step, name, op, expression, t.Shape, TraceValues.Of(t)));
 
-    private void Check(ExpectKind kind, int step, List<ExpectationResult> results)
+    /// <summary>
+    /// Compares the current values (<paramref name="kind"/> forward or updated) or gradients with
+    /// the expectations of that kind for <paramref name="step"/> (updated ones: whatever the step).
+    /// </summary>
+    public void CheckExpectations(ExpectKind kind, int step, ICollection<ExpectationResult> results)
     {
         foreach (var e in _g.Expectations)
         {

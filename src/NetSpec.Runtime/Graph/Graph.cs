@@ -76,5 +76,5 @@ public sealed class NetworkGraph
     public GraphValue? Find(string name) => Values.FirstOrDefault(v => v.Name == name);
 
     /// <summary>The dataset a training spec trains on, read when the spec was loaded.</summary>
-    public Training.LoadedDataset? Dataset { get; internal set; }
+    public LoadedDataset? Dataset { get; internal set; }
 }

@@ -1,4 +1,4 @@
-namespace NetSpec.Runtime;
+namespace NetSpec.Runtime.Tensors;
 
 /// <summary>
 /// The shape of a contiguous row-major tensor of rank 0 (a scalar) to <see cref="MaxRank"/>.

@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace NetSpec.Runtime;
+namespace NetSpec.Runtime.Tensors;
 
 /// <summary>A contiguous, row-major tensor with an explicit shape.</summary>
 /// <typeparam name="T">float or double.</typeparam>

@@ -5,43 +5,141 @@ namespace NetSpec.Runtime.Trace;
 
 /// <summary>
 /// Tensors as people read them: a scalar as a number, a vector (or a batch of one) as the notes
-/// write it, [24, 47, 86], a matrix row by row; above a size, a one-line summary.
+/// write it, [24, 47, 86], a matrix row by row, a tensor of rank 3 or more as its 2-D slices
+/// labelled with their leading indices, as numpy does (<c>[0, :, :] = [[1, 2], [3, 4]]</c>);
+/// above a size, a one-line summary.
 /// </summary>
 public static class TensorText
 {
+    /// <summary>Room for any number <see cref="TryFormat"/> writes.</summary>
+    private const int NumberRoom = 32;
+
     /// <summary>Up to 10 significant digits, integers without a decimal point.</summary>
     public static string Number(double v)
     {
-        if (double.IsNaN(v)) return "nan";
-        if (double.IsInfinity(v)) return v > 0 ? "inf" : "-inf";
-        if (v == Math.Floor(v) && Math.Abs(v) < 1e15) return v.ToString("0", CultureInfo.InvariantCulture);
-        var s = v.ToString("G10", CultureInfo.InvariantCulture);
-        return s.Replace("E+", "e+", StringComparison.Ordinal).Replace("E-", "e-", StringComparison.Ordinal);
+        Span<char> buffer = stackalloc char[NumberRoom];
+        return new string(buffer[..TryFormat(v, buffer)]);
     }
 
-    /// <summary>On one line: [24, 47, 86] or [[1, 2], [3, 4]]; a summary above <paramref name="fullLimit"/> elements.</summary>
-    public static string Inline(Shape shape, double[] v, int fullLimit)
+    /// <summary>Writes <see cref="Number"/>'s text of <paramref name="v"/> into <paramref name="destination"/> (at least 32 chars); returns its length.</summary>
+    private static int TryFormat(double v, Span<char> destination)
     {
-        if (v.Length > fullLimit) return Execution.Summary.Of(shape, v, 6);
+        if (double.IsNaN(v)) return Copy("nan", destination);
+        if (double.IsInfinity(v)) return Copy(v > 0 ? "inf" : "-inf", destination);
+        int n;
+        if (v == Math.Floor(v) && Math.Abs(v) < 1e15)
+        {
+            v.TryFormat(destination, out n, "0", CultureInfo.InvariantCulture);
+            return n;
+        }
+        v.TryFormat(destination, out n, "G10", CultureInfo.InvariantCulture);
+        for (int i = 0; i < n; i++)
+            if (destination[i] == 'E') destination[i] = 'e';
+        return n;
+    }
+
+    private static int Copy(string s, Span<char> destination)
+    {
+        s.AsSpan().CopyTo(destination);
+        return s.Length;
+    }
+
+    private static void AppendNumber(StringBuilder sb, double v, int width = 0)
+    {
+        Span<char> buffer = stackalloc char[NumberRoom];
+        int n = TryFormat(v, buffer);
+        if (width > n) sb.Append(' ', width - n);
+        sb.Append(buffer[..n]);
+    }
+
+    private static int Width(double v)
+    {
+        Span<char> buffer = stackalloc char[NumberRoom];
+        return TryFormat(v, buffer);
+    }
+
+    /// <summary>On one line: [24, 47, 86], [[1, 2], [3, 4]] or [[[1, 2]], [[3, 4]]]; a summary above <paramref name="fullLimit"/> elements.</summary>
+    public static string Inline(Shape shape, TraceValues v, int fullLimit)
+    {
+        if (v.Length > fullLimit) return Summary.Of(shape, v, 6);
         if (shape.Rank == 0) return Number(v[0]);
-        if (shape.Rank == 1 || shape.Rows == 1) return "[" + string.Join(", ", v.Select(Number)) + "]";
-        int cols = shape.Cols;
-        return "[" + string.Join(", ", Enumerable.Range(0, shape.Rows).Select(r =>
-            "[" + string.Join(", ", v.Skip(r * cols).Take(cols).Select(Number)) + "]")) + "]";
+        var sb = new StringBuilder();
+        if (shape.Rank == 2 && shape.Rows == 1) Nested(sb, v, 0, [shape.Cols]); // a batch of one reads as its vector
+        else Nested(sb, v, 0, shape.Dims);
+        return sb.ToString();
+    }
+
+    /// <summary>[a, b] for one axis, [[..], [..]] for more, row-major from <paramref name="offset"/>.</summary>
+    private static void Nested(StringBuilder sb, TraceValues v, int offset, ReadOnlySpan<int> dims)
+    {
+        sb.Append('[');
+        int inner = 1;
+        for (int k = 1; k < dims.Length; k++) inner *= dims[k];
+        for (int i = 0; i < dims[0]; i++)
+        {
+            if (i > 0) sb.Append(", ");
+            if (dims.Length == 1) AppendNumber(sb, v[offset + i]);
+            else Nested(sb, v, offset + i * inner, dims[1..]);
+        }
+        sb.Append(']');
     }
 
     /// <summary>Lines of text for a tensor; the first line goes beside its label, the rest under it at <paramref name="indent"/>.</summary>
-    public static string Format(Shape shape, double[] v, int indent, int fullLimit)
+    public static string Format(Shape shape, TraceValues v, int indent, int fullLimit)
     {
-        if (v.Length > fullLimit) return Execution.Summary.Of(shape, v, 6);
-        if (shape.Rank == 0) return Number(v[0]);
-        if (shape.Rank == 1 || shape.Rows == 1) return "[" + string.Join(", ", v.Select(Number)) + "]";
-        int rows = shape.Rows, cols = shape.Cols;
-        var cells = v.Select(Number).ToArray();
-        var widths = new int[cols];
-        for (int j = 0; j < cols; j++)
-            for (int r = 0; r < rows; r++) widths[j] = Math.Max(widths[j], cells[r * cols + j].Length);
         var sb = new StringBuilder();
+        Append(sb, shape, v, indent, fullLimit);
+        return sb.ToString();
+    }
+
+    /// <summary>Appends what <see cref="Format"/> returns, without intermediate strings.</summary>
+    public static void Append(StringBuilder sb, Shape shape, TraceValues v, int indent, int fullLimit)
+    {
+        if (v.Length > fullLimit)
+        {
+            sb.Append(Summary.Of(shape, v, 6));
+            return;
+        }
+        if (shape.Rank == 0)
+        {
+            AppendNumber(sb, v[0]);
+            return;
+        }
+        if (shape.Rank == 1 || (shape.Rank == 2 && shape.Rows == 1))
+        {
+            Nested(sb, v, 0, [shape.Cols]);
+            return;
+        }
+        int rows = shape[shape.Rank - 2], cols = shape[shape.Rank - 1];
+        // Columns are as wide as their widest cell, across every slice, so the slices line up.
+        var widths = new int[cols];
+        for (int i = 0; i < v.Length; i++) widths[i % cols] = Math.Max(widths[i % cols], Width(v[i]));
+        if (shape.Rank == 2)
+        {
+            Matrix(sb, v, 0, rows, cols, widths, indent);
+            return;
+        }
+        if (v.Length == 0)
+        {
+            sb.Append("[]");
+            return;
+        }
+        int slices = v.Length / (rows * cols);
+        var index = new int[shape.Rank - 2];
+        for (int s = 0; s < slices; s++)
+        {
+            if (s > 0) sb.Append('\n').Append(' ', indent);
+            int start = sb.Length;
+            sb.Append('[');
+            foreach (var i in index) sb.Append(i.ToString(CultureInfo.InvariantCulture)).Append(", ");
+            sb.Append(":, :] = ");
+            Matrix(sb, v, s * rows * cols, rows, cols, widths, indent + sb.Length - start);
+            for (int k = index.Length - 1; k >= 0 && ++index[k] == shape[k]; k--) index[k] = 0;
+        }
+    }
+
+    private static void Matrix(StringBuilder sb, TraceValues v, int offset, int rows, int cols, int[] widths, int indent)
+    {
         for (int r = 0; r < rows; r++)
         {
             if (r > 0) sb.Append('\n').Append(' ', indent);
@@ -49,10 +147,9 @@ public static class TensorText
             for (int j = 0; j < cols; j++)
             {
                 if (j > 0) sb.Append(", ");
-                sb.Append(cells[r * cols + j].PadLeft(widths[j]));
+                AppendNumber(sb, v[offset + r * cols + j], widths[j]);
             }
             sb.Append(r == rows - 1 ? "]]" : "],");
         }
-        return sb.ToString();
     }
 }

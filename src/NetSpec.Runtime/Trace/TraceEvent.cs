@@ -14,6 +14,8 @@ public enum TracePhase
 /// <summary>
 /// One traced value. Forward: the value of a data input, parameter or node. Backward: dJ/d of a
 /// node, input or parameter. Update: a parameter's old value, its gradient and its new value.
+/// The values are views of the interpreter's tensors (no copy, no per-element object): read
+/// them during <see cref="ITraceSink.Emit"/>, or keep a <see cref="Snapshot"/>.
 /// </summary>
 /// <param name="Phase">forward, backward or update.</param>
 /// <param name="Step">1-based optimizer step.</param>
@@ -22,25 +24,38 @@ public enum TracePhase
 /// <param name="Expression">How it was computed, e.g. "linear(x, W, b)", "dJ/dz", "W - 0.001 · dJ/dW".</param>
 /// <param name="Shape">The value's shape.</param>
 /// <param name="Values">Forward: the value; backward: the gradient; update: the new value.</param>
-public sealed record TraceEvent(TracePhase Phase, int Step, string Name, string Op, string Expression, Shape Shape, double[] Values)
+public sealed record TraceEvent(TracePhase Phase, int Step, string Name, string Op, string Expression, Shape Shape, TraceValues Values)
 {
     /// <summary>Update only: the value before the step.</summary>
-    public double[]? Old { get; init; }
+    public TraceValues? Old { get; init; }
 
     /// <summary>Update only: the gradient used.</summary>
-    public double[]? Gradient { get; init; }
+    public TraceValues? Gradient { get; init; }
+
+    /// <summary>The event with copies of its values, which later steps do not change.</summary>
+    public TraceEvent Snapshot() => this with { Values = Values.Copy(), Old = Old?.Copy(), Gradient = Gradient?.Copy() };
 }
 
 /// <summary>Receives trace events as the interpreter produces them.</summary>
 public interface ITraceSink
 {
+    /// <summary>Takes one event; its values are views valid only during the call.</summary>
     void Emit(TraceEvent e);
 }
 
-/// <summary>Collects events in memory (tests, golden traces).</summary>
+/// <summary>Collects snapshots of the events in memory (tests, golden traces).</summary>
 public sealed class CollectingTraceSink : ITraceSink
 {
     public List<TraceEvent> Events { get; } = [];
 
-    public void Emit(TraceEvent e) => Events.Add(e);
+    public void Emit(TraceEvent e) => Events.Add(e.Snapshot());
+}
+
+/// <summary>Sends every event to each of several sinks, in order.</summary>
+public sealed class TraceFanOut(params ITraceSink[] sinks) : ITraceSink
+{
+    public void Emit(TraceEvent e)
+    {
+        foreach (var s in sinks) s.Emit(e);
+    }
 }

@@ -1,5 +1,7 @@
 using System.Buffers;
+using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace NetSpec.Runtime.Trace;
@@ -9,29 +11,67 @@ namespace NetSpec.Runtime.Trace;
 /// round-trip form (NaN and infinities as the strings "NaN", "Infinity", "-Infinity"), so the
 /// same spec gives the same bytes on every run.
 /// <code>{"phase":"forward","step":1,"name":"z","op":"linear","expr":"linear(x, W, b)","shape":[1,3],"values":[24,47,86]}</code>
+/// As a sink it formats each number as UTF-8 straight from the tensor's data into a pooled
+/// buffer, written to its stream when full; a large tensor's numbers are formatted in chunks on
+/// several threads and written in order, so the bytes are the same for any thread count.
 /// </summary>
-public static class TraceJson
+public sealed class TraceJson : ITraceSink, IDisposable
 {
+    private const int BufferSize = 1 << 16;
+    private const int NumberRoom = 32; // the longest number, or "-Infinity" in quotes, with a comma
+    private const int ChunkElements = 16384; // formatted by one thread at a time
+    private static readonly JavaScriptEncoder Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+
+    private readonly Stream _stream;
+    private readonly bool _ownsStream;
+    private readonly int _threads;
+    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+    private int _used;
+
+    /// <summary>A sink writing JSON lines to <paramref name="stream"/>; disposing it flushes (and closes the stream when it owns it).</summary>
+    /// <param name="stream">Where the lines go.</param>
+    /// <param name="ownsStream">Whether disposing the sink closes the stream.</param>
+    /// <param name="threads">Most threads formatting the numbers of one large tensor (0: one per processor).</param>
+    public TraceJson(Stream stream, bool ownsStream = false, int threads = 0)
+    {
+        _stream = stream;
+        _ownsStream = ownsStream;
+        _threads = threads > 0 ? threads : Environment.ProcessorCount;
+    }
+
+    /// <summary>A sink writing JSON lines to a new file at <paramref name="path"/>.</summary>
+    public static TraceJson ToFile(string path, int threads = 0) =>
+        new(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1, FileOptions.SequentialScan), ownsStream: true, threads);
+
+    public void Emit(TraceEvent e)
+    {
+        Write(e);
+        Byte((byte)'\n');
+    }
+
+    /// <summary>Writes the buffered lines to the stream.</summary>
+    public void Flush()
+    {
+        _stream.Write(_buffer, 0, _used);
+        _used = 0;
+        _stream.Flush();
+    }
+
+    public void Dispose()
+    {
+        if (_buffer.Length == 0) return;
+        Flush();
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = [];
+        if (_ownsStream) _stream.Dispose();
+    }
+
+    /// <summary>One event's line, without the line break.</summary>
     public static string Line(TraceEvent e)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-        {
-            w.WriteStartObject();
-            w.WriteString("phase", PhaseName(e.Phase));
-            w.WriteNumber("step", e.Step);
-            w.WriteString("name", e.Name);
-            w.WriteString("op", e.Op);
-            w.WriteString("expr", e.Expression);
-            w.WriteStartArray("shape");
-            foreach (var d in e.Shape.Dims) w.WriteNumberValue(d);
-            w.WriteEndArray();
-            if (e.Old is { } old) Numbers(w, "old", old);
-            if (e.Gradient is { } grad) Numbers(w, "grad", grad);
-            Numbers(w, "values", e.Values);
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        var stream = new MemoryStream();
+        using (var sink = new TraceJson(stream)) sink.Write(e);
+        return Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length);
     }
 
     public static string PhaseName(TracePhase p) => p switch
@@ -42,15 +82,151 @@ public static class TraceJson
         _ => "update",
     };
 
-    private static void Numbers(Utf8JsonWriter w, string name, double[] values)
+    private void Write(TraceEvent e)
     {
-        w.WriteStartArray(name);
-        foreach (var v in values)
+        Raw("{\"phase\":"u8);
+        String(PhaseName(e.Phase));
+        Raw(",\"step\":"u8);
+        Room(NumberRoom);
+        e.Step.TryFormat(_buffer.AsSpan(_used), out int n, default, CultureInfo.InvariantCulture);
+        _used += n;
+        Raw(",\"name\":"u8);
+        String(e.Name);
+        Raw(",\"op\":"u8);
+        String(e.Op);
+        Raw(",\"expr\":"u8);
+        String(e.Expression);
+        Raw(",\"shape\":["u8);
+        var dims = e.Shape.Dims;
+        for (int i = 0; i < dims.Length; i++)
         {
-            if (double.IsFinite(v)) w.WriteNumberValue(v);
-            else w.WriteStringValue(double.IsNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity");
+            Room(NumberRoom);
+            if (i > 0) _buffer[_used++] = (byte)',';
+            dims[i].TryFormat(_buffer.AsSpan(_used), out n, default, CultureInfo.InvariantCulture);
+            _used += n;
         }
-        w.WriteEndArray();
+        Byte((byte)']');
+        if (e.Old is { } old) Numbers(",\"old\":["u8, old);
+        if (e.Gradient is { } grad) Numbers(",\"grad\":["u8, grad);
+        Numbers(",\"values\":["u8, e.Values);
+        Byte((byte)'}');
+    }
+
+    private void Numbers(ReadOnlySpan<byte> head, TraceValues values)
+    {
+        Raw(head);
+        if (_threads > 1 && values.Length >= 2 * ChunkElements) ParallelNumbers(values);
+        else
+        {
+            int step = _buffer.Length / NumberRoom; // what an empty buffer surely holds
+            for (int start = 0; start < values.Length; start += step)
+            {
+                int count = Math.Min(step, values.Length - start);
+                Room(count * NumberRoom);
+                _used += Format(values, start, count, _buffer.AsSpan(_used));
+            }
+        }
+        Byte((byte)']');
+    }
+
+    /// <summary>Chunks of the values formatted on up to <see cref="_threads"/> threads, then written in order.</summary>
+    private void ParallelNumbers(TraceValues values)
+    {
+        int chunks = (values.Length + ChunkElements - 1) / ChunkElements;
+        int batch = _threads * 2;
+        var buffers = new byte[batch][];
+        var lengths = new int[batch];
+        for (int i = 0; i < batch; i++) buffers[i] = ArrayPool<byte>.Shared.Rent(ChunkElements * NumberRoom);
+        try
+        {
+            var options = new ParallelOptions { MaxDegreeOfParallelism = _threads };
+            for (int first = 0; first < chunks; first += batch)
+            {
+                int inBatch = Math.Min(batch, chunks - first);
+                Parallel.For(0, inBatch, options, k =>
+                {
+                    int start = (first + k) * ChunkElements;
+                    lengths[k] = Format(values, start, Math.Min(ChunkElements, values.Length - start), buffers[k]);
+                });
+                for (int k = 0; k < inBatch; k++) Raw(buffers[k].AsSpan(0, lengths[k]));
+            }
+        }
+        finally
+        {
+            foreach (var b in buffers) ArrayPool<byte>.Shared.Return(b);
+        }
+    }
+
+    /// <summary>
+    /// Elements [start, start + count) as <see cref="Utf8JsonWriter.WriteNumberValue(double)"/>
+    /// writes them (the shortest round-trip form), each but the array's first after a comma, into
+    /// <paramref name="destination"/> (room for <see cref="NumberRoom"/> bytes each); returns the bytes written.
+    /// </summary>
+    private static int Format(TraceValues values, int start, int count, Span<byte> destination)
+    {
+        int used = 0;
+        if (values.IsSingle)
+        {
+            var s = values.Singles.Slice(start, count);
+            for (int i = 0; i < s.Length; i++) used += Number(s[i], start + i > 0, destination[used..]);
+        }
+        else
+        {
+            var d = values.Doubles.Slice(start, count);
+            for (int i = 0; i < d.Length; i++) used += Number(d[i], start + i > 0, destination[used..]);
+        }
+        return used;
+    }
+
+    private static int Number(double v, bool comma, Span<byte> destination)
+    {
+        int used = 0;
+        if (comma) destination[used++] = (byte)',';
+        if (double.IsFinite(v))
+        {
+            v.TryFormat(destination[used..], out int n, default, CultureInfo.InvariantCulture);
+            return used + n;
+        }
+        var text = double.IsNaN(v) ? "\"NaN\""u8 : v > 0 ? "\"Infinity\""u8 : "\"-Infinity\""u8;
+        text.CopyTo(destination[used..]);
+        return used + text.Length;
+    }
+
+    private void String(string s)
+    {
+        var encoded = JsonEncodedText.Encode(s, Encoder).EncodedUtf8Bytes;
+        Byte((byte)'"');
+        Raw(encoded);
+        Byte((byte)'"');
+    }
+
+    private void Byte(byte b)
+    {
+        if (_used == _buffer.Length) Drain();
+        _buffer[_used++] = b;
+    }
+
+    private void Raw(ReadOnlySpan<byte> bytes)
+    {
+        while (bytes.Length > 0)
+        {
+            if (_used == _buffer.Length) Drain();
+            int k = Math.Min(bytes.Length, _buffer.Length - _used);
+            bytes[..k].CopyTo(_buffer.AsSpan(_used));
+            _used += k;
+            bytes = bytes[k..];
+        }
+    }
+
+    private void Room(int bytes)
+    {
+        if (_buffer.Length - _used < bytes) Drain();
+    }
+
+    private void Drain()
+    {
+        _stream.Write(_buffer, 0, _used);
+        _used = 0;
     }
 
     /// <summary>A trace line read back (for golden comparisons).</summary>

@@ -1,40 +1,48 @@
+using System.Text;
 using NetSpec.Runtime.Graph;
 
 namespace NetSpec.Runtime.Trace;
 
 /// <summary>
 /// Renders trace events for people, laid out the way the notes lay them out: a heading per
-/// phase and step, then one entry per value (matrices in rows).
+/// phase and step, then one entry per value (matrices in rows, higher ranks as labelled 2-D
+/// slices). As a sink it writes each event to its writer in one piece, formatted straight from
+/// the tensor's data.
 /// </summary>
-public sealed class TraceTextWriter
+public sealed class TraceTextWriter : ITraceSink
 {
     private const int MaxLabelWidth = 56;
     private readonly int _labelWidth;
     private readonly NetworkGraph _graph;
     private readonly int _fullLimit;
+    private readonly TextWriter _output;
+    private readonly StringBuilder _sb = new();
     private (TracePhase Phase, int Step)? _section;
 
-    private TextWriter _out = TextWriter.Null;
-
-    public TraceTextWriter(NetworkGraph graph, int fullLimit)
+    /// <summary>A writer whose <see cref="Emit"/> writes to <paramref name="output"/> (none: only <see cref="Write"/> writes).</summary>
+    public TraceTextWriter(NetworkGraph graph, int fullLimit, TextWriter? output = null)
     {
         _graph = graph;
         _fullLimit = fullLimit;
+        _output = output ?? TextWriter.Null;
         int widest = graph.Values.Max(v => v.Kind == ValueKind.Node
             ? v.Name.Length + 3 + graph.Nodes[v.Producer].Expression.Length
             : v.Name.Length + 12);
         _labelWidth = Math.Min(MaxLabelWidth, widest + 4);
     }
 
+    /// <summary>Writes one event to the writer given at construction.</summary>
+    public void Emit(TraceEvent e) => Write(e, _output);
+
     /// <summary>Writes one event; a heading first when the phase or step changes.</summary>
     public void Write(TraceEvent e, TextWriter output)
     {
-        _out = output;
+        var sb = _sb.Clear();
         if (_section != (e.Phase, e.Step))
         {
             _section = (e.Phase, e.Step);
-            _out.WriteLine();
-            _out.WriteLine(Heading(e));
+            sb.AppendLine();
+            sb.AppendLine(Heading(e));
         }
         switch (e.Phase)
         {
@@ -46,15 +54,16 @@ public sealed class TraceTextWriter
                 Entry(e.Expression, e.Shape, e.Values);
                 break;
             case TracePhase.Update:
-                _out.WriteLine($"  {e.Name}* = {e.Expression}");
-                Entry($"    {e.Name}", e.Shape, e.Old!, indentLabel: false);
-                Entry($"    dJ/d{e.Name}", e.Shape, e.Gradient!, indentLabel: false);
+                sb.Append("  ").Append(e.Name).Append("* = ").AppendLine(e.Expression);
+                Entry($"    {e.Name}", e.Shape, e.Old!.Value, indentLabel: false);
+                Entry($"    dJ/d{e.Name}", e.Shape, e.Gradient!.Value, indentLabel: false);
                 Entry($"    {e.Name}*", e.Shape, e.Values, indentLabel: false);
                 break;
             case TracePhase.Epoch:
                 Entry($"{e.Name} ({e.Expression})", e.Shape, e.Values);
                 break;
         }
+        output.Write(sb);
     }
 
     private string Heading(TraceEvent e) => e.Phase switch
@@ -67,12 +76,19 @@ public sealed class TraceTextWriter
         _ => $"step {e.Step} · update: {(_graph.Optimizer?.Type.Name == "adam" ? "Adam" : "gradient descent")}, learning rate {_graph.Optimizer?.LearningRate}",
     };
 
-    private void Entry(string label, Shape shape, double[] values, bool indentLabel = true)
+    private void Entry(string label, Shape shape, TraceValues values, bool indentLabel = true)
     {
-        string left = (indentLabel ? "  " : "") + label;
+        var sb = _sb;
+        int start = sb.Length;
+        if (indentLabel) sb.Append("  ");
+        sb.Append(label);
+        int left = sb.Length - start;
+        sb.Append(' ', Math.Max(left + 1, _labelWidth) - left);
         string shapeText = shape.ToString();
-        int pad = Math.Max(left.Length + 1, _labelWidth);
-        string head = left.PadRight(pad) + shapeText.PadRight(8) + " ";
-        _out.WriteLine(head + TensorText.Format(shape, values, head.Length, _fullLimit));
+        sb.Append(shapeText);
+        if (shapeText.Length < 8) sb.Append(' ', 8 - shapeText.Length);
+        sb.Append(' ');
+        TensorText.Append(sb, shape, values, sb.Length - start, _fullLimit);
+        sb.AppendLine();
     }
 }

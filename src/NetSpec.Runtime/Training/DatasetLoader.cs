@@ -4,6 +4,7 @@ using NetSpec.Parser;
 using NetSpec.Parser.Diagnostics;
 using NetSpec.Parser.Model;
 using NetSpec.Parser.Yaml;
+using NetSpec.Runtime.Graph;
 using NetSpec.Runtime.Execution;
 
 namespace NetSpec.Runtime.Training;

@@ -21,7 +21,10 @@ namespace NetSpec.Runtime.Training;
 /// </list>
 /// Schedules, with e the 0-based epoch (a spec without training counts each step as an epoch):
 /// constant alpha; step alpha gamma^floor(e / step_size); exponential alpha gamma^e.
-/// The state (v, m, t) is kept per parameter and saved in checkpoints.
+/// The state (v, m, t) is kept per parameter and saved in checkpoints. This is NetSpec's one
+/// update rule: plain gradient descent (the worked examples) is sgd with momentum 0, computed as
+/// p += (−alpha) g in one pass (<see cref="Vec.AxpyAllFinite{T}"/>) that also says whether every
+/// updated element is finite.
 /// </summary>
 public sealed class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -29,11 +32,21 @@ public sealed class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly OptimizerDecl _decl;
     private readonly OptimizerSettings _s;
     private readonly int[] _parameters;
+    private readonly T[]?[] _old; // the values before the update, kept for the trace only
 
-    public Optimizer(NetworkGraph graph, OptimizerDecl decl)
+    /// <summary>An optimizer for <paramref name="graph"/>'s parameters.</summary>
+    /// <param name="graph">The graph whose parameters it updates.</param>
+    /// <param name="decl">The spec's optimizer: type, learning rate, settings.</param>
+    /// <param name="stopOnNonFinite">
+    /// Stop at the first NaN or infinity an update produces (the default); otherwise record the
+    /// first one in <see cref="Fault"/> and update every parameter regardless.
+    /// </param>
+    public Optimizer(NetworkGraph graph, OptimizerDecl decl, bool stopOnNonFinite = true)
     {
         _g = graph;
         _decl = decl;
+        StopOnNonFinite = stopOnNonFinite;
+        _old = new T[]?[graph.Values.Count];
         _s = decl.Settings;
         _parameters = [.. graph.Values.Where(v => v.Kind == ValueKind.Parameter).Select(v => v.Index)];
         First = new T[]?[graph.Values.Count];
@@ -50,9 +63,8 @@ public sealed class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
     }
 
-    /// <summary>Whether the optimizer is plain gradient descent with a constant rate (the worked examples).</summary>
-    public static bool IsPlainGradientDescent(OptimizerDecl d) =>
-        d.Type.Name == "sgd" && d.Settings.Momentum == 0 && d.Settings.Schedule is null or { Type.Name: "constant" };
+    /// <summary>Whether <see cref="Step"/> stops at the first NaN or infinity.</summary>
+    public bool StopOnNonFinite { get; }
 
     /// <summary>Momentum v (sgd) or Adam's first moment m, per graph value index; null where unused.</summary>
     public T[]?[] First { get; }
@@ -78,7 +90,10 @@ public sealed class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
         };
     }
 
-    /// <summary>Updates every parameter from the interpreter's gradients. False at a NaN or infinity.</summary>
+    /// <summary>
+    /// Updates every parameter from the interpreter's gradients, emitting one update event per
+    /// parameter to <paramref name="trace"/>. False when it stopped at a NaN or infinity.
+    /// </summary>
     public bool Step(Interpreter<T> interp, int step, double learningRate, ITraceSink? trace)
     {
         T lr = T.CreateChecked(learningRate);
@@ -97,7 +112,12 @@ public sealed class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
             if (interp.GradientAt(i) is not { } grad) continue;
             var p = interp.ValueAt(i).Data;
             var g = grad.Data;
-            double[]? old = trace is not null ? interp.ValueAt(i).ToDoubles() : null;
+            T[]? old = null;
+            if (trace is not null)
+            {
+                old = _old[i] ??= new T[p.Length];
+                p.CopyTo(old.AsSpan());
+            }
             bool? finite = null; // known when the update checked as it went
             if (adam)
             {
@@ -132,17 +152,17 @@ public sealed class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
                 string n = value.Name;
                 string expr = adam ? $"{n} - {rate} · m̂/(√v̂ + ε)" : First[i] is not null
                     ? (_s.Nesterov ? $"{n} - {rate} · (dJ/d{n} + μ v)" : $"{n} - {rate} · v") : $"{n} - {rate} · dJ/d{n}";
-                trace.Emit(new TraceEvent(TracePhase.Update, step, n, _decl.Type.Name, expr, value.Shape, interp.ValueAt(i).ToDoubles())
+                trace.Emit(new TraceEvent(TracePhase.Update, step, n, _decl.Type.Name, expr, value.Shape, TraceValues.Of(p))
                 {
-                    Old = old,
-                    Gradient = grad.ToDoubles(),
+                    Old = TraceValues.Of(old!),
+                    Gradient = TraceValues.Of(g),
                 });
             }
             if (!(finite ?? Vec.AllFinite<T>(p)))
             {
                 Fault ??= new NumericFault(TracePhase.Update, step, value.Name, _decl.Type.Name, $"the updated parameter {value.Name}", value.Span,
-                    [$"{value.Name}: {Summary.Of(value.Shape, interp.ValueAt(i).ToDoubles())}", $"dJ/d{value.Name}: {Summary.Of(value.Shape, grad.ToDoubles())}"]);
-                return false;
+                    [$"{value.Name}: {Summary.Of(value.Shape, TraceValues.Of(p))}", $"dJ/d{value.Name}: {Summary.Of(value.Shape, TraceValues.Of(g))}"]);
+                if (StopOnNonFinite) return false;
             }
         }
         return true;

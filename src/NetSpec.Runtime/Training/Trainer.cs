@@ -203,7 +203,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     private void Emit(int epoch, string name, string expression, double value) =>
-        _trace?.Emit(new TraceEvent(TracePhase.Epoch, epoch, name, "metric", expression, Shape.Scalar, [value]));
+        _trace?.Emit(new TraceEvent(TracePhase.Epoch, epoch, name, "metric", expression, Shape.Scalar, new[] { value }));
 
     /// <summary>Rows whose largest score is at the target's largest entry (the first on ties).</summary>
     private static int Correct(ReadOnlySpan<T> scores, ReadOnlySpan<T> targets, int rows, int classes)

@@ -1,5 +1,4 @@
 using NetSpec.Parser.Diagnostics;
-using NetSpec.Runtime;
 using NetSpec.Runtime.Checks;
 using NetSpec.Runtime.Execution;
 using NetSpec.Runtime.Graph;

@@ -1,6 +1,7 @@
 using NetSpec.Runtime;
 using NetSpec.Runtime.Execution;
 using NetSpec.Runtime.Trace;
+using NetSpec.Runtime.Training;
 
 namespace NetSpec.Tests.Specs;
 
@@ -21,8 +22,8 @@ public sealed class Float32AgreementTests
         Assert.IsTrue(loaded.Ok);
         var wide = new CollectingTraceSink();
         var narrow = new CollectingTraceSink();
-        new Interpreter<double>(loaded.Graph!, trace: wide).Run();
-        new Interpreter<float>(loaded.Graph!, trace: narrow).Run();
+        new StepRunner<double>(new Interpreter<double>(loaded.Graph!, trace: wide)).Run();
+        new StepRunner<float>(new Interpreter<float>(loaded.Graph!, trace: narrow)).Run();
         Assert.HasCount(wide.Events.Count, narrow.Events);
         for (int e = 0; e < wide.Events.Count; e++)
         {

@@ -5,6 +5,7 @@ using NetSpec.Runtime;
 using NetSpec.Runtime.Execution;
 using NetSpec.Runtime.Graph;
 using NetSpec.Runtime.Trace;
+using NetSpec.Runtime.Training;
 
 namespace NetSpec.Fuzz;
 
@@ -72,20 +73,13 @@ internal static class FuzzCase
     private static void Execute<T>(NetworkGraph graph) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var sink = new RenderingSink(graph);
-        var run = new Interpreter<T>(graph, new InterpreterOptions { StopOnNonFinite = false }, sink);
+        var run = new StepRunner<T>(new Interpreter<T>(graph, new InterpreterOptions { StopOnNonFinite = false }, sink));
         if (graph.Steps <= MaxSteps)
         {
             run.Run(); // every step, with the expectations checked
             return;
         }
-        T lr = graph.Optimizer is { } o ? T.CreateChecked(o.LearningRate.Value) : T.Zero;
-        for (int step = 1; step <= MaxSteps; step++)
-        {
-            run.Forward(step);
-            if (graph.BackwardFrom < 0) continue;
-            run.Backward(step);
-            if (graph.Optimizer is not null) run.Update(step, lr);
-        }
+        for (int step = 1; step <= MaxSteps; step++) run.Step(step);
     }
 
     /// <summary>Renders each event as the CLI would (text and JSON lines) and drops the result.</summary>

@@ -15,18 +15,6 @@ public sealed record ExpectationResult(BoundExpectation Expectation, bool Passed
 /// <summary>The first NaN or infinity produced: where, and the op's inputs at that moment.</summary>
 public sealed record NumericFault(TracePhase Phase, int Step, string Node, string Op, string What, SourceSpan Span, IReadOnlyList<string> InputSummaries);
 
-/// <summary>The outcome of running a spec: every expectation's result, and a numeric fault if one stopped the run.</summary>
-public sealed record RunResult(IReadOnlyList<ExpectationResult> Expectations, NumericFault? Fault)
-{
-    /// <summary>A training run's epochs and test metrics; null for a spec without training.</summary>
-    public Training.TrainingReport? Training { get; init; }
-
-    /// <summary>The results of <c>expect: metrics</c>.</summary>
-    public IReadOnlyList<Training.MetricResult> Metrics { get; init; } = [];
-
-    public bool AllPassed => Fault is null && Expectations.All(e => e.Passed) && Metrics.All(m => m.Passed);
-}
-
 /// <summary>How the interpreter runs.</summary>
 public sealed record InterpreterOptions
 {

@@ -1,4 +1,4 @@
-namespace NetSpec.Runtime.Training;
+namespace NetSpec.Runtime.Graph;
 
 /// <summary>The samples of one split: features (rows x features) and one-hot targets (rows x classes), row-major.</summary>
 public sealed record DataSplit(string Name, int Rows, double[] Features, double[] Targets);

@@ -1,6 +1,7 @@
+using NetSpec.Runtime.Execution;
 using NetSpec.Runtime.Graph;
 
-namespace NetSpec.Runtime.Execution;
+namespace NetSpec.Runtime.Checks;
 
 /// <summary>The largest relative error found for one value, and where.</summary>
 public sealed record GradientCheckResult(string Name, ValueKind Kind, double MaxRelativeError, int WorstIndex, double Analytic, double Numeric, int Checked, int SkippedAtKinks);

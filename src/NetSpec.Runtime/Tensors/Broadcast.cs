@@ -1,4 +1,4 @@
-namespace NetSpec.Runtime.Kernels;
+namespace NetSpec.Runtime.Tensors;
 
 /// <summary>
 /// NumPy / ONNX broadcasting for tensors of any rank. Shapes are aligned on the right; along
