@@ -43,4 +43,9 @@ public sealed class MatMul : Op
         if (c.InputGrad(0) is { } da) Gemm.Multiply(false, true, m, k, n, T.One, g, n, b.Data, n, T.One, da.Data, k);
         if (c.InputGrad(1) is { } db) Gemm.Multiply(true, false, k, n, m, T.One, a.Data, k, g, n, T.One, db.Data, n);
     }
+
+    // ONNX: how the op is written in ONNX and read back from it (one table, both directions; see OnnxForm).
+
+    /// <summary>ONNX MatMul.</summary>
+    public override IReadOnlyList<OnnxForm> OnnxForms { get; } = [new("MatMul")];
 }

@@ -13,4 +13,9 @@ public sealed class Mul : ElementwiseBinary
     public override string GradientFormula => "dJ/da = G ⊙ b; dJ/db = G ⊙ a (summed over broadcast axes)";
     protected override T Apply<T>(T a, T b) => a * b;
     protected override (T Da, T Db) Derivatives<T>(T a, T b) => (b, a);
+
+    // ONNX: how the op is written in ONNX and read back from it (one table, both directions; see OnnxForm).
+
+    /// <summary>ONNX Mul with NumPy broadcasting (opset 7 on).</summary>
+    public override IReadOnlyList<OnnxForm> OnnxForms { get; } = [new("Mul") { MinOpset = 7 }];
 }

@@ -29,4 +29,9 @@ public sealed class Relu : Op
     {
         if (c.InputGrad(0) is { } dx) Vec.ReluBackward<T>(c.Input(0).Data, c.OutputGrad!.Data, dx.Data);
     }
+
+    // ONNX: how the op is written in ONNX and read back from it (one table, both directions; see OnnxForm).
+
+    /// <summary>ONNX Relu (opset 6 on; before 6 it had a consumed_inputs attribute).</summary>
+    public override IReadOnlyList<OnnxForm> OnnxForms { get; } = [new("Relu") { MinOpset = 6 }];
 }

@@ -13,4 +13,9 @@ public sealed class Sub : ElementwiseBinary
     public override string GradientFormula => "dJ/da = G; dJ/db = -G (summed over broadcast axes)";
     protected override T Apply<T>(T a, T b) => a - b;
     protected override (T Da, T Db) Derivatives<T>(T a, T b) => (T.One, -T.One);
+
+    // ONNX: how the op is written in ONNX and read back from it (one table, both directions; see OnnxForm).
+
+    /// <summary>ONNX Sub with NumPy broadcasting (opset 7 on).</summary>
+    public override IReadOnlyList<OnnxForm> OnnxForms { get; } = [new("Sub") { MinOpset = 7 }];
 }
