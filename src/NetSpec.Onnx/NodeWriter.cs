@@ -72,7 +72,7 @@ internal sealed class NodeWriter(GraphProto graph, NetworkGraph net, bool float3
         AttributeType.Enum => v.Text,
         _ => v.Text.Length > 0 ? v.Text
             : v.Integers.Count > 0 ? v.Integers.ToArray()
-            : v.Number == Math.Floor(v.Number) ? (long)v.Number
+            : v.Number == Math.Floor(v.Number) ? (object)(long)v.Number
             : v.Number,
     };
 
