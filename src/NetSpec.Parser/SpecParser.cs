@@ -374,7 +374,13 @@ public sealed partial class SpecParser
         return _elements <= _limits.MaxElements;
     }
 
-    /// <summary>A tensor literal: a number, a list of numbers, or a list of equal-length rows.</summary>
+    /// <summary>The most axes a tensor literal has (the runtime's <c>Shape.MaxRank</c>).</summary>
+    public const int MaxTensorRank = 8;
+
+    /// <summary>
+    /// A tensor literal: a number, a list of numbers, a list of equal-length rows, or lists nested
+    /// deeper (rank 3 up to <see cref="MaxTensorRank"/>), each level's lists of one shape.
+    /// </summary>
     internal TensorLiteral? Tensor(YamlNode node, string what)
     {
         switch (node)
@@ -390,77 +396,80 @@ public sealed partial class SpecParser
             case YamlSequenceNode seq when seq.Children.Count == 0:
                 _d.Error(Codes.InvalidValue, Span(seq), $"{what} is empty: a tensor needs at least one value");
                 return null;
-            case YamlSequenceNode seq when seq.Children[0] is YamlSequenceNode:
-            {
-                int rows = seq.Children.Count;
-                int cols = -1;
-                var values = new List<double>();
-                bool ok = true;
-                for (int r = 0; r < rows; r++)
-                {
-                    if (seq.Children[r] is not YamlSequenceNode row)
-                    {
-                        _d.Error(Codes.RaggedMatrix, Span(seq.Children[r]), $"row {r + 1} of {what} is not a list: every row of a matrix is a list");
-                        ok = false;
-                        continue;
-                    }
-                    if (cols < 0) cols = row.Children.Count;
-                    else if (row.Children.Count != cols)
-                    {
-                        _d.Error(Codes.RaggedMatrix, Span(row), $"row {r + 1} of {what} has {row.Children.Count} values but row 1 has {cols}");
-                        ok = false;
-                        continue;
-                    }
-                    foreach (var cell in row.Children)
-                    {
-                        if (cell is YamlScalarNode cs && YamlNodes.TryNumber(cs, out var cv)) values.Add(cv);
-                        else if (cell is YamlSequenceNode)
-                        {
-                            _d.Error(Codes.TensorRank, Span(cell), $"{what} nests lists three deep: tensors have at most two dimensions (rows of values)");
-                            return null;
-                        }
-                        else
-                        {
-                            _d.Error(Codes.NotANumber, Span(cell), $"{what} has a value that is not a number: {YamlNodes.Describe(cell)}");
-                            ok = false;
-                        }
-                    }
-                }
-                if (cols == 0)
-                {
-                    _d.Error(Codes.InvalidValue, Span(seq), $"{what} has empty rows");
-                    return null;
-                }
-                CountElements(values.Count, Span(seq));
-                return ok ? new TensorLiteral([rows, cols], [.. values], Span(seq)) : null;
-            }
             case YamlSequenceNode seq:
             {
-                var values = new double[seq.Children.Count];
-                bool ok = true;
-                for (int i = 0; i < values.Length; i++)
+                // The shape is read along the first elements; every other element must match it.
+                var dims = new List<int>();
+                YamlNode first = seq;
+                while (first is YamlSequenceNode fs)
                 {
-                    var cell = seq.Children[i];
-                    if (cell is YamlScalarNode cs && YamlNodes.TryNumber(cs, out var cv)) values[i] = cv;
-                    else if (cell is YamlSequenceNode)
+                    if (dims.Count == MaxTensorRank)
                     {
-                        _d.Error(Codes.RaggedMatrix, Span(cell), $"{what} mixes numbers and rows: write every row as a list");
-                        ok = false;
+                        _d.Error(Codes.TensorRank, Span(fs), $"{what} nests lists more than {MaxTensorRank} deep: tensors have at most {MaxTensorRank} axes");
+                        return null;
                     }
-                    else
+                    dims.Add(fs.Children.Count);
+                    if (fs.Children.Count == 0)
                     {
-                        _d.Error(Codes.NotANumber, Span(cell), $"{what} has a value that is not a number: {YamlNodes.Describe(cell)}");
-                        ok = false;
+                        _d.Error(Codes.InvalidValue, Span(seq), $"{what} has empty rows");
+                        return null;
                     }
+                    first = fs.Children[0];
                 }
-                CountElements(values.Length, Span(seq));
-                return ok ? new TensorLiteral([values.Length], values, Span(seq)) : null;
+                var values = new List<double>();
+                bool ok = Elements(seq, [.. dims], 0, what, values);
+                CountElements(values.Count, Span(seq));
+                return ok ? new TensorLiteral([.. dims], [.. values], Span(seq)) : null;
             }
             default:
                 _d.Error(Codes.WrongType, Span(node), $"{what} must be a number, a list or a list of rows, not {YamlNodes.Describe(node)}" +
                     (node is YamlMappingNode && what.StartsWith("data ", StringComparison.Ordinal) ? " (initializers are for parameters only)" : ""));
                 return null;
         }
+    }
+
+    /// <summary>Reads the elements of <paramref name="seq"/>, a list at <paramref name="axis"/> of a tensor of <paramref name="dims"/>, row-major.</summary>
+    private bool Elements(YamlSequenceNode seq, int[] dims, int axis, string what, List<double> values)
+    {
+        bool ok = true;
+        bool innermost = axis == dims.Length - 1;
+        for (int r = 0; r < seq.Children.Count; r++)
+        {
+            var cell = seq.Children[r];
+            if (innermost)
+            {
+                if (cell is YamlScalarNode cs && YamlNodes.TryNumber(cs, out var cv)) values.Add(cv);
+                else if (cell is YamlSequenceNode)
+                {
+                    _d.Error(dims.Length == 1 ? Codes.RaggedMatrix : Codes.TensorRank, Span(cell), dims.Length == 1
+                        ? $"{what} mixes numbers and rows: write every row as a list"
+                        : $"{what} nests lists deeper here than along its first elements: every part of a tensor has one shape");
+                    ok = false;
+                }
+                else
+                {
+                    _d.Error(Codes.NotANumber, Span(cell), $"{what} has a value that is not a number: {YamlNodes.Describe(cell)}");
+                    ok = false;
+                }
+                continue;
+            }
+            if (cell is not YamlSequenceNode row)
+            {
+                _d.Error(Codes.RaggedMatrix, Span(cell), $"row {r + 1} of {what} is not a list: every row of a matrix is a list");
+                ok = false;
+                continue;
+            }
+            if (row.Children.Count != dims[axis + 1])
+            {
+                _d.Error(Codes.RaggedMatrix, Span(row), axis + 1 == dims.Length - 1
+                    ? $"row {r + 1} of {what} has {row.Children.Count} values but row 1 has {dims[axis + 1]}"
+                    : $"a list of {what} has {row.Children.Count} elements where the first has {dims[axis + 1]}: every part of a tensor has one shape");
+                ok = false;
+                continue;
+            }
+            ok &= Elements(row, dims, axis + 1, what, values);
+        }
+        return ok;
     }
 
     private List<NodeDecl> ParseNetwork(YamlNode node)
