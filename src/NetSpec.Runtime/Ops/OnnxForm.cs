@@ -19,7 +19,9 @@ public sealed record OnnxForm(string OpType)
     /// <summary>
     /// ONNX's inputs in order: each the name of a NetSpec input slot, <c>@name</c> for an
     /// attribute passed as a constant tensor (ReduceSum's axes since opset 13), or "" for an
-    /// optional input left out. Null: NetSpec's input slots in order.
+    /// optional input left out. Null: NetSpec's input slots in order. An <c>@name</c> whose
+    /// attribute the op does not declare is read only by <see cref="ImportCheck"/> (as a
+    /// constant) and left out on export.
     /// </summary>
     public IReadOnlyList<string>? Inputs { get; init; }
 
