@@ -48,6 +48,8 @@ internal sealed class OnnxConversion(ModelProto model, string specName, IReadOnl
         for (int j = 0; j < graphInputs.Count; j++) AddInput(graphInputs[j], testInputs?[j]);
 
         for (int i = 0; i < _g.Node.Count; i++) Convert(_g.Node[i], i, opset);
+        if (_nodes.Count == 0)
+            throw new OnnxImportException("the model has no node NetSpec computes (only constants or none): a spec needs at least one");
 
         var expectations = new List<Expectation>();
         var expectComments = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -103,7 +105,8 @@ internal sealed class OnnxConversion(ModelProto model, string specName, IReadOnl
     private void AddInput(ValueInfoProto input, TensorProto? test)
     {
         string where = $"graph input '{input.Name}'";
-        var type = input.Type?.TensorType ?? throw new OnnxImportException($"{where} is not a tensor");
+        var type = input.Type?.TensorType ?? throw new OnnxImportException(
+            $"{where} is not a tensor{(input.Type is { } t ? $" but a {t.ValueCase.ToString().ToLowerInvariant().Replace("type", "", StringComparison.Ordinal)}" : "")}; NetSpec reads tensors only");
         if (test is not null)
         {
             if (test.DataType != type.ElemType)
@@ -158,7 +161,7 @@ internal sealed class OnnxConversion(ModelProto model, string specName, IReadOnl
             if (spec.Default is { } d && OnnxNodeMapper.Same(d, v)) continue;   // written only where it differs from NetSpec's default
             args.Add(new NodeArg(spec.Name, Arg(v, spec.Type), _span));
         }
-        string origin = $"ONNX {node.OpType} '{label}'";
+        string origin = string.IsNullOrEmpty(node.Name) ? $"ONNX {node.OpType}, node #{index}" : $"ONNX {node.OpType} '{label}'";
         if (plan.Then is { } then)
         {
             string first = Declare(output + "_" + plan.Op.Name);
