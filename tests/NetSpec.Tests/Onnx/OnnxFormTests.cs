@@ -1,3 +1,6 @@
+using NetSpec.Onnx;
+using NetSpec.Runtime;
+using NetSpec.Runtime.Graph;
 using NetSpec.Runtime.Ops;
 
 namespace NetSpec.Tests.Onnx;
@@ -49,5 +52,33 @@ public sealed class OnnxFormTests
         CollectionAssert.AreEquivalent(
             new[] { "Add", "Constant", "Gemm", "MatMul", "Mul", "ReduceSum", "Relu", "Softmax", "SoftmaxCrossEntropyLoss", "Sub", "Sum" },
             NetSpec.Onnx.OnnxImporter.SupportedOps.ToArray());
+    }
+
+    /// <summary>An op with no ONNX form: relu's maths under another name.</summary>
+    private sealed class Formless : Op
+    {
+        public override string Name => "formless";
+        public override string Category => "activation";
+        public override string Summary => "A test op without ONNX forms.";
+        public override string Formula => "h = v";
+        public override string GradientFormula => "dJ/dv = dJ/dh";
+        public override string ShapeRule => "h has the shape of v";
+        public override string Example => "{op: formless, x: z}";
+        public override IReadOnlyList<InputSlot> Inputs { get; } = [new("x", "any tensor")];
+        public override IEnumerable<GradientCase> GradientCases(int batch) => [];
+        protected override ShapeResult InferShape(ShapeQuery q) => ShapeResult.Ok(q[0]);
+        protected override void Forward<T>(OpContext<T> c) => c.Input(0).Span.CopyTo(c.Output.Span);
+        protected override void Backward<T>(OpContext<T> c) { }
+    }
+
+    [TestMethod]
+    public void An_op_without_an_onnx_form_is_refused_by_name_on_export()
+    {
+        var g = NetSpecEngine.Load(Path.Combine(TestPaths.Specs, "lab07.yaml")).Graph!;
+        var h = g.Nodes.Single(n => n.Name == "h") with { Op = new Formless() };
+        var net = new NetworkGraph(g.Spec, g.Values, [.. g.Nodes.Select(n => n.Name == "h" ? h : n)], g.BackwardFrom, g.SeedGradient, g.Expectations);
+        var writer = new NodeWriter(new global::Onnx.GraphProto(), net, float32: true, opset: 17);
+        var e = Assert.ThrowsExactly<OnnxExportException>(() => writer.Write(h));
+        Assert.AreEqual("op 'formless' of node 'h' has no ONNX form in NetSpec, so it cannot be exported", e.Message);
     }
 }
