@@ -1,124 +1,126 @@
 using NetSpec.Runtime.Graph;
+using NetSpec.Runtime.Ops;
 using Onnx;
 
 namespace NetSpec.Onnx;
 
 /// <summary>
-/// Writes NetSpec nodes as ONNX nodes: one ONNX node where an ONNX op computes the same thing
-/// (linear is Gemm with transB = 1), a short chain where it does not (l2_loss is Sub, Mul,
-/// ReduceSum, Mul). A chain's last output carries the NetSpec node's name.
+/// Writes NetSpec nodes as ONNX nodes, each from its op's ONNX forms (<see cref="Op.OnnxForms"/>):
+/// the first form that is not import-only and holds at the model's opset gives the ONNX op type,
+/// the order of its inputs, its attributes and their fixed values (linear is Gemm with transB = 1);
+/// an op whose ONNX form is a chain of nodes (<see cref="Op.WritesOwnOnnx"/>, l2_loss as Sub, Mul,
+/// ReduceSum, Mul) writes them itself through this writer. A chain's last output carries the
+/// NetSpec node's name. An op with no form is refused by name.
 /// </summary>
-internal sealed class NodeWriter(GraphProto graph, NetworkGraph net, bool float32)
+internal sealed class NodeWriter(GraphProto graph, NetworkGraph net, bool float32, int opset) : IOnnxWriter
 {
     public void Write(GraphNode n)
     {
+        var op = n.Op;
         string[] ins = [.. n.Inputs.Select(i => net.Values[i].Name)];
-        string output = n.Name;
-        int rows = net.Values[n.Inputs[0]].Shape.Rows;
-        switch (n.Op.Name)
+        if (op.WritesOwnOnnx)
         {
-            case "linear":
-                Node("Gemm", n.Name, ins, output, Int("transB", 1));
-                break;
-            case "relu":
-                Node("Relu", n.Name, ins, output);
-                break;
-            case "softmax":
-                Node("Softmax", n.Name, ins, output, Int("axis", -1));
-                break;
-            case "sum":
-                Node("Sum", n.Name, ins, output);
-                break;
-            case "gemm":
-                Node("Gemm", n.Name, ins, output, Float("alpha", n.Attributes.Number(0)), Float("beta", n.Attributes.Number(1)),
-                    Int("transA", (long)n.Attributes.Number(2)), Int("transB", (long)n.Attributes.Number(3)));
-                break;
-            case "matmul":
-                Node("MatMul", n.Name, ins, output);
-                break;
-            case "add" or "sub" or "mul":
-                Node(n.Op.Name switch { "add" => "Add", "sub" => "Sub", _ => "Mul" }, n.Name, ins, output);
-                break;
-            case "reduce_sum":
-                Node("ReduceSum", n.Name, ins, output, Int("keepdims", 0));
-                break;
-            case "softmax_cross_entropy_rows":
-            {
-                // L_n = -Σ_j y_nj log_softmax(x_n)_j
-                string axes = $"{n.Name}/axes";
-                graph.Initializer.Add(OnnxTensors.Int64s(axes, 1));
-                Node("LogSoftmax", $"{n.Name}/log_softmax", [ins[0]], $"{n.Name}/log_softmax", Int("axis", -1));
-                Node("Mul", $"{n.Name}/weighted", [ins[1], $"{n.Name}/log_softmax"], $"{n.Name}/weighted");
-                Node("ReduceSum", $"{n.Name}/row_sums", [$"{n.Name}/weighted", axes], $"{n.Name}/row_sums", Int("keepdims", 0));
-                Node("Neg", $"{n.Name}/neg", [$"{n.Name}/row_sums"], output);
-                break;
-            }
-            case "l2_loss":
-            {
-                // L = (1/N) Σ 1/2 ||o - y||²
-                Node("Sub", $"{n.Name}/diff", ins, $"{n.Name}/diff");
-                Node("Mul", $"{n.Name}/square", [$"{n.Name}/diff", $"{n.Name}/diff"], $"{n.Name}/square");
-                Node("ReduceSum", $"{n.Name}/sum", [$"{n.Name}/square"], $"{n.Name}/sum", Int("keepdims", 0));
-                Scale(n.Name, $"{n.Name}/sum", 0.5 / rows, output);
-                break;
-            }
-            case "l2_regularization":
-            {
-                // S = λ/2 Σ_k ||W_k||²
-                var parts = new List<string>();
-                for (int k = 0; k < ins.Length; k++)
-                {
-                    Node("Mul", $"{n.Name}/square{k}", [ins[k], ins[k]], $"{n.Name}/square{k}");
-                    Node("ReduceSum", $"{n.Name}/sum{k}", [$"{n.Name}/square{k}"], $"{n.Name}/sum{k}", Int("keepdims", 0));
-                    parts.Add($"{n.Name}/sum{k}");
-                }
-                Node("Sum", $"{n.Name}/total", [.. parts], $"{n.Name}/total");
-                Scale(n.Name, $"{n.Name}/total", n.Attributes.Number(0) / 2, output);
-                break;
-            }
-            case "cross_entropy":
-            {
-                // L = -(1/N) Σ y ln o
-                Node("Log", $"{n.Name}/log", [ins[0]], $"{n.Name}/log");
-                Node("Mul", $"{n.Name}/weighted", [ins[1], $"{n.Name}/log"], $"{n.Name}/weighted");
-                Node("ReduceSum", $"{n.Name}/sum", [$"{n.Name}/weighted"], $"{n.Name}/sum", Int("keepdims", 0));
-                Scale(n.Name, $"{n.Name}/sum", -1.0 / rows, output);
-                break;
-            }
-            case "softmax_cross_entropy":
-            {
-                // L = -(1/N) Σ y log_softmax(x)
-                Node("LogSoftmax", $"{n.Name}/log_softmax", [ins[0]], $"{n.Name}/log_softmax", Int("axis", -1));
-                Node("Mul", $"{n.Name}/weighted", [ins[1], $"{n.Name}/log_softmax"], $"{n.Name}/weighted");
-                Node("ReduceSum", $"{n.Name}/sum", [$"{n.Name}/weighted"], $"{n.Name}/sum", Int("keepdims", 0));
-                Scale(n.Name, $"{n.Name}/sum", -1.0 / rows, output);
-                break;
-            }
-            default:
-                throw new OnnxExportException($"op '{n.Op.Name}' of node '{n.Name}' has no ONNX form in NetSpec's exporter");
+            op.WriteOnnx(this, new OnnxNodeInfo(n.Name, ins, [.. n.Inputs.Select(i => net.Values[i].Shape)], net.Values[n.Output].Shape, n.Attributes));
+            return;
         }
+        var form = op.OnnxForms.FirstOrDefault(f => !f.ImportOnly && f.MinOpset <= opset && opset <= f.MaxOpset)
+            ?? throw new OnnxExportException(op.OnnxForms.Any(f => !f.ImportOnly)
+                ? $"op '{op.Name}' of node '{n.Name}' has no ONNX form at opset {opset}"
+                : $"op '{op.Name}' of node '{n.Name}' has no ONNX form in NetSpec, so it cannot be exported");
+
+        var inputs = new List<string>();
+        bool list = op.Inputs.Count == 1 && op.Inputs[0].IsList;
+        foreach (var slot in form.Inputs ?? [.. op.Inputs.Select(s => s.Name)])
+        {
+            if (slot.Length == 0) inputs.Add("");
+            else if (slot[0] == '@')
+            {
+                int a = op.AttributeIndex(slot[1..]);
+                inputs.Add(a < 0 ? "" : Int64s($"{n.Name}/{slot[1..]}", [.. n.Attributes[a].Integers]));
+            }
+            else if (list) inputs.AddRange(ins);
+            else
+            {
+                int k = op.Inputs.ToList().FindIndex(s => s.Name == slot);
+                if (k < 0) throw new InvalidOperationException($"the ONNX form {form.OpType} of op '{op.Name}' names the input '{slot}', which the op does not have");
+                inputs.Add(ins[k]);
+            }
+        }
+        while (inputs.Count > 0 && inputs[^1].Length == 0) inputs.RemoveAt(inputs.Count - 1);
+
+        var attributes = new List<(string, object)>();
+        foreach (var f in form.Fixed.Where(f => !f.IsOnnxDefault)) attributes.Add((f.Onnx, OnnxValue(f.Value, null)));
+        foreach (var a in form.Attributes)
+        {
+            int i = op.AttributeIndex(a.NetSpec);
+            if (i >= 0) attributes.Add((a.Onnx, OnnxValue(n.Attributes[i], op.Attributes[i].Type)));
+            else if (a.OnnxDefault is { } d) attributes.Add((a.Onnx, OnnxValue(d, null)));
+        }
+        Node(form.OpType, n.Name, inputs, n.Name, [.. attributes]);
     }
 
-    /// <summary>output = input * factor, the factor a scalar initializer named "node/scale".</summary>
-    private void Scale(string node, string input, double factor, string output)
+    /// <summary>
+    /// An attribute value as the ONNX writer takes it: by the NetSpec type when known (Number is
+    /// FLOAT, Integer and Flag INT, IntegerList INTS, Enum STRING), else by its kind (a word is a
+    /// STRING, a list INTS, a whole number INT, another number FLOAT).
+    /// </summary>
+    private static object OnnxValue(AttributeValue v, AttributeType? type) => type switch
     {
-        string name = $"{node}/scale";
-        graph.Initializer.Add(OnnxTensors.Create(name, [], [factor], float32));
-        Node("Mul", $"{node}/scaled", [input, name], output);
-    }
+        AttributeType.Number => v.Number,
+        AttributeType.Integer or AttributeType.Flag => (long)v.Number,
+        AttributeType.IntegerList => v.Integers.ToArray(),
+        AttributeType.Enum => v.Text,
+        _ => v.Text.Length > 0 ? v.Text
+            : v.Integers.Count > 0 ? v.Integers.ToArray()
+            : v.Number == Math.Floor(v.Number) ? (object)(long)v.Number
+            : v.Number,
+    };
 
-    private void Node(string opType, string name, string[] inputs, string output, params AttributeProto[] attributes)
+    public void Node(string opType, string name, IReadOnlyList<string> inputs, string output, params (string Name, object Value)[] attributes)
     {
         var node = new NodeProto { OpType = opType, Name = name };
         node.Input.AddRange(inputs);
         node.Output.Add(output);
-        node.Attribute.AddRange(attributes);
+        foreach (var (key, value) in attributes) node.Attribute.Add(Attribute(key, value));
         graph.Node.Add(node);
     }
 
-    private static AttributeProto Float(string name, double value) =>
-        new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = (float)value };
+    public string Int64s(string name, params long[] values)
+    {
+        graph.Initializer.Add(OnnxTensors.Int64s(name, values));
+        return name;
+    }
 
-    private static AttributeProto Int(string name, long value) =>
-        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+    public string Scalar(string name, double value)
+    {
+        graph.Initializer.Add(OnnxTensors.Create(name, [], [value], float32));
+        return name;
+    }
+
+    private static AttributeProto Attribute(string name, object value)
+    {
+        var a = new AttributeProto { Name = name };
+        switch (value)
+        {
+            case long i:
+                a.Type = AttributeProto.Types.AttributeType.Int;
+                a.I = i;
+                break;
+            case long[] ints:
+                a.Type = AttributeProto.Types.AttributeType.Ints;
+                a.Ints.AddRange(ints);
+                break;
+            case double f:
+                a.Type = AttributeProto.Types.AttributeType.Float;
+                a.F = (float)f;
+                break;
+            case string s:
+                a.Type = AttributeProto.Types.AttributeType.String;
+                a.S = Google.Protobuf.ByteString.CopyFromUtf8(s);
+                break;
+            default:
+                throw new ArgumentException($"ONNX attribute '{name}': a {value.GetType().Name} is not a long, long[], double or string", nameof(value));
+        }
+        return a;
+    }
 }

@@ -41,7 +41,7 @@ public static class OnnxExporter
             g.Input.Add(ValueInfo(v.Name, v.Shape, f32));
         foreach (var v in used.Where(v => v.Kind == ValueKind.Parameter))
             g.Initializer.Add(OnnxTensors.Create(v.Name, v.Shape.Dims, values[v.Name], f32));
-        var w = new NodeWriter(g, graph, f32);
+        var w = new NodeWriter(g, graph, f32, options.Opset);
         foreach (var n in nodes) w.Write(n);
         foreach (var o in outputs) g.Output.Add(ValueInfo(o.Name, o.Shape, f32));
 

@@ -9,6 +9,7 @@ public static class OnnxTensors
     public const int Float = (int)TensorProto.Types.DataType.Float;
     public const int Double = (int)TensorProto.Types.DataType.Double;
     public const int Int64 = (int)TensorProto.Types.DataType.Int64;
+    public const int Int32 = (int)TensorProto.Types.DataType.Int32;
 
     /// <summary>A tensor of <paramref name="dims"/> holding <paramref name="values"/> as float (FLOAT) or double (DOUBLE), little-endian raw data.</summary>
     public static TensorProto Create(string name, ReadOnlySpan<int> dims, ReadOnlySpan<double> values, bool float32)

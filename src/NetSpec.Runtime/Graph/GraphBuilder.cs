@@ -45,12 +45,13 @@ public sealed class GraphBuilder
         foreach (var data in _spec.Data)
         {
             var lit = data.Value;
-            // Rows are samples: a vector is a batch of one, a number is a scalar.
+            // Rows are samples: a vector is a batch of one, a number is a scalar; a matrix or a
+            // tensor of higher rank has the shape it is written in.
             var shape = lit.Rank switch
             {
                 0 => Shape.Scalar,
                 1 => new Shape(1, lit.Dims[0]),
-                _ => new Shape(lit.Dims[0], lit.Dims[1]),
+                _ => new Shape(lit.Dims),
             };
             Add(new GraphValue(_values.Count, data.Name, ValueKind.Data, shape, data.NameSpan) { Literal = lit.Values });
         }

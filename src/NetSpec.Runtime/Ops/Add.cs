@@ -17,4 +17,9 @@ public sealed class Add : ElementwiseBinary
     protected override void Apply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) => Vec.Add(a, b, y);
     protected override void GradientA<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> da) => Vec.AddReduced(g, da);
     protected override void GradientB<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> db) => Vec.AddReduced(g, db);
+
+    // ONNX: how the op is written in ONNX and read back from it (one table, both directions; see OnnxForm).
+
+    /// <summary>ONNX Add with NumPy broadcasting (opset 7 on; before 7 it broadcast by an attribute).</summary>
+    public override IReadOnlyList<OnnxForm> OnnxForms { get; } = [new("Add") { MinOpset = 7 }];
 }

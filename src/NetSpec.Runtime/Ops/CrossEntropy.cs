@@ -66,4 +66,21 @@ public sealed class CrossEntropy : Op
         for (int i = 0; i < o.Length; i++)
             if (y[i] != T.Zero) dO[i] -= scale * y[i] / o[i];
     }
+
+    // ONNX: how the op is written in ONNX and read back from it (one table, both directions; see OnnxForm).
+
+    /// <summary>Exported as a chain: Log, Mul by the targets, ReduceSum, Mul by -1/N.</summary>
+    public override bool WritesOwnOnnx => true;
+
+    public override void WriteOnnx(IOnnxWriter writer, OnnxNodeInfo node)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(node);
+        // L = -(1/N) Σ y ln o
+        string n = node.Name;
+        writer.Node("Log", $"{n}/log", [node.Inputs[0]], $"{n}/log");
+        writer.Node("Mul", $"{n}/weighted", [node.Inputs[1], $"{n}/log"], $"{n}/weighted");
+        writer.Node("ReduceSum", $"{n}/sum", [$"{n}/weighted"], $"{n}/sum", ("keepdims", 0L));
+        writer.Node("Mul", $"{n}/scaled", [$"{n}/sum", writer.Scalar($"{n}/scale", -1.0 / node.InputShapes[0].Rows)], n);
+    }
 }

@@ -87,4 +87,17 @@ public sealed class GemmOp : Op
             for (int r = 0; r < m; r++)
                 for (int j = 0; j < n; j++) dc[Broadcast.Index(dc.Shape, r, j)] += beta * g[r * n + j];
     }
+
+    // ONNX: how the op is written in ONNX and read back from it (one table, both directions; see OnnxForm).
+
+    /// <summary>ONNX Gemm with its four attributes (ONNX's defaults are NetSpec's); C may be left out from opset 11 (a zero bias).</summary>
+    public override IReadOnlyList<OnnxForm> OnnxForms { get; } =
+    [
+        new("Gemm")
+        {
+            MinOpset = 7,
+            OptionalInputs = ["c"],
+            Attributes = [new("alpha", "alpha"), new("beta", "beta"), new("transA", "trans_a"), new("transB", "trans_b")],
+        },
+    ];
 }

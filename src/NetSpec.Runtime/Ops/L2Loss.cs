@@ -62,4 +62,21 @@ public sealed class L2Loss : Op
         T scale = c.OutputGrad![0] / T.CreateChecked(Batch(c.Input(0).Shape));
         for (int i = 0; i < o.Length; i++) dO[i] += scale * (o[i] - y[i]);
     }
+
+    // ONNX: how the op is written in ONNX and read back from it (one table, both directions; see OnnxForm).
+
+    /// <summary>Exported as a chain: Sub, Mul (the square), ReduceSum, Mul by 1/(2N); ONNX has no op to import as l2_loss.</summary>
+    public override bool WritesOwnOnnx => true;
+
+    public override void WriteOnnx(IOnnxWriter writer, OnnxNodeInfo node)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(node);
+        // L = (1/N) Σ 1/2 ||o - y||²
+        string n = node.Name;
+        writer.Node("Sub", $"{n}/diff", node.Inputs, $"{n}/diff");
+        writer.Node("Mul", $"{n}/square", [$"{n}/diff", $"{n}/diff"], $"{n}/square");
+        writer.Node("ReduceSum", $"{n}/sum", [$"{n}/square"], $"{n}/sum", ("keepdims", 0L));
+        writer.Node("Mul", $"{n}/scaled", [$"{n}/sum", writer.Scalar($"{n}/scale", 0.5 / node.InputShapes[0].Rows)], n);
+    }
 }

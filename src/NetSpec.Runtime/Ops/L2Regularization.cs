@@ -45,4 +45,26 @@ public sealed class L2Regularization : Op
         for (int i = 0; i < c.InputCount; i++)
             if (c.InputGrad(i) is { } dw) Vec.Axpy<T>(scale, c.Input(i).Data, dw.Data);
     }
+
+    // ONNX: how the op is written in ONNX and read back from it (one table, both directions; see OnnxForm).
+
+    /// <summary>Exported as a chain: per weight Mul (the square) and ReduceSum, then Sum and Mul by lambda/2.</summary>
+    public override bool WritesOwnOnnx => true;
+
+    public override void WriteOnnx(IOnnxWriter writer, OnnxNodeInfo node)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(node);
+        // S = λ/2 Σ_k ||W_k||²
+        string n = node.Name;
+        var parts = new List<string>();
+        for (int k = 0; k < node.Inputs.Count; k++)
+        {
+            writer.Node("Mul", $"{n}/square{k}", [node.Inputs[k], node.Inputs[k]], $"{n}/square{k}");
+            writer.Node("ReduceSum", $"{n}/sum{k}", [$"{n}/square{k}"], $"{n}/sum{k}", ("keepdims", 0L));
+            parts.Add($"{n}/sum{k}");
+        }
+        writer.Node("Sum", $"{n}/total", parts, $"{n}/total");
+        writer.Node("Mul", $"{n}/scaled", [$"{n}/total", writer.Scalar($"{n}/scale", node.Attributes.Number(0) / 2)], n);
+    }
 }

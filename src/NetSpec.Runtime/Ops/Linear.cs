@@ -76,4 +76,22 @@ public sealed class Linear : Op
         if (c.InputGrad(2) is { } db)
             Vec.AccumulateColumnSums<T>(dz.Data, n, outF, db.Data);
     }
+
+    // ONNX: how the op is written in ONNX and read back from it (one table, both directions; see OnnxForm).
+
+    /// <summary>ONNX Gemm with transB = 1 (W is out x in) and its other attributes at their defaults: Z = X W^T + b.</summary>
+    public override IReadOnlyList<OnnxForm> OnnxForms { get; } =
+    [
+        new("Gemm")
+        {
+            MinOpset = 7,
+            Fixed =
+            [
+                new("transB", AttributeValue.Of(1L)),
+                new("transA", AttributeValue.Of(0L)) { IsOnnxDefault = true },
+                new("alpha", AttributeValue.Of(1.0)) { IsOnnxDefault = true },
+                new("beta", AttributeValue.Of(1.0)) { IsOnnxDefault = true },
+            ],
+        },
+    ];
 }

@@ -128,4 +128,9 @@ public sealed class MatMul : Op
                 Gemm.Multiply(true, false, k, n, m, T.One, a.AsSpan(p.A[i] * m * k, m * k), k, gi, n, T.One, db.Span.Slice(p.B[i] * k * n, k * n), n, c.Gemm);
         }
     }
+
+    // ONNX: how the op is written in ONNX and read back from it (one table, both directions; see OnnxForm).
+
+    /// <summary>ONNX MatMul.</summary>
+    public override IReadOnlyList<OnnxForm> OnnxForms { get; } = [new("MatMul")];
 }

@@ -17,4 +17,9 @@ public sealed class Mul : ElementwiseBinary
     protected override void Apply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) => Vec.Multiply(a, b, y);
     protected override void GradientA<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> da) => Vec.AddProductReduced(g, b, da);
     protected override void GradientB<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> db) => Vec.AddProductReduced(g, a, db);
+
+    // ONNX: how the op is written in ONNX and read back from it (one table, both directions; see OnnxForm).
+
+    /// <summary>ONNX Mul with NumPy broadcasting (opset 7 on).</summary>
+    public override IReadOnlyList<OnnxForm> OnnxForms { get; } = [new("Mul") { MinOpset = 7 }];
 }

@@ -19,7 +19,9 @@ public sealed record OnnxForm(string OpType)
     /// <summary>
     /// ONNX's inputs in order: each the name of a NetSpec input slot, <c>@name</c> for an
     /// attribute passed as a constant tensor (ReduceSum's axes since opset 13), or "" for an
-    /// optional input left out. Null: NetSpec's input slots in order.
+    /// optional input left out. Null: NetSpec's input slots in order. An <c>@name</c> whose
+    /// attribute the op does not declare is read only by <see cref="ImportCheck"/> (as a
+    /// constant) and left out on export.
     /// </summary>
     public IReadOnlyList<string>? Inputs { get; init; }
 
@@ -32,11 +34,59 @@ public sealed record OnnxForm(string OpType)
     /// <summary>Only read by the importer (an ONNX pattern that maps onto the op, not how it exports).</summary>
     public bool ImportOnly { get; init; }
 
-    /// <summary>What the form means or leaves out, for docs.</summary>
+    /// <summary>What the form means or leaves out, for docs and for the importer's refusals.</summary>
     public string? Note { get; init; }
+
+    /// <summary>
+    /// NetSpec input slots an ONNX node may leave out; the importer passes a zero scalar for one
+    /// that is missing (Gemm's optional C).
+    /// </summary>
+    public IReadOnlyList<string> OptionalInputs { get; init; } = [];
+
+    /// <summary>
+    /// NetSpec input slots that ONNX gives as integer class indices (N) and NetSpec takes as
+    /// one-hot rows (N x C, C the last axis of the op's first input): the importer reads the
+    /// indices as constants and writes the one-hot rows as data (SoftmaxCrossEntropyLoss's labels).
+    /// </summary>
+    public IReadOnlyList<string> OneHotInputs { get; init; } = [];
+
+    /// <summary>
+    /// A NetSpec op of one input and no attributes applied to the op's output on import: the ONNX
+    /// node is this op followed by that one (SoftmaxCrossEntropyLoss with reduction sum is
+    /// softmax_cross_entropy_rows, then reduce_sum). Only for <see cref="ImportOnly"/> forms.
+    /// </summary>
+    public string? Then { get; init; }
+
+    /// <summary>
+    /// ONNX attributes that <see cref="ImportCheck"/> reads and accepts, besides the mapped and
+    /// fixed ones (Softmax's axis before opset 13, ReduceSum's axes before 13).
+    /// </summary>
+    public IReadOnlyList<string> CheckedAttributes { get; init; } = [];
+
+    /// <summary>
+    /// The import hook for what the table cannot say: null when the ONNX node maps onto the op
+    /// through this form, else why not, for a message ("it sums along axis 1; NetSpec's
+    /// reduce_sum sums every element"). Runs after the opset, fixed attributes and inputs matched.
+    /// </summary>
+    public Func<OnnxImportQuery, string?>? ImportCheck { get; init; }
 }
 
-/// <summary>A NetSpec attribute and the ONNX attribute it is, with ONNX's default when the ONNX node omits it.</summary>
+/// <summary>What an <see cref="OnnxForm.ImportCheck"/> is told about the ONNX node.</summary>
+/// <param name="Opset">The model's opset of the default domain.</param>
+/// <param name="InputShapes">The dims of each ONNX input, null for one left out.</param>
+/// <param name="Attribute">An ONNX attribute by name as a value (ints, floats, strings), or null when the node omits it.</param>
+/// <param name="Constant">The values of ONNX input <c>i</c> when it is a constant integer tensor, else null.</param>
+public sealed record OnnxImportQuery(int Opset, IReadOnlyList<int[]?> InputShapes, Func<string, AttributeValue?> Attribute, Func<int, long[]?> Constant)
+{
+    /// <summary>ONNX axis <paramref name="axis"/> of a rank <paramref name="rank"/> tensor counted from 0 (-1 is the last).</summary>
+    public static long Normalize(long axis, int rank) => axis < 0 ? axis + rank : axis;
+}
+
+/// <summary>
+/// A NetSpec attribute and the ONNX attribute it is, with ONNX's default when the ONNX node omits it.
+/// When the op does not (yet) declare the NetSpec attribute, the importer accepts only ONNX's
+/// default for it (the value the op computes) and the exporter writes that default.
+/// </summary>
 /// <param name="Onnx">The ONNX attribute name, e.g. <c>transB</c>.</param>
 /// <param name="NetSpec">The op's attribute name, e.g. <c>trans_b</c>.</param>
 public sealed record OnnxAttribute(string Onnx, string NetSpec)

@@ -38,4 +38,45 @@ public sealed class ReduceSum : Op
         T g = c.OutputGrad![0];
         TensorPrimitives.Add(dx.Span, g, dx.Span);
     }
+
+    // ONNX: how the op is written in ONNX and read back from it (one table, both directions; see OnnxForm).
+
+    /// <summary>
+    /// ONNX ReduceSum over every axis with keepdims = 0: from opset 13 the axes are a constant
+    /// input (left out, or empty, or every axis), before 13 an attribute. Sums along some axes,
+    /// keepdims = 1 and noop_with_empty_axes = 1 do not fit reduce_sum, which sums every element
+    /// to a scalar; the import check says so.
+    /// </summary>
+    public override IReadOnlyList<OnnxForm> OnnxForms { get; } =
+    [
+        new("ReduceSum")
+        {
+            MinOpset = 13,
+            Inputs = ["x", "@axes"],
+            Fixed = [new("keepdims", AttributeValue.Of(0L))],
+            CheckedAttributes = ["noop_with_empty_axes"],
+            ImportCheck = q => AllAxes(q, q.InputShapes.Count > 1 && q.InputShapes[1] is not null, q.Constant(1)),
+        },
+        new("ReduceSum")
+        {
+            MaxOpset = 12,
+            Fixed = [new("keepdims", AttributeValue.Of(0L))],
+            CheckedAttributes = ["axes"],
+            ImportCheck = q => AllAxes(q, q.Attribute("axes") is not null, q.Attribute("axes") is { } a ? [.. a.Integers] : null),
+        },
+    ];
+
+    /// <summary>Null when the ONNX node sums every axis: no axes, an empty list (without noop_with_empty_axes), or all of them.</summary>
+    private static string? AllAxes(OnnxImportQuery q, bool given, long[]? axes)
+    {
+        int rank = q.InputShapes[0]?.Length ?? 0;
+        if (given && axes is null) return "its axes are not a constant int64 tensor (an initializer, a Constant node, or a graph input with test data)";
+        if (axes is null || axes.Length == 0)
+            return q.Attribute("noop_with_empty_axes")?.Number == 1
+                ? "noop_with_empty_axes = 1 with no axes returns the input unchanged, but NetSpec's reduce_sum sums every element"
+                : null;
+        var set = axes.Select(a => OnnxImportQuery.Normalize(a, rank)).ToHashSet();
+        return set.SetEquals(Enumerable.Range(0, rank).Select(i => (long)i)) ? null
+            : $"it sums along axes [{string.Join(", ", axes)}] of a rank {rank} tensor, but NetSpec's reduce_sum sums every element to a scalar";
+    }
 }

@@ -23,4 +23,9 @@ public sealed class Relu : ElementwiseUnary
     // F and Df, vectorised (Vec's kernels: the gradient adds dy where v > 0 and leaves dx alone elsewhere).
     protected override void Apply<T>(ReadOnlySpan<T> x, Span<T> y) => Vec.Relu(x, y);
     protected override void Gradient<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> dy, Span<T> dx) => Vec.ReluBackward(x, dy, dx);
+
+    // ONNX: how the op is written in ONNX and read back from it (one table, both directions; see OnnxForm).
+
+    /// <summary>ONNX Relu (opset 6 on; before 6 it had a consumed_inputs attribute).</summary>
+    public override IReadOnlyList<OnnxForm> OnnxForms { get; } = [new("Relu") { MinOpset = 6 }];
 }

@@ -81,4 +81,30 @@ public sealed class Softmax : Op
             for (int j = 0; j < cols; j++) dx[off + j] += o[off + j] * (g[off + j] - dot);
         }
     }
+
+    // ONNX: how the op is written in ONNX and read back from it (one table, both directions; see OnnxForm).
+
+    /// <summary>
+    /// ONNX Softmax: from opset 13 along one axis (default -1), which is softmax's axis; before 13 it
+    /// flattened the input to 2-D at axis (default 1), which is a softmax along the last axis only
+    /// when axis is the last one.
+    /// </summary>
+    public override IReadOnlyList<OnnxForm> OnnxForms { get; } =
+    [
+        new("Softmax") { MinOpset = 13, Attributes = [new OnnxAttribute("axis", "axis") { OnnxDefault = AttributeValue.Of(-1L) }] },
+        new("Softmax")
+        {
+            MaxOpset = 12,
+            ImportOnly = true,
+            CheckedAttributes = ["axis"],
+            Note = "before opset 13 only along the last axis",
+            ImportCheck = q =>
+            {
+                int rank = q.InputShapes[0]?.Length ?? 0;
+                long axis = (long)(q.Attribute("axis")?.Number ?? 1);
+                return OnnxImportQuery.Normalize(axis, rank) == rank - 1 ? null
+                    : $"before opset 13 ONNX's Softmax flattens its rank {rank} input to 2-D at axis {axis}, which is not a softmax along one axis of NetSpec's";
+            },
+        },
+    ];
 }

@@ -102,4 +102,37 @@ public sealed class SoftmaxCrossEntropy : Op
                 Vec.Scatter<T>(ds, dx.Data, start, inner);
             }
     }
+
+    // ONNX: how the op is written in ONNX and read back from it (one table, both directions; see OnnxForm).
+
+    /// <summary>
+    /// Exported as a chain on target distributions: LogSoftmax, Mul by the targets, ReduceSum, Mul
+    /// by -1/N. Imported from SoftmaxCrossEntropyLoss with reduction mean, its int64 class labels
+    /// written as one-hot rows.
+    /// </summary>
+    public override bool WritesOwnOnnx => true;
+
+    public override IReadOnlyList<OnnxForm> OnnxForms { get; } =
+    [
+        new("SoftmaxCrossEntropyLoss")
+        {
+            MinOpset = 12,
+            ImportOnly = true,
+            OneHotInputs = ["y"],
+            Fixed = [new("reduction", AttributeValue.Of("mean")) { IsOnnxDefault = true }],
+            Note = "N x C scores with N int64 class labels, written as one-hot rows; no class weights, ignore_index or log_prob output",
+        },
+    ];
+
+    public override void WriteOnnx(IOnnxWriter writer, OnnxNodeInfo node)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(node);
+        // L = -(1/N) Σ y log_softmax(x)
+        string n = node.Name;
+        writer.Node("LogSoftmax", $"{n}/log_softmax", [node.Inputs[0]], $"{n}/log_softmax", ("axis", -1L));
+        writer.Node("Mul", $"{n}/weighted", [node.Inputs[1], $"{n}/log_softmax"], $"{n}/weighted");
+        writer.Node("ReduceSum", $"{n}/sum", [$"{n}/weighted"], $"{n}/sum", ("keepdims", 0L));
+        writer.Node("Mul", $"{n}/scaled", [$"{n}/sum", writer.Scalar($"{n}/scale", -1.0 / node.InputShapes[0].Rows)], n);
+    }
 }

@@ -96,4 +96,47 @@ public sealed class SoftmaxCrossEntropyRows : Op
                 Vec.Scatter<T>(ds, dx.Data, start, inner);
             }
     }
+
+    // ONNX: how the op is written in ONNX and read back from it (one table, both directions; see OnnxForm).
+
+    /// <summary>
+    /// Exported as a chain on target distributions: LogSoftmax, Mul by the targets, ReduceSum along
+    /// the last axis, Neg. Imported from SoftmaxCrossEntropyLoss with reduction none, and with
+    /// reduction sum followed by reduce_sum; the int64 class labels are written as one-hot rows.
+    /// </summary>
+    public override bool WritesOwnOnnx => true;
+
+    public override IReadOnlyList<OnnxForm> OnnxForms { get; } =
+    [
+        new("SoftmaxCrossEntropyLoss")
+        {
+            MinOpset = 12,
+            ImportOnly = true,
+            OneHotInputs = ["y"],
+            Fixed = [new("reduction", AttributeValue.Of("none"))],
+            Note = "N x C scores with N int64 class labels, written as one-hot rows; no class weights, ignore_index or log_prob output",
+        },
+        new("SoftmaxCrossEntropyLoss")
+        {
+            MinOpset = 12,
+            ImportOnly = true,
+            OneHotInputs = ["y"],
+            Fixed = [new("reduction", AttributeValue.Of("sum"))],
+            Then = "reduce_sum",
+            Note = "N x C scores with N int64 class labels, written as one-hot rows; no class weights, ignore_index or log_prob output",
+        },
+    ];
+
+    public override void WriteOnnx(IOnnxWriter writer, OnnxNodeInfo node)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(node);
+        // L_n = -Σ_j y_nj log_softmax(x_n)_j
+        string n = node.Name;
+        string axes = writer.Int64s($"{n}/axes", -1);
+        writer.Node("LogSoftmax", $"{n}/log_softmax", [node.Inputs[0]], $"{n}/log_softmax", ("axis", -1L));
+        writer.Node("Mul", $"{n}/weighted", [node.Inputs[1], $"{n}/log_softmax"], $"{n}/weighted");
+        writer.Node("ReduceSum", $"{n}/row_sums", [$"{n}/weighted", axes], $"{n}/row_sums", ("keepdims", 0L));
+        writer.Node("Neg", $"{n}/neg", [$"{n}/row_sums"], n);
+    }
 }

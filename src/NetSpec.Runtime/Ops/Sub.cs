@@ -17,4 +17,9 @@ public sealed class Sub : ElementwiseBinary
     protected override void Apply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) => Vec.Subtract(a, b, y);
     protected override void GradientA<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> da) => Vec.AddReduced(g, da);
     protected override void GradientB<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> db) => Vec.SubtractReduced(g, db);
+
+    // ONNX: how the op is written in ONNX and read back from it (one table, both directions; see OnnxForm).
+
+    /// <summary>ONNX Sub with NumPy broadcasting (opset 7 on).</summary>
+    public override IReadOnlyList<OnnxForm> OnnxForms { get; } = [new("Sub") { MinOpset = 7 }];
 }

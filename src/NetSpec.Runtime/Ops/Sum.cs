@@ -49,4 +49,9 @@ public sealed class Sum : Op
         for (int i = 0; i < c.InputCount; i++)
             if (c.InputGrad(i) is { } dx) Vec.AddInPlace<T>(c.OutputGrad!.Data, dx.Data);
     }
+
+    // ONNX: how the op is written in ONNX and read back from it (one table, both directions; see OnnxForm).
+
+    /// <summary>ONNX Sum (from opset 8 ONNX broadcasts; NetSpec's shape rule takes inputs of one shape only).</summary>
+    public override IReadOnlyList<OnnxForm> OnnxForms { get; } = [new("Sum") { MinOpset = 6 }];
 }

@@ -1,41 +1,128 @@
+using System.Text.RegularExpressions;
 using NetSpec.Onnx;
 using NetSpec.Runtime;
 
 namespace NetSpec.Tests.Onnx;
 
 /// <summary>
-/// ONNX's own backend node tests (copied into Onnx/NodeTests, see its README) through import
-/// and run: each imported spec carries the ONNX outputs as expectations, at tolerances at least
-/// as strict as ONNX's rtol 1e-3, atol 1e-7, and must meet them all.
+/// ONNX's own backend node tests (copied into Onnx/NodeTests, see its README and PROVENANCE)
+/// through import and run: each imported spec carries the ONNX outputs as expectations, at
+/// tolerances at least as strict as ONNX's rtol 1e-3, atol 1e-7. docs/onnx.md lists every copied
+/// test with its outcome: it passes, the importer refuses it (with the reason), or it waits for
+/// the N-d ops of the op branches (it must not pass yet: when it does, the table says so).
 /// </summary>
 [TestClass]
-public sealed class OnnxNodeTests
+public sealed partial class OnnxNodeTests
 {
     private static string Folder => Path.Combine(TestPaths.Root, "tests", "NetSpec.Tests", "Onnx", "NodeTests");
+
+    private static string Shared => "/work/shared/onnx-node-tests";
 
     public static IEnumerable<object[]> NodeTests() =>
         Directory.EnumerateDirectories(Folder).Select(Path.GetFileName).Order(StringComparer.Ordinal).Select(n => new object[] { n! });
 
-    [TestMethod]
-    public void All_twenty_supported_node_tests_are_in_the_project()
+    /// <summary>The node-test table of docs/onnx.md: test name to (outcome, why).</summary>
+    private static Dictionary<string, (string Outcome, string Why)> Table()
     {
-        Assert.HasCount(20, NodeTests().ToList());
+        var rows = new Dictionary<string, (string, string)>(StringComparer.Ordinal);
+        foreach (var line in File.ReadLines(Path.Combine(TestPaths.Root, "docs", "onnx.md")))
+        {
+            var m = Row().Match(line);
+            if (m.Success) rows.Add(m.Groups[1].Value, (m.Groups[2].Value.Trim(), m.Groups[3].Value.Trim()));
+        }
+        return rows;
+    }
+
+    [GeneratedRegex(@"^\| `(test_[A-Za-z0-9_]+)` \| (passes|refused|after the merge) \| (.*) \|$")]
+    private static partial Regex Row();
+
+    /// <summary>What happens to a node test: passes, refused (with the importer's message), or fails (why).</summary>
+    private static (string Outcome, string Detail) Outcome(string test)
+    {
+        var dir = Path.Combine(Folder, test);
+        ImportedSpec imported;
+        try
+        {
+            imported = OnnxImporter.ReadFile(Path.Combine(dir, "model.onnx"), Path.Combine(dir, "test_data_set_0"));
+        }
+        catch (OnnxImportException e)
+        {
+            return ("refused", e.Message);
+        }
+        var text = imported.ToYaml();
+        var loaded = NetSpecEngine.LoadText(test + ".yaml", text);
+        if (!loaded.Ok) return ("fails", string.Join("\n", loaded.Diagnostics.Items));
+        var result = NetSpecEngine.Run(loaded.Graph!);
+        if (result.Fault is { } f) return ("fails", $"non-finite value in {f.Node}");
+        var outputs = Directory.EnumerateFiles(Path.Combine(dir, "test_data_set_0"), "output_*.pb").Count();
+        if (result.Expectations.Count != outputs) return ("fails", $"{result.Expectations.Count} expectations for {outputs} outputs");
+        var failed = result.Expectations.Where(e => !e.Passed).Select(e => $"{e.Expectation.Spec.Name.Name}: worst error {e.WorstError:R} at {e.WorstIndex}").ToList();
+        return failed.Count == 0 ? ("passes", "") : ("fails", string.Join("\n", failed) + "\n" + text);
+    }
+
+    [TestMethod]
+    public void The_docs_list_every_copied_node_test_once_and_no_other()
+    {
+        var listed = Table().Keys.Order(StringComparer.Ordinal).ToArray();
+        var copied = NodeTests().Select(o => (string)o[0]).ToArray();
+        CollectionAssert.AreEqual(copied, listed, $"copied but not listed: {string.Join(", ", copied.Except(listed))}; listed but not copied: {string.Join(", ", listed.Except(copied))}");
+        Assert.HasCount(110, copied);
     }
 
     [TestMethod]
     [DynamicData(nameof(NodeTests))]
-    public void An_onnx_node_test_imported_with_its_test_data_passes_in_netspec(string test)
+    public void An_onnx_node_test_has_the_outcome_the_docs_list(string test)
     {
-        var dir = Path.Combine(Folder, test);
-        var text = OnnxImporter.ImportFile(Path.Combine(dir, "model.onnx"), Path.Combine(dir, "test_data_set_0"));
-        var loaded = NetSpecEngine.LoadText(test + ".yaml", text);
-        Assert.IsTrue(loaded.Ok, string.Join("\n", loaded.Diagnostics.Items) + "\n" + text);
-        var outputs = Directory.EnumerateFiles(Path.Combine(dir, "test_data_set_0"), "output_*.pb").Count();
-        var result = NetSpecEngine.Run(loaded.Graph!);
-        Assert.IsNull(result.Fault);
-        Assert.HasCount(outputs, result.Expectations);
-        var failed = result.Expectations.Where(e => !e.Passed).Select(e => $"{e.Expectation.Spec.Name.Name}: worst error {e.WorstError:R} at {e.WorstIndex}");
-        Assert.IsTrue(result.AllPassed, string.Join("\n", failed) + "\n" + text);
+        var (listed, why) = Table()[test];
+        var (outcome, detail) = Outcome(test);
+        switch (listed)
+        {
+            case "passes":
+                Assert.AreEqual("passes", outcome, $"{test} is listed as passing: {detail}");
+                break;
+            case "refused":
+                Assert.AreEqual("refused", outcome, $"{test} is listed as refused ({why}) but {outcome}: {detail}");
+                Assert.IsTrue(detail.Contains("node '", StringComparison.Ordinal) || detail.Contains("graph input '", StringComparison.Ordinal) || detail.Contains("test output", StringComparison.Ordinal),
+                    $"{test}: the refusal names no node or tensor: {detail}");
+                break;
+            default:
+                // Waits for the N-d ops of the op branches: refused by an op's shape rule, or fails
+                // at load or run. Once it passes, docs/onnx.md should list it as passing.
+                Assert.AreNotEqual("passes", outcome, $"{test} now passes: list it as 'passes' in docs/onnx.md");
+                break;
+        }
+    }
+
+    public static IEnumerable<object[]> SharedModels() =>
+        !Directory.Exists(Shared) ? [] :
+        Directory.EnumerateDirectories(Shared).Concat(Directory.Exists(Path.Combine(Shared, "onnx-1.23")) ? Directory.EnumerateDirectories(Path.Combine(Shared, "onnx-1.23")) : [])
+            .Where(d => File.Exists(Path.Combine(d, "model.onnx")))
+            .Select(d => Path.GetRelativePath(Shared, d)).Order(StringComparer.Ordinal).Select(d => new object[] { d });
+
+    [TestMethod]
+    public void All_309_shared_onnx_node_tests_are_found()
+    {
+        if (!Directory.Exists(Shared)) Assert.Inconclusive($"{Shared} is not on this machine");
+        Assert.HasCount(309, SharedModels().ToList());
+    }
+
+    [TestMethod]
+    [DynamicData(nameof(SharedModels))]
+    public void Any_onnx_node_test_either_imports_or_is_refused_with_a_message(string test)
+    {
+        var dir = Path.Combine(Shared, test);
+        try
+        {
+            var text = OnnxImporter.ImportFile(Path.Combine(dir, "model.onnx"), Path.Combine(dir, "test_data_set_0"));
+            // What imports is a spec NetSpec loads: the importer ran the ops' own shape rules.
+            var loaded = NetSpecEngine.LoadText(test + ".yaml", text);
+            Assert.IsTrue(loaded.Ok, string.Join("\n", loaded.Diagnostics.Items) + "\n" + text);
+        }
+        catch (OnnxImportException e)
+        {
+            Assert.IsFalse(string.IsNullOrWhiteSpace(e.Message), test);
+            Assert.DoesNotContain("\n", e.Message, $"{test}: a refusal is one line: {e.Message}");
+        }
     }
 
     [TestMethod]

@@ -1,4 +1,5 @@
 using NetSpec.Parser.Diagnostics;
+using NetSpec.Runtime;
 using NetSpec.Runtime.Checks;
 using NetSpec.Runtime.Execution;
 using NetSpec.Runtime.Graph;
