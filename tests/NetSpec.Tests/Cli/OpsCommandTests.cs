@@ -45,7 +45,7 @@ public sealed class OpsCommandTests
     public void The_attributes_show_type_range_and_default()
     {
         var (_, gemm, _) = CliRunner.Invoke("ops", "gemm");
-        StringAssert.Contains(gemm, "trans_b  flag, default false: use B transposed");
+        StringAssert.Contains(gemm, "trans_b  flag, default false: use Bᵀ: b is stored N x K");
         StringAssert.Contains(gemm, "alpha    number, default 1: scale of the product");
         var (_, l2, _) = CliRunner.Invoke("ops", "l2_regularization");
         StringAssert.Contains(l2, "lambda   number >= 0, required:");

@@ -420,7 +420,7 @@ public sealed class LinearAlgebraAndLossOpTests
                 _ => rng.NextDouble() * 2 - 1,
             };
         if (domain != ValueDomain.Distribution || shape.Rank == 0) return t;
-        var (outer, size, inner) = NetSpec.Runtime.Kernels.Axes.Split(shape, axis);
+        var (outer, size, inner) = NetSpec.Runtime.Tensors.Axes.Split(shape, axis);
         for (int o = 0; o < outer; o++)
             for (int i = 0; i < inner; i++)
             {

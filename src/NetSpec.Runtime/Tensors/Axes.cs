@@ -1,4 +1,4 @@
-namespace NetSpec.Runtime.Kernels;
+namespace NetSpec.Runtime.Tensors;
 
 /// <summary>
 /// Axis helpers shared by every op that works along an axis (softmax, the cross-entropy losses,
