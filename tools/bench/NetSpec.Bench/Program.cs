@@ -1,11 +1,16 @@
 using BenchmarkDotNet.Running;
 using NetSpec.Bench;
 
-// gemm-quick: a fast table without BenchmarkDotNet (see GemmQuick); train: training throughput of a spec (see TrainBench). Anything else goes to BenchmarkDotNet,
+// gemm-quick: a fast table without BenchmarkDotNet (see GemmQuick); train: training throughput of a spec (see TrainBench); graph: the time of each phase of
+// checking and running a spec (see GraphPhases). Anything else goes to BenchmarkDotNet,
 // e.g. `dotnet run -c Release --project tools/bench/NetSpec.Bench -- --filter '*Gemm*'`.
 if (args.Length > 0 && args[0] == "gemm-quick")
 {
     return GemmQuick.Run(args[1..]);
+}
+if (args.Length > 0 && args[0] == "graph")
+{
+    return GraphPhases.Run(args[1..]);
 }
 if (args.Length > 0 && args[0] == "train")
 {
