@@ -1,0 +1,130 @@
+using NetSpec.Parser;
+using NetSpec.Parser.Diagnostics;
+using NetSpec.Parser.Model;
+using NetSpec.Runtime.Ops;
+
+namespace NetSpec.Runtime.Graph;
+
+/// <summary>
+/// Shape inference in node order: each node's op checks its inputs and attributes and gives its
+/// output shape (the sealed <see cref="Op.Setup"/>), the spec's elements are kept under the
+/// limit, and a target that must be a probability distribution is checked row by row. Makes the
+/// runtime nodes. A node whose inputs have no shape (an earlier problem) is skipped, unreported.
+/// </summary>
+internal sealed class ShapeInference(ValueTable values, DiagnosticBag d, long maxElements)
+{
+    /// <summary>Every value's shape, null where it could not be inferred.</summary>
+    public Shape?[] Shapes { get; } = new Shape?[values.Count];
+
+    /// <summary>Infers the shape of every node of <paramref name="order"/> (null: the nodes could not be ordered) and makes the runtime nodes.</summary>
+    public List<GraphNode> Run(List<PendingNode>? order)
+    {
+        long elements = 0;
+        foreach (var v in values.All)
+            if (v.Kind != ValueKind.Node)
+            {
+                Shapes[v.Index] = v.Shape;
+                elements += v.Shape.Length;
+            }
+        var nodes = new List<GraphNode>(order?.Count ?? 0);
+        if (order is null) return nodes;
+        bool tooMany = false;
+        foreach (var pn in order)
+        {
+            var inShapes = pn.Inputs.Select(i => Shapes[i.Value]).ToArray();
+            if (!pn.Ok || inShapes.Any(s => s is null)) continue;
+            var names = pn.Inputs.Select(i => values[i.Value].Name).ToArray();
+            ShapeResult result;
+            try
+            {
+                result = pn.Op.Setup(inShapes!, names, pn.Attributes);
+            }
+            catch (ArgumentOutOfRangeException)
+            {
+                // Shape refuses more than int.MaxValue elements.
+                d.Error(Codes.TooManyElements, pn.Decl.NameSpan,
+                    $"{pn.Op.Name} '{pn.Decl.Name}': its output would have more than {int.MaxValue} elements");
+                continue;
+            }
+            if (result.Shape is null)
+            {
+                d.Error(Codes.ShapeMismatch, pn.Decl.NameSpan, $"{pn.Op.Name} '{pn.Decl.Name}': {result.Error}");
+                continue;
+            }
+            elements += result.Shape.Length;
+            if (elements > maxElements)
+            {
+                if (!tooMany)
+                    d.Error(Codes.TooManyElements, pn.Decl.NameSpan,
+                        $"{pn.Op.Name} '{pn.Decl.Name}': its output is {result.Shape}, which takes the spec past {maxElements} tensor elements (--max-elements raises the limit)");
+                tooMany = true;
+                continue;
+            }
+            Shapes[pn.Output] = result.Shape;
+            values[pn.Output] = values[pn.Output] with { Shape = result.Shape, Producer = nodes.Count };
+            CheckDistributions(pn);
+            var args = names.Concat(pn.AttributeText.Select((t, k) =>
+                t.StartsWith(pn.Op.Attributes[k].Name + " = ", StringComparison.Ordinal) ? t : $"{pn.Op.Attributes[k].Name} = {t}"));
+            nodes.Add(new GraphNode(nodes.Count, pn.Decl.Name, pn.Op, [.. pn.Inputs.Select(i => i.Value)], pn.Output,
+                pn.Attributes, pn.Decl.Span)
+            {
+                AttributeText = pn.AttributeText,
+                Expression = $"{pn.Op.Name}({string.Join(", ", args)})",
+            });
+        }
+        return nodes;
+    }
+
+    /// <summary>
+    /// Checks that inline data given to a distribution input (cross-entropy targets) holds one
+    /// probability distribution per row: rows lie along the last axis, so a tensor of any rank
+    /// has as many rows as the product of its other axes. Only literal data is checked; the first
+    /// bad row is reported.
+    /// </summary>
+    private void CheckDistributions(PendingNode pn)
+    {
+        for (int s = 0; s < pn.Op.Inputs.Count; s++)
+        {
+            if (!pn.Op.Inputs[s].Distribution || s >= pn.Inputs.Count) continue;
+            var (vi, r) = pn.Inputs[s];
+            var v = values[vi];
+            if (v.Kind != ValueKind.Data || v.Literal is null) continue;
+            int cols = v.Shape.Cols, rows = v.Shape.Rows;
+            for (int row = 0; row < rows; row++)
+            {
+                double sum = 0;
+                bool negative = false;
+                for (int j = 0; j < cols; j++)
+                {
+                    double y = v.Literal[row * cols + j];
+                    negative |= y < 0 || !double.IsFinite(y);
+                    sum += y;
+                }
+                if (negative || Math.Abs(sum - 1) > 1e-6)
+                {
+                    d.Error(Codes.NotDistribution, r.Span,
+                        $"{pn.Op.Name} '{pn.Decl.Name}': target '{v.Name}' row {RowName(v.Shape, row)} is not a probability distribution " +
+                        $"(values must be >= 0 and sum to 1; it sums to {Format.Number(sum)})");
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// A row's name, counted from 1: "3" for a matrix or vector; for rank 3 or more its index
+    /// along every axis but the last, e.g. "(2, 1)" for the first row of the second matrix of a
+    /// 2x3x4 tensor.
+    /// </summary>
+    internal static string RowName(Shape shape, int row)
+    {
+        if (shape.Rank <= 2) return (row + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var index = new int[shape.Rank - 1];
+        for (int axis = shape.Rank - 2; axis >= 0; axis--)
+        {
+            index[axis] = row % shape[axis] + 1;
+            row /= shape[axis];
+        }
+        return $"({string.Join(", ", index)})";
+    }
+}
