@@ -8,15 +8,20 @@
 #   diamonds N        N/3 diamonds: a = relu(d), b = relu(d), d' = mul(a, b) (x is 0 or 1 after relu, so no value grows)
 #
 # Each spec has `backward` from its last node with an assumed gradient, so `run` does a
-# forward and a backward pass. Prints one table row per spec: its nodes and the best wall time
-# of REPEATS runs of each command, in seconds.
+# forward and a backward pass. Prints one table row per spec: its nodes and, for each command,
+# the least wall time and the least CPU time (user + sys, steadier on a loaded machine) of
+# REPEATS runs, in seconds.
 #
 #   tools/bench/graph-size.sh                     # sizes 4000 20000 100000
 #   SIZES="4000 20000" REPEATS=1 tools/bench/graph-size.sh
 #   NETSPEC="./netspec" tools/bench/graph-size.sh # the native command instead of the dll
+#   PHASES=1 tools/bench/graph-size.sh            # then each phase, in process (NetSpec.Bench graph)
 #
 # Env: SIZES, REPEATS (3), SHAPES (chain chain-reversed fan-in diamonds), NETSPEC (the
-# command; default: `dotnet` on the Release dll, built first), KEEP (1 keeps the specs).
+# command; default: `dotnet` on the Release dll, built first), KEEP (1 keeps the specs),
+# PHASES (1 also prints the milliseconds of parsing, building, the interpreter's constructor,
+# one forward and one backward pass of each spec, timed in one process after a warm-up run),
+# COMMANDS (0 skips the whole-process table).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
@@ -60,33 +65,50 @@ else:
 with open(path, "w") as f:
     f.write(f"netspec: 1\nname: {shape}-{n}\nnetwork:\n")
     f.write("\n".join(lines) + "\n")
-    f.write("data:\n  x: [1, -2, 3, 0]\n")
+    f.write("data:\n  x: [1, -1, 1, 0]\n")
     f.write(f"backward:\n  from: {last}\n  grad: [1, 1, 1, 1]\n")
 PYEOF
 }
 
-best() { # best CMD...: the least wall time of REPEATS runs, in seconds (fails if CMD fails)
-  local b="" t s e
+best() { # best CMD...: "wall cpu", the least wall and the least CPU (user + sys) time of REPEATS runs, in seconds
+  local bw="" bc="" w u y c
   for ((k = 0; k < REPEATS; k++)); do
-    s=$(date +%s.%N)
-    "$@" >/dev/null 2>"$dir/stderr" || { echo "graph-size: failed: $* ($(head -c 300 "$dir/stderr"))" >&2; echo "fail"; return; }
-    e=$(date +%s.%N)
-    t=$(echo "$e - $s" | bc)
-    if [[ -z "$b" ]] || (( $(echo "$t < $b" | bc) )); then b=$t; fi
+    if ! { TIMEFORMAT='%R %U %S'; time "$@" >/dev/null 2>"$dir/stderr"; } 2>"$dir/time"; then
+      echo "graph-size: failed: $* ($(head -c 300 "$dir/stderr"))" >&2
+      echo "fail fail"
+      return
+    fi
+    read -r w u y < "$dir/time"
+    c=$(echo "$u + $y" | bc)
+    if [[ -z "$bw" ]] || (( $(echo "$w < $bw" | bc) )); then bw=$w; fi
+    if [[ -z "$bc" ]] || (( $(echo "$c < $bc" | bc) )); then bc=$c; fi
   done
-  printf '%.2f' "$b"
+  printf '%.2f %.2f' "$bw" "$bc"
 }
 
-printf '%-16s %8s %10s %10s\n' "graph" "nodes" "check (s)" "run (s)"
+for shape in $SHAPES; do
+  for n in $SIZES; do generate "$shape" "$n" "$dir/$shape-$n.yaml"; done
+done
+
+[[ "${COMMANDS:-1}" == 1 ]] && printf '%-16s %8s %12s %12s %12s %12s\n' "graph" "nodes" "check wall" "check cpu" "run wall" "run cpu"
 for shape in $SHAPES; do
   for n in $SIZES; do
+    [[ "${COMMANDS:-1}" == 1 ]] || continue
     f="$dir/$shape-$n.yaml"
-    generate "$shape" "$n" "$f"
     nodes=$(grep -c '{op:' "$f")
     # shellcheck disable=SC2086
-    c=$(best $NETSPEC check "$f")
+    read -r cw cc <<< "$(best $NETSPEC check "$f")"
     # shellcheck disable=SC2086
-    r=$(best $NETSPEC run "$f")
-    printf '%-16s %8s %10s %10s\n' "$shape" "$nodes" "$c" "$r"
+    read -r rw rc <<< "$(best $NETSPEC run "$f")"
+    printf '%-16s %8s %12s %12s %12s %12s\n' "$shape" "$nodes" "$cw" "$cc" "$rw" "$rc"
   done
 done
+
+if [[ "${PHASES:-}" == 1 ]]; then
+  echo "graph-size: building NetSpec.Bench (Release)..." >&2
+  dotnet build -c Release tools/bench/NetSpec.Bench --nologo -v quiet >/dev/null || { echo "graph-size: build failed" >&2; exit 1; }
+  echo
+  specs=()
+  for shape in $SHAPES; do for n in $SIZES; do specs+=("$dir/$shape-$n.yaml"); done; done
+  "$root/tools/bench/NetSpec.Bench/bin/Release/net10.0/NetSpec.Bench" graph "${specs[@]}"
+fi
