@@ -16,6 +16,7 @@ internal sealed class AttributeBinder(SpecDocument spec, DiagnosticBag d)
     public (AttributeValues Values, string[] Text, bool Ok) Bind(NodeDecl n, Op op, IReadOnlyDictionary<string, NodeArg> args, IReadOnlySet<string> misspelled)
     {
         var specs = op.Attributes;
+        if (specs.Count == 0) return (AttributeValues.Empty, [], true);
         var values = new AttributeValue[specs.Count];
         var text = new string[specs.Count];
         bool ok = true;

@@ -15,6 +15,9 @@ internal sealed class NameBinder(SpecDocument spec, DiagnosticBag d)
 {
     private readonly ValueTable _values = new();
     private readonly AttributeBinder _attributes = new(spec, d);
+    private readonly Dictionary<Op, string[]> _keys = [];
+    private readonly Dictionary<string, NodeArg> _args = new(StringComparer.Ordinal); // one node's, reused
+    private static readonly HashSet<string> NoneMisspelled = [];
 
     /// <summary>Declares every value of the spec: data, parameters, then node outputs in declaration order.</summary>
     public ValueTable DeclareValues()
@@ -53,14 +56,16 @@ internal sealed class NameBinder(SpecDocument spec, DiagnosticBag d)
             return null;
         }
         bool ok = true;
-        var args = new Dictionary<string, NodeArg>(StringComparer.Ordinal);
-        var keys = op.Inputs.Select(s => s.Name).Concat(op.Attributes.Select(a => a.Name)).ToArray();
-        var misspelled = new HashSet<string>(StringComparer.Ordinal);
+        var args = _args;
+        args.Clear();
+        if (!_keys.TryGetValue(op, out var keys))
+            _keys[op] = keys = [.. op.Inputs.Select(s => s.Name).Concat(op.Attributes.Select(a => a.Name))];
+        HashSet<string>? misspelled = null;
         foreach (var a in n.Args)
         {
             if (Array.IndexOf(keys, a.Key) < 0)
             {
-                if (Suggest.Closest(a.Key, keys) is { } meant) misspelled.Add(meant);
+                if (Suggest.Closest(a.Key, keys) is { } meant) (misspelled ??= new(StringComparer.Ordinal)).Add(meant);
                 d.Error(Codes.UnknownKey, a.KeySpan,
                     $"op '{op.Name}' has no input or attribute '{GraphBuilder.Clip(a.Key)}'{Suggest.DidYouMean(a.Key, keys)} (it takes {string.Join(", ", keys)})");
                 ok = false;
@@ -68,12 +73,12 @@ internal sealed class NameBinder(SpecDocument spec, DiagnosticBag d)
             }
             args[a.Key] = a;
         }
-        var inputs = new List<(int, ArgScalar)>();
+        var inputs = new List<(int, ArgScalar)>(op.Inputs.Count);
         foreach (var slot in op.Inputs)
         {
             if (!args.TryGetValue(slot.Name, out var arg))
             {
-                if (!misspelled.Contains(slot.Name))
+                if (misspelled is null || !misspelled.Contains(slot.Name))
                     d.Error(Codes.MissingInput, n.NameSpan, $"node '{n.Name}' ({op.Name}) is missing its input '{slot.Name}'");
                 ok = false;
                 continue;
@@ -96,6 +101,7 @@ internal sealed class NameBinder(SpecDocument spec, DiagnosticBag d)
                 refs = list.Items;
             }
             else refs = [(ArgScalar)arg.Value];
+            if (inputs.Capacity < inputs.Count + refs.Count) inputs.Capacity = inputs.Count + refs.Count;
             foreach (var r in refs)
             {
                 if (r.Number is not null)
@@ -121,7 +127,7 @@ internal sealed class NameBinder(SpecDocument spec, DiagnosticBag d)
                 }
             }
         }
-        var (attrs, attrText, attrsOk) = _attributes.Bind(n, op, args, misspelled);
+        var (attrs, attrText, attrsOk) = _attributes.Bind(n, op, args, misspelled ?? NoneMisspelled);
         ok &= attrsOk;
         _values.TryFind(n.Name, out int output);
         return new PendingNode(index, n, op, output, inputs, attrs, attrText, ok);

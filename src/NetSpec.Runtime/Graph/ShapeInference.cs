@@ -31,13 +31,25 @@ internal sealed class ShapeInference(ValueTable values, DiagnosticBag d, long ma
         bool tooMany = false;
         foreach (var pn in order)
         {
-            var inShapes = pn.Inputs.Select(i => Shapes[i.Value]).ToArray();
-            if (!pn.Ok || inShapes.Any(s => s is null)) continue;
-            var names = pn.Inputs.Select(i => values[i.Value].Name).ToArray();
+            if (!pn.Ok) continue;
+            int count = pn.Inputs.Count;
+            var inShapes = new Shape[count];
+            var names = new string[count];
+            var inputs = new int[count];
+            bool shaped = true;
+            for (int i = 0; i < count; i++)
+            {
+                int vi = pn.Inputs[i].Value;
+                inputs[i] = vi;
+                names[i] = values[vi].Name;
+                if (Shapes[vi] is { } s) inShapes[i] = s;
+                else shaped = false;
+            }
+            if (!shaped) continue;
             ShapeResult result;
             try
             {
-                result = pn.Op.Setup(inShapes!, names, pn.Attributes);
+                result = pn.Op.Setup(inShapes, names, pn.Attributes);
             }
             catch (ArgumentOutOfRangeException)
             {
@@ -63,16 +75,28 @@ internal sealed class ShapeInference(ValueTable values, DiagnosticBag d, long ma
             Shapes[pn.Output] = result.Shape;
             values[pn.Output] = values[pn.Output] with { Shape = result.Shape, Producer = nodes.Count };
             CheckDistributions(pn);
-            var args = names.Concat(pn.AttributeText.Select((t, k) =>
-                t.StartsWith(pn.Op.Attributes[k].Name + " = ", StringComparison.Ordinal) ? t : $"{pn.Op.Attributes[k].Name} = {t}"));
-            nodes.Add(new GraphNode(nodes.Count, pn.Decl.Name, pn.Op, [.. pn.Inputs.Select(i => i.Value)], pn.Output,
-                pn.Attributes, pn.Decl.Span)
+            nodes.Add(new GraphNode(nodes.Count, pn.Decl.Name, pn.Op, inputs, pn.Output, pn.Attributes, pn.Decl.Span)
             {
                 AttributeText = pn.AttributeText,
-                Expression = $"{pn.Op.Name}({string.Join(", ", args)})",
+                Expression = Expression(pn, names),
             });
         }
         return nodes;
+    }
+
+    /// <summary>"linear(x, W, b)" or "l2_regularization(W, M, lambda = 0.1)": the inputs' names, then each attribute as "name = value".</summary>
+    private static string Expression(PendingNode pn, string[] names)
+    {
+        var text = pn.AttributeText;
+        if (text.Length == 0) return $"{pn.Op.Name}({string.Join(", ", names)})";
+        var args = new string[names.Length + text.Length];
+        names.CopyTo(args, 0);
+        for (int k = 0; k < text.Length; k++)
+        {
+            string name = pn.Op.Attributes[k].Name;
+            args[names.Length + k] = text[k].StartsWith(name + " = ", StringComparison.Ordinal) ? text[k] : $"{name} = {text[k]}";
+        }
+        return $"{pn.Op.Name}({string.Join(", ", args)})";
     }
 
     /// <summary>

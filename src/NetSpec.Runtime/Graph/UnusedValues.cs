@@ -17,8 +17,17 @@ internal static class UnusedValues
         var used = new bool[values.Count];
         foreach (var n in spec.Network)
             foreach (var a in n.Args)
-                foreach (var r in a.Value is ArgList l ? l.Items : [(ArgScalar)a.Value])
-                    if (values.TryFind(r.Text, out var vi)) used[vi] = true;
+            {
+                if (a.Value is ArgList l)
+                {
+                    foreach (var r in l.Items) Use(r);
+                }
+                else Use((ArgScalar)a.Value);
+            }
+        void Use(ArgScalar r)
+        {
+            if (values.TryFind(r.Text, out var vi)) used[vi] = true;
+        }
         if (backwardFrom >= 0) used[backwardFrom] = true;
         var expected = new HashSet<string>(spec.Expectations.Select(e => e.Name.Name), StringComparer.Ordinal);
         foreach (var v in values.All)
