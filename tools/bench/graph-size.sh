@@ -4,8 +4,9 @@
 #
 #   chain N           x -> relu -> relu -> ... (N relu nodes, each takes the one before)
 #   chain-reversed N  the same chain declared last node first (ordering must reorder it all)
-#   fan-in N          N relu nodes of x, all summed by one `sum` node (one node with N inputs)
-#   diamonds N        N/3 diamonds: a = relu(d), b = relu(d), d' = mul(a, b) (x is 0 or 1 after relu, so no value grows)
+#   fan-in N          N - 1 relu nodes of x, all summed by one `sum` node (one node with N - 1 inputs)
+#   diamonds N        N/3 diamonds: a = relu(d), b = d - a, d' = a + b (d' = d and dJ/dd = dJ/dd', so no
+#                     value or gradient grows)
 #
 # Each spec has `backward` from its last node with an assumed gradient, so `run` does a
 # forward and a backward pass. Prints one table row per spec: its nodes and, for each command,
@@ -57,7 +58,7 @@ elif shape == "fan-in":
 elif shape == "diamonds":
     prev = "x"
     for k in range(1, n // 3 + 1):
-        lines += [f"  a{k}: {{op: relu, x: {prev}}}", f"  b{k}: {{op: relu, x: {prev}}}", f"  d{k}: {{op: mul, a: a{k}, b: b{k}}}"]
+        lines += [f"  a{k}: {{op: relu, x: {prev}}}", f"  b{k}: {{op: sub, a: {prev}, b: a{k}}}", f"  d{k}: {{op: add, a: a{k}, b: b{k}}}"]
         prev = f"d{k}"
     last = prev
 else:
