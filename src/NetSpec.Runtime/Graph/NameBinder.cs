@@ -17,7 +17,7 @@ internal sealed class NameBinder(SpecDocument spec, DiagnosticBag d)
     private readonly AttributeBinder _attributes = new(spec, d);
     private readonly Dictionary<Op, string[]> _keys = [];
     private readonly Dictionary<string, NodeArg> _args = new(StringComparer.Ordinal); // one node's, reused
-    private static readonly HashSet<string> NoneMisspelled = [];
+    private readonly HashSet<string> _noneMisspelled = []; // given to the attribute binder when no key was misspelled; never added to
 
     /// <summary>Declares every value of the spec: data, parameters, then node outputs in declaration order.</summary>
     public ValueTable DeclareValues()
@@ -127,7 +127,7 @@ internal sealed class NameBinder(SpecDocument spec, DiagnosticBag d)
                 }
             }
         }
-        var (attrs, attrText, attrsOk) = _attributes.Bind(n, op, args, misspelled ?? NoneMisspelled);
+        var (attrs, attrText, attrsOk) = _attributes.Bind(n, op, args, misspelled ?? _noneMisspelled);
         ok &= attrsOk;
         _values.TryFind(n.Name, out int output);
         return new PendingNode(index, n, op, output, inputs, attrs, attrText, ok);
