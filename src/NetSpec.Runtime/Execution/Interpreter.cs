@@ -50,25 +50,25 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
             double[]? init = v.Literal ?? (v.Init is { } decl ? Initializers.Draw(decl) : null);
             _values[v.Index] = init is null ? new Tensor<T>(v.Shape) : Tensor<T>.FromDoubles(v.Shape, init);
         }
-        var needs = NeedsGradient();
         _grads = new Tensor<T>?[graph.Values.Count];
         for (int i = 0; i < _grads.Length; i++)
-            if (needs[i]) _grads[i] = new Tensor<T>(graph.Values[i].Shape);
+            if (graph.NeedsGradient(i, _options.DataGradients)) _grads[i] = new Tensor<T>(graph.Values[i].Shape);
         _nodes = [.. graph.Nodes];
         _contexts = new OpContext<T>[graph.Nodes.Count];
         foreach (var n in graph.Nodes)
         {
             var inputs = n.Inputs.Select(i => _values[i]).ToArray();
-            var inputGrads = n.Inputs.Select((vi, k) => IsDifferentiable(n.Op, k) ? _grads[vi] : null).ToArray();
+            var inputGrads = n.Inputs.Select((vi, k) => n.IsDifferentiable(k) ? _grads[vi] : null).ToArray();
             _contexts[n.Index] = new OpContext<T>(inputs, inputGrads, _values[n.Output], _grads[n.Output], n.Attributes,
                 GemmOptions.WithThreads(_options.Threads), n.Name, n.Span);
         }
         var written = new List<Tensor<T>>();
+        var seen = new HashSet<Tensor<T>>(ReferenceEqualityComparer.Instance);
         foreach (var n in graph.Nodes)
         {
             if (_grads[n.Output] is null) continue;
             for (int i = 0; i < n.Inputs.Length; i++)
-                if (_contexts[n.Index].InputGrad(i) is { } gi && !written.Exists(t => ReferenceEquals(t, gi)))
+                if (_contexts[n.Index].InputGrad(i) is { } gi && seen.Add(gi))
                     written.Add(gi);
         }
         _checkedGrads = [.. written];
@@ -103,30 +103,6 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     private int Index(string name) =>
         _g.Find(name)?.Index ?? throw new ArgumentException($"the graph has no value '{name}'", nameof(name));
-
-    private static bool IsDifferentiable(Op op, int input) =>
-        op.Inputs.Count == 1 && op.Inputs[0].IsList ? op.Inputs[0].Differentiable : op.Inputs[input].Differentiable;
-
-    /// <summary>Values the backward root depends on through differentiable inputs.</summary>
-    private bool[] NeedsGradient()
-    {
-        var needs = new bool[_g.Values.Count];
-        if (_g.BackwardFrom < 0) return needs;
-        needs[_g.BackwardFrom] = true;
-        for (int k = _g.Nodes.Count - 1; k >= 0; k--)
-        {
-            var n = _g.Nodes[k];
-            if (!needs[n.Output]) continue;
-            for (int i = 0; i < n.Inputs.Length; i++)
-            {
-                var v = _g.Values[n.Inputs[i]];
-                if (!IsDifferentiable(n.Op, i)) continue;
-                if (v.Kind == ValueKind.Data && !_options.DataGradients) continue;
-                needs[v.Index] = true;
-            }
-        }
-        return needs;
-    }
 
     /// <summary>The forward pass. False when it stopped at a NaN or infinity.</summary>
     public bool Forward(int step)

@@ -12,10 +12,23 @@ namespace NetSpec.Runtime.Graph;
 /// </summary>
 internal sealed class AttributeBinder(SpecDocument spec, DiagnosticBag d)
 {
+    private Dictionary<string, Hyperparameter>? _hyperparameters; // by name, the first of a name, made on first use
+
+    private Hyperparameter? FindHyperparameter(string name)
+    {
+        if (_hyperparameters is null)
+        {
+            _hyperparameters = new Dictionary<string, Hyperparameter>(StringComparer.Ordinal);
+            foreach (var h in spec.Hyperparameters) _hyperparameters.TryAdd(h.Name, h);
+        }
+        return _hyperparameters.GetValueOrDefault(name);
+    }
+
     /// <summary>The values and how each was written ("lambda = 0.1"), and whether all were valid.</summary>
     public (AttributeValues Values, string[] Text, bool Ok) Bind(NodeDecl n, Op op, IReadOnlyDictionary<string, NodeArg> args, IReadOnlySet<string> misspelled)
     {
         var specs = op.Attributes;
+        if (specs.Count == 0) return (AttributeValues.Empty, [], true);
         var values = new AttributeValue[specs.Count];
         var text = new string[specs.Count];
         bool ok = true;
@@ -117,7 +130,7 @@ internal sealed class AttributeBinder(SpecDocument spec, DiagnosticBag d)
     private (AttributeValue, string)? Number(NodeDecl n, AttributeSpec a, ArgScalar s)
     {
         if (s.Number is { } x) return (AttributeValue.Of(x), Format.Number(x));
-        if (spec.FindHyperparameter(s.Text) is { } h) return (AttributeValue.Of(h.Value), $"{h.Name} = {Format.Number(h.Value)}");
+        if (FindHyperparameter(s.Text) is { } h) return (AttributeValue.Of(h.Value), $"{h.Name} = {Format.Number(h.Value)}");
         if (spec.IsReported(s.Text)) return null;
         d.Error(Codes.UnknownHyperparameter, s.Span,
             $"attribute '{a.Name}' of node '{n.Name}' names '{Clip(s.Text)}', which is not a hyperparameter{Suggest.DidYouMean(s.Text, spec.Hyperparameters.Select(hp => hp.Name))}");

@@ -33,6 +33,10 @@ public sealed record GraphNode(int Index, string Name, Op Op, int[] Inputs, int 
 
     /// <summary>How the node computes its value, e.g. "linear(x, W, b)" or "l2_regularization(W, M, lambda = 0.1)".</summary>
     public string Expression { get; init; } = "";
+
+    /// <summary>Whether a gradient flows to input <paramref name="input"/> (every input of a list slot shares the slot's answer).</summary>
+    public bool IsDifferentiable(int input) =>
+        Op.Inputs.Count == 1 && Op.Inputs[0].IsList ? Op.Inputs[0].Differentiable : Op.Inputs[input].Differentiable;
 }
 
 /// <summary>A checked expectation bound to the value it names.</summary>
@@ -53,7 +57,13 @@ public sealed class NetworkGraph
         BackwardFrom = backwardFrom;
         SeedGradient = seedGradient;
         Expectations = expectations;
+        _needsGradient = BackwardPlan.NeedsGradient(backwardFrom, values.Count, nodes);
+        _byName = new Dictionary<string, int>(values.Count, StringComparer.Ordinal);
+        foreach (var v in values) _byName.TryAdd(v.Name, v.Index);
     }
+
+    private readonly Dictionary<string, int> _byName;
+    private readonly bool[] _needsGradient;
 
     public SpecDocument Spec { get; }
     public IReadOnlyList<GraphValue> Values { get; }
@@ -73,7 +83,17 @@ public sealed class NetworkGraph
 
     public int Steps => Spec.Optimizer is { } o ? (int)o.Steps.Value : 1;
 
-    public GraphValue? Find(string name) => Values.FirstOrDefault(v => v.Name == name);
+    /// <summary>The value named <paramref name="name"/>, or null; a dictionary look-up.</summary>
+    public GraphValue? Find(string name) => _byName.TryGetValue(name, out int i) ? Values[i] : null;
+
+    /// <summary>
+    /// Whether a gradient flows from <see cref="BackwardFrom"/> to value <paramref name="value"/>:
+    /// the root itself and every value it depends on through differentiable inputs. With
+    /// <paramref name="dataGradients"/> false, data values other than the root are left out
+    /// (training needs no dJ/dx). Always false for a forward-only spec.
+    /// </summary>
+    public bool NeedsGradient(int value, bool dataGradients = true) =>
+        _needsGradient[value] && (dataGradients || Values[value].Kind != ValueKind.Data || value == BackwardFrom);
 
     /// <summary>The dataset a training spec trains on, read when the spec was loaded.</summary>
     public LoadedDataset? Dataset { get; internal set; }
