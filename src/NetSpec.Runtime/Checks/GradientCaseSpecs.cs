@@ -35,7 +35,8 @@ public static class GradientCaseSpecs
         var shapes = c.InputShapes.Select(s => new Shape(s)).ToArray();
         var slots = SlotOf(op, shapes.Length, c);
         var names = Names(op, c, slots);
-        var output = op.Setup(shapes, names, Attributes(op, c));
+        var attributes = Attributes(op, c);
+        var output = op.Setup(shapes, names, attributes);
         if (output.Shape is not { } outShape)
             throw new ArgumentException($"gradient case '{c.Label}' of {op.Name}: {output.Error}", nameof(c));
 
@@ -46,7 +47,8 @@ public static class GradientCaseSpecs
         for (int i = 0; i < shapes.Length; i++)
         {
             if (!written.Add(names[i])) continue;   // a shared position: drawn once
-            var values = Draw(rng, shapes[i], slots[i].Domain, op.HasKinkAtZero);
+            int axis = shapes[i].Rank == 0 ? 0 : op.DistributionAxis(attributes, shapes[i].Rank);
+            var values = Draw(rng, shapes[i], slots[i].Domain, op.HasKinkAtZero, axis);
             var into = shapes[i].Rank == 1 ? parameters : data;
             into.Append(into.Length == 0 ? "" : ", ").Append(names[i]).Append(": ").Append(Literal(shapes[i], values));
         }
@@ -74,7 +76,7 @@ public static class GradientCaseSpecs
         if (parameters.Length > 0) sb.Append("parameters: {").Append(parameters).Append("}\n");
         sb.Append("backward: {from: ").Append(Node);
         if (outShape.Rank > 0)
-            sb.Append(", grad: ").Append(Literal(outShape, Draw(rng, outShape, ValueDomain.Real, kinked: false)));
+            sb.Append(", grad: ").Append(Literal(outShape, Draw(rng, outShape, ValueDomain.Real, kinked: false, axis: 0)));
         sb.Append("}\n");
         return sb.ToString();
     }
@@ -146,8 +148,8 @@ public static class GradientCaseSpecs
         }
     }
 
-    /// <summary>Random values of <paramref name="shape"/> in <paramref name="domain"/>.</summary>
-    private static double[] Draw(Rng rng, Shape shape, ValueDomain domain, bool kinked)
+    /// <summary>Random values of <paramref name="shape"/> in <paramref name="domain"/>; distributions lie along <paramref name="axis"/>.</summary>
+    private static double[] Draw(Rng rng, Shape shape, ValueDomain domain, bool kinked, int axis)
     {
         var v = new double[shape.Length];
         switch (domain)
@@ -160,15 +162,14 @@ public static class GradientCaseSpecs
                 break;
             case ValueDomain.Distribution:
             {
-                int cols = Math.Max(shape.Cols, 1);
-                for (int r = 0; r < v.Length / cols; r++)
-                {
-                    var row = v.AsSpan(r * cols, cols);
-                    for (int j = 0; j < cols; j++) row[j] = 0.05 + rng.NextDouble();
-                    double sum = 0;
-                    foreach (var x in row) sum += x;
-                    for (int j = 0; j < cols; j++) row[j] /= sum;
-                }
+                var (outer, size, inner) = Axes.Split(shape, axis);
+                for (int o = 0; o < outer; o++)
+                    for (int i = 0; i < inner; i++)
+                    {
+                        double sum = 0;
+                        for (int j = 0; j < size; j++) sum += v[(o * size + j) * inner + i] = 0.05 + rng.NextDouble();
+                        for (int j = 0; j < size; j++) v[(o * size + j) * inner + i] /= sum;
+                    }
                 break;
             }
             default:

@@ -46,7 +46,7 @@ public sealed class OpsCommandTests
     {
         var (_, gemm, _) = CliRunner.Invoke("ops", "gemm");
         StringAssert.Contains(gemm, "trans_b  flag, default false: use Bᵀ: b is stored N x K");
-        StringAssert.Contains(gemm, "alpha    number, default 1: scale of the product");
+        StringAssert.Contains(gemm, "alpha    number, default 1: α, the scale of the product");
         var (_, l2, _) = CliRunner.Invoke("ops", "l2_regularization");
         StringAssert.Contains(l2, "lambda   number >= 0, required:");
         StringAssert.Contains(l2, "a list of one or more values");
