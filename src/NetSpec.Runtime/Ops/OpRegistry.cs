@@ -21,7 +21,8 @@ public static class OpRegistry
         new Sub(),
         new Mul(),
         new SoftmaxCrossEntropyRows(),
-        new ReduceSum());
+        new ReduceSum(),
+        new Sigmoid());
 
     public static IEnumerable<string> Names => ByName.Keys;
 

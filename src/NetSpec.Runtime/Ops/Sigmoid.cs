@@ -1,0 +1,31 @@
+namespace NetSpec.Runtime.Ops;
+
+/// <summary>
+/// The logistic sigmoid, element by element: y = s(x) = 1 / (1 + e^-x), computed as
+/// e^x / (1 + e^x) for negative x so that e^-x never overflows (s(-800) is 0, not NaN).
+/// Backward: dJ/dx = dJ/dy ⊙ y (1 - y), from the output as PyTorch computes it.
+/// </summary>
+public sealed class Sigmoid : ElementwiseUnary
+{
+    public override string Name => "sigmoid";
+    public override string Category => "activation";
+    public override string Summary => "The logistic sigmoid, element by element: values squashed into (0, 1).";
+    public override string Formula => "y = s(x) = 1 / (1 + e^-x)";
+    public override string GradientFormula => "dJ/dx = dJ/dy ⊙ y (1 - y)";
+    public override string Convention =>
+        "torch.sigmoid and ONNX Sigmoid. Computed stably: 1 / (1 + e^-x) for x >= 0, e^x / (1 + e^x) for x < 0; " +
+        "the gradient is y (1 - y) from the output, as PyTorch's, so it is 0 where y has rounded to 0 or 1.";
+    public override string Example => "{op: sigmoid, x: z}";
+
+    protected override T F<T>(T x)
+    {
+        if (x >= T.Zero) return T.One / (T.One + T.Exp(-x));
+        T e = T.Exp(x);
+        return e / (T.One + e);
+    }
+
+    protected override T Df<T>(T x, T y) => y * (T.One - y);
+
+    /// <summary>ONNX Sigmoid (opset 6 on; before 6 it had a consumed_inputs attribute).</summary>
+    public override IReadOnlyList<OnnxForm> OnnxForms { get; } = [new("Sigmoid") { MinOpset = 6 }];
+}
