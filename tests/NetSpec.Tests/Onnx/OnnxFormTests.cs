@@ -49,9 +49,13 @@ public sealed class OnnxFormTests
     [TestMethod]
     public void Each_onnx_op_type_the_importer_reads_is_in_some_op_s_forms()
     {
-        CollectionAssert.AreEquivalent(
-            new[] { "Add", "Constant", "Gemm", "MatMul", "Mul", "ReduceSum", "Relu", "Softmax", "SoftmaxCrossEntropyLoss", "Sub", "Sum" },
-            NetSpec.Onnx.OnnxImporter.SupportedOps.ToArray());
+        // What the importer read before the op library still imports; a new op's forms add to it
+        // without this list changing, and nothing is read that no op declares.
+        var read = NetSpec.Onnx.OnnxImporter.SupportedOps.ToArray();
+        CollectionAssert.IsSubsetOf(
+            new[] { "Add", "Constant", "Gemm", "MatMul", "Mul", "ReduceSum", "Relu", "Softmax", "SoftmaxCrossEntropyLoss", "Sub", "Sum" }, read);
+        var declared = OpRegistry.All.SelectMany(o => o.OnnxForms).Select(f => f.OpType).Append("Constant").ToHashSet(StringComparer.Ordinal);
+        foreach (var type in read) Assert.Contains(type, declared, $"the importer reads {type}, which no op's forms declare");
     }
 
     /// <summary>An op with no ONNX form: relu's maths under another name.</summary>
