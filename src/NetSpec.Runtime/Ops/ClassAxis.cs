@@ -16,6 +16,13 @@ internal static class ClassAxis
         AttributeSpec.Integer("axis", "the class axis, along which each target is a distribution; negative counts from the end (-1, the default: the last; 1 for PyTorch's N x C x d1 x ... layout)",
             -1, -Shape.MaxRank, Shape.MaxRank - 1) with { ShowDefault = false };
 
+    /// <summary>The inputs of the two fused losses: logits x and target distributions y of one shape.</summary>
+    public static IReadOnlyList<InputSlot> LogitsAndTargets { get; } =
+    [
+        new("x", "logits, N x classes (or classes along axis)") { MinRank = 1 },
+        new("y", "target distributions along the class axis, the shape of x (no gradient)") { Differentiable = false, Domain = ValueDomain.Distribution },
+    ];
+
     /// <summary>What the three losses say about their class axis and reduction.</summary>
     public const string Convention =
         "The class axis is the last by default (rows of samples, N x classes, as the course notes write them). PyTorch's " +

@@ -23,11 +23,7 @@ public sealed class SoftmaxCrossEntropyRows : Op
         "none, on logits: one loss per sample, shaped as the input without the class axis. " + ClassAxis.Convention;
     public override string Example => "{op: softmax_cross_entropy_rows, x: z, y: y}";
 
-    public override IReadOnlyList<InputSlot> Inputs { get; } =
-    [
-        new("x", "logits, N x classes (or classes along axis)") { MinRank = 1 },
-        new("y", "target distributions along the class axis, the shape of x (no gradient)") { Differentiable = false, Domain = ValueDomain.Distribution },
-    ];
+    public override IReadOnlyList<InputSlot> Inputs => ClassAxis.LogitsAndTargets;
 
     public override IReadOnlyList<AttributeSpec> Attributes { get; } = [ClassAxis.Attribute];
 
