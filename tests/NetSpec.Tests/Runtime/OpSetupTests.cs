@@ -1,0 +1,69 @@
+using NetSpec.Parser.Diagnostics;
+using NetSpec.Runtime.Ops;
+
+namespace NetSpec.Tests.Runtime;
+
+/// <summary>
+/// The sealed setup every node goes through before it runs (input count, attribute types and
+/// ranges, input ranks, then the op's own shape rule), and the wrapping of an op's run-time
+/// exception with the node's name and position.
+/// </summary>
+[TestClass]
+public sealed class OpSetupTests
+{
+    [TestMethod]
+    public void Setup_refuses_the_wrong_number_of_inputs_before_the_op_s_own_rule_runs()
+    {
+        var r = new Permissive().Setup([new Shape(2), new Shape(2)], ["a", "b"], AttributeValues.Empty);
+        Assert.IsNull(r.Shape);
+        Assert.AreEqual("permissive takes 1 input, not 2", r.Error);
+    }
+
+    [TestMethod]
+    public void Setup_refuses_an_attribute_outside_its_range_even_when_called_directly()
+    {
+        var op = OpRegistry.Find("l2_regularization")!;
+        var r = op.Setup([new Shape(2, 2)], ["W"], new AttributeValues([AttributeValue.Of(-1.0)]));
+        Assert.AreEqual("attribute 'lambda' must be a finite number >= 0, not -1", r.Error);
+    }
+
+    [TestMethod]
+    public void Setup_refuses_an_input_of_a_rank_its_slot_does_not_take()
+    {
+        var op = OpRegistry.Find("gemm")!;
+        var attrs = new AttributeValues([.. op.Attributes.Select(a => a.Default!)]);
+        var r = op.Setup([new Shape(2, 3, 4), new Shape(4, 5), new Shape(5)], ["A", "B", "C"], attrs);
+        StringAssert.StartsWith(r.Error, "input a (A) is 2x3x4, but gemm takes a matrix there");
+    }
+
+    [TestMethod]
+    public void An_exception_inside_an_op_names_the_node_and_where_the_spec_declares_it()
+    {
+        var x = new Tensor<double>(new Shape(2));
+        var ctx = new OpContext<double>([x], [null], new Tensor<double>(new Shape(2)), null, AttributeValues.Empty,
+            node: "z", span: new SourceSpan("net.yaml", 7, 3, 7, 4));
+        var e = Assert.ThrowsExactly<OpRunException>(() => new Permissive().RunForward(ctx));
+        Assert.AreEqual("net.yaml:7:3: node 'z' (permissive) failed in its forward pass: deliberate", e.Message);
+        Assert.AreEqual("z", e.Node);
+        Assert.IsInstanceOfType<InvalidOperationException>(e.InnerException);
+        var b = Assert.ThrowsExactly<OpRunException>(() => new Permissive().RunBackward(ctx));
+        StringAssert.Contains(b.Message, "failed in its backward pass");
+    }
+
+    /// <summary>An op whose own shape rule accepts anything and whose passes throw.</summary>
+    private sealed class Permissive : Op
+    {
+        public override string Name => "permissive";
+        public override string Category => "test";
+        public override string Summary => "Accepts any shape; throws when run.";
+        public override string Formula => "y = x";
+        public override string GradientFormula => "dJ/dx = dJ/dy";
+        public override string ShapeRule => "anything";
+        public override string Example => "{op: permissive, x: x}";
+        public override IReadOnlyList<InputSlot> Inputs { get; } = [new("x", "anything")];
+        public override IEnumerable<GradientCase> GradientCases(int batch) => [new("one", [[batch]])];
+        protected override ShapeResult InferShape(ShapeQuery q) => ShapeResult.Ok(q[0]);
+        protected override void Forward<T>(OpContext<T> c) => throw new InvalidOperationException("deliberate");
+        protected override void Backward<T>(OpContext<T> c) => throw new InvalidOperationException("deliberate");
+    }
+}
