@@ -36,7 +36,7 @@ internal sealed class NodeWriter(GraphProto graph, NetworkGraph net, bool float3
             else if (slot[0] == '@')
             {
                 int a = op.AttributeIndex(slot[1..]);
-                inputs.Add(a < 0 ? "" : Int64s($"{n.Name}/{slot[1..]}", [.. n.Attributes[a].Integers]));
+                inputs.Add(a < 0 || LeftOut(op, a, n.Attributes[a]) ? "" : Int64s($"{n.Name}/{slot[1..]}", [.. n.Attributes[a].Integers]));
             }
             else if (list) inputs.AddRange(ins);
             else
@@ -53,11 +53,20 @@ internal sealed class NodeWriter(GraphProto graph, NetworkGraph net, bool float3
         foreach (var a in form.Attributes)
         {
             int i = op.AttributeIndex(a.NetSpec);
+            if (i >= 0 && a.OnnxDefault is null && LeftOut(op, i, n.Attributes[i])) continue;
             if (i >= 0) attributes.Add((a.Onnx, OnnxValue(n.Attributes[i], op.Attributes[i].Type)));
             else if (a.OnnxDefault is { } d) attributes.Add((a.Onnx, OnnxValue(d, null)));
         }
         Node(form.OpType, n.Name, inputs, n.Name, [.. attributes]);
     }
+
+    /// <summary>
+    /// Whether a list attribute is left out of the ONNX node: an empty list that is the op's
+    /// default (reduce_sum's axes, every axis), which ONNX means by leaving the attribute or the
+    /// optional input out.
+    /// </summary>
+    private static bool LeftOut(Op op, int i, AttributeValue v) =>
+        op.Attributes[i].Type == AttributeType.IntegerList && v.Integers.Count == 0 && op.Attributes[i].Default is { Integers.Count: 0 };
 
     /// <summary>
     /// An attribute value as the ONNX writer takes it: by the NetSpec type when known (Number is

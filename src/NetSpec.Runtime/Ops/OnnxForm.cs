@@ -21,7 +21,8 @@ public sealed record OnnxForm(string OpType)
     /// attribute passed as a constant tensor (ReduceSum's axes since opset 13), or "" for an
     /// optional input left out. Null: NetSpec's input slots in order. An <c>@name</c> whose
     /// attribute the op does not declare is read only by <see cref="ImportCheck"/> (as a
-    /// constant) and left out on export.
+    /// constant) and left out on export; so is one whose value is an empty list that is the
+    /// attribute's default (reduce_sum's axes: every axis, as ONNX means by leaving axes out).
     /// </summary>
     public IReadOnlyList<string>? Inputs { get; init; }
 

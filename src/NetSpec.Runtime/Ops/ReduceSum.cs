@@ -3,21 +3,33 @@ using System.Numerics.Tensors;
 namespace NetSpec.Runtime.Ops;
 
 /// <summary>
-/// Sum of every element, any rank: s = Σ_i x_i (a scalar; ONNX ReduceSum over all axes, keepdims 0).
-/// Backward: dJ/dx_i += dJ/ds for every element.
+/// Sum along axes, any rank: s = Σ_{i over axes} x_i (every axis by default, giving a scalar;
+/// keepdims leaves the summed axes in place with size 1). Backward: dJ/dx_i += dJ/ds_j for the
+/// output element j that x_i was summed into (dJ/ds broadcast back to x's shape).
 /// </summary>
 public sealed class ReduceSum : Op
 {
     public override string Name => "reduce_sum";
     public override string Category => "reduction";
-    public override string Summary => "The sum of every element of a tensor, a scalar.";
-    public override string Formula => "s = Σ_i x_i";
-    public override string GradientFormula => "dJ/dx_i = dJ/ds for every element i";
-    public override string ShapeRule => "x: any shape (rank 0 to 8); s: a scalar";
+    public override string Summary => "The sum of a tensor along some axes (every axis by default, a scalar).";
+    public override string Formula => "s = Σ_{i over axes} x_i (every element when axes is left out)";
+    public override string GradientFormula => "dJ/dx_i = dJ/ds_j, j the output element x_i is summed into (dJ/ds broadcast back to x's shape)";
+    public override string ShapeRule =>
+        "x: any shape (rank 0 to 8); s: x's shape without the summed axes (a scalar for every axis), or with size 1 on them when keepdims";
     public override string Convention =>
-        "ONNX ReduceSum over all axes with keepdims = 0 (PyTorch's x.sum()): the result is a scalar whatever the rank of x.";
+        "torch.sum(x, dim, keepdim) and ONNX ReduceSum: axes count from 0, a negative axis from the end (-1 the last), " +
+        "no axis twice; left out or empty, every axis is summed (PyTorch's x.sum()). keepdims defaults to false as in " +
+        "PyTorch, while ONNX's keepdims defaults to 1. ONNX's noop_with_empty_axes = 1 (empty axes return x unchanged) " +
+        "has no NetSpec form: empty axes always sum every axis. Sums run in a fixed order (row-major over x).";
     public override string Example => "{op: reduce_sum, x: L}";
     public override IReadOnlyList<InputSlot> Inputs { get; } = [new("x", "any tensor, rank 0 to 8")];
+
+    public override IReadOnlyList<AttributeSpec> Attributes { get; } =
+    [
+        AttributeSpec.Integers("axes", "the axes to sum along, each in [-rank, rank - 1], none twice; negative counts from the end; empty or left out: every axis",
+            [], -Shape.MaxRank, Shape.MaxRank - 1) with { ShowDefault = false },
+        AttributeSpec.Flag("keepdims", "keep the summed axes with size 1 (ONNX's default is 1, NetSpec's false)", false) with { ShowDefault = false },
+    ];
 
     public override IEnumerable<GradientCase> GradientCases(int batch) =>
     [
@@ -26,26 +38,81 @@ public sealed class ReduceSum : Op
         new("scalar", [[]]),
         new("rank 3", [[batch, 2, 3]]),
         new("rank 4", [[batch, 3, 1, 2]]),
+        new("rank 3, axis 1", [[batch, 2, 3]]) { Attributes = [("axes", "[1]")] },
+        new("rank 3, axes 0 and 2, keepdims", [[batch, 2, 3]]) { Attributes = [("axes", "[0, 2]"), ("keepdims", "true")] },
+        new("rank 3, axis -1, keepdims", [[batch, 2, 3]]) { Attributes = [("axes", "[-1]"), ("keepdims", "true")] },
+        new("rank 4, axes 0 and 2", [[batch, 3, 2, 2]]) { Attributes = [("axes", "[0, 2]")] },
+        new("rank 4, axis 1, keepdims", [[batch, 3, 2, 2]]) { Attributes = [("axes", "[1]"), ("keepdims", "true")] },
+        new("rank 4, axis -1", [[batch, 3, 2, 2]]) { Attributes = [("axes", "[-1]")] },
+        new("rank 4, every axis, keepdims", [[batch, 3, 1, 2]]) { Attributes = [("keepdims", "true")] },
     ];
 
-    protected override ShapeResult InferShape(ShapeQuery q) => ShapeResult.Ok(Shape.Scalar);
+    /// <summary>The summed axes of a rank-<paramref name="rank"/> tensor counted from 0 (every axis for an empty list), or why they are not valid.</summary>
+    private static (int[]? Axes, string? Error) Normalize(IReadOnlyList<int> axes, int rank)
+    {
+        if (axes.Count == 0) return ([.. Enumerable.Range(0, rank)], null);
+        var result = new int[axes.Count];
+        for (int k = 0; k < axes.Count; k++)
+        {
+            if (Axes.Normalize(axes[k], rank) is not { } a) return (null, Axes.OutOfRange(axes[k], rank));
+            if (Array.IndexOf(result, a, 0, k) >= 0) return (null, $"axes [{string.Join(", ", axes)}] name axis {a} twice");
+            result[k] = a;
+        }
+        return (result, null);
+    }
 
-    protected override void Forward<T>(OpContext<T> c) => c.Output[0] = TensorPrimitives.Sum<T>(c.Input(0).Span);
+    protected override ShapeResult InferShape(ShapeQuery q)
+    {
+        var (axes, error) = Normalize(q.Attributes.Integers(0), q[0].Rank);
+        return axes is null
+            ? ShapeResult.Fail($"input {q.Name(0)} is {(q[0].Rank == 0 ? "a scalar" : q[0].ToString())}: {error}")
+            : ShapeResult.Ok(Axes.Reduce(q[0], axes, q.Attributes.Flag(1)));
+    }
+
+    /// <summary>For every element of x (row-major), the flat index of the output element it is summed into; null when every element sums to one.</summary>
+    private sealed record Plan(int[]? Map);
+
+    private static Plan PlanOf<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        if (c.Output.Length == 1) return new Plan(null);
+        var x = c.Input(0).Shape;
+        var axes = Normalize(c.Attributes.Integers(0), x.Rank).Axes!;
+        return new Plan(Broadcast.IndexMap(Axes.Reduce(x, axes, keep: true), x));
+    }
+
+    protected override void Forward<T>(OpContext<T> c)
+    {
+        var x = c.Input(0).Span;
+        if (c.State(PlanOf).Map is not { } map)
+        {
+            c.Output[0] = TensorPrimitives.Sum<T>(x);
+            return;
+        }
+        var s = c.Output.Span;
+        s.Clear();
+        for (int i = 0; i < x.Length; i++) s[map[i]] += x[i];
+    }
 
     protected override void Backward<T>(OpContext<T> c)
     {
         if (c.InputGrad(0) is not { } dx) return;
-        T g = c.OutputGrad![0];
-        TensorPrimitives.Add(dx.Span, g, dx.Span);
+        var g = c.OutputGrad!.Span;
+        if (c.State(PlanOf).Map is not { } map)
+        {
+            TensorPrimitives.Add(dx.Span, g[0], dx.Span);
+            return;
+        }
+        var d = dx.Span;
+        for (int i = 0; i < d.Length; i++) d[i] += g[map[i]];
     }
 
     // ONNX: how the op is written in ONNX and read back from it (one table, both directions; see OnnxForm).
 
     /// <summary>
-    /// ONNX ReduceSum over every axis with keepdims = 0: from opset 13 the axes are a constant
-    /// input (left out, or empty, or every axis), before 13 an attribute. Sums along some axes,
-    /// keepdims = 1 and noop_with_empty_axes = 1 do not fit reduce_sum, which sums every element
-    /// to a scalar; the import check says so.
+    /// ONNX ReduceSum: from opset 13 the axes are a constant int64 input (left out or empty: every
+    /// axis), before 13 an attribute; keepdims is ONNX's attribute, whose default there is 1.
+    /// noop_with_empty_axes = 1 with no axes (return the input unchanged) is refused by the
+    /// import check; 0 with no axes sums every axis, as reduce_sum does.
     /// </summary>
     public override IReadOnlyList<OnnxForm> OnnxForms { get; } =
     [
@@ -53,30 +120,20 @@ public sealed class ReduceSum : Op
         {
             MinOpset = 13,
             Inputs = ["x", "@axes"],
-            Fixed = [new("keepdims", AttributeValue.Of(0L))],
+            Attributes = [new OnnxAttribute("keepdims", "keepdims") { OnnxDefault = AttributeValue.Of(1L) }],
             CheckedAttributes = ["noop_with_empty_axes"],
-            ImportCheck = q => AllAxes(q, q.InputShapes.Count > 1 && q.InputShapes[1] is not null, q.Constant(1)),
+            ImportCheck = q => q.Attribute("noop_with_empty_axes")?.Number == 1 && (q.Constant(1)?.Length ?? 0) == 0
+                ? "noop_with_empty_axes = 1 with no axes returns the input unchanged, but NetSpec's reduce_sum with no axes sums every axis"
+                : null,
         },
         new("ReduceSum")
         {
             MaxOpset = 12,
-            Fixed = [new("keepdims", AttributeValue.Of(0L))],
-            CheckedAttributes = ["axes"],
-            ImportCheck = q => AllAxes(q, q.Attribute("axes") is not null, q.Attribute("axes") is { } a ? [.. a.Integers] : null),
+            Attributes =
+            [
+                new OnnxAttribute("axes", "axes"),
+                new OnnxAttribute("keepdims", "keepdims") { OnnxDefault = AttributeValue.Of(1L) },
+            ],
         },
     ];
-
-    /// <summary>Null when the ONNX node sums every axis: no axes, an empty list (without noop_with_empty_axes), or all of them.</summary>
-    private static string? AllAxes(OnnxImportQuery q, bool given, long[]? axes)
-    {
-        int rank = q.InputShapes[0]?.Length ?? 0;
-        if (given && axes is null) return "its axes are not a constant int64 tensor (an initializer, a Constant node, or a graph input with test data)";
-        if (axes is null || axes.Length == 0)
-            return q.Attribute("noop_with_empty_axes")?.Number == 1
-                ? "noop_with_empty_axes = 1 with no axes returns the input unchanged, but NetSpec's reduce_sum sums every element"
-                : null;
-        var set = axes.Select(a => OnnxImportQuery.Normalize(a, rank)).ToHashSet();
-        return set.SetEquals(Enumerable.Range(0, rank).Select(i => (long)i)) ? null
-            : $"it sums along axes [{string.Join(", ", axes)}] of a rank {rank} tensor, but NetSpec's reduce_sum sums every element to a scalar";
-    }
 }

@@ -138,23 +138,39 @@ public sealed class OnnxImportTests
         // ReduceSum(x, axes = [0, -1]), keepdims = 0: the sum of every element, 1 + 2 + ... + 6 = 21.
         var m = Graph("ReduceSum", [("x", [2, 3], OnnxTensors.Float)], [OnnxTensors.Int64s("axes", 0, -1)], 13, Int("keepdims", 0));
         var text = OnnxImporter.Import(m, "m", [OnnxTensors.Create("x", [2, 3], [1, 2, 3, 4, 5, 6], float32: true)], [OnnxTensors.Create("y", [], [21], float32: true)]);
-        StringAssert.Contains(text, "y: {op: reduce_sum, x: x}");
+        StringAssert.Contains(text, "y: {op: reduce_sum, x: x, axes: [0, -1]}");
         var result = NetSpecEngine.Run(NetSpecEngine.LoadText("m.yaml", text).Graph!);
         Assert.IsTrue(result.AllPassed && result.Expectations.Count == 1, text);
     }
 
     [TestMethod]
-    public void A_reduce_sum_along_one_axis_or_keeping_dims_is_refused_with_why()
+    public void A_reduce_sum_along_one_axis_takes_its_axes_and_onnx_s_default_keepdims_1()
     {
-        var along = Graph("ReduceSum", [("x", [2, 3], OnnxTensors.Float)], [OnnxTensors.Int64s("axes", 1)], 13, Int("keepdims", 0));
-        StringAssert.Contains(Assert.ThrowsExactly<OnnxImportException>(() => OnnxImporter.Import(along, "m")).Message,
-            "node 'n' (ReduceSum): it sums along axes [1] of a rank 2 tensor, but NetSpec's reduce_sum sums every element to a scalar");
-        var kept = Graph("ReduceSum", [("x", [2, 3], OnnxTensors.Float)], [], 13);
-        Assert.AreEqual("node 'n' (ReduceSum): keepdims is left out (ONNX's default), but NetSpec's reduce_sum takes keepdims = 0",
-            Assert.ThrowsExactly<OnnxImportException>(() => OnnxImporter.Import(kept, "m")).Message);
+        // ReduceSum(x, axes = [1]) with keepdims left out (ONNX's default 1): row sums 6 and 15, shape 2 x 1.
+        var m = Graph("ReduceSum", [("x", [2, 3], OnnxTensors.Float)], [OnnxTensors.Int64s("axes", 1)], 13);
+        var text = OnnxImporter.Import(m, "m", [OnnxTensors.Create("x", [2, 3], [1, 2, 3, 4, 5, 6], float32: true)], [OnnxTensors.Create("y", [2, 1], [6, 15], float32: true)]);
+        StringAssert.Contains(text, "y: {op: reduce_sum, x: x, axes: [1], keepdims: 1}");
+        var result = NetSpecEngine.Run(NetSpecEngine.LoadText("m.yaml", text).Graph!);
+        Assert.IsTrue(result.AllPassed && result.Expectations.Count == 1, text);
+        // Before opset 13 the axes are an attribute; no axes and keepdims = 0 is reduce_sum's default.
         var old = Graph("ReduceSum", [("x", [2, 3], OnnxTensors.Float)], [], 11, Int("keepdims", 0),
-            new AttributeProto { Name = "axes", Type = AttributeProto.Types.AttributeType.Ints, Ints = { 0, 1 } });
-        StringAssert.Contains(OnnxImporter.Import(old, "m"), "y: {op: reduce_sum, x: x}");
+            new AttributeProto { Name = "axes", Type = AttributeProto.Types.AttributeType.Ints, Ints = { -1 } });
+        StringAssert.Contains(OnnxImporter.Import(old, "m"), "y: {op: reduce_sum, x: x, axes: [-1]}");
+        StringAssert.Contains(OnnxImporter.Import(Graph("ReduceSum", [("x", [2, 3], OnnxTensors.Float)], [], 11, Int("keepdims", 0)), "m"), "y: {op: reduce_sum, x: x}");
+    }
+
+    [TestMethod]
+    public void A_reduce_sum_that_returns_its_input_or_names_an_axis_twice_is_refused_with_why()
+    {
+        var noop = Graph("ReduceSum", [("x", [2, 3], OnnxTensors.Float)], [], 13, Int("noop_with_empty_axes", 1));
+        Assert.AreEqual("node 'n' (ReduceSum): noop_with_empty_axes = 1 with no axes returns the input unchanged, but NetSpec's reduce_sum with no axes sums every axis",
+            Assert.ThrowsExactly<OnnxImportException>(() => OnnxImporter.Import(noop, "m")).Message);
+        var twice = Graph("ReduceSum", [("x", [2, 3], OnnxTensors.Float)], [OnnxTensors.Int64s("axes", 1, -1)], 13);
+        StringAssert.Contains(Assert.ThrowsExactly<OnnxImportException>(() => OnnxImporter.Import(twice, "m")).Message,
+            "node 'n' (ReduceSum): NetSpec's reduce_sum refuses it: input x is 2x3: axes [1, -1] name axis 1 twice");
+        // noop_with_empty_axes = 1 with axes given sums along them as usual.
+        var along = Graph("ReduceSum", [("x", [2, 3], OnnxTensors.Float)], [OnnxTensors.Int64s("axes", 0)], 13, Int("noop_with_empty_axes", 1), Int("keepdims", 0));
+        StringAssert.Contains(OnnxImporter.Import(along, "m"), "y: {op: reduce_sum, x: x, axes: [0]}");
     }
 
     [TestMethod]

@@ -37,6 +37,7 @@ public sealed class LinearAlgebraAndLossOpTests
             if (g.Count == 0) return a.Default ?? throw new AssertFailedException($"{op.Name} needs attribute {a.Name}");
             string text = g[0].Yaml;
             return a.Type == AttributeType.Flag ? AttributeValue.Of(text is "1" or "true")
+                : a.Type == AttributeType.IntegerList ? AttributeValue.Of(text.Trim('[', ']').Split(',', StringSplitOptions.RemoveEmptyEntries).Select(x => long.Parse(x, CultureInfo.InvariantCulture)).ToArray())
                 : AttributeValue.Of(double.Parse(text, CultureInfo.InvariantCulture));
         });
         return new AttributeValues([.. values]);
@@ -240,6 +241,46 @@ public sealed class LinearAlgebraAndLossOpTests
         var op = OpRegistry.Find("softmax")!;
         var r = op.Setup([new Shape(2, 3)], ["v"], Attributes(op, [("axis", "2")]));
         Assert.AreEqual("input v is 2x3: axis 2 is outside a rank-2 tensor (axes -2 to 1)", r.Error);
+    }
+
+    [TestMethod]
+    public void Reduce_sum_refuses_an_axis_outside_the_input_or_named_twice()
+    {
+        var op = OpRegistry.Find("reduce_sum")!;
+        Assert.AreEqual("input x is 2x3x4: axis 3 is outside a rank-3 tensor (axes -3 to 2)",
+            op.Setup([new Shape(2, 3, 4)], ["x"], Attributes(op, [("axes", "[0, 3]")])).Error);
+        Assert.AreEqual("input x is 2x3x4: axes [1, -2] name axis 1 twice",
+            op.Setup([new Shape(2, 3, 4)], ["x"], Attributes(op, [("axes", "[1, -2]")])).Error);
+        Assert.AreEqual("input x is a scalar: axis 0 is outside a scalar (it has no axes)",
+            op.Setup([Shape.Scalar], ["x"], Attributes(op, [("axes", "[0]")])).Error);
+    }
+
+    [TestMethod]
+    public void Reduce_sum_along_axes_keeps_them_with_size_1_only_when_asked()
+    {
+        var op = OpRegistry.Find("reduce_sum")!;
+        Shape Out(params (string, string)[] a) => op.Setup([new Shape(2, 3, 4, 5)], ["x"], Attributes(op, a)).Shape!;
+        AssertShape([3, 5], Out(("axes", "[0, -2]")));
+        AssertShape([1, 3, 1, 5], Out(("axes", "[-2, 0]"), ("keepdims", "true")));
+        AssertShape([], Out());
+        AssertShape([1, 1, 1, 1], Out(("keepdims", "true")));
+        AssertShape([2, 3, 4], Out(("axes", "[3]")));
+    }
+
+    [TestMethod]
+    public void Reduce_sum_along_axes_0_and_2_of_a_rank_4_tensor_sums_what_the_hand_sums_say()
+    {
+        // x = 1, 2, ..., 24 as 2x3x2x2; s[j, l] = Σ_{i, k} x[i, j, k, l], x[i, j, k, l] = 12i + 4j + 2k + l + 1.
+        // s[j, l] = Σ_i Σ_k (12i + 4j + 2k + l + 1) = 4(4j + l + 1) + 2·12 + 2·2 = 16j + 4l + 32
+        // (s[0, 0] = 1 + 3 + 13 + 15 = 32).
+        var x = Of([2, 3, 2, 2], [.. Enumerable.Range(1, 24).Select(i => (double)i)]);
+        var n = Run("reduce_sum", [x], ("axes", "[0, 2]"));
+        AssertShape([3, 2], n.Output.Shape);
+        AssertValues([32, 36, 48, 52, 64, 68], n.Output);
+        // dJ/dx[i, j, k, l] = seed[j, l].
+        var expected = new double[24];
+        for (int i = 0; i < 24; i++) expected[i] = n.Seed[(i / 4 % 3) * 2 + i % 2];
+        AssertValues(expected, n.Grads[0]!);
     }
 
     private static readonly double[] Y = [0.2, 0.5, 0.3, 0.25, 0.5, 0.25, 1, 0, 0, 0.4, 0, 0.6];   // 2x3x2, distributions along axis 1
