@@ -37,6 +37,7 @@ internal static class Program
             ExportCommand.Create(common),
             ImportCommand.Create(),
         };
+        InputChecks.RefuseEmptyStrings(root);
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {

@@ -3,26 +3,18 @@ using NetSpec.Parser.Yaml;
 
 namespace NetSpec.Cli.Commands;
 
-/// <summary>Options every command that reads specs shares: the limits against hostile input.</summary>
+/// <summary>
+/// Options every command that reads specs shares: the limits against hostile input. Every number
+/// option of every command is range-checked where it is defined (<see cref="InputChecks.Between"/>).
+/// </summary>
 internal sealed class CommonOptions
 {
-    public Option<long> MaxFileBytes { get; } = new("--max-file-bytes") { Description = "Largest spec file accepted, in bytes", DefaultValueFactory = _ => ParserLimits.Default.MaxFileBytes };
-    public Option<int> MaxDepth { get; } = MaxDepthOption();
-    public Option<long> MaxNodes { get; } = new("--max-nodes") { Description = "Most YAML nodes after alias expansion", DefaultValueFactory = _ => ParserLimits.Default.MaxNodes };
-    public Option<int> MaxStringLength { get; } = new("--max-string-length") { Description = "Longest YAML scalar, in characters", DefaultValueFactory = _ => ParserLimits.Default.MaxStringLength };
-    public Option<long> MaxElements { get; } = new("--max-elements") { Description = "Most tensor elements a spec may declare", DefaultValueFactory = _ => ParserLimits.Default.MaxElements };
+    public Option<long> MaxFileBytes { get; } = new Option<long>("--max-file-bytes") { Description = "Largest spec file accepted, in bytes", DefaultValueFactory = _ => ParserLimits.Default.MaxFileBytes }.Between(1, long.MaxValue);
+    public Option<int> MaxDepth { get; } = new Option<int>("--max-depth") { Description = $"Deepest YAML nesting accepted (at most {ParserLimits.DepthCeiling})", DefaultValueFactory = _ => ParserLimits.Default.MaxDepth }.Between(1, ParserLimits.DepthCeiling);
+    public Option<long> MaxNodes { get; } = new Option<long>("--max-nodes") { Description = "Most YAML nodes after alias expansion", DefaultValueFactory = _ => ParserLimits.Default.MaxNodes }.Between(1, long.MaxValue);
+    public Option<int> MaxStringLength { get; } = new Option<int>("--max-string-length") { Description = "Longest YAML scalar, in characters", DefaultValueFactory = _ => ParserLimits.Default.MaxStringLength }.Between(1, int.MaxValue);
+    public Option<long> MaxElements { get; } = new Option<long>("--max-elements") { Description = "Most tensor elements a spec may declare", DefaultValueFactory = _ => ParserLimits.Default.MaxElements }.Between(1, long.MaxValue);
     public Option<bool> AllowOutsidePaths { get; } = new("--allow-outside-paths") { Description = "Let data file paths leave the spec's folder" };
-
-    private static Option<int> MaxDepthOption()
-    {
-        var o = new Option<int>("--max-depth") { Description = $"Deepest YAML nesting accepted (at most {ParserLimits.DepthCeiling})", DefaultValueFactory = _ => ParserLimits.Default.MaxDepth };
-        o.Validators.Add(r =>
-        {
-            int v = r.GetValueOrDefault<int>();
-            if (v < 1 || v > ParserLimits.DepthCeiling) r.AddError($"--max-depth must be between 1 and {ParserLimits.DepthCeiling}, not {v}");
-        });
-        return o;
-    }
 
     public void AddTo(Command c)
     {

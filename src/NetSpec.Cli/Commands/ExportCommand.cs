@@ -15,7 +15,8 @@ internal static class ExportCommand
         var f64 = new Option<bool>("--float64") { Description = "Write float64 tensors (default: the spec's dtype)" };
         var keepLoss = new Option<bool>("--keep-loss") { Description = "Keep loss and regularization nodes; their targets become inputs" };
         var trained = new Option<bool>("--trained") { Description = "Run the optimizer's steps first and write the trained parameters" };
-        var opset = new Option<int>("--opset") { Description = "The ONNX opset to declare (13 or newer)", DefaultValueFactory = _ => 17 };
+        var opset = new Option<int>("--opset") { Description = "The ONNX opset to declare (13 or newer)", DefaultValueFactory = _ => 17 }
+            .Between(13, 23);
         var cmd = new Command("export", "Write the network as an ONNX model (inference graph; parameters as initializers)") { spec, onnx, f32, f64, keepLoss, trained, opset };
         common.AddTo(cmd);
         cmd.SetAction(r =>
@@ -23,11 +24,6 @@ internal static class ExportCommand
             if (r.GetValue(f32) && r.GetValue(f64))
             {
                 Console.Error.WriteLine("netspec: --float32 and --float64 exclude each other");
-                return ExitCodes.Usage;
-            }
-            if (r.GetValue(opset) is < 13 or > 23)
-            {
-                Console.Error.WriteLine("netspec: --opset must be between 13 and 23: the exporter writes ReduceSum and Softmax as opset 13 defines them");
                 return ExitCodes.Usage;
             }
             var path = r.GetValue(spec)!;

@@ -18,8 +18,10 @@ internal static class GradcheckCommand
     public static Command Create(CommonOptions common)
     {
         var spec = new Argument<string>("spec") { Description = "The spec file (YAML); it needs a 'backward' section" };
-        var threshold = new Option<double>("--threshold") { Description = "Largest relative error |a - n| / max(|a|, |n|, 1) accepted", DefaultValueFactory = _ => 1e-6 };
-        var step = new Option<double>("--step") { Description = "The finite-difference step h of (J(v + h) - J(v - h)) / 2h", DefaultValueFactory = _ => 1e-6 };
+        var threshold = new Option<double>("--threshold") { Description = "Largest relative error |a - n| / max(|a|, |n|, 1) accepted", DefaultValueFactory = _ => 1e-6 }
+            .Accepting(v => v >= 0 && double.IsFinite(v), "a finite number >= 0");
+        var step = new Option<double>("--step") { Description = "The finite-difference step h of (J(v + h) - J(v - h)) / 2h", DefaultValueFactory = _ => 1e-6 }
+            .Accepting(v => v > 0 && double.IsFinite(v), "a finite number > 0");
         var cmd = new Command("gradcheck", "Check the backward pass against central differences in float64 (relu kinks skipped)") { spec, threshold, step };
         common.AddTo(cmd);
         cmd.SetAction(r =>

@@ -9,15 +9,18 @@ namespace NetSpec.Cli.Commands;
 /// <summary><c>netspec run &lt;spec&gt;</c>: run what the spec says, print the trace, check the expectations.</summary>
 internal static class RunCommand
 {
+    /// <summary>The most <c>--threads</c> accepted.</summary>
+    public const int MaxThreads = 1024;
+
     public static Command Create(CommonOptions common)
     {
         var spec = new Argument<string>("spec") { Description = "The spec file (YAML)" };
         var traceFile = new Option<string?>("--trace-file") { Description = "Also write the trace as JSON lines to this file" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print no trace, only expectations and problems" };
-        var fullLimit = new Option<int>("--full-limit") { Description = "Tensors with more elements than this print as a summary (shape, min, max, mean, first values)", DefaultValueFactory = _ => 64 };
+        var fullLimit = new Option<int>("--full-limit") { Description = "Tensors with more elements than this print as a summary (shape, min, max, mean, first values)", DefaultValueFactory = _ => 64 }.Between(0, int.MaxValue);
         var keepGoing = new Option<bool>("--continue-on-nonfinite") { Description = "Do not stop at the first NaN or infinity" };
         var resume = new Option<bool>("--resume") { Description = "Training specs: continue from the last checkpoint (the same final parameters as a run never stopped)" };
-        var threads = new Option<int>("--threads") { Description = "Most threads a matrix product may use (results are bit-identical for any count)", DefaultValueFactory = _ => 1 };
+        var threads = new Option<int>("--threads") { Description = "Most threads a matrix product may use (results are bit-identical for any count)", DefaultValueFactory = _ => 1 }.Between(1, RunCommand.MaxThreads);
         var serilog = new Option<bool>("--trace-serilog") { Description = "Send the trace through Serilog's structured events (the same output, slower; for Serilog sinks of your own)" };
         var cmd = new Command("run", "Run a spec: forward, backward and update as the spec asks; print every value; check the expectations")
         {
@@ -32,9 +35,9 @@ internal static class RunCommand
     public static int Run(string path, string? traceFile, bool quiet, int fullLimit, bool keepGoing,
         NetSpec.Parser.Yaml.ParserLimits limits, TextWriter output, bool resume = false, int threads = 1, bool serilog = false)
     {
-        if (threads < 1)
+        if (threads is < 1 or > MaxThreads)
         {
-            Console.Error.WriteLine("netspec: --threads must be at least 1");
+            Console.Error.WriteLine($"netspec: --threads must be between 1 and {MaxThreads}, not {threads}");
             return ExitCodes.Usage;
         }
         var loaded = NetSpecEngine.Load(path, limits);
