@@ -54,6 +54,7 @@ public static class Codes
     public const string ExpectUnknown = "NS0401";
     public const string ExpectShape = "NS0402";
     public const string ExpectKind = "NS0403";
+    public const string ExpectNotFinite = "NS0404";
 
     // NS05xx: hyperparameters and training settings
     public const string NegativeRate = "NS0501";

@@ -21,22 +21,30 @@ internal sealed class TensorReader
     private readonly SpecReader _r;
     private readonly string _what;
     private readonly int[] _dims;
+    private readonly bool _finite;
     private readonly List<double> _values = [];
 
-    private TensorReader(SpecReader r, string what, int[] dims)
+    private TensorReader(SpecReader r, string what, int[] dims, bool finite)
     {
         _r = r;
         _what = what;
         _dims = dims;
+        _finite = finite;
     }
 
-    public static TensorLiteral? Read(SpecReader r, YamlNode node, string what)
+    /// <summary>Reads a tensor literal; with <paramref name="finite"/> (expected values) an infinity or NaN is refused at its entry.</summary>
+    public static TensorLiteral? Read(SpecReader r, YamlNode node, string what, bool finite = false)
     {
         switch (node)
         {
             case YamlScalarNode s:
                 if (YamlNodes.TryNumber(s, out var x))
                 {
+                    if (finite && !double.IsFinite(x))
+                    {
+                        NotFinite(r, s, what, x);
+                        return null;
+                    }
                     r.CountElements(1, r.Span(s));
                     return new TensorLiteral([], [x], r.Span(s));
                 }
@@ -48,7 +56,7 @@ internal sealed class TensorReader
             case YamlSequenceNode seq:
             {
                 if (Dims(r, seq, what) is not { } dims) return null;
-                var reader = new TensorReader(r, what, dims);
+                var reader = new TensorReader(r, what, dims, finite);
                 bool ok = reader.List(seq, 0, []);
                 if (dims[^1] == 0)
                 {
@@ -117,6 +125,11 @@ internal sealed class TensorReader
     {
         if (node is YamlScalarNode s && YamlNodes.TryNumber(s, out var v))
         {
+            if (_finite && !double.IsFinite(v))
+            {
+                NotFinite(_r, s, _what, v);
+                return false;
+            }
             _values.Add(v);
             return true;
         }
@@ -128,6 +141,10 @@ internal sealed class TensorReader
             _r.Error(Codes.NotANumber, node, $"{_what} has a value that is not a number: {YamlNodes.Describe(node)}");
         return false;
     }
+
+    private static void NotFinite(SpecReader r, YamlScalarNode s, string what, double value) =>
+        r.Error(Codes.ExpectNotFinite, s, $"{what} has a value that is not a finite number: {YamlNodes.Describe(s)} is " +
+            $"{(double.IsNaN(value) ? "NaN" : value > 0 ? "infinity" : "-infinity")}; an expectation is a finite number, checked within a tolerance");
 
     /// <summary>"row 2", "row 1.3" or "item 2": a list by its indices.</summary>
     private string Name(int[] at) => $"{Kind(at.Length)} {string.Join(".", at)}";

@@ -52,7 +52,7 @@ internal static class ExpectSection
                         else r.Error(Codes.BadSteps, st.Value, $"'step' is a whole number >= 1, not {YamlNodes.Describe(st.Value)}");
                     }
                 }
-                var tensor = TensorReader.Read(r, valueNode, $"the expected value of '{name}'");
+                var tensor = TensorReader.Read(r, valueNode, $"the expected value of '{name}'", finite: true);
                 if (tensor is not null)
                     checks.Add(new Expectation(kind, new NameRef(name, r.Span(nameNode)), tensor, checkTol, step));
             }
