@@ -21,6 +21,18 @@ public static class DatasetLoader
 
     private static string Clip(string s) => s.Length <= 40 ? s : s[..37] + "...";
 
+    /// <summary>The index of the first control character of <paramref name="cell"/> other than a tab; -1 when none.</summary>
+    private static int ControlCharacter(string cell)
+    {
+        for (int i = 0; i < cell.Length; i++)
+            if (char.IsControl(cell[i]) && cell[i] != '\t') return i;
+        return -1;
+    }
+
+    /// <summary><paramref name="s"/> with each control character written as \uXXXX, so a message never carries one to the terminal.</summary>
+    private static string Visible(string s) =>
+        string.Concat(s.Select(c => char.IsControl(c) ? $"\\u{(int)c:X4}" : c.ToString()));
+
     private sealed record Table(string DisplayPath, int Rows, double[] Features, string[] Labels, int[] LabelLines, int[] LabelColumns, string[] FeatureNames);
 
     /// <summary>The dataset, or null when a file is missing or malformed (the reasons are in <paramref name="diagnostics"/>).</summary>
@@ -271,6 +283,20 @@ public static class DatasetLoader
                 return col;
             }
             bool rowOk = true;
+            foreach (var j in featureIdx.Append(labelIdx))
+            {
+                // A control character (NUL, escape, ...) in a cell: the number parser may stop before it and read "2\0" as 2.
+                string cell = r.GetString(j);
+                int bad = ControlCharacter(cell);
+                if (bad < 0) continue;
+                int col = Column(j) + bad;
+                diagnostics.Error(Codes.NotText, new SourceSpan(path, line, col, line, col + 1),
+                    $"column '{Clip(names[j])}' of row {r.RowNumber} holds the control character U+{(int)cell[bad]:X4}: '{Visible(Clip(cell))}'");
+                rowOk = false;
+                if (++errors >= MaxErrorsPerFile) break;
+            }
+            if (errors >= MaxErrorsPerFile) break;
+            if (!rowOk) continue;
             foreach (var j in featureIdx)
             {
                 if (r.TryParse<double>(j, out var v) && double.IsFinite(v))

@@ -81,6 +81,30 @@ public sealed class TrainingSpecErrorTests
     }
 
     [TestMethod]
+    public void A_nul_in_a_feature_cell_is_refused_at_its_file_line_and_column_not_read_as_the_number_before_it()
+    {
+        var d = Only(Diagnose(Spec(), "a,b,label\n1,2,x\n3,2\0,y\n"), Codes.NotText);
+        StringAssert.EndsWith(d.Span.File, "d.csv");
+        Assert.AreEqual(3, d.Span.Line);
+        Assert.AreEqual(4, d.Span.Column);
+        StringAssert.Contains(d.Message, "column 'b' of row 2 holds the control character U+0000: '2\\u0000'");
+        Assert.DoesNotContain("\0", d.Message);
+    }
+
+    [TestMethod]
+    public void A_control_character_in_a_label_cell_is_refused_too_but_a_tab_is_whitespace()
+    {
+        var d = Only(Diagnose(Spec(), "a,b,label\n1,2,x\n3,4,y\u001b[31m\n"), Codes.NotText);
+        Assert.AreEqual(3, d.Span.Line);
+        Assert.AreEqual(6, d.Span.Column);
+        StringAssert.Contains(d.Message, "U+001B");
+        using var folder = new TrainingFolder();
+        folder.File("d.csv", "a,b,label\n1,2,x\n3,\t4,y\n5,6,x\n7,8,y\n");
+        var loaded = NetSpecEngine.Load(folder.File("spec.yaml", Spec()));
+        Assert.IsTrue(loaded.Ok, string.Join("\n", loaded.Diagnostics.Items));
+    }
+
+    [TestMethod]
     public void A_feature_that_is_not_a_number_is_an_error_at_its_line_and_column()
     {
         var d = Only(Diagnose(Spec(), "a,b,label\n1,2,x\n3,abc,y\n"), Codes.NotANumber);
