@@ -121,6 +121,7 @@ public static class SpecParser
             backward, optimizer, tolerance, expectations)
         {
             Dataset = dataset,
+            OptimizerRefused = optimizer is null && Value("optimizer") is not null,
             Training = training,
             ParametersFile = parametersFile,
             MetricExpectations = metrics,

@@ -110,6 +110,12 @@ public sealed record SpecDocument(
     /// <summary>The <c>dataset:</c> section, for a spec that trains on a file.</summary>
     public DatasetDecl? Dataset { get; init; }
 
+    /// <summary>
+    /// Whether the spec has an <c>optimizer:</c> key; with <see cref="Optimizer"/> null, the section
+    /// was refused with a diagnostic and its consequences (no optimizer, one step) are not reported again.
+    /// </summary>
+    public bool OptimizerRefused { get; init; }
+
     /// <summary>The <c>training:</c> section: epochs, batches, checkpoints, outputs.</summary>
     public TrainingDecl? Training { get; init; }
 

@@ -93,7 +93,9 @@ public static class TrainingSetup
             if (spec.Dataset is null)
                 diagnostics.Error(Codes.MissingField, t.Span, "'training' needs a 'dataset' section: the samples to train on");
             if (spec.Optimizer is not { } opt)
-                diagnostics.Error(Codes.MissingField, t.Span, "'training' needs an 'optimizer' section: how the parameters are updated");
+            {
+                if (!spec.OptimizerRefused) diagnostics.Error(Codes.MissingField, t.Span, "'training' needs an 'optimizer' section: how the parameters are updated");
+            }
             else if (opt.StepsWritten)
                 diagnostics.Error(Codes.BadSteps, opt.Steps.Span, "a training spec counts epochs ('training: epochs'), not 'steps'; remove 'steps'");
             if (spec.Backward is null)

@@ -105,6 +105,13 @@ public sealed class TrainingSpecErrorTests
     }
 
     [TestMethod]
+    public void An_invalid_optimizer_of_a_training_spec_is_reported_once_not_also_as_a_missing_optimizer()
+    {
+        StringAssert.Contains(Only(Diagnose(Spec(optimizer: "{type: rmsprop, learning_rate: 0.1}")), Codes.InvalidValue).Message, "unknown optimizer 'rmsprop'");
+        Only(Diagnose(Spec(optimizer: "{type: sgd, learning_rate: -2}")), Codes.NegativeRate);
+    }
+
+    [TestMethod]
     public void A_feature_that_is_not_a_number_is_an_error_at_its_line_and_column()
     {
         var d = Only(Diagnose(Spec(), "a,b,label\n1,2,x\n3,abc,y\n"), Codes.NotANumber);
