@@ -20,7 +20,7 @@ internal static class YamlNodes
         _ => "an alias",
     };
 
-    public static string Clip(string s) => s.Length <= 40 ? s : s[..37] + "...";
+    public static string Clip(string s) => NetSpec.Parser.Diagnostics.Excerpt.Clip(s);
 
     public static bool IsNull(YamlScalarNode s) =>
         s.Style == ScalarStyle.Plain && (s.Value is null or "" or "~" or "null" or "Null" or "NULL");

@@ -137,5 +137,5 @@ internal sealed class AttributeBinder(SpecDocument spec, DiagnosticBag d)
         return null;
     }
 
-    private static string Clip(string s) => s.Length <= 40 ? s : s[..37] + "...";
+    private static string Clip(string s) => Excerpt.Clip(s);
 }

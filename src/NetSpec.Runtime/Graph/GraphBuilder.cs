@@ -42,5 +42,5 @@ public static class GraphBuilder
     public static bool Fits(TensorLiteral lit, Shape shape) => LiteralShapes.Fits(lit, shape);
 
     /// <summary>A name as quoted in a message: at most 40 characters.</summary>
-    internal static string Clip(string s) => s.Length <= 40 ? s : s[..37] + "...";
+    internal static string Clip(string s) => Excerpt.Clip(s);
 }

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Text.Json;
+using NetSpec.Parser.Diagnostics;
 using NetSpec.Runtime.Execution;
 using NetSpec.Runtime.Graph;
 
@@ -72,7 +73,7 @@ public static class Checkpoint
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new TrainingFileException($"cannot write the checkpoint {path}: {e.Message}", e);
+            throw new TrainingFileException($"cannot write the checkpoint {path}: {Excerpt.Message(e.Message)}", e);
         }
     }
 
@@ -125,7 +126,7 @@ public static class Checkpoint
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or IOException or UnauthorizedAccessException)
         {
-            throw new TrainingFileException($"cannot resume from the checkpoint {path}: {e.Message}", e);
+            throw new TrainingFileException($"cannot resume from the checkpoint {path}: {Excerpt.Message(e.Message)}", e);
         }
     }
 }

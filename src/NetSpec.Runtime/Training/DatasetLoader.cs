@@ -19,7 +19,7 @@ public static class DatasetLoader
 {
     private const int MaxErrorsPerFile = 10;
 
-    private static string Clip(string s) => s.Length <= 40 ? s : s[..37] + "...";
+    private static string Clip(string s) => Excerpt.Clip(s);
 
     /// <summary>The index of the first control character of <paramref name="cell"/> other than a tab; -1 when none.</summary>
     private static int ControlCharacter(string cell)
@@ -237,7 +237,7 @@ public static class DatasetLoader
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or CsvFormatException or FormatException)
         {
-            diagnostics.Error(Codes.FileUnreadable, file.Span, $"cannot read the data file '{Clip(file.Path)}': {e.Message}");
+            diagnostics.Error(Codes.FileUnreadable, file.Span, $"cannot read the data file '{Clip(file.Path)}': {Excerpt.Message(e.Message)}");
             return null;
         }
     }

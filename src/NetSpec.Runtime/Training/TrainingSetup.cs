@@ -52,7 +52,7 @@ public static class TrainingSetup
         }
         catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
         {
-            diagnostics.Error(Codes.FileUnreadable, pf.Span, $"cannot read the parameters file '{pf.Path}': {e.Message}");
+            diagnostics.Error(Codes.FileUnreadable, pf.Span, $"cannot read the parameters file '{Excerpt.Clip(pf.Path)}': {Excerpt.Message(e.Message)}");
             return spec;
         }
         var declared = new HashSet<string>(spec.Parameters.Select(p => p.Name), StringComparer.Ordinal);
