@@ -10,7 +10,8 @@ real = [-100.0, -30.0, -2.0, 0.0, 0.5, 3.0, 30.0, 80.0]      # tanh, exp, neg, i
 positive = [1e-30, 1e-8, 0.25, 1.0, 2.0, 9.0, 1e8, 1e30]    # log, sqrt (0 excluded: ln 0 = -inf, sqrt'(0) = inf)
 g = [1.0, 2.0, -1.0, 3.0, 0.5, -2.0, 1.0, 1.0]
 ops = {"tanh": (torch.tanh, real), "exp": (torch.exp, real), "neg": (torch.neg, real),
-       "identity": (lambda t: t.clone(), real), "log": (torch.log, positive), "sqrt": (torch.sqrt, positive)}
+       "identity": (lambda t: t.clone(), real),
+       "leaky_relu slope 0.25": (lambda t: torch.nn.functional.leaky_relu(t, 0.25), real), "log": (torch.log, positive), "sqrt": (torch.sqrt, positive)}
 for name, (f, xs) in ops.items():
     x = torch.tensor(xs, requires_grad=True)
     y = f(x)

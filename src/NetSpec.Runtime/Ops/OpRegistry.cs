@@ -28,7 +28,8 @@ public static class OpRegistry
         new Log(),
         new Sqrt(),
         new Neg(),
-        new Identity());
+        new Identity(),
+        new LeakyRelu());
 
     public static IEnumerable<string> Names => ByName.Keys;
 
