@@ -22,7 +22,14 @@ public static class OpRegistry
         new Mul(),
         new SoftmaxCrossEntropyRows(),
         new ReduceSum(),
-        new Sigmoid());
+        new Sigmoid(),
+        new Tanh(),
+        new Exp(),
+        new Log(),
+        new Sqrt(),
+        new Neg(),
+        new Identity(),
+        new LeakyRelu());
 
     public static IEnumerable<string> Names => ByName.Keys;
 

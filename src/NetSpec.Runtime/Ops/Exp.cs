@@ -1,0 +1,23 @@
+namespace NetSpec.Runtime.Ops;
+
+/// <summary>
+/// The exponential, element by element: y = e^x.
+/// Backward: dJ/dx = dJ/dy ⊙ y, from the output as PyTorch computes it.
+/// </summary>
+public sealed class Exp : ElementwiseUnary
+{
+    public override string Name => "exp";
+    public override string Summary => "The exponential, element by element.";
+    public override string Formula => "y = e^x";
+    public override string GradientFormula => "dJ/dx = dJ/dy ⊙ y";
+    public override string Convention =>
+        "torch.exp and ONNX Exp. The gradient is the output y itself, as PyTorch's; e^x overflows to infinity " +
+        "above x = 709.78 in float64 (88.72 in float32), which stops the run at this node as any infinity does.";
+    public override string Example => "{op: exp, x: z}";
+
+    protected override T F<T>(T x) => T.Exp(x);
+    protected override T Df<T>(T x, T y) => y;
+
+    /// <summary>ONNX Exp (opset 6 on; before 6 it had a consumed_inputs attribute).</summary>
+    public override IReadOnlyList<OnnxForm> OnnxForms { get; } = [new("Exp") { MinOpset = 6 }];
+}

@@ -1,0 +1,62 @@
+namespace NetSpec.Runtime.Ops;
+
+/// <summary>
+/// Leaky ReLU, any rank: y_i = x_i if x_i &gt; 0, else slope · x_i (slope 0.01 unless given).
+/// Backward: dJ/dx = dJ/dy ⊙ (1 if x &gt; 0, else slope), so at x = 0 the gradient is slope · dJ/dy.
+/// </summary>
+public sealed class LeakyRelu : Op
+{
+    public override string Name => "leaky_relu";
+    public override string Category => "activation";
+    public override string Summary => "Leaky rectified linear unit, element by element: negative values scaled by slope.";
+    public override string Formula => "y = x if x > 0, else slope · x";
+    public override string GradientFormula => "dJ/dx = dJ/dy ⊙ (1 if x > 0, else slope)";
+    public override string Convention =>
+        "torch.nn.LeakyReLU(negative_slope) and ONNX LeakyRelu(alpha), both with the default 0.01; " +
+        "at x = 0 the gradient is slope, as PyTorch's leaky_relu_backward (x > 0 ? 1 : slope). " +
+        "ONNX's alpha is a float32 attribute, so an exported slope is rounded to float32 (0.25 stays exact, 0.2 does not).";
+    public override string ShapeRule => "x: any shape (rank 0 to 8); y: the shape of x";
+    public override string Example => "{op: leaky_relu, x: z, slope: 0.1}";
+    public override bool HasKinkAtZero => true;
+
+    public override IReadOnlyList<InputSlot> Inputs { get; } = [new("x", "any tensor, rank 0 to 8")];
+
+    public override IReadOnlyList<AttributeSpec> Attributes { get; } =
+    [
+        AttributeSpec.Number("slope", "the slope for x <= 0 (torch's negative_slope)", 0.01),
+    ];
+
+    /// <summary>Ranks 2 to 4, a vector and a scalar, at the default slope and at 0.3.</summary>
+    public override IEnumerable<GradientCase> GradientCases(int batch) =>
+    [
+        new("rank 2", [[batch, 5]]),
+        new("rank 3, slope 0.3", [[batch, 2, 3]]) { Attributes = [("slope", "0.3")] },
+        new("rank 4", [[batch, 2, 1, 3]]),
+        new("vector, slope 0.3", [[4]]) { Attributes = [("slope", "0.3")] },
+        new("scalar", [[]]),
+    ];
+
+    protected override ShapeResult InferShape(ShapeQuery q) => ShapeResult.Ok(q[0]);
+
+    protected override void Forward<T>(OpContext<T> c)
+    {
+        T slope = c.Number(0);
+        var x = c.Input(0).Span;
+        var y = c.Output.Span;
+        for (int i = 0; i < x.Length; i++) y[i] = x[i] > T.Zero ? x[i] : slope * x[i];
+    }
+
+    protected override void Backward<T>(OpContext<T> c)
+    {
+        if (c.InputGrad(0) is not { } dxt) return;
+        T slope = c.Number(0);
+        var x = c.Input(0).Span;
+        var dy = c.OutputGrad!.Span;
+        var dx = dxt.Span;
+        for (int i = 0; i < x.Length; i++) dx[i] += x[i] > T.Zero ? dy[i] : slope * dy[i];
+    }
+
+    /// <summary>ONNX LeakyRelu (opset 6 on): alpha is slope, with the same default 0.01.</summary>
+    public override IReadOnlyList<OnnxForm> OnnxForms { get; } =
+        [new("LeakyRelu") { MinOpset = 6, Attributes = [new OnnxAttribute("alpha", "slope")] }];
+}

@@ -1,0 +1,25 @@
+namespace NetSpec.Runtime.Ops;
+
+/// <summary>
+/// The square root, element by element: y = √x, for x &gt;= 0.
+/// Backward: dJ/dx = dJ/dy / (2y), from the output as PyTorch computes it.
+/// </summary>
+public sealed class Sqrt : ElementwiseUnary
+{
+    public override string Name => "sqrt";
+    public override string Summary => "The square root, element by element.";
+    public override string Formula => "y = √x";
+    public override string GradientFormula => "dJ/dx = dJ/dy / (2y)";
+    public override string Convention =>
+        "torch.sqrt and ONNX Sqrt: √ of a negative number is NaN (which stops the run at this node); " +
+        "the gradient is dJ/dy / (2y) from the output, as PyTorch's, so at x = 0 it is infinite.";
+    public override string Example => "{op: sqrt, x: z}";
+    protected override string InputDoc => "any tensor, rank 0 to 8, of non-negative values";
+    protected override ValueDomain Domain => ValueDomain.Positive;
+
+    protected override T F<T>(T x) => T.Sqrt(x);
+    protected override T Df<T>(T x, T y) => T.One / (y + y);
+
+    /// <summary>ONNX Sqrt (opset 6 on; before 6 it had a consumed_inputs attribute).</summary>
+    public override IReadOnlyList<OnnxForm> OnnxForms { get; } = [new("Sqrt") { MinOpset = 6 }];
+}
