@@ -43,60 +43,25 @@ public sealed class SoftmaxCrossEntropy : Op
     protected override ShapeResult InferShape(ShapeQuery q) =>
         ClassAxis.Check(q, "logits") is { } error ? ShapeResult.Fail(error) : ShapeResult.Ok(Shape.Scalar);
 
+    // The per-sample losses and their gradient are softmax_cross_entropy_rows' (the same row
+    // kernels); this op averages them over the P samples.
     protected override void Forward<T>(OpContext<T> c)
     {
-        var x = c.Input(0);
-        var y = c.Input(1).Data;
         var (rows, cols, inner) = ClassAxis.Split(c);
+        int n = rows * inner;
+        var s = c.Scratch(n + 3 * cols);
+        SoftmaxCrossEntropyRows.Losses(c, s[..n], s[n..]);
         T total = T.Zero;
-        if (inner == 1)
-        {
-            var e = c.Scratch(cols);
-            for (int r = 0; r < rows; r++)
-                total += Vec.SoftmaxCrossEntropyRow<T>(x.Span.Slice(r * cols, cols), y.AsSpan(r * cols, cols), e);
-        }
-        else
-        {
-            var s = c.Scratch(3 * cols);
-            Span<T> xs = s[..cols], ys = s.Slice(cols, cols), e = s.Slice(2 * cols, cols);
-            for (int o = 0; o < rows; o++)
-                for (int i = 0; i < inner; i++)
-                {
-                    int start = o * cols * inner + i;
-                    Vec.Gather<T>(x.Data, start, inner, xs);
-                    Vec.Gather<T>(y, start, inner, ys);
-                    total += Vec.SoftmaxCrossEntropyRow<T>(xs, ys, e);
-                }
-        }
-        c.Output[0] = total / T.CreateChecked(rows * inner);
+        foreach (var l in s[..n]) total += l;
+        c.Output[0] = total / T.CreateChecked(n);
     }
 
     protected override void Backward<T>(OpContext<T> c)
     {
         if (c.InputGrad(0) is not { } dx) return;
-        var x = c.Input(0);
-        var y = c.Input(1).Data;
         var (rows, cols, inner) = ClassAxis.Split(c);
         T scale = c.OutputGrad![0] / T.CreateChecked(rows * inner);
-        if (inner == 1)
-        {
-            var p = c.Scratch(cols);
-            for (int r = 0; r < rows; r++)
-                Vec.SoftmaxCrossEntropyRowBackward<T>(x.Span.Slice(r * cols, cols), y.AsSpan(r * cols, cols), scale, p, dx.Span.Slice(r * cols, cols));
-            return;
-        }
-        var s = c.Scratch(4 * cols);
-        Span<T> xs = s[..cols], ys = s.Slice(cols, cols), p2 = s.Slice(2 * cols, cols), ds = s.Slice(3 * cols, cols);
-        for (int o = 0; o < rows; o++)
-            for (int i = 0; i < inner; i++)
-            {
-                int start = o * cols * inner + i;
-                Vec.Gather<T>(x.Data, start, inner, xs);
-                Vec.Gather<T>(y, start, inner, ys);
-                Vec.Gather<T>(dx.Data, start, inner, ds);
-                Vec.SoftmaxCrossEntropyRowBackward<T>(xs, ys, scale, p2, ds);
-                Vec.Scatter<T>(ds, dx.Data, start, inner);
-            }
+        SoftmaxCrossEntropyRows.AddGradient(c, dx, scale, [], c.Scratch(4 * cols));
     }
 
     // ONNX: how the op is written in ONNX and read back from it (one table, both directions; see OnnxForm).

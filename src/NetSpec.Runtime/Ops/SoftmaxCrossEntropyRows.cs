@@ -1,3 +1,4 @@
+using System.Numerics;
 using NetSpec.Runtime.Kernels;
 
 namespace NetSpec.Runtime.Ops;
@@ -43,52 +44,71 @@ public sealed class SoftmaxCrossEntropyRows : Op
 
     protected override void Forward<T>(OpContext<T> c)
     {
-        var x = c.Input(0);
-        var y = c.Input(1).Data;
-        var (rows, cols, inner) = ClassAxis.Split(c);
-        if (inner == 1)
-        {
-            var e = c.Scratch(cols);
-            for (int r = 0; r < rows; r++)
-                c.Output[r] = Vec.SoftmaxCrossEntropyRow<T>(x.Span.Slice(r * cols, cols), y.AsSpan(r * cols, cols), e);
-            return;
-        }
-        var s = c.Scratch(3 * cols);
-        Span<T> xs = s[..cols], ys = s.Slice(cols, cols), e2 = s.Slice(2 * cols, cols);
-        for (int o = 0; o < rows; o++)
-            for (int i = 0; i < inner; i++)
-            {
-                int start = o * cols * inner + i;
-                Vec.Gather<T>(x.Data, start, inner, xs);
-                Vec.Gather<T>(y, start, inner, ys);
-                c.Output[o * inner + i] = Vec.SoftmaxCrossEntropyRow<T>(xs, ys, e2);
-            }
+        var (_, cols, _) = ClassAxis.Split(c);
+        Losses(c, c.Output.Span, c.Scratch(3 * cols));
     }
 
     protected override void Backward<T>(OpContext<T> c)
     {
         if (c.InputGrad(0) is not { } dx) return;
-        var x = c.Input(0);
+        var (_, cols, _) = ClassAxis.Split(c);
+        AddGradient(c, dx, T.Zero, c.OutputGrad!.Span, c.Scratch(4 * cols));
+    }
+
+    /// <summary>
+    /// Each sample's loss -Σ_j y_j ln softmax(x)_j along the class axis, in sample order, into
+    /// <paramref name="losses"/> (one per sample); <paramref name="work"/> holds 3 x classes.
+    /// Shared with <see cref="SoftmaxCrossEntropy"/>, which averages them.
+    /// </summary>
+    internal static void Losses<T>(OpContext<T> c, Span<T> losses, Span<T> work) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var x = c.Input(0).Data;
         var y = c.Input(1).Data;
-        var g = c.OutputGrad!;
         var (rows, cols, inner) = ClassAxis.Split(c);
+        Span<T> xs = work[..cols], ys = work.Slice(cols, cols), e = work.Slice(2 * cols, cols);
         if (inner == 1)
         {
-            var p = c.Scratch(cols);
             for (int r = 0; r < rows; r++)
-                Vec.SoftmaxCrossEntropyRowBackward<T>(x.Span.Slice(r * cols, cols), y.AsSpan(r * cols, cols), g[r], p, dx.Span.Slice(r * cols, cols));
+                losses[r] = Vec.SoftmaxCrossEntropyRow<T>(x.AsSpan(r * cols, cols), y.AsSpan(r * cols, cols), e);
             return;
         }
-        var s = c.Scratch(4 * cols);
-        Span<T> xs = s[..cols], ys = s.Slice(cols, cols), p2 = s.Slice(2 * cols, cols), ds = s.Slice(3 * cols, cols);
         for (int o = 0; o < rows; o++)
             for (int i = 0; i < inner; i++)
             {
                 int start = o * cols * inner + i;
-                Vec.Gather<T>(x.Data, start, inner, xs);
+                Vec.Gather<T>(x, start, inner, xs);
+                Vec.Gather<T>(y, start, inner, ys);
+                losses[o * inner + i] = Vec.SoftmaxCrossEntropyRow<T>(xs, ys, e);
+            }
+    }
+
+    /// <summary>
+    /// dx += g_p (softmax(x_p) - y_p) for every sample p along the class axis, with g_p =
+    /// <paramref name="perSample"/>[p], or <paramref name="scale"/> for every sample when it is
+    /// empty; <paramref name="work"/> holds 4 x classes.
+    /// </summary>
+    internal static void AddGradient<T>(OpContext<T> c, Tensor<T> dx, T scale, ReadOnlySpan<T> perSample, Span<T> work)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var x = c.Input(0).Data;
+        var y = c.Input(1).Data;
+        var (rows, cols, inner) = ClassAxis.Split(c);
+        Span<T> xs = work[..cols], ys = work.Slice(cols, cols), p = work.Slice(2 * cols, cols), ds = work.Slice(3 * cols, cols);
+        bool each = !perSample.IsEmpty;
+        if (inner == 1)
+        {
+            for (int r = 0; r < rows; r++)
+                Vec.SoftmaxCrossEntropyRowBackward<T>(x.AsSpan(r * cols, cols), y.AsSpan(r * cols, cols), each ? perSample[r] : scale, p, dx.Span.Slice(r * cols, cols));
+            return;
+        }
+        for (int o = 0; o < rows; o++)
+            for (int i = 0; i < inner; i++)
+            {
+                int start = o * cols * inner + i;
+                Vec.Gather<T>(x, start, inner, xs);
                 Vec.Gather<T>(y, start, inner, ys);
                 Vec.Gather<T>(dx.Data, start, inner, ds);
-                Vec.SoftmaxCrossEntropyRowBackward<T>(xs, ys, g[o * inner + i], p2, ds);
+                Vec.SoftmaxCrossEntropyRowBackward<T>(xs, ys, each ? perSample[o * inner + i] : scale, p, ds);
                 Vec.Scatter<T>(ds, dx.Data, start, inner);
             }
     }
