@@ -31,7 +31,11 @@ public static class OpRegistry
         new Identity(),
         new LeakyRelu(),
         new Reshape(),
-        new Flatten());
+        new Flatten(),
+        new Transpose(),
+        new Concat(),
+        new Pad(),
+        new ReduceMean());
 
     public static IEnumerable<string> Names => ByName.Keys;
 
