@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using NetSpec.Parser;
 using NetSpec.Parser.Model;
-using NetSpec.Parser.Reading;
+using NetSpec.Parser.Files;
 using Onnx;
 
 namespace NetSpec.Onnx;

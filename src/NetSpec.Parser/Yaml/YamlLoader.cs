@@ -38,7 +38,7 @@ public static class YamlLoader
                 diagnostics.Error(Codes.FileNotFound, none, $"spec file '{path}' does not exist");
                 return new(null, null);
             }
-            if (Reading.SafeFile.NotRegular(path) is { } why)
+            if (Files.SafeFile.NotRegular(path) is { } why)
             {
                 diagnostics.Error(Codes.FileUnreadable, none, $"'{Excerpt.Clip(path)}' {why}: a spec must be a regular file");
                 return new(null, null);
@@ -51,9 +51,9 @@ public static class YamlLoader
             }
             try
             {
-                bytes = Reading.SafeFile.ReadAllBytes(path, limits.MaxFileBytes);
+                bytes = Files.SafeFile.ReadAllBytes(path, limits.MaxFileBytes);
             }
-            catch (Reading.RefusedFileException e)
+            catch (Files.RefusedFileException e)
             {
                 // Grown past the limit while being read, or replaced by a device after the type check.
                 diagnostics.Error(e.TooLarge ? Codes.FileTooLarge : Codes.FileUnreadable, none,

@@ -88,7 +88,7 @@ public static class Checkpoint
     {
         try
         {
-            using var doc = JsonDocument.Parse(NetSpec.Parser.Reading.SafeFile.ReadAllBytes(path, NetSpec.Parser.Reading.SafeFile.MaxDataBytes));
+            using var doc = JsonDocument.Parse(NetSpec.Parser.Files.SafeFile.ReadAllBytes(path, NetSpec.Parser.Files.SafeFile.MaxDataBytes));
             var r = doc.RootElement;
             if (r.ValueKind != JsonValueKind.Object || !r.TryGetProperty("format", out var f) || f.GetString() != Format)
                 throw new FormatException("it is not a NetSpec checkpoint");

@@ -3,7 +3,7 @@ using CsvHelper;
 using NetSpec.Parser;
 using NetSpec.Parser.Diagnostics;
 using NetSpec.Parser.Model;
-using NetSpec.Parser.Reading;
+using NetSpec.Parser.Files;
 using NetSpec.Parser.Yaml;
 using NetSpec.Runtime.Graph;
 using NetSpec.Runtime.Execution;

@@ -78,7 +78,7 @@ public static class ParameterFile
     {
         try
         {
-            using var doc = JsonDocument.Parse(NetSpec.Parser.Reading.SafeFile.ReadAllBytes(path, NetSpec.Parser.Reading.SafeFile.MaxDataBytes));
+            using var doc = JsonDocument.Parse(NetSpec.Parser.Files.SafeFile.ReadAllBytes(path, NetSpec.Parser.Files.SafeFile.MaxDataBytes));
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("format", out var f) || f.GetString() != Format)
                 throw new FormatException($"it is not a NetSpec parameters file (no \"format\": \"{Format}\")");

@@ -85,7 +85,10 @@ public sealed class SpecialFileTests
         File.CreateSymbolicLink(At("data/iris.csv"), "/dev/zero");
         (code, err) = Invoke("check", At("iris.yaml"));
         Assert.AreEqual(2, code, err);
-        Assert.Contains("character device", err);
+        Assert.Contains("NS0013", err); // the link leads outside the folder
+        (code, err) = Invoke("check", At("iris.yaml"), "--allow-outside-paths");
+        Assert.AreEqual(2, code, err);
+        Assert.Contains("cannot read the data file 'data/iris.csv': it is a character device, not a regular file", err);
     }
 
     [TestMethod]
@@ -122,5 +125,37 @@ public sealed class SpecialFileTests
         (code, err) = Invoke("import", At("z.onnx"));
         Assert.AreEqual(64, code, err);
         Assert.Contains("is a character device, not a regular file", err);
+    }
+
+    [TestMethod]
+    public void A_symbolic_link_inside_the_folder_that_leads_outside_it_is_refused_for_reading_and_writing()
+    {
+        if (!Linux) Assert.Inconclusive("symbolic links are Linux files here");
+        string outside = Path.Combine(Path.GetTempPath(), "netspec-outside-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(outside);
+        try
+        {
+            File.Copy(At("data/iris.csv"), Path.Combine(outside, "iris.csv"));
+            File.Delete(At("data/iris.csv"));
+            File.CreateSymbolicLink(At("data/iris.csv"), Path.Combine(outside, "iris.csv"));
+            var (code, err) = Invoke("check", At("iris.yaml"));
+            Assert.AreEqual(2, code, err);
+            Assert.Contains("error NS0013: 'file' (data/iris.csv) leads outside the spec's folder through a symbolic link", err);
+            (code, err) = Invoke("check", At("iris.yaml"), "--allow-outside-paths");
+            Assert.AreEqual(0, code, err);
+
+            // A folder link: the outputs would be written outside.
+            File.Delete(At("data/iris.csv"));
+            File.Copy(Path.Combine(outside, "iris.csv"), At("data/iris.csv"));
+            Directory.Delete(At("out"));
+            Directory.CreateSymbolicLink(At("out"), outside);
+            (code, err) = Invoke("check", At("iris.yaml"));
+            Assert.AreEqual(2, code, err);
+            Assert.Contains("(out/iris.checkpoint.json) leads outside the spec's folder through a symbolic link", err);
+        }
+        finally
+        {
+            Directory.Delete(outside, recursive: true);
+        }
     }
 }

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace NetSpec.Parser.Reading;
+namespace NetSpec.Parser.Files;
 
 /// <summary>
 /// Reads the files a user names (specs, data, parameters, checkpoints, ONNX models) without
