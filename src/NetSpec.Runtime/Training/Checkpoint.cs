@@ -73,7 +73,7 @@ public static class Checkpoint
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new TrainingFileException($"cannot write the checkpoint {path}: {Excerpt.Message(e.Message)}", e);
+            throw new TrainingFileException($"cannot write the checkpoint {path}: {(e is NetSpec.Parser.Files.OutputFileException o ? o.Reason : Excerpt.Message(e.Message))}", e);
         }
     }
 
