@@ -46,10 +46,22 @@ public static class DatasetLoader
         Table? main, validationFile, testFile;
         if (d.Synthetic is { } synthetic)
         {
-            long declared = (long)(synthetic.Samples + synthetic.ValidationSamples + synthetic.TestSamples) * synthetic.Features;
+            long samples = (long)synthetic.Samples + synthetic.ValidationSamples + synthetic.TestSamples;
+            long declared = samples * synthetic.Features;
             if (declared > limits.MaxElements)
             {
                 diagnostics.Error(Codes.TooManyElements, synthetic.Span, $"the synthetic dataset has {declared} feature values, more than {limits.MaxElements} (--max-elements raises the limit)");
+                return null;
+            }
+            // Estimated before anything is allocated: features and one-hot targets, held as
+            // doubles by the loader and once more in the run's element type by the trainer.
+            long bytes = samples * (synthetic.Features + synthetic.Classes) * sizeof(double) * 2;
+            long available = MemoryLimit();
+            if (bytes > available / 2)
+            {
+                diagnostics.Error(Codes.TooManyElements, synthetic.Span,
+                    $"the synthetic dataset of {samples} samples needs about {Gib(bytes)} of memory for its features and one-hot targets, " +
+                    $"more than half of the {Gib(available)} this process may use (the machine's or the container's memory limit)");
                 return null;
             }
             (main, validationFile, testFile) = Synthetic(synthetic);
@@ -242,6 +254,11 @@ public static class DatasetLoader
             return null;
         }
     }
+
+    /// <summary>The memory this process may use: the container's limit when there is one, else the machine's memory.</summary>
+    private static long MemoryLimit() => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+
+    private static string Gib(long bytes) => (bytes / (double)(1L << 30)).ToString("0.0", CultureInfo.InvariantCulture) + " GiB";
 
     /// <summary>The data file as text: a regular file of at most <see cref="SafeFile.MaxDataBytes"/> bytes, UTF-8.</summary>
     private static string ReadText(string path)

@@ -158,4 +158,38 @@ public sealed class SpecialFileTests
             Directory.Delete(outside, recursive: true);
         }
     }
+
+    [TestMethod]
+    public void A_synthetic_dataset_larger_than_the_memory_the_process_may_use_is_refused_before_allocating()
+    {
+        File.WriteAllText(At("big.yaml"), """
+            netspec: 1
+            dataset:
+              synthetic: {samples: 10000000, validation_samples: 10000000, test_samples: 10000000, features: 1, classes: 2, seed: 7}
+              inputs: x
+              targets: y
+            network:
+              o: {op: linear, x: x, W: W, b: b}
+              J: {op: softmax_cross_entropy, x: o, y: y}
+            parameters:
+              W: {init: zeros, shape: [2, 1]}
+              b: {init: zeros, shape: [2]}
+            backward:
+              from: J
+            optimizer: {type: sgd, learning_rate: 0.1}
+            training: {epochs: 1, batch_size: 32}
+            """);
+        // A child process under a 512 MiB heap limit, as a container's memory limit would set.
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "netspec.dll"));
+        psi.ArgumentList.Add("check");
+        psi.ArgumentList.Add(At("big.yaml"));
+        psi.Environment["DOTNET_GCHeapHardLimit"] = "0x20000000";
+        using var p = Process.Start(psi)!;
+        string err = p.StandardError.ReadToEnd() + p.StandardOutput.ReadToEnd();
+        Assert.IsTrue(p.WaitForExit(60_000), "check did not finish");
+        Assert.AreEqual(2, p.ExitCode, err);
+        Assert.Contains("the synthetic dataset of 30000000 samples needs about 1.3 GiB of memory for its features and one-hot targets, more than half of the", err);
+        Assert.DoesNotContain("OutOfMemory", err);
+    }
 }
