@@ -15,7 +15,7 @@ namespace NetSpec.Cli;
 /// </summary>
 internal static class TrainingRun
 {
-    public static RunResult Run(NetworkGraph graph, ITraceSink? trace, bool resume, TextWriter output, bool interactive, int threads = 1)
+    public static RunResult Run(NetworkGraph graph, ITraceSink? trace, bool resume, TextWriter output, bool interactive, int threads = 1, bool warmStart = false)
     {
         var t = graph.Spec.Training!;
         var data = graph.Dataset!;
@@ -35,6 +35,7 @@ internal static class TrainingRun
                     {
                         WriteFiles = true,
                         Resume = resume,
+                        WarmStart = warmStart,
                         Threads = threads,
                         OnBatch = (done, total, epoch) =>
                         {
@@ -54,6 +55,7 @@ internal static class TrainingRun
             {
                 WriteFiles = true,
                 Resume = resume,
+                WarmStart = warmStart,
                 Threads = threads,
                 OnEpoch = m =>
                 {

@@ -21,20 +21,21 @@ internal static class RunCommand
         var fullLimit = new Option<int>("--full-limit") { Description = "Tensors with more elements than this print as a summary (shape, min, max, mean, first values)", DefaultValueFactory = _ => 64 }.Between(0, int.MaxValue);
         var keepGoing = new Option<bool>("--continue-on-nonfinite") { Description = "Do not stop at the first NaN or infinity" };
         var resume = new Option<bool>("--resume") { Description = "Training specs: continue from the last checkpoint (the same final parameters as a run never stopped)" };
+        var warmStart = new Option<bool>("--warm-start") { Description = "With --resume: continue from a checkpoint even when another spec or other data wrote it (its parameters and optimizer state as a starting point; the result is not an uninterrupted run's)" };
         var threads = new Option<int>("--threads") { Description = "Most threads a matrix product may use (results are bit-identical for any count)", DefaultValueFactory = _ => 1 }.Between(1, RunCommand.MaxThreads);
         var serilog = new Option<bool>("--trace-serilog") { Description = "Send the trace through Serilog's structured events (the same output, slower; for Serilog sinks of your own)" };
         var cmd = new Command("run", "Run a spec: forward, backward and update as the spec asks; print every value; check the expectations")
         {
-            spec, traceFile, quiet, fullLimit, keepGoing, resume, threads, serilog,
+            spec, traceFile, quiet, fullLimit, keepGoing, resume, warmStart, threads, serilog,
         };
         common.AddTo(cmd);
         cmd.SetAction(r => Run(r.GetValue(spec)!, r.GetValue(traceFile), r.GetValue(quiet), r.GetValue(fullLimit),
-            r.GetValue(keepGoing), common.Limits(r), Console.Out, r.GetValue(resume), r.GetValue(threads), r.GetValue(serilog)));
+            r.GetValue(keepGoing), common.Limits(r), Console.Out, r.GetValue(resume), r.GetValue(threads), r.GetValue(serilog), r.GetValue(warmStart)));
         return cmd;
     }
 
     public static int Run(string path, string? traceFile, bool quiet, int fullLimit, bool keepGoing,
-        NetSpec.Parser.Yaml.ParserLimits limits, TextWriter output, bool resume = false, int threads = 1, bool serilog = false)
+        NetSpec.Parser.Yaml.ParserLimits limits, TextWriter output, bool resume = false, int threads = 1, bool serilog = false, bool warmStart = false)
     {
         if (threads is < 1 or > MaxThreads)
         {
@@ -64,7 +65,7 @@ internal static class RunCommand
             // The trace file is written beside its target and renamed over it when the run ends.
             using var trace = TraceOutput.Open(graph, text ? output : null, fullLimit, traceFile, serilog);
             result = training
-                ? TrainingRun.Run(graph, trace.Sink, resume, output, interactive: !quiet && output == Console.Out && !Console.IsOutputRedirected, threads)
+                ? TrainingRun.Run(graph, trace.Sink, resume, output, interactive: !quiet && output == Console.Out && !Console.IsOutputRedirected, threads, warmStart)
                 : NetSpecEngine.Run(graph, new InterpreterOptions { StopOnNonFinite = !keepGoing, Threads = threads }, trace.Sink);
             trace.Commit();
         }

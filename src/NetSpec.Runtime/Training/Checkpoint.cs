@@ -21,7 +21,7 @@ public static class Checkpoint
     public sealed record State(int EpochsDone, int Steps, double Best, int Bad, bool Stopped, IReadOnlyList<EpochMetrics> History);
 
     internal static void Write<T>(string path, NetworkGraph graph, Optimizer<T> optimizer,
-        IReadOnlyList<(string Name, Tensor<T> Value)> parameters, State state)
+        IReadOnlyList<(string Name, Tensor<T> Value)> parameters, State state, string identity)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         try
@@ -33,6 +33,7 @@ public static class Checkpoint
                 w.WriteNumber("version", 1);
                 w.WriteString("spec", graph.Spec.Name);
                 w.WriteString("dtype", ParameterFile.DTypeName<T>());
+                w.WriteString("identity", identity);
                 w.WriteNumber("epochs_done", state.EpochsDone);
                 w.WriteNumber("steps", state.Steps);
                 w.WriteNumber("optimizer_updates", optimizer.Updates);
@@ -83,7 +84,16 @@ public static class Checkpoint
     }
 
     /// <summary>Restores parameters and optimizer state in place and returns the loop's state.</summary>
-    internal static State Read<T>(string path, NetworkGraph graph, Optimizer<T> optimizer, Interpreter<T> interp)
+    /// <param name="path">The checkpoint file.</param>
+    /// <param name="graph">The run's graph.</param>
+    /// <param name="optimizer">Its optimizer, whose state is restored.</param>
+    /// <param name="interp">Its interpreter, whose parameters are restored.</param>
+    /// <param name="identity">The run's <see cref="RunIdentity"/>: a checkpoint of another spec or other data is refused unless <paramref name="warmStart"/>.</param>
+    /// <param name="warmStart">Resume from a checkpoint of another spec or other data; its counters are still checked.</param>
+    /// <param name="epochs">The spec's epochs: the checkpoint's counters must lie within them.</param>
+    /// <param name="batchesPerEpoch">Optimizer steps per epoch, to check the step counter against the epochs done.</param>
+    internal static State Read<T>(string path, NetworkGraph graph, Optimizer<T> optimizer, Interpreter<T> interp,
+        string identity, bool warmStart, int epochs, int batchesPerEpoch)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         try
@@ -95,6 +105,21 @@ public static class Checkpoint
             string dtype = r.GetProperty("dtype").GetString() ?? "";
             if (dtype != ParameterFile.DTypeName<T>())
                 throw new FormatException($"it was written by a {dtype} run, but the spec computes in {ParameterFile.DTypeName<T>()}");
+            if (!warmStart)
+            {
+                string? theirs = r.TryGetProperty("identity", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null;
+                if (theirs is null)
+                    throw new FormatException("it carries no run identity (an older checkpoint), so it may belong to another spec or data; --warm-start resumes anyway");
+                if (theirs != identity)
+                    throw new FormatException($"another spec or other data wrote it (identity {Short(theirs)}, this run's {Short(identity)}), " +
+                        "so it would not end as an uninterrupted run; --warm-start resumes anyway");
+            }
+            int epochsDone = r.GetProperty("epochs_done").GetInt32(), steps = r.GetProperty("steps").GetInt32();
+            if (epochsDone < 0 || epochsDone > epochs)
+                throw new FormatException($"its epochs_done is {epochsDone}, outside 0 to the spec's {epochs} epochs");
+            if (!warmStart && steps != (long)epochsDone * batchesPerEpoch)
+                throw new FormatException($"its steps is {steps}, but {epochsDone} epochs of {batchesPerEpoch} batches take {(long)epochsDone * batchesPerEpoch}");
+            if (steps < 0) throw new FormatException($"its steps is {steps}, below 0");
             var parameters = r.GetProperty("parameters");
             var state = r.TryGetProperty("optimizer_state", out var os) ? os : default;
             foreach (var v in graph.Values)
@@ -110,6 +135,7 @@ public static class Checkpoint
                 if (optimizer.Second[v.Index] is { } s) ParameterFile.ReadNumbers<T>(state.GetProperty(v.Name).GetProperty("second"), s);
             }
             optimizer.Updates = r.GetProperty("optimizer_updates").GetInt64();
+            if (optimizer.Updates < 0) throw new FormatException($"its optimizer_updates is {optimizer.Updates}, below 0");
             var early = r.GetProperty("early_stopping");
             var bestEl = early.GetProperty("best_validation_loss");
             double best = bestEl.ValueKind == JsonValueKind.Null ? double.PositiveInfinity : bestEl.GetDouble();
@@ -121,7 +147,9 @@ public static class Checkpoint
                     Opt(h, "train_accuracy"), Opt(h, "validation_loss"), Opt(h, "validation_accuracy"),
                     h.GetProperty("learning_rate").GetDouble(), h.GetProperty("seconds").GetDouble()));
             }
-            return new State(r.GetProperty("epochs_done").GetInt32(), r.GetProperty("steps").GetInt32(), best,
+            if (!warmStart && history.Count != epochsDone)
+                throw new FormatException($"its history has {history.Count} epochs, but epochs_done is {epochsDone}");
+            return new State(epochsDone, steps, best,
                 early.GetProperty("epochs_without_improvement").GetInt32(), r.GetProperty("stopped_early").GetBoolean(), history);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or IOException or UnauthorizedAccessException)
@@ -129,4 +157,6 @@ public static class Checkpoint
             throw new TrainingFileException($"cannot resume from the checkpoint {path}: {Excerpt.Message(e.Message)}", e);
         }
     }
+
+    private static string Short(string identity) => identity.StartsWith("sha256:", StringComparison.Ordinal) && identity.Length >= 19 ? identity[7..19] : Excerpt.Clip(identity);
 }

@@ -83,6 +83,11 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         return i;
     }
 
+    private string? _identity;
+
+    /// <summary>What a checkpoint of this run resumes (see <see cref="RunIdentity"/>), computed once.</summary>
+    private string Identity => _identity ??= RunIdentity.Of(_graph, _data, ParameterFile.DTypeName<T>());
+
     private bool Traced(int step) => _tracedSteps.Contains(step) || (_t.Trace.Every > 0 && step % _t.Trace.Every == 0);
 
     private string? OutputPath(PathRef? p)
@@ -102,7 +107,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         string? checkpointPath = OutputPath(_t.Checkpoint?.Path);
         if (_run.Resume && checkpointPath is not null && File.Exists(checkpointPath))
         {
-            var state = Checkpoint.Read<T>(checkpointPath, _graph, _optimizer, _main);
+            var state = Checkpoint.Read<T>(checkpointPath, _graph, _optimizer, _main, Identity, _run.WarmStart, _t.Epochs, (n + _batch - 1) / _batch);
             (firstEpoch, step, best, bad, stopped) = (state.EpochsDone, state.Steps, state.Best, state.Bad, state.Stopped);
             history.AddRange(state.History);
             _run.OnNote?.Invoke($"resumed from {checkpointPath} after epoch {firstEpoch}");
@@ -164,7 +169,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             }
             if (checkpointPath is not null && ((epoch + 1) % _t.Checkpoint!.Every == 0 || epoch + 1 == _t.Epochs || stopped))
                 Checkpoint.Write(checkpointPath, _graph, _optimizer, Parameters,
-                    new Checkpoint.State(epoch + 1, step, best, bad, stopped, history));
+                    new Checkpoint.State(epoch + 1, step, best, bad, stopped, history), Identity);
             _run.OnEpoch?.Invoke(metrics);
         }
 

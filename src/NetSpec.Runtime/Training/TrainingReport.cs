@@ -58,6 +58,9 @@ public sealed record TrainingRunOptions
     /// <summary>Continue from the checkpoint file when it exists.</summary>
     public bool Resume { get; init; }
 
+    /// <summary>Resume from a checkpoint of another spec or other data (its parameters and optimizer state as a starting point).</summary>
+    public bool WarmStart { get; init; }
+
     /// <summary>Called after every epoch.</summary>
     public Action<EpochMetrics>? OnEpoch { get; init; }
 
