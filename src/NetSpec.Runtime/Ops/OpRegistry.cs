@@ -29,7 +29,12 @@ public static class OpRegistry
         new Sqrt(),
         new Neg(),
         new Identity(),
-        new LeakyRelu());
+        new LeakyRelu(),
+        new Elu(),
+        new Gelu(),
+        new Softplus(),
+        new Erf(),
+        new Div());
 
     public static IEnumerable<string> Names => ByName.Keys;
 
