@@ -35,7 +35,12 @@ public static class OpRegistry
         new Transpose(),
         new Concat(),
         new Pad(),
-        new ReduceMean());
+        new ReduceMean(),
+        new Elu(),
+        new Gelu(),
+        new Softplus(),
+        new Erf(),
+        new Div());
 
     public static IEnumerable<string> Names => ByName.Keys;
 
