@@ -99,6 +99,31 @@ def logistic_regression():
     return run, first, W, b
 
 
+# --- specs/nll-loss.yaml: log_softmax + nll_loss (class weights, ignore_index), N x C x d1
+def nll():
+    z = T([[1., 2, 0.5], [0, -1, 3], [2, 2, 2], [-0.5, 1.5, 0]])
+    y1 = torch.tensor([2, 0, 1, -100])
+    w = T([0.2, 1, 3], False)
+    x3 = T([[[-0.5, -1.2], [-1.5, -0.3], [-2.0, -2.5]], [[-0.1, -3.0], [-2.2, -0.7], [-1.0, -0.05]]])
+    y3 = torch.tensor([[0, 1], [2, 1]])
+    w3 = T([0.5, 2, 1.5], False)
+    v = dict(z=z, x3=x3)
+    v["lp"] = F.log_softmax(z, dim=-1)
+    v["N1"] = F.nll_loss(v["lp"], y1, weight=w)                                # weighted mean, -100 ignored
+    v["N2"] = F.nll_loss(x3, y3, ignore_index=1, reduction="none")
+    v["N3"] = F.nll_loss(x3, y3, weight=w3, reduction="sum")
+    v["R"] = v["N1"] + v["N3"]
+    v["J"] = v["N2"] + v["R"]
+    run = Run()
+    run.record(1, v, "J", [[1., -2], [0.5, 3]])
+    # the labels and weights are data and parameters of the spec without gradients
+    run.trace[("forward", 1, "y1")] = y1.double().tolist()
+    run.trace[("forward", 1, "y3")] = y3.double().flatten().tolist()
+    run.trace[("forward", 1, "w")] = w.tolist()
+    run.trace[("forward", 1, "w3")] = w3.tolist()
+    return run, v
+
+
 def main():
     check = "--check" in sys.argv[1:]
     runs = {}
@@ -110,6 +135,15 @@ def main():
         for n in fwd + ["R"]:
             show(n, v[n])
         for n in grads:
+            show("d" + n, v[n].grad)
+
+    run, v = nll()
+    runs["nll-loss"] = run
+    if not check:
+        print("specs/nll-loss.yaml")
+        for n in ["lp", "N1", "N2", "N3", "R"]:
+            show(n, v[n])
+        for n in ["z", "x3"]:
             show("d" + n, v[n].grad)
 
     run, first, W, b = logistic_regression()

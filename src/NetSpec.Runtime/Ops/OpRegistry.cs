@@ -33,7 +33,8 @@ public static class OpRegistry
         new MseLoss(),
         new BinaryCrossEntropy(),
         new BinaryCrossEntropyWithLogits(),
-        new LogSoftmax());
+        new LogSoftmax(),
+        new NllLoss());
 
     public static IEnumerable<string> Names => ByName.Keys;
 
