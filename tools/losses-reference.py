@@ -63,19 +63,22 @@ def losses():
     v = dict(xm=T([[0.5, -1.25, 2], [3, 0, -0.75]]), ym=T([[1., -1, 2], [0, 0.5, 0.25]], False),
              pb=T([[0., 0.1, 0.5], [0.9, 1, 0.25]]), yb=T([[0., 1, 0.5], [1, 0, 0.8]], False),
              zl=T([[-1000., -2, 0], [0.5, 3, 1000]]), yl=T([[0., 1, 0.5], [1, 0, 0]], False),
-             vl=T([[1000., 0, -1000], [1, 2, 3]]))
+             vl=T([[1000., 0, -1000], [1, 2, 3]]), zp=T([[-3., -2, 0], [0.5, 3, 40]]))
     for r in ["none", "mean", "sum"]:
         s = {"none": "n", "mean": "m", "sum": "s"}[r]
         v["M" + s] = F.mse_loss(v["xm"], v["ym"], reduction=r)
         v["B" + s] = F.binary_cross_entropy(v["pb"], v["yb"], reduction=r)
         v["L" + s] = F.binary_cross_entropy_with_logits(v["zl"], v["yl"], reduction=r)
     v["S"] = F.log_softmax(v["vl"], dim=-1)
-    v["E"] = v["Mn"] + v["Bn"] + v["Ln"] + v["S"]                       # sum: [Mn, Bn, Ln, S]
+    pw = T([2., 0.5, 3], False)
+    v["Lp"] = F.binary_cross_entropy_with_logits(v["zp"], v["yl"], pos_weight=pw, reduction="none")
+    v["E"] = v["Mn"] + v["Bn"] + v["Ln"] + v["S"] + v["Lp"]             # sum: [Mn, Bn, Ln, S, Lp]
     v["R"] = v["Mm"] + v["Ms"] + v["Bm"] + v["Bs"] + v["Lm"] + v["Ls"]  # sum of the six scalars
     v["J"] = v["E"] + v["R"]                                            # add (broadcast)
     run = Run()
     run.record(1, v, "J", [[1., 2, -1], [0.5, -2, 3]])
-    return run, v, ["Mn", "Mm", "Ms", "Bn", "Bm", "Bs", "Ln", "Lm", "Ls", "S"], ["xm", "pb", "zl", "vl"]
+    run.trace[("forward", 1, "pw")] = pw.tolist()
+    return run, v, ["Mn", "Mm", "Ms", "Bn", "Bm", "Bs", "Ln", "Lm", "Ls", "S", "Lp"], ["xm", "pb", "zl", "vl", "zp"]
 
 
 # --- specs/logistic-regression.yaml: sigmoid + binary_cross_entropy, 5 SGD steps

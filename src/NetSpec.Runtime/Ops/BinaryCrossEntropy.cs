@@ -33,16 +33,16 @@ public sealed class BinaryCrossEntropy : ElementwiseLoss
     private static T Clamp<T>(T log) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> =>
         T.Max(log, T.CreateChecked(-100));
 
-    protected override T F<T>(T p, T y) =>
+    protected override T F<T>(T p, T y, T w) =>
         (y - T.One) * Clamp(T.LogP1(-p)) - y * Clamp(T.Log(p));
 
     /// <summary>PyTorch's floor of p (1 - p) in the gradient: 1e-12 as a float32 constant (Loss.cpp's EPSILON), 9.99999996e-13.</summary>
     private const double Epsilon = 1e-12f;
 
-    protected override T Dfdx<T>(T p, T y) =>
+    protected override T Dfdx<T>(T p, T y, T w) =>
         (p - y) / T.Max((T.One - p) * p, T.CreateChecked(Epsilon));
 
-    protected override string WriteLosses(IOnnxWriter writer, string name, string p, string y)
+    protected override string WriteLosses(IOnnxWriter writer, string name, string p, string y, string? w)
     {
         string one = writer.Scalar($"{name}/one", 1), floor = writer.Scalar($"{name}/floor", -100);
         writer.Node("Log", $"{name}/log_p", [p], $"{name}/log_p");

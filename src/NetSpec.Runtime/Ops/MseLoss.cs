@@ -23,15 +23,15 @@ public sealed class MseLoss : ElementwiseLoss
         new("y", "targets, the shape of x (no gradient)") { Differentiable = false },
     ];
 
-    protected override T F<T>(T x, T y)
+    protected override T F<T>(T x, T y, T w)
     {
         T d = x - y;
         return d * d;
     }
 
-    protected override T Dfdx<T>(T x, T y) => T.CreateChecked(2) * (x - y);
+    protected override T Dfdx<T>(T x, T y, T w) => T.CreateChecked(2) * (x - y);
 
-    protected override string WriteLosses(IOnnxWriter writer, string name, string x, string y)
+    protected override string WriteLosses(IOnnxWriter writer, string name, string x, string y, string? w)
     {
         writer.Node("Sub", $"{name}/diff", [x, y], $"{name}/diff");
         writer.Node("Mul", $"{name}/square", [$"{name}/diff", $"{name}/diff"], $"{name}/square");

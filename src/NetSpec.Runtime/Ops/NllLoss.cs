@@ -33,7 +33,7 @@ public sealed class NllLoss : Op
     public override IReadOnlyList<InputSlot> Inputs { get; } =
     [
         new("x", "log-probabilities, N x C or N x C x d1 x ... (classes on axis 1), or C") { MinRank = 1 },
-        new("y", "class indices 0..C-1 (or ignore_index), x's shape without axis 1 (no gradient)") { Differentiable = false, Domain = ValueDomain.ClassIndex },
+        new("y", "class labels (or ignore_index), x's shape without axis 1 (no gradient)") { Differentiable = false, Domain = ValueDomain.ClassIndex },
         new("w", "class weights, a vector of C (no gradient); left out: every class weighs 1") { Optional = true, Differentiable = false, Domain = ValueDomain.Positive, MinRank = 1, MaxRank = 1 },
     ];
 
