@@ -40,7 +40,12 @@ public static class OpRegistry
         new Gelu(),
         new Softplus(),
         new Erf(),
-        new Div());
+        new Div(),
+        new MseLoss(),
+        new BinaryCrossEntropy(),
+        new BinaryCrossEntropyWithLogits(),
+        new LogSoftmax(),
+        new NllLoss());
 
     public static IEnumerable<string> Names => ByName.Keys;
 

@@ -32,7 +32,7 @@ public sealed class OnnxFormTests
             string form = $"{name}'s {f.OpType} form (opset {f.MinOpset}..{f.MaxOpset})";
             foreach (var i in f.Inputs ?? [])
                 Assert.IsTrue(i.Length == 0 || i[0] == '@' || slots.Contains(i), $"{form}: input '{i}' is not a slot of {name}");
-            foreach (var i in f.OptionalInputs.Concat(f.OneHotInputs))
+            foreach (var i in f.OptionalInputs.Concat(f.OneHotInputs).Concat(f.ClassIndexInputs))
                 Assert.Contains(i, slots, $"{form}: '{i}' is not a slot of {name}");
             foreach (var a in f.Attributes)
                 // An attribute the op does not declare yet is accepted only at ONNX's default, so the form must give it.
