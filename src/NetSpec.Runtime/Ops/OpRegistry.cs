@@ -29,7 +29,12 @@ public static class OpRegistry
         new Sqrt(),
         new Neg(),
         new Identity(),
-        new LeakyRelu());
+        new LeakyRelu(),
+        new MseLoss(),
+        new BinaryCrossEntropy(),
+        new BinaryCrossEntropyWithLogits(),
+        new LogSoftmax(),
+        new NllLoss());
 
     public static IEnumerable<string> Names => ByName.Keys;
 
