@@ -29,7 +29,15 @@ public static class OpRegistry
         new Sqrt(),
         new Neg(),
         new Identity(),
-        new LeakyRelu());
+        new LeakyRelu(),
+        new Conv2d(),
+        new MaxPool(1),
+        new MaxPool(2),
+        new MaxPool(3),
+        new AvgPool(1),
+        new AvgPool(2),
+        new AvgPool(3),
+        new GlobalAvgPool());
 
     public static IEnumerable<string> Names => ByName.Keys;
 
