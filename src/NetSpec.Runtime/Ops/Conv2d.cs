@@ -37,7 +37,7 @@ public sealed class Conv2d : Op
     [
         new("x", "images, N x C x H x W") { MinRank = 4, MaxRank = 4 },
         new("W", "the filters, M x C/groups x kH x kW") { MinRank = 4, MaxRank = 4 },
-        new("b", "the bias, one value per filter (M)") { MinRank = 1, MaxRank = 1 },
+        new("b", "the bias, one value per filter (M); optional") { MinRank = 1, MaxRank = 1, Optional = true },
     ];
 
     public override IReadOnlyList<AttributeSpec> Attributes { get; } =
@@ -55,6 +55,7 @@ public sealed class Conv2d : Op
         new("stride [2, 1], dilation [1, 2], pads [1, 0, 0, 2]", [[batch, 2, 5, 5], [2, 2, 2, 2], [2]])
             { Attributes = [("stride", "[2, 1]"), ("dilation", "[1, 2]"), ("padding", "[1, 0, 0, 2]")] },
         new("groups 2", [[batch, 4, 3, 3], [6, 2, 2, 2], [6]]) { Attributes = [("groups", "2"), ("padding", "[0, 1]")] },
+        new("no bias, 1x1 kernel", [[batch, 3, 2, 3], [2, 3, 1, 1]]),
     ];
 
     private static (Windows? W, string? Error) WindowsOf(Shape x, Shape w, AttributeValues a) =>
@@ -111,7 +112,7 @@ public sealed class Conv2d : Op
                 T.Zero, yt.Slice(g * p.Mg * p.NP), p.NP, c.Gemm);
         // Y (M x N·P) to y (N x M x P), plus the bias.
         var y = c.Output.Span;
-        bool bias = c.InputCount > 2;
+        bool bias = c.HasInput(2);
         for (int n = 0; n < p.N; n++)
             for (int m = 0; m < p.M; m++)
             {
@@ -130,7 +131,7 @@ public sealed class Conv2d : Op
         for (int n = 0; n < p.N; n++)
             for (int m = 0; m < p.M; m++)
                 dy.Slice((n * p.M + m) * p.P, p.P).CopyTo(dyt.Slice(m * p.NP + n * p.P, p.P));
-        if (c.InputCount > 2 && c.InputGrad(2) is { } db)
+        if (c.HasInput(2) && c.InputGrad(2) is { } db)
             for (int m = 0; m < p.M; m++) db[m] += TensorPrimitives.Sum<T>(dyt.Slice(m * p.NP, p.NP));
         if (c.InputGrad(1) is { } dw)
             for (int g = 0; g < p.Groups; g++)

@@ -30,6 +30,8 @@ public static class OpRegistry
         new Neg(),
         new Identity(),
         new LeakyRelu(),
+        new Reshape(),
+        new Flatten(),
         new Conv2d(),
         new MaxPool(1),
         new MaxPool(2),
