@@ -248,6 +248,16 @@ internal static class OnnxNodeMapper
         {
             if (check(Query(node, opset, tensor, used)) is { } reason) return Fail(1, reason);
         }
+        if (form.ImportAttributes is { } compute)
+        {
+            foreach (var (name, value) in compute(Query(node, opset, tensor, used)))
+            {
+                int i = op.AttributeIndex(name);
+                if (i < 0) throw new InvalidOperationException($"the ONNX form {form.OpType} of op '{op.Name}' computes the attribute '{name}', which the op does not have");
+                if (op.Attributes[i].Check(value) is { } must) return Fail(1, $"NetSpec's {op.Name} takes {name} {must}, not {value}");
+                values[i] = value;
+            }
+        }
 
         // Stage 2: the op's own shape rule, on the shapes NetSpec will see.
         var shapes = new List<Shape>();

@@ -79,6 +79,14 @@ public sealed record OnnxForm(string OpType)
     public Func<OnnxImportQuery, string?>? ImportCheck { get; init; }
 
     /// <summary>
+    /// The import hook for attributes the table cannot map one to one: NetSpec attribute values
+    /// computed from the ONNX node, replacing the mapped ones (ONNX's auto_pad becomes explicit
+    /// padding computed from the input's shape). Runs after <see cref="ImportCheck"/> accepted
+    /// the node; the values are checked against the attributes' ranges as mapped ones are.
+    /// </summary>
+    public Func<OnnxImportQuery, IReadOnlyList<(string Attribute, AttributeValue Value)>>? ImportAttributes { get; init; }
+
+    /// <summary>
     /// The ONNX node's outputs after the first that NetSpec computes too, each as a chain of
     /// NetSpec nodes over the node's inputs (SoftmaxCrossEntropyLoss's log_prob is log_softmax
     /// of the scores; LayerNormalization's Mean is reduce_mean of X). An output not listed here

@@ -34,7 +34,17 @@ public static class OpRegistry
         new BinaryCrossEntropy(),
         new BinaryCrossEntropyWithLogits(),
         new LogSoftmax(),
-        new NllLoss());
+        new NllLoss(),
+        new Reshape(),
+        new Flatten(),
+        new Conv2d(),
+        new MaxPool(1),
+        new MaxPool(2),
+        new MaxPool(3),
+        new AvgPool(1),
+        new AvgPool(2),
+        new AvgPool(3),
+        new GlobalAvgPool());
 
     public static IEnumerable<string> Names => ByName.Keys;
 
