@@ -29,7 +29,9 @@ public static class OpRegistry
         new Sqrt(),
         new Neg(),
         new Identity(),
-        new LeakyRelu());
+        new LeakyRelu(),
+        new BatchNorm(),
+        new Dropout());
 
     public static IEnumerable<string> Names => ByName.Keys;
 
