@@ -48,20 +48,19 @@ internal sealed class NameBinder(SpecDocument spec, DiagnosticBag d)
     }
 
     /// <summary>
-    /// A parameter an op updates as state (batch_norm's running statistics) belongs to that one
-    /// input of that one node: used anywhere else it would be trained, or updated twice a step.
+    /// A parameter an op updates as state (batch_norm's running statistics) may be the state of
+    /// several nodes (each updates it in turn, as a torch module applied twice does), but no other
+    /// input: there it would be trained, or read as if it were fixed.
     /// </summary>
     private void CheckState()
     {
         var owner = new Dictionary<int, (string Node, InputSlot Slot)>();
         foreach (var u in _uses)
-            if (u.Slot.State && !owner.ContainsKey(u.Value)) owner[u.Value] = (u.Node, u.Slot);
+            if (u.Slot.State) owner.TryAdd(u.Value, (u.Node, u.Slot));
         if (owner.Count == 0) return;
-        var firstUse = new HashSet<int>();
         foreach (var u in _uses)
         {
-            if (!owner.TryGetValue(u.Value, out var o)) continue;
-            if (u.Slot.State && u.Node == o.Node && u.Slot == o.Slot && firstUse.Add(u.Value)) continue;
+            if (u.Slot.State || !owner.TryGetValue(u.Value, out var o)) continue;
             d.Error(Codes.NotTrainable, u.Span,
                 $"parameter '{_values[u.Value].Name}' is the state '{o.Slot.Name}' that node '{o.Node}' updates; it cannot also be input '{u.Slot.Name}' of node '{u.Node}' (declare a parameter of its own)");
         }

@@ -31,6 +31,7 @@ public static class OpRegistry
         new Identity(),
         new LeakyRelu(),
         new BatchNorm(),
+        new LayerNorm(),
         new Dropout());
 
     public static IEnumerable<string> Names => ByName.Keys;
