@@ -67,7 +67,7 @@ public sealed class Dropout : Op
         {
             bool keep = CounterRandom.Uniform(stream, i) >= p;
             mask[i] = keep ? T.One : T.Zero;
-            y[i] = keep ? x[i] * scale : T.Zero;
+            y[i] = x[i] * (keep ? scale : T.Zero); // as torch: x times the noise m / (1 - p), so a dropped -3 gives -0
         }
     }
 
@@ -87,8 +87,7 @@ public sealed class Dropout : Op
         double p = c.Attributes.Number(0);
         T scale = p < 1 ? T.CreateChecked(1.0 / (1.0 - p)) : T.Zero;
         var mask = c.WrittenSide("mask")!.Span;
-        for (int i = 0; i < dx.Length; i++)
-            if (mask[i] != T.Zero) dx[i] += dy[i] * scale;
+        for (int i = 0; i < dx.Length; i++) dx[i] += dy[i] * (mask[i] * scale);
     }
 
     /// <summary>
