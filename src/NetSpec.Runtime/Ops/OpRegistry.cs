@@ -44,7 +44,10 @@ public static class OpRegistry
         new AvgPool(1),
         new AvgPool(2),
         new AvgPool(3),
-        new GlobalAvgPool());
+        new GlobalAvgPool(),
+        new BatchNorm(),
+        new LayerNorm(),
+        new Dropout());
 
     public static IEnumerable<string> Names => ByName.Keys;
 
