@@ -47,7 +47,12 @@ public static class OpRegistry
         new GlobalAvgPool(),
         new BatchNorm(),
         new LayerNorm(),
-        new Dropout());
+        new Dropout(),
+        new Elu(),
+        new Gelu(),
+        new Softplus(),
+        new Erf(),
+        new Div());
 
     public static IEnumerable<string> Names => ByName.Keys;
 
