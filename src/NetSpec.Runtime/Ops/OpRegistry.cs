@@ -52,7 +52,11 @@ public static class OpRegistry
         new Gelu(),
         new Softplus(),
         new Erf(),
-        new Div());
+        new Div(),
+        new Transpose(),
+        new Concat(),
+        new Pad(),
+        new ReduceMean());
 
     public static IEnumerable<string> Names => ByName.Keys;
 
