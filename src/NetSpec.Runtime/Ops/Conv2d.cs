@@ -112,14 +112,13 @@ public sealed class Conv2d : Op
                 T.Zero, yt.Slice(g * p.Mg * p.NP), p.NP, c.Gemm);
         // Y (M x N·P) to y (N x M x P), plus the bias.
         var y = c.Output.Span;
-        bool bias = c.HasInput(2);
+        var b = c.HasInput(2) ? c.Input(2).Span : default;
         for (int n = 0; n < p.N; n++)
             for (int m = 0; m < p.M; m++)
             {
-                var src = yt.Slice(m * p.NP + n * p.P, p.P);
-                var dst = y.Slice((n * p.M + m) * p.P, p.P);
-                if (bias) TensorPrimitives.Add(src, c.Input(2)[m], dst);
-                else src.CopyTo(dst);
+                int src = m * p.NP + n * p.P, dst = (n * p.M + m) * p.P;
+                T bm = b.IsEmpty ? T.Zero : b[m];
+                for (int k = 0; k < p.P; k++) y[dst + k] = yt[src + k] + bm;
             }
     }
 
@@ -130,7 +129,10 @@ public sealed class Conv2d : Op
         var dy = c.OutputGrad!.Span;
         for (int n = 0; n < p.N; n++)
             for (int m = 0; m < p.M; m++)
-                dy.Slice((n * p.M + m) * p.P, p.P).CopyTo(dyt.Slice(m * p.NP + n * p.P, p.P));
+            {
+                int src = (n * p.M + m) * p.P, dst = m * p.NP + n * p.P;
+                for (int k = 0; k < p.P; k++) dyt[dst + k] = dy[src + k];
+            }
         if (c.HasInput(2) && c.InputGrad(2) is { } db)
             for (int m = 0; m < p.M; m++) db[m] += TensorPrimitives.Sum<T>(dyt.Slice(m * p.NP, p.NP));
         if (c.InputGrad(1) is { } dw)
@@ -147,43 +149,49 @@ public sealed class Conv2d : Op
         }
     }
 
+    /// <summary>The outputs o (lo &lt;= o &lt; hi) whose tap at offset <paramref name="off"/> (tap · dilation - pad) lies inside an axis of <paramref name="size"/> positions.</summary>
+    private static (int Lo, int Hi) Inside(int off, int stride, int size, int outputs)
+    {
+        int lo = off >= 0 ? 0 : Math.Min(outputs, (-off + stride - 1) / stride);
+        int hi = size - off <= 0 ? lo : Math.Clamp((size - off + stride - 1) / stride, lo, outputs);
+        return (lo, hi);
+    }
+
     /// <summary>
     /// col[(c · kH + i) · kW + j, n · P + oh · oW + ow] = x[n, c, oh · s_h - p_top + i · d_h, ow · s_w - p_left + j · d_w], 0 in the padding.
+    /// Plain index loops: the rows are short (LeNet's are 8 and 2 wide), so per-row span calls would cost more than the copies.
     /// </summary>
     private static void Im2Col<T>(Plan p, ReadOnlySpan<T> x, Span<T> col) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var w = p.W;
         int inH = w.In[1], inW = w.In[2], outH = w.Out[1], outW = w.Out[2], kH = w.Kernel[1], kW = w.Kernel[2];
         int sH = w.Stride[1], sW = w.Stride[2], dH = w.Dilation[1], dW = w.Dilation[2], pT = w.PadBegin[1], pL = w.PadBegin[2];
+        int P = p.P, NP = p.NP, plane = inH * inW;
         for (int ch = 0; ch < p.C; ch++)
             for (int i = 0; i < kH; i++)
+            {
+                int offH = i * dH - pT;
+                var (ohLo, ohHi) = Inside(offH, sH, inH, outH);
                 for (int j = 0; j < kW; j++)
                 {
-                    var row = col.Slice(((ch * kH + i) * kW + j) * p.NP, p.NP);
-                    // The output columns ow whose tap j lies inside the row: lo <= ow < hi.
-                    int off = j * dW - pL;
-                    int lo = Math.Clamp((-off + sW - 1) / sW, 0, outW), hi = Math.Clamp((inW - off + sW - 1) / sW, lo, outW);
-                    if (off >= 0) lo = 0;
+                    int offW = j * dW - pL;
+                    var (owLo, owHi) = Inside(offW, sW, inW, outW);
+                    int rowBase = ((ch * kH + i) * kW + j) * NP;
                     for (int n = 0; n < p.N; n++)
                     {
-                        var plane = x.Slice((n * p.C + ch) * inH * inW, inH * inW);
-                        for (int oh = 0; oh < outH; oh++)
+                        int dst = rowBase + n * P, src = (n * p.C + ch) * plane + offW;
+                        col.Slice(dst, ohLo * outW).Clear();
+                        for (int oh = ohLo; oh < ohHi; oh++)
                         {
-                            var dst = row.Slice(n * p.P + oh * outW, outW);
-                            int ih = oh * sH - pT + i * dH;
-                            if ((uint)ih >= (uint)inH)
-                            {
-                                dst.Clear();
-                                continue;
-                            }
-                            var src = plane.Slice(ih * inW, inW);
-                            dst[..lo].Clear();
-                            if (sW == 1) src.Slice(lo + off, hi - lo).CopyTo(dst[lo..hi]);
-                            else for (int ow = lo; ow < hi; ow++) dst[ow] = src[ow * sW + off];
-                            dst[hi..].Clear();
+                            int d = dst + oh * outW, s = src + (oh * sH + offH) * inW;
+                            for (int ow = 0; ow < owLo; ow++) col[d + ow] = T.Zero;
+                            for (int ow = owLo; ow < owHi; ow++) col[d + ow] = x[s + ow * sW];
+                            for (int ow = owHi; ow < outW; ow++) col[d + ow] = T.Zero;
                         }
+                        col.Slice(dst + ohHi * outW, (outH - ohHi) * outW).Clear();
                     }
                 }
+            }
     }
 
     /// <summary>dx[n, c, h, w] += every col entry that <see cref="Im2Col"/> read from (n, c, h, w), in the same order.</summary>
@@ -192,28 +200,28 @@ public sealed class Conv2d : Op
         var w = p.W;
         int inH = w.In[1], inW = w.In[2], outH = w.Out[1], outW = w.Out[2], kH = w.Kernel[1], kW = w.Kernel[2];
         int sH = w.Stride[1], sW = w.Stride[2], dH = w.Dilation[1], dW = w.Dilation[2], pT = w.PadBegin[1], pL = w.PadBegin[2];
+        int P = p.P, NP = p.NP, plane = inH * inW;
         for (int ch = 0; ch < p.C; ch++)
             for (int i = 0; i < kH; i++)
+            {
+                int offH = i * dH - pT;
+                var (ohLo, ohHi) = Inside(offH, sH, inH, outH);
                 for (int j = 0; j < kW; j++)
                 {
-                    var row = col.Slice(((ch * kH + i) * kW + j) * p.NP, p.NP);
-                    int off = j * dW - pL;
-                    int lo = Math.Clamp((-off + sW - 1) / sW, 0, outW), hi = Math.Clamp((inW - off + sW - 1) / sW, lo, outW);
-                    if (off >= 0) lo = 0;
+                    int offW = j * dW - pL;
+                    var (owLo, owHi) = Inside(offW, sW, inW, outW);
+                    int rowBase = ((ch * kH + i) * kW + j) * NP;
                     for (int n = 0; n < p.N; n++)
                     {
-                        var plane = dx.Slice((n * p.C + ch) * inH * inW, inH * inW);
-                        for (int oh = 0; oh < outH; oh++)
+                        int src = rowBase + n * P, dst = (n * p.C + ch) * plane + offW;
+                        for (int oh = ohLo; oh < ohHi; oh++)
                         {
-                            int ih = oh * sH - pT + i * dH;
-                            if ((uint)ih >= (uint)inH) continue;
-                            var src = row.Slice(n * p.P + oh * outW, outW);
-                            var dst = plane.Slice(ih * inW, inW);
-                            if (sW == 1) TensorPrimitives.Add(dst.Slice(lo + off, hi - lo), src[lo..hi], dst.Slice(lo + off, hi - lo));
-                            else for (int ow = lo; ow < hi; ow++) dst[ow * sW + off] += src[ow];
+                            int s = src + oh * outW, d = dst + (oh * sH + offH) * inW;
+                            for (int ow = owLo; ow < owHi; ow++) dx[d + ow * sW] += col[s + ow];
                         }
                     }
                 }
+            }
     }
 
     // ONNX: how the op is written in ONNX and read back from it (one table, both directions; see OnnxForm).
