@@ -83,7 +83,9 @@ internal sealed record StepPlan(string Name, Op? Op, IReadOnlyList<(InputSlot Sl
 /// default), the attribute mapping with ONNX's defaults, the input order with <c>@attr</c>
 /// inputs read as constant integer tensors, optional inputs, one-hot labels and a following
 /// op (<see cref="OnnxForm.Then"/>), then the form's <see cref="OnnxForm.ImportCheck"/> hook and
-/// the op's own shape rule (<see cref="Op.Setup"/>), which gives the output's shape. The first
+/// the op's own shape rule (<see cref="Op.Setup"/>), which gives the output's shape, and last the
+/// chains of the extra outputs the graph reads (<see cref="OnnxForm.Outputs"/>), each step through its
+/// op's shape rule too. The first
 /// form of the registry's ops that takes the node wins (linear before gemm); when none does, the
 /// refusal gives the reasons of the forms that came closest.
 /// </summary>
@@ -246,11 +248,11 @@ internal static class OnnxNodeMapper
         }
         if (form.ImportCheck is { } check)
         {
-            if (check(Query(node, opset, tensor, used)) is { } reason) return Fail(1, reason);
+            if (check(Query(node, opset, tensor)) is { } reason) return Fail(1, reason);
         }
         if (form.ImportAttributes is { } compute)
         {
-            foreach (var (name, value) in compute(Query(node, opset, tensor, used)))
+            foreach (var (name, value) in compute(Query(node, opset, tensor)))
             {
                 int i = op.AttributeIndex(name);
                 if (i < 0) throw new InvalidOperationException($"the ONNX form {form.OpType} of op '{op.Name}' computes the attribute '{name}', which the op does not have");
@@ -317,14 +319,14 @@ internal static class OnnxNodeMapper
         {
             if (node.Output[k].Length == 0 || !used(node.Output[k])) continue;
             var declared = form.Outputs.First(o => o.Index == k);
-            var (steps, why) = PlanOutput(node, opset, op, form, declared, inputs, attributes, tensor, used);
+            var (steps, why) = PlanOutput(node, opset, op, form, declared, inputs, attributes, tensor);
             if (steps is null) return Fail(3, $"its output {k + 1} ('{node.Output[k]}'): {why}");
             extra.Add(new OutputPlan(k, node.Output[k], steps));
         }
         return (new NodePlan(op, form, inputs, attributes, result.Shape!, then, thenShape) { Extra = extra }, null);
     }
 
-    private static OnnxImportQuery Query(NodeProto node, int opset, Func<string, OnnxValue> tensor, Func<string, bool> used)
+    private static OnnxImportQuery Query(NodeProto node, int opset, Func<string, OnnxValue> tensor)
     {
         var onnxInputs = node.Input.ToList();
         return new OnnxImportQuery(opset,
@@ -333,15 +335,14 @@ internal static class OnnxNodeMapper
             k => k < onnxInputs.Count && onnxInputs[k].Length > 0 && tensor(onnxInputs[k]).Known ? tensor(onnxInputs[k]).Integers : null)
         {
             Values = k => k < onnxInputs.Count && onnxInputs[k].Length > 0 ? tensor(onnxInputs[k]).KnownValues : null,
-            OutputUsed = k => k < node.Output.Count && node.Output[k].Length > 0 && (k == 0 || used(node.Output[k])),
         };
     }
 
     /// <summary>The steps of an extra output for this node, or null and why not.</summary>
     private static (IReadOnlyList<StepPlan>?, string?) PlanOutput(NodeProto node, int opset, Op op, OnnxForm form, OnnxOutput declared,
-        List<(InputSlot Slot, IReadOnlyList<InputSource> Sources)> inputs, AttributeValues attributes, Func<string, OnnxValue> tensor, Func<string, bool> used)
+        List<(InputSlot Slot, IReadOnlyList<InputSource> Sources)> inputs, AttributeValues attributes, Func<string, OnnxValue> tensor)
     {
-        var query = new OnnxOutputQuery(Query(node, opset, tensor, used),
+        var query = new OnnxOutputQuery(Query(node, opset, tensor),
             name => op.AttributeIndex(name) is var i and >= 0 ? attributes[i] : throw new InvalidOperationException($"the ONNX form {form.OpType} of op '{op.Name}' reads the attribute '{name}', which the op does not have"),
             k => k < node.Input.Count && node.Input[k].Length > 0 ? tensor(node.Input[k]).Dims.Length : 0);
         var steps = declared.Steps(query);

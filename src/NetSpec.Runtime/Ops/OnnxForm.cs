@@ -154,9 +154,6 @@ public sealed record OnnxImportQuery(int Opset, IReadOnlyList<int[]?> InputShape
     /// </summary>
     public Func<int, double[]?> Values { get; init; } = _ => null;
 
-    /// <summary>Whether ONNX output <c>k</c> (0 the first) is read by the graph or is one of its outputs.</summary>
-    public Func<int, bool> OutputUsed { get; init; } = k => k == 0;
-
     /// <summary>ONNX axis <paramref name="axis"/> of a rank <paramref name="rank"/> tensor counted from 0 (-1 is the last).</summary>
     public static long Normalize(long axis, int rank) => axis < 0 ? axis + rank : axis;
 }
