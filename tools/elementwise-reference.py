@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Independent reference for specs/elementwise.yaml (gelu, softplus, erf, div) and specs/elu.yaml
-(no NetSpec code). Each op has its own input row; J is the element-wise sum of the rows and
+"""Independent reference for specs/elementwise.yaml (gelu, softplus, erf, div), specs/elu.yaml and
+specs/gelu-elu-network.yaml (no NetSpec code). Each op has its own input row; J is the element-wise sum of the rows and
 dJ/dJ = g, so each input's gradient is g times that op's own derivative.
 
 Every value is computed twice:
@@ -16,8 +16,14 @@ for large negative x) the script lists the relative differences, which stay belo
     /usr/bin/python3 tools/elementwise-reference.py            # prints the values for the specs
     /usr/bin/python3 tools/elementwise-reference.py --check    # also compares specs/golden/{elementwise,elu}.trace.jsonl
 
---check recomputes every value of the two golden traces (forward and backward) and requires it
-to equal mpmath's to 1e-13 relative (1e-300 absolute).
+--check recomputes every value of the three golden traces (forward, backward and the update)
+and requires it to equal the reference to 1e-13 relative (1e-300 absolute): mpmath's for the two
+op specs, torch 1.13 float64 autograd's for the network (moderate values, where torch's gelu and
+elu formulas keep their digits), whose printed expectations are torch's too.
+
+The network: x (2 samples x 3) -> linear (4) -> gelu -> linear (3) -> elu (alpha 0.5) -> linear (2)
+-> l2_loss against y, i.e. L = (1/N) sum_n 1/2 ||o_n - y_n||^2 with N = 2; one step of plain
+gradient descent with learning rate 0.1.
 """
 import json, math, pathlib, sys
 import mpmath
@@ -118,6 +124,43 @@ def reference():
     return out
 
 
+NET = dict(
+    x=[[0.5, -1.0, 2.0], [-1.5, 0.25, 1.0]],
+    y=[[0.3, -0.2], [-0.5, 0.8]],
+    W1=[[0.2, -0.4, 0.1], [0.7, 0.3, -0.5], [-0.6, 0.8, 0.4], [0.1, -0.2, 0.9]],
+    b1=[0.1, -0.3, 0.2, 0.0],
+    W2=[[0.5, -0.7, 0.3, 0.2], [-0.4, 0.6, 0.9, -0.8], [0.3, 0.1, -0.5, 0.6]],
+    b2=[-0.2, 0.1, 0.05],
+    W3=[[0.6, -0.3, 0.8], [-0.9, 0.4, 0.2]],
+    b3=[0.05, -0.1],
+)
+LR = 0.1
+
+
+def network():
+    """name -> (kind, tensor) for every traced value: forward values, gradients, updated parameters."""
+    T = lambda k, g=True: torch.tensor(NET[k], requires_grad=g)
+    x, y = T("x"), T("y", False)
+    P = {k: T(k) for k in ["W1", "b1", "W2", "b2", "W3", "b3"]}
+    z1 = x @ P["W1"].T + P["b1"]; h1 = torch.nn.functional.gelu(z1)
+    z2 = h1 @ P["W2"].T + P["b2"]; h2 = torch.nn.functional.elu(z2, alpha=0.5)
+    o = h2 @ P["W3"].T + P["b3"]
+    L = 0.5 * ((o - y) ** 2).sum() / 2
+    values = dict(x=x, y=y, **P, z1=z1, h1=h1, z2=z2, h2=h2, o=o, L=L)
+    for t in values.values():
+        if t.requires_grad and not t.is_leaf:
+            t.retain_grad()
+    L.backward()
+    out = {("forward", n): t.detach() for n, t in values.items()}
+    for n, t in values.items():
+        if t.grad is not None:
+            out[("backward", n)] = t.grad.detach()
+    out[("backward", "L")] = torch.tensor(1.0)
+    for n, t in P.items():
+        out[("update", n)] = (t - LR * t.grad).detach()
+    return out
+
+
 def agree(ref, got, tol):
     return all(g == w or abs(g - w) <= tol * max(1, abs(w)) for g, w in zip(got, ref))
 
@@ -143,13 +186,16 @@ def main():
         t = torch.tensor([x], requires_grad=True)
         torch.nn.functional.softplus(t, beta=beta, threshold=20).backward(torch.tensor([1.0]))
         print(f"softplus beta {beta} at x = {x}: y {float(f(mpf(x)))!r} dy/dx {float(mpmath.diff(f, mpf(x)))!r} (torch {float(t.grad)!r})")
+    net = network()
+    for key in [("forward", n) for n in ["z1", "h1", "z2", "h2", "o", "L"]] + [("backward", n) for n in ["h1", "z2", "W1", "b1", "W2", "W3"]] + [("update", n) for n in ["W1", "b1", "W2", "b2", "W3", "b3"]]:
+        print(f"network {key[0]} {key[1]} {net[key].tolist()!r}")
     if "--check" in sys.argv:
-        bad += check(ref)
+        bad += check(ref, net)
     sys.exit(1 if bad else 0)
 
 
-def check(ref):
-    """Every value of the two golden traces against mpmath's, 1e-13 relative."""
+def check(ref, net):
+    """Every value of the three golden traces against the reference, 1e-13 relative."""
     wanted = {
         "elementwise": {
             ("forward", "xg"): ROWS["gelu"], ("forward", "xt"): ROWS["gelu_tanh"], ("forward", "xs"): ROWS["softplus"],
@@ -175,6 +221,7 @@ def check(ref):
     rows = ["gelu", "gelu_tanh", "softplus", "softplus_b2", "erf", "div", "div_s"]
     wanted["elementwise"][("forward", "J")] = [float(sum(mpf(ref[k][0][i]) for k in rows)) for i in range(12)]
     wanted["elu"][("forward", "J")] = [float(mpf(ref["elu"][0][i]) + mpf(ref["elu_a05"][0][i])) for i in range(12)]
+    wanted["gelu-elu-network"] = {k: v.flatten().tolist() for k, v in net.items()}
     failed = 0
     for spec, want in wanted.items():
         seen, checked = set(), 0
@@ -185,16 +232,22 @@ def check(ref):
                 print(f"{spec}: {key} is not recomputed here"); failed += 1; continue
             seen.add(key)
             got = [float(v) for v in e["values"]]
+            if e["phase"] == "update":   # the old value and the gradient, as the trace shows them beside the new one
+                for part, ref_key in [("old", ("forward", e["name"])), ("grad", ("backward", e["name"]))]:
+                    for i, (g, x) in enumerate(zip([float(v) for v in e[part]], want[ref_key])):
+                        if not (g == x or abs(g - x) <= 1e-13 * abs(x) + 1e-300):
+                            print(f"{spec}: {key} {part}[{i}]: golden {g!r}, reference {x!r}"); failed += 1
+                    checked += len(e[part])
             w = want[key]
             if len(got) != len(w):
                 print(f"{spec}: {key}: {len(got)} values, the reference has {len(w)}"); failed += 1; continue
             for i, (g, x) in enumerate(zip(got, w)):
                 if not (g == x or abs(g - x) <= 1e-13 * abs(x) + 1e-300):
-                    print(f"{spec}: {key}[{i}]: golden {g!r}, mpmath {x!r}"); failed += 1
+                    print(f"{spec}: {key}[{i}]: golden {g!r}, reference {x!r}"); failed += 1
             checked += len(got)
         for key in set(want) - seen:
             print(f"{spec}: {key} is missing from the golden trace"); failed += 1
-        print(f"{spec}: {checked} golden values compared with mpmath")
+        print(f"{spec}: {checked} golden values compared with the reference")
     print("all equal" if failed == 0 else f"{failed} differences")
     return failed
 

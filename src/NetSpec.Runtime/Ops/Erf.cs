@@ -14,8 +14,8 @@ public sealed class Erf : ElementwiseUnary
     public override string GradientFormula => "dJ/dx = dJ/dy ⊙ 2/√π e^(-x²)";
     public override string Convention =>
         "torch.erf and ONNX Erf. .NET has no erf: NetSpec's is a port of the Cephes library's rational approximations " +
-        "(ndtr.c, with e^(-x²) computed as expx2 does), in double precision, within a few units in the last place of mpmath's values " +
-        "(tests/NetSpec.Tests/Kernels/erf-table.csv); float32 rounds the double result once. erf(x) rounds to ±1 in float64 from |x| = 5.922. " +
+        "(ndtr.c, with e^(-x²) computed as expx2 does), in double precision: within 1 unit in the last place of mpmath's erf, and 2 of its derivative, " +
+        "on 1,156 points out to ±27.5 (tests/NetSpec.Tests/Kernels/erf-table.csv); float32 rounds the double result once. erf(x) rounds to ±1 in float64 from |x| = 5.922. " +
         "The gradient 2/√π e^(-x²) is from the input, as PyTorch's.";
     public override string Example => "{op: erf, x: z}";
 

@@ -39,7 +39,7 @@ public sealed class Gelu : Op
     public override string Convention =>
         "torch.nn.GELU(approximate='none' or 'tanh') and ONNX Gelu (opset 20, the same attribute). " +
         "Computed without cancellation for large negative x: 1 + erf(x/√2) as erfc(-x/√2) and ½ (1 + tanh u) as the sigmoid s(2u), " +
-        "so gelu(-10) is -7.6e-23 where PyTorch 1.13's 1 + erf form gives -0 (and its gelu(-8), -4.885e-15, is 2% off the true -4.998e-15); " +
+        "so gelu(-10) is -7.6e-23 where PyTorch 1.13's 1 + erf form gives -0 (and its gelu(-8), -4.885e-15, is 1.8% off the true -4.977e-15); " +
         "the differences are below 1e-15 in absolute terms. Exported as PyTorch 1.13 exports it, as a chain valid from opset 13: " +
         "Div by √2, Erf, Add 1, Mul by x, Mul by 0.5 (tanh: Mul, Mul, Mul, Add, Mul, Tanh, Add, Mul, Mul); such a chain imports as those " +
         "element-wise ops, and an ONNX Gelu node (opset 20) imports as gelu. ONNX Runtime has no float64 Erf kernel, so a float64 export of the exact " +

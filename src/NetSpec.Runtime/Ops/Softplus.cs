@@ -24,8 +24,8 @@ public sealed class Softplus : Op
         "where PyTorch 1.13's log1p(exp(z)) overflows to infinity above z = 709.78 (reachable only with a threshold that large); " +
         "the gradient s(beta x) is a stable sigmoid for the same reason. beta must be > 0. " +
         "ONNX Softplus is ln(1 + e^x) with no beta or threshold. Exported as Softplus when beta = 1, as Mul by beta, Softplus, Div by beta otherwise, " +
-        "either alone when threshold >= 20: above the threshold the two differ by ln(1 + e^-z)/beta, below e^-20 ≈ 2.1e-9 absolute " +
-        "and 1.1e-10 relative (at most half a unit in float32's last place; visible in float64). A threshold below 20 adds Greater and Where, " +
+        "either alone when threshold >= 20: above the threshold the two differ by ln(1 + e^-z)/beta, below e^-threshold/beta absolute " +
+        "and e^-threshold/threshold relative (1.1e-10 at 20: below half a unit in float32's last place, visible in float64). A threshold below 20 adds Greater and Where, " +
         "the exact rule, which NetSpec does not import back. ONNX Softplus imports as softplus with beta 1 and threshold 20, the same caveat " +
         "applying (and it is how torch.onnx 1.13 exports nn.Softplus() at the defaults). ONNX Runtime has no float64 Softplus kernel.";
     public override string ShapeRule => "x: any shape (rank 0 to 8); y: the shape of x";

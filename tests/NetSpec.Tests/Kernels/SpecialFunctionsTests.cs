@@ -38,22 +38,23 @@ public sealed class SpecialFunctionsTests
     }
 
     [TestMethod]
-    public void Erf_is_within_two_units_in_the_last_place_of_mpmath_on_the_whole_table()
+    public void Erf_is_within_one_unit_in_the_last_place_of_mpmath_on_the_whole_table()
     {
         var rows = Table("erf-table.csv").ToList();
         Assert.IsGreaterThan(1000, rows.Count);
         var (worst, at) = Worst(rows, SpecialFunctions.Erf, 1);
-        Assert.IsLessThanOrEqualTo(2.0, worst, $"erf is {worst:G3} ulp off at x = {at:R}");
+        Assert.IsLessThanOrEqualTo(1.0, worst, $"erf is {worst:G3} ulp off at x = {at:R}");
     }
 
     [TestMethod]
-    public void Erfc_is_within_a_few_units_in_the_last_place_of_mpmath_down_to_its_underflow()
+    public void Erfc_is_within_five_units_in_the_last_place_of_mpmath_down_to_its_underflow()
     {
-        // Cephes states a peak relative error of 1.3e-15 (about 6 ulp) for erfc; the tail's
+        // Cephes states a peak relative error of 1.3e-15 (about 6 ulp) for erfc; the worst here is
+        // below x = 1, where erfc = 1 - erf(x) carries erf's rounding into a smaller number. The tail's
         // e^(-x²) is computed as expx2 does, which keeps the error of x² from growing with x.
         var rows = Table("erf-table.csv").Where(r => Math.Abs(r[2]) >= 2.2250738585072014e-308).ToList();
         var (worst, at) = Worst(rows, SpecialFunctions.Erfc, 2);
-        Assert.IsLessThanOrEqualTo(6.0, worst, $"erfc is {worst:G3} ulp off at x = {at:R}");
+        Assert.IsLessThanOrEqualTo(5.0, worst, $"erfc is {worst:G3} ulp off at x = {at:R}");
     }
 
     [TestMethod]
@@ -84,12 +85,12 @@ public sealed class SpecialFunctionsTests
     }
 
     [TestMethod]
-    public void Erf_s_derivative_two_over_root_pi_times_exp_minus_x_squared_is_within_a_few_ulp_of_mpmath()
+    public void Erf_s_derivative_two_over_root_pi_times_exp_minus_x_squared_is_within_two_ulp_of_mpmath()
     {
         // e^(-x²) as expx2: at x = 26 a plain Math.Exp(-x * x) would be off by up to x² ulp of x².
         var rows = Table("erf-table.csv").Where(r => Math.Abs(r[3]) >= 2.2250738585072014e-308).ToList();
         var (worst, at) = Worst(rows, SpecialFunctions.ErfDerivative, 3);
-        Assert.IsLessThanOrEqualTo(4.0, worst, $"erf' is {worst:G3} ulp off at x = {at:R}");
+        Assert.IsLessThanOrEqualTo(2.0, worst, $"erf' is {worst:G3} ulp off at x = {at:R}");
     }
 
     [TestMethod]
