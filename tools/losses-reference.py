@@ -124,6 +124,32 @@ def nll():
     return run, v
 
 
+# --- specs/cross-entropy-class-index.yaml: softmax_cross_entropy = F.cross_entropy with labels, weights, ignore_index, smoothing
+def cross_entropy_class_index():
+    z1 = T([[1., 2, 0.5], [0, -1, 3], [2, 2, 2], [1000, 0, -1000]])
+    y1 = torch.tensor([2, 0, 1, 0])
+    z2 = T([[0.5, -0.5, 1.5], [2, 0, -2], [0.1, 0.2, 0.3], [-1, 1, 0]])
+    y2 = torch.tensor([2, 1, 0, 2])
+    w = T([0.2, 1, 3], False)
+    z3 = T([[[0.5, -1.2], [-1.5, 0.3], [2.0, -2.5]], [[0.1, 3.0], [-2.2, 0.7], [1.0, 0.05]]])
+    y3 = torch.tensor([[0, 2], [1, 1]])
+    z4 = T([[1., -1, 0.5], [0.25, 0.75, -2]])
+    y4 = T([[0.7, 0.2, 0.1], [0, 0, 1]], False)
+    w4 = T([1, 0.5, 2], False)
+    v = dict(z1=z1, z2=z2, z3=z3, z4=z4)
+    v["S1"] = F.cross_entropy(z1, y1)
+    v["S2"] = F.cross_entropy(z2, y2, weight=w, ignore_index=1, label_smoothing=0.1)
+    v["S3"] = F.cross_entropy(z3, y3, reduction="none", label_smoothing=0.2)
+    v["S4"] = F.cross_entropy(z4, y4, weight=w4, reduction="sum", label_smoothing=0.3)
+    v["R"] = v["S1"] + v["S2"] + v["S4"]
+    v["J"] = v["S3"] + v["R"]
+    run = Run()
+    run.record(1, v, "J", [[1., -2], [0.5, 3]])
+    for n, t in [("y1", y1), ("y2", y2), ("y3", y3), ("y4", y4), ("w", w), ("w4", w4)]:
+        run.trace[("forward", 1, n)] = t.detach().double().flatten().tolist()
+    return run, v
+
+
 def main():
     check = "--check" in sys.argv[1:]
     runs = {}
@@ -144,6 +170,15 @@ def main():
         for n in ["lp", "N1", "N2", "N3", "R"]:
             show(n, v[n])
         for n in ["z", "x3"]:
+            show("d" + n, v[n].grad)
+
+    run, v = cross_entropy_class_index()
+    runs["cross-entropy-class-index"] = run
+    if not check:
+        print("specs/cross-entropy-class-index.yaml")
+        for n in ["S1", "S2", "S3", "S4", "R"]:
+            show(n, v[n])
+        for n in ["z1", "z2", "z3", "z4"]:
             show("d" + n, v[n].grad)
 
     run, first, W, b = logistic_regression()

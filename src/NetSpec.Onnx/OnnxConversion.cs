@@ -180,6 +180,11 @@ internal sealed class OnnxConversion(ModelProto model, string specName, IReadOnl
             ConstantNode(node, where);
             return;
         }
+        if (SplitLogProb(node, label) is { } parts)
+        {
+            foreach (var part in parts) Convert(part, index, opset);
+            return;
+        }
 
         var plan = OnnxNodeMapper.Map(node, opset, name => _tensors[name], _read.Contains, where, ops);
         string output = node.Output[0];
@@ -268,6 +273,26 @@ internal sealed class OnnxConversion(ModelProto model, string specName, IReadOnl
         string name = Declare($"{step}_c{input}");
         AddData(name, new TensorLiteral([], [value], _span), comment + $": the constant {SpecFormatter.Number(value)}");
         return name;
+    }
+
+    /// <summary>
+    /// A SoftmaxCrossEntropyLoss with its second output (log_prob) as the two nodes ONNX defines it
+    /// by: LogSoftmax along axis 1 giving log_prob, then NegativeLogLikelihoodLoss on it with the
+    /// same labels, weights, reduction and ignore_index giving the loss; null for any other node.
+    /// </summary>
+    private static NodeProto[]? SplitLogProb(NodeProto node, string label)
+    {
+        if (node.OpType != "SoftmaxCrossEntropyLoss" || node.Output.Count < 2 || node.Output[1].Length == 0 || node.Input.Count < 2) return null;
+        var logSoftmax = new NodeProto { OpType = "LogSoftmax", Name = $"{label}/log_prob" };
+        logSoftmax.Input.Add(node.Input[0]);
+        logSoftmax.Output.Add(node.Output[1]);
+        logSoftmax.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
+        var nll = new NodeProto { OpType = "NegativeLogLikelihoodLoss", Name = string.IsNullOrEmpty(node.Name) ? "" : node.Name };
+        nll.Input.Add(node.Output[1]);
+        nll.Input.AddRange(node.Input.Skip(1));
+        nll.Output.Add(node.Output[0]);
+        nll.Attribute.AddRange(node.Attribute.Select(a => a.Clone()));
+        return [logSoftmax, nll];
     }
 
     /// <summary>The element type of node outputs: the model's, float until a tensor says otherwise.</summary>

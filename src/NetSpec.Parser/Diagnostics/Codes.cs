@@ -63,6 +63,7 @@ public static class Codes
     public const string BadSteps = "NS0503";
     public const string NotDistribution = "NS0504";
     public const string BadTolerance = "NS0505";
+    public const string NotClassIndex = "NS0506";
 
     // NS06xx: numeric faults at run time
     public const string NonFinite = "NS0601";

@@ -48,9 +48,10 @@ public static class GradientCaseSpecs
         {
             if (!written.Add(names[i])) continue;   // a shared position: drawn once
             int axis = shapes[i].Rank == 0 ? 0 : op.DistributionAxis(attributes, shapes[i].Rank);
-            var values = slots[i].Domain == ValueDomain.ClassIndex
+            var domain = op.InputDomain(i, shapes, attributes);
+            var values = domain == ValueDomain.ClassIndex
                 ? ClassIndices(rng, shapes[i], Classes(op, attributes, shapes[0]), IgnoreIndex(op, c, attributes))
-                : Draw(rng, shapes[i], slots[i].Domain, op.HasKinkAtZero, axis);
+                : Draw(rng, shapes[i], domain, op.HasKinkAtZero, axis);
             var into = shapes[i].Rank == 1 ? parameters : data;
             into.Append(into.Length == 0 ? "" : ", ").Append(names[i]).Append(": ").Append(Literal(shapes[i], values));
         }
@@ -200,7 +201,8 @@ public static class GradientCaseSpecs
 
     /// <summary>
     /// Class indices in [0, <paramref name="classes"/>) as floats; with an ignore index, about a
-    /// third of them (never the first, so a mean over the others exists) are that index instead.
+    /// third of them are that index instead, never the first (so a mean over the others exists,
+    /// also when the ignore index is itself a class).
     /// </summary>
     private static double[] ClassIndices(Rng rng, Shape shape, int classes, int? ignore)
     {
@@ -209,6 +211,8 @@ public static class GradientCaseSpecs
         {
             double u = rng.NextDouble();
             v[i] = ignore is { } ii && i > 0 && u < 1.0 / 3 ? ii : Math.Min(classes - 1, (int)(rng.NextDouble() * classes));
+            // An ignore index that is a class (ignore_index 2 of 4): the first label is never it either.
+            if (i == 0 && ignore == v[0] && classes > 1) v[0] = (v[0] + 1) % classes;
         }
         return v;
     }

@@ -74,7 +74,8 @@ internal sealed class ShapeInference(ValueTable values, DiagnosticBag d, long ma
             }
             Shapes[pn.Output] = result.Shape;
             values[pn.Output] = values[pn.Output] with { Shape = result.Shape, Producer = nodes.Count };
-            CheckDistributions(pn);
+            CheckDistributions(pn, inShapes);
+            CheckClassIndices(pn, inShapes);
             nodes.Add(new GraphNode(nodes.Count, pn.Decl.Name, pn.Op, inputs, pn.Output, pn.Attributes, pn.Decl.Span)
             {
                 AttributeText = pn.AttributeText,
@@ -107,11 +108,11 @@ internal sealed class ShapeInference(ValueTable values, DiagnosticBag d, long ma
     /// the last unless the node says otherwise), so a tensor of any rank has as many rows as the
     /// product of its other axes. Only literal data is checked; the first bad row is reported.
     /// </summary>
-    private void CheckDistributions(PendingNode pn)
+    private void CheckDistributions(PendingNode pn, Shape[] shapes)
     {
         for (int s = 0; s < pn.Op.Inputs.Count; s++)
         {
-            if (!pn.Op.Inputs[s].Distribution || s >= pn.Inputs.Count) continue;
+            if (s >= pn.Inputs.Count || pn.Op.InputDomain(s, shapes, pn.Attributes) != ValueDomain.Distribution) continue;
             var (vi, r) = pn.Inputs[s];
             var v = values[vi];
             if (v.Kind != ValueKind.Data || v.Literal is null) continue;
@@ -136,6 +137,36 @@ internal sealed class ShapeInference(ValueTable values, DiagnosticBag d, long ma
                         $"(values must be >= 0 and sum to 1; it sums to {Format.Number(sum)})");
                     return;
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Checks that inline class-index labels (nll_loss, softmax_cross_entropy with labels) are
+    /// whole numbers 0..C-1, C the size of the scores (the first input) along the op's class axis,
+    /// or the node's ignore_index. Only literal data and parameters are checked; the first bad
+    /// label is reported.
+    /// </summary>
+    private void CheckClassIndices(PendingNode pn, Shape[] shapes)
+    {
+        for (int s = 0; s < pn.Inputs.Count; s++)
+        {
+            if (pn.Op.InputDomain(s, shapes, pn.Attributes) != ValueDomain.ClassIndex) continue;
+            var (vi, r) = pn.Inputs[s];
+            var v = values[vi];
+            if (v.Kind == ValueKind.Node || v.Literal is null) continue;
+            var scores = shapes[0];
+            int classes = scores.Rank == 0 ? 1 : scores[pn.Op.DistributionAxis(pn.Attributes, scores.Rank)];
+            int k = pn.Op.AttributeIndex("ignore_index");
+            int? ignore = k >= 0 ? pn.Attributes.Integer(k) : null;
+            for (int i = 0; i < v.Literal.Length; i++)
+            {
+                double y = v.Literal[i];
+                if (ignore == y || (y >= 0 && y < classes && y == Math.Floor(y))) continue;
+                d.Error(Codes.NotClassIndex, r.Span,
+                    $"{pn.Op.Name} '{pn.Decl.Name}': label '{v.Name}' item {i + 1} is {Format.Number(y)}, which is neither a class index 0..{classes - 1} " +
+                    $"(the {classes} classes of '{values[pn.Inputs[0].Value].Name}'){(ignore is { } ii ? $" nor ignore_index {ii}" : "")}");
+                return;
             }
         }
     }

@@ -29,8 +29,8 @@ internal static class ClassAxis
         "CrossEntropyLoss and ONNX SoftmaxCrossEntropyLoss put the classes on axis 1 of N x C x d1 x ... inputs: a spec writes " +
         "axis: 1 to get that layout (the two agree for N x C). Every position other than the class axis (N x d1 x ...) is a " +
         "sample, as torch does for K-dimensional inputs with probability targets. Targets are probability distributions along " +
-        "the class axis (torch's probability targets); class-index labels, class weights, ignore_index and label smoothing are " +
-        "not supported.";
+        "the class axis (torch's probability targets); softmax_cross_entropy also takes class-index labels, class weights, " +
+        "ignore_index and label smoothing.";
 
     /// <summary>The class axis counted from 0 for an input of rank <paramref name="rank"/>, or null when outside it.</summary>
     public static int? Of(AttributeValues attributes, int rank) => Axes.Normalize(attributes.Integer(0), rank);

@@ -113,6 +113,19 @@ public abstract class Op
     /// </summary>
     public virtual bool DependsOnMode => false;
 
+    /// <summary>
+    /// Where the values of input <paramref name="index"/> lie for a node whose inputs have
+    /// <paramref name="shapes"/>: the slot's <see cref="InputSlot.Domain"/>, unless what an input
+    /// means depends on its shape (softmax_cross_entropy's targets are distributions of the
+    /// scores' shape, or class indices without the class axis). Read by the checks of inline
+    /// targets and by the gradient check's random inputs.
+    /// </summary>
+    public virtual ValueDomain InputDomain(int index, IReadOnlyList<Shape> shapes, AttributeValues attributes)
+    {
+        var slots = Inputs;
+        return slots[Math.Min(index, slots.Count - 1)].Domain;
+    }
+
     /// <summary>The op's ONNX forms (see <see cref="OnnxForm"/>); empty when it has none.</summary>
     public virtual IReadOnlyList<OnnxForm> OnnxForms => [];
 

@@ -117,31 +117,10 @@ public sealed class SoftmaxCrossEntropyRows : Op
 
     /// <summary>
     /// Exported as a chain on target distributions: LogSoftmax, Mul by the targets, ReduceSum along
-    /// the last axis, Neg. Imported from SoftmaxCrossEntropyLoss with reduction none, and with
-    /// reduction sum followed by reduce_sum; the int64 class labels are written as one-hot rows.
+    /// the last axis, Neg. ONNX SoftmaxCrossEntropyLoss with reduction none imports as
+    /// softmax_cross_entropy with reduction none (class-index labels, weights, ignore_index).
     /// </summary>
     public override bool WritesOwnOnnx => true;
-
-    public override IReadOnlyList<OnnxForm> OnnxForms { get; } =
-    [
-        new("SoftmaxCrossEntropyLoss")
-        {
-            MinOpset = 12,
-            ImportOnly = true,
-            OneHotInputs = ["y"],
-            Fixed = [new("reduction", AttributeValue.Of("none"))],
-            Note = "N x C scores with N int64 class labels, written as one-hot rows; no class weights, ignore_index or log_prob output",
-        },
-        new("SoftmaxCrossEntropyLoss")
-        {
-            MinOpset = 12,
-            ImportOnly = true,
-            OneHotInputs = ["y"],
-            Fixed = [new("reduction", AttributeValue.Of("sum"))],
-            Then = "reduce_sum",
-            Note = "N x C scores with N int64 class labels, written as one-hot rows; no class weights, ignore_index or log_prob output",
-        },
-    ];
 
     public override void WriteOnnx(IOnnxWriter writer, OnnxNodeInfo node)
     {

@@ -176,13 +176,22 @@ public sealed class OnnxImportTests
     }
 
     [TestMethod]
-    public void Softmax_cross_entropy_with_class_weights_is_refused_saying_what_netspec_imports()
+    public void Softmax_cross_entropy_with_class_weights_imports_with_the_labels_as_class_indices_and_the_weights_as_w()
     {
         var m = Graph("SoftmaxCrossEntropyLoss", [("x", [3, 5], OnnxTensors.Float), ("w", [5], OnnxTensors.Float)], [OnnxTensors.Int64s("labels", 1, 0, 4)], 13);
         (m.Graph.Node[0].Input[1], m.Graph.Node[0].Input[2]) = ("labels", "w");
+        var text = OnnxImporter.Import(m, "m");
+        StringAssert.Contains(text, "y: {op: softmax_cross_entropy, x: x, y: labels, w: w, axis: 1}");
+        StringAssert.Contains(text, "labels: [1, 0, 4]");
+        Assert.IsTrue(NetSpecEngine.LoadText("m.yaml", text).Ok, text);
+    }
+
+    [TestMethod]
+    public void Class_labels_not_known_at_import_are_refused_saying_where_they_come_from()
+    {
+        var m = Graph("NegativeLogLikelihoodLoss", [("x", [3, 5], OnnxTensors.Float), ("labels", [3], OnnxTensors.Int64)], [], 13);
         var e = Assert.ThrowsExactly<OnnxImportException>(() => OnnxImporter.Import(m, "m"));
-        StringAssert.Contains(e.Message, "node 'n' (SoftmaxCrossEntropyLoss): its input 3 ('w') is not supported");
-        StringAssert.Contains(e.Message, "no class weights, ignore_index or log_prob output");
+        StringAssert.Contains(e.Message, "node 'n' (NegativeLogLikelihoodLoss): its labels (graph input 'labels') are not known at import");
     }
 
     [TestMethod]

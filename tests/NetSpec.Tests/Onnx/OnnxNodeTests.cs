@@ -74,15 +74,28 @@ public sealed partial class OnnxNodeTests
             if (result.Fault is { } f) return new(test, "fails", $"non-finite value in {f.Node}", text);
             var outputs = Directory.EnumerateFiles(Path.Combine(dir, "test_data_set_0"), "output_*.pb").Count();
             if (result.Expectations.Count != outputs) return new(test, "fails", $"{result.Expectations.Count} expectations for {outputs} outputs", text);
-            var failed = result.Expectations.Where(e => !e.Passed).Select(e => $"{e.Expectation.Spec.Name.Name}: worst error {e.WorstError:R} at {e.WorstIndex}").ToList();
+            // The imported tolerance is one number per value, at least as strict as ONNX's rule for every
+            // element, so an output with exact zeros (ignored samples) gets atol 1e-7 for all of it; a
+            // value that misses it but meets ONNX's own rule |a - e| <= 1e-7 + 1e-3 |e| passes the ONNX
+            // test, and its row says so (netspec run on the imported spec reports it as failing).
+            var failed = result.Expectations.Where(e => !e.Passed && !MeetsOnnxRule(e)).Select(e => $"{e.Expectation.Spec.Name.Name}: worst error {e.WorstError:R} at {e.WorstIndex}").ToList();
             if (failed.Count > 0) return new(test, "fails", string.Join("; ", failed), text);
+            var stricter = result.Expectations.Where(e => !e.Passed).Select(e => $"'{e.Expectation.Spec.Name.Name}'").ToList();
             var ops = imported.Document.Network.Select(n => $"`{n.Op.Name}`").Distinct().ToList();
-            return new(test, "passes", "as " + string.Join(", ", ops), "");
+            return new(test, "passes", "as " + string.Join(", ", ops) + (stricter.Count == 0 ? "" :
+                $"; {string.Join(", ", stricter)} within ONNX's rule, not within the imported spec's one tolerance per value (stricter than ONNX's for its larger elements)"), "");
         }
         catch (Exception e)
         {
             return new(test, "crashes", $"{e.GetType().Name}: {e.Message}".ReplaceLineEndings(" "), e.ToString());
         }
+    }
+
+    /// <summary>Whether every actual value is within ONNX's test rule, |a - e| &lt;= 1e-7 + 1e-3 |e|, of the ONNX output.</summary>
+    private static bool MeetsOnnxRule(NetSpec.Runtime.Execution.ExpectationResult e)
+    {
+        var expected = e.Expectation.Spec.Value.Values;
+        return expected.Length == e.Actual.Length && expected.Select((x, i) => Math.Abs(e.Actual[i] - x) <= 1e-7 + 1e-3 * Math.Abs(x)).All(ok => ok);
     }
 
     /// <summary>A table row: | `test` | outcome | why |, a '|' in the why written as '\|'.</summary>

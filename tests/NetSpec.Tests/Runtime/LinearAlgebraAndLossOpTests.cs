@@ -37,6 +37,7 @@ public sealed class LinearAlgebraAndLossOpTests
             if (g.Count == 0) return a.Default ?? throw new AssertFailedException($"{op.Name} needs attribute {a.Name}");
             string text = g[0].Yaml;
             return a.Type == AttributeType.Flag ? AttributeValue.Of(text is "1" or "true")
+                : a.Type == AttributeType.Enum ? AttributeValue.Of(text)
                 : a.Type == AttributeType.IntegerList ? AttributeValue.Of(text.Trim('[', ']').Split(',', StringSplitOptions.RemoveEmptyEntries).Select(x => long.Parse(x, CultureInfo.InvariantCulture)).ToArray())
                 : AttributeValue.Of(double.Parse(text, CultureInfo.InvariantCulture));
         });
@@ -417,8 +418,22 @@ public sealed class LinearAlgebraAndLossOpTests
         {
             var shared = gc.Shared.FirstOrDefault(s => s.Contains(k) && s[0] != k);
             if (shared is not null) { inputs[k] = inputs[shared[0]]; continue; }
-            var slot = op.Inputs[op.Inputs.Count == 1 && op.Inputs[0].IsList ? 0 : k];
-            inputs[k] = Random(rng, new Shape(gc.InputShapes[k]), slot.Domain, op.DistributionAxis(attrs, gc.InputShapes[k].Length));
+            var domain = op.InputDomain(k, [.. gc.InputShapes.Select(s => new Shape(s))], attrs);
+            if (domain == ValueDomain.ClassIndex)
+            {
+                // Class indices 0..C-1 of the scores' class axis, none equal to the node's ignore_index.
+                var scores = new Shape(gc.InputShapes[0]);
+                int classes = scores.Rank == 0 ? 1 : scores[op.DistributionAxis(attrs, scores.Rank)];
+                int ii = op.AttributeIndex("ignore_index") is var a and >= 0 ? attrs.Integer(a) : -1;
+                inputs[k] = new Tensor<double>(new Shape(gc.InputShapes[k]));
+                for (int i = 0; i < inputs[k].Length; i++)
+                {
+                    int c = rng.Next(classes);
+                    inputs[k][i] = c == ii ? (c + 1) % classes : c;
+                }
+                continue;
+            }
+            inputs[k] = Random(rng, new Shape(gc.InputShapes[k]), domain, op.DistributionAxis(attrs, gc.InputShapes[k].Length));
         }
         var n = Build(opName, inputs, [.. gc.Attributes]);
         for (int i = 0; i < n.Seed.Length; i++) n.Seed[i] = rng.NextDouble() * 2 - 1;
