@@ -99,8 +99,8 @@ public sealed class Dropout : Op
         new("Dropout")
         {
             MinOpset = 12,
-            Inputs = ["x", "@p"],
-            Note = "evaluation mode (training_mode false): the identity",
+            Inputs = ["x"],
+            Note = "evaluation mode (no training_mode input, or false): the identity; the ratio input is not read (it does not matter there)",
         },
         new("Dropout")
         {
