@@ -100,15 +100,7 @@ public sealed class BatchNorm : Op
         int m = n * sp;
         if (!c.Training)
         {
-            for (int k = 0; k < ch; k++)
-            {
-                T inv = T.One / T.Sqrt(runVar[k] + eps);
-                for (int b = 0; b < n; b++)
-                {
-                    int off = (b * ch + k) * sp;
-                    for (int s = 0; s < sp; s++) y[off + s] = gamma[k] * ((x[off + s] - runMean[k]) * inv) + beta[k];
-                }
-            }
+            for (int k = 0; k < ch; k++) Normalize(x, y, n, ch, sp, k, runMean[k], T.One / T.Sqrt(runVar[k] + eps), gamma[k], beta[k]);
             return;
         }
         if (m < 2)
@@ -138,13 +130,24 @@ public sealed class BatchNorm : Op
             T v = sq / count, inv = T.One / T.Sqrt(v + eps);
             mean[k] = mu;
             variance[k] = v;
-            for (int b = 0; b < n; b++)
-            {
-                int off = (b * ch + k) * sp;
-                for (int s = 0; s < sp; s++) y[off + s] = gamma[k] * ((x[off + s] - mu) * inv) + beta[k];
-            }
+            Normalize(x, y, n, ch, sp, k, mu, inv, gamma[k], beta[k]);
             runMean[k] = keep * runMean[k] + momentum * mu;
             runVar[k] = keep * runVar[k] + momentum * (v * unbiased);
+        }
+    }
+
+    /// <summary>
+    /// y = x a + b for channel k with a = γ/√(σ² + ε) and b = β - μ a, as torch's CPU kernel
+    /// (batch_norm_cpu_transform_input) and ONNX Runtime compute it, so float32 results round alike.
+    /// </summary>
+    private static void Normalize<T>(ReadOnlySpan<T> x, Span<T> y, int n, int ch, int sp, int k, T mu, T inv, T gamma, T beta)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        T a = gamma * inv, b = beta - mu * a;
+        for (int i = 0; i < n; i++)
+        {
+            int off = (i * ch + k) * sp;
+            for (int s = 0; s < sp; s++) y[off + s] = x[off + s] * a + b;
         }
     }
 

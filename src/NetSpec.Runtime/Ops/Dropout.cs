@@ -25,7 +25,7 @@ public sealed class Dropout : Op
         "mask is the same on every machine and thread count, and a resumed run draws the same masks. p = 1 drops everything " +
         "(y = 0, as torch). ONNX Dropout with ratio p: exported models are in evaluation mode (the identity, training_mode " +
         "left out, as torch.onnx.export writes them); an ONNX Dropout in training mode is refused on import (its mask comes " +
-        "from ONNX Runtime's generator).";
+        "from ONNX Runtime's generator); ONNX's seed attribute is accepted and not read (it does not matter in evaluation).";
     public override string Example => "{op: dropout, x: h1, p: 0.2, seed: 7}";
     public override bool DependsOnMode => true;
 
@@ -99,14 +99,16 @@ public sealed class Dropout : Op
         new("Dropout")
         {
             MinOpset = 12,
-            Inputs = ["x", "@p"],
-            Note = "evaluation mode (training_mode false): the identity",
+            Inputs = ["x"],
+            CheckedAttributes = ["seed"],
+            Note = "evaluation mode (no training_mode input, or false): the identity; the ratio input is not read (it does not matter there)",
         },
         new("Dropout")
         {
             MinOpset = 7,
             MaxOpset = 11,
             Attributes = [new OnnxAttribute("ratio", "p") { OnnxDefault = AttributeValue.Of(0.5) }],
+            CheckedAttributes = ["seed"],
             Note = "evaluation mode: the identity",
         },
     ];
