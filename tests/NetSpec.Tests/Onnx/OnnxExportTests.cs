@@ -40,6 +40,10 @@ public sealed class OnnxExportTests
         var feeds = parsed.Graph.Input.ToDictionary(i => i.Name, i => inputs[i.Name]);
         var outputNames = parsed.Graph.Output.Select(o => o.Name).ToList();
         CollectionAssert.AreEquivalent(outputs.Select(o => o.Name).ToArray(), outputNames.ToArray());
+        // ONNX Runtime's CPU provider has no double kernels for Conv and AveragePool (MaxPool it has):
+        // such a float64 model is checked up to here (it exports, with the outputs expected); its
+        // float32 export runs below like every other.
+        if (!float32 && parsed.Graph.Node.Any(n => n.OpType is "Conv" or "AveragePool")) return;
         var actual = OnnxRuntimeRunner.Run(model, float32, feeds, outputNames);
         // Inference outputs must agree to 1e-12 in float64. Kept losses reduce thousands of terms
         // (digits: 17,000 squared weights, log-sum-exp over every row) in another order and with
