@@ -140,54 +140,64 @@ internal static class CnnBench
         var loaded = NetSpecEngine.LoadText("conv-lenet-shapes.yaml", ConvSpec.Replace("IMAGES", images, StringComparison.Ordinal));
         if (!loaded.Ok) throw new InvalidOperationException(string.Join("\n", loaded.Diagnostics.Items));
         var interp = new Interpreter<float>(loaded.Graph!, new InterpreterOptions { DataGradients = false });
-        double conv = Median(() =>
-        {
-            interp.Forward(1);
-            interp.Backward(1);
-        });
         var objective = new Interpreter<float>(NetSpecEngine.LoadText("conv-lenet-objective.yaml", ObjectiveSpec).Graph!, new InterpreterOptions { DataGradients = false });
-        conv -= Median(() =>
-        {
-            objective.Forward(1);
-            objective.Backward(1);
-        });
         // The products conv2d runs (see Conv2d): Y = W col, dW += dY colᵀ, dcol = Wᵀ dY.
         var r = new Random(5);
         float[] Buf(int n) => [.. Enumerable.Range(0, n).Select(_ => (float)r.NextDouble())];
         float[] w1 = Buf(8 * 9), col1 = Buf(9 * 2048), y1 = Buf(8 * 2048), dw1 = Buf(8 * 9);
         float[] w2 = Buf(16 * 72), col2 = Buf(72 * 128), y2 = Buf(16 * 128), dw2 = Buf(16 * 72), dcol2 = Buf(72 * 128);
         var one = GemmOptions.Default;
-        double gemm = Median(() =>
-        {
-            Gemm.Multiply(false, false, 8, 2048, 9, 1f, w1, 9, col1, 2048, 0f, y1, 2048, one);
-            Gemm.Multiply(false, true, 8, 9, 2048, 1f, y1, 2048, col1, 2048, 1f, dw1, 9, one);
-            Gemm.Multiply(false, false, 16, 128, 72, 1f, w2, 72, col2, 128, 0f, y2, 128, one);
-            Gemm.Multiply(false, true, 16, 72, 128, 1f, y2, 128, col2, 128, 1f, dw2, 72, one);
-            Gemm.Multiply(true, false, 72, 128, 16, 1f, w2, 72, y2, 128, 0f, dcol2, 128, one);
-        });
+        var times = Medians(
+            () =>
+            {
+                interp.Forward(1);
+                interp.Backward(1);
+            },
+            () =>
+            {
+                objective.Forward(1);
+                objective.Backward(1);
+            },
+            () =>
+            {
+                Gemm.Multiply(false, false, 8, 2048, 9, 1f, w1, 9, col1, 2048, 0f, y1, 2048, one);
+                Gemm.Multiply(false, true, 8, 9, 2048, 1f, y1, 2048, col1, 2048, 1f, dw1, 9, one);
+                Gemm.Multiply(false, false, 16, 128, 72, 1f, w2, 72, col2, 128, 0f, y2, 128, one);
+                Gemm.Multiply(false, true, 16, 72, 128, 1f, y2, 128, col2, 128, 1f, dw2, 72, one);
+                Gemm.Multiply(true, false, 72, 128, 16, 1f, w2, 72, y2, 128, 0f, dcol2, 128, one);
+            });
+        double conv = times[0] - times[1], gemm = times[2];
         return (conv, gemm);
     }
 
-    /// <summary>Seconds per call: the median of 15 samples of enough calls to last about 20 ms each, after a 1 s warm-up.</summary>
-    private static double Median(Action step)
+    /// <summary>
+    /// Seconds per call of each step: after a 1 s warm-up of each, 21 rounds in which every step
+    /// runs for about 20 ms in turn (so that a change in the machine's load reaches them alike),
+    /// the median per step.
+    /// </summary>
+    private static double[] Medians(params Action[] steps)
     {
-        var warm = Stopwatch.StartNew();
-        long calls = 0;
-        while (warm.Elapsed.TotalSeconds < 1)
+        var per = new long[steps.Length];
+        for (int k = 0; k < steps.Length; k++)
         {
-            step();
-            calls++;
+            var warm = Stopwatch.StartNew();
+            long calls = 0;
+            while (warm.Elapsed.TotalSeconds < 1)
+            {
+                steps[k]();
+                calls++;
+            }
+            per[k] = Math.Max(1, calls / 50);
         }
-        long per = Math.Max(1, calls / 50);
-        var samples = new List<double>();
-        for (int s = 0; s < 15; s++)
-        {
-            var t = Stopwatch.StartNew();
-            for (long i = 0; i < per; i++) step();
-            samples.Add(t.Elapsed.TotalSeconds / per);
-        }
-        samples.Sort();
-        return samples[samples.Count / 2];
+        var samples = steps.Select(_ => new List<double>()).ToArray();
+        for (int round = 0; round < 21; round++)
+            for (int k = 0; k < steps.Length; k++)
+            {
+                var t = Stopwatch.StartNew();
+                for (long i = 0; i < per[k]; i++) steps[k]();
+                samples[k].Add(t.Elapsed.TotalSeconds / per[k]);
+            }
+        return [.. samples.Select(l => l.Order().ElementAt(l.Count / 2))];
     }
 
     /// <summary>Float32 GFLOP/s of 12 independent FMA chains on the widest vectors (2 FLOPs per lane per FMA), the median of 7 samples.</summary>
