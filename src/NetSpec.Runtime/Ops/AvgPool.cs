@@ -25,7 +25,8 @@ public sealed class AvgPool : PoolOp
         $"torch.nn.AvgPool{Dims}d: stride defaults to kernel_size; count_include_pad defaults to true, so count_o is the number of the window's taps " +
         "inside the input or its padding (a zero pad is averaged in); with ceil_mode the part of the last window past the end padding is never counted, " +
         "as in PyTorch (ONNX AveragePool's count_include_pad defaults to 0, which the importer reads as such). count_include_pad false counts the taps inside the input only. " +
-        "dilation is ONNX's (opset 19 on; PyTorch's AvgPool has none). The divisor_override of PyTorch has no NetSpec form.";
+        "dilation is ONNX's (opset 19 on; PyTorch's AvgPool has none). The divisor_override of PyTorch has no NetSpec form. " +
+        "Each window's taps are summed in numpy's pairwise order (8 interleaved partial sums from 8 taps on), as ONNX's reference averages a window, so float32 results match its test data.";
     public override string Example => Dims switch
     {
         1 => "{op: avg_pool1d, x: h, kernel_size: 2}",

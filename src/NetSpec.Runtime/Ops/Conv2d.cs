@@ -110,7 +110,7 @@ public sealed class Conv2d : Op
         for (int g = 0; g < p.Groups; g++)
             Gemm.Multiply(false, false, p.Mg, p.NP, p.Kg, T.One, w.Slice(g * p.Mg * p.Kg), p.Kg, col.Slice(g * p.Kg * p.NP), p.NP,
                 T.Zero, yt.Slice(g * p.Mg * p.NP), p.NP, c.Gemm);
-        // Y (M x N·P) to y (N x M x P), plus the bias.
+        // Y (M x N·P) to y (N x M x P), plus the bias: vector calls for long planes, plain loops for short ones.
         var y = c.Output.Span;
         var b = c.HasInput(2) ? c.Input(2).Span : default;
         for (int n = 0; n < p.N; n++)
@@ -118,7 +118,8 @@ public sealed class Conv2d : Op
             {
                 int src = m * p.NP + n * p.P, dst = (n * p.M + m) * p.P;
                 T bm = b.IsEmpty ? T.Zero : b[m];
-                for (int k = 0; k < p.P; k++) y[dst + k] = yt[src + k] + bm;
+                if (p.P >= 16) TensorPrimitives.Add(yt.Slice(src, p.P), bm, y.Slice(dst, p.P));
+                else for (int k = 0; k < p.P; k++) y[dst + k] = yt[src + k] + bm;
             }
     }
 
@@ -131,7 +132,8 @@ public sealed class Conv2d : Op
             for (int m = 0; m < p.M; m++)
             {
                 int src = (n * p.M + m) * p.P, dst = m * p.NP + n * p.P;
-                for (int k = 0; k < p.P; k++) dyt[dst + k] = dy[src + k];
+                if (p.P >= 16) dy.Slice(src, p.P).CopyTo(dyt.Slice(dst, p.P));
+                else for (int k = 0; k < p.P; k++) dyt[dst + k] = dy[src + k];
             }
         if (c.HasInput(2) && c.InputGrad(2) is { } db)
             for (int m = 0; m < p.M; m++) db[m] += TensorPrimitives.Sum<T>(dyt.Slice(m * p.NP, p.NP));

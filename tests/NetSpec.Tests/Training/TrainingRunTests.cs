@@ -79,6 +79,22 @@ public sealed class TrainingRunTests
     }
 
     [TestMethod]
+    public void The_lenet_cnn_interrupted_after_an_epoch_and_resumed_writes_the_same_parameters_as_an_uninterrupted_run()
+    {
+        // Convolution and pooling keep per-node buffers (im2col columns, max-pool arg-max indices): a resumed run must not depend on them.
+        using var folder = new TrainingFolder();
+        string spec = folder.CopySpec("lenet-digits.yaml", t => EveryEpochCheckpoint(t).Replace("epochs: 40", "epochs: 3", StringComparison.Ordinal));
+        var full = File.ReadAllBytes(Train(spec, Path.Combine(folder.Path, "full")));
+        string dir = Path.Combine(folder.Path, "resumed");
+        Assert.ThrowsExactly<Interrupted>(() => Train(spec, dir, m => { if (m.Epoch == 2) throw new Interrupted(); }));
+        Assert.IsTrue(File.Exists(Path.Combine(dir, "out", "lenet-digits.checkpoint.json")));
+        Assert.IsFalse(File.Exists(Path.Combine(dir, "out", "lenet-digits.parameters.json")));
+        var resumed = File.ReadAllBytes(Train(spec, dir, resume: true));
+        Assert.IsGreaterThan(1000, full.Length);
+        CollectionAssert.AreEqual(full, resumed);
+    }
+
+    [TestMethod]
     public void A_killed_training_process_resumed_writes_the_same_parameters_as_an_uninterrupted_run()
     {
         using var folder = new TrainingFolder();

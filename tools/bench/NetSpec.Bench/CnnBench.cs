@@ -15,7 +15,7 @@ namespace NetSpec.Bench;
 /// (1) the processor's FMA peak (independent vector FMA chains, the widest vectors the GEMM
 /// uses); (2) conv2d forward + backward on the LeNet shapes of specs/lenet-digits.yaml (batch 32:
 /// conv 1 -> 8 3x3 padded on 8x8 images, weight and bias gradients; conv 8 -> 16 3x3 on 4x4,
-/// weight, bias and input gradients), run by the interpreter, against the GEMM alone on the same
+/// weight, bias and input gradients), run by the interpreter (less the objective that sums their outputs, timed on its own), against the GEMM alone on the same
 /// five matrix products (the same FLOPs, 1,474,560 per step); (3) the whole LeNet training
 /// (TrainBench, epochs only) against ../shared/bench/peers/cnn_train_torch.py at 1 thread, run
 /// just before it. Prints one JSON line per figure and a Markdown table.
@@ -111,7 +111,26 @@ internal static class CnnBench
           from: J
         """;
 
-    /// <summary>Seconds per step of the two convolutions (forward and backward, through the interpreter) and of the GEMM alone on their products.</summary>
+    /// <summary>The objective of <see cref="ConvSpec"/> alone, on parameters of the convolutions' output shapes: its cost is taken off the convolutions' time.</summary>
+    private const string ObjectiveSpec = """
+        netspec: 1
+        name: conv-lenet-objective
+        network:
+          s1: {op: reduce_sum, x: c1}
+          s2: {op: reduce_sum, x: c2}
+          J: {op: sum, inputs: [s1, s2]}
+        parameters:
+          c1: {init: uniform, shape: [32, 8, 8, 8], seed: 1}
+          c2: {init: uniform, shape: [32, 16, 2, 2], seed: 2}
+        backward:
+          from: J
+        """;
+
+    /// <summary>
+    /// Seconds per step of the two convolutions (forward and backward, through the interpreter,
+    /// less the same interpreter running only the objective that sums their outputs) and of the
+    /// GEMM alone on their products.
+    /// </summary>
     private static (double Conv, double Gemm) ConvAgainstGemm()
     {
         // Data cannot be drawn by an initializer: the 32 x 1 x 8 x 8 images are written out.
@@ -121,48 +140,64 @@ internal static class CnnBench
         var loaded = NetSpecEngine.LoadText("conv-lenet-shapes.yaml", ConvSpec.Replace("IMAGES", images, StringComparison.Ordinal));
         if (!loaded.Ok) throw new InvalidOperationException(string.Join("\n", loaded.Diagnostics.Items));
         var interp = new Interpreter<float>(loaded.Graph!, new InterpreterOptions { DataGradients = false });
-        double conv = Median(() =>
-        {
-            interp.Forward(1);
-            interp.Backward(1);
-        });
+        var objective = new Interpreter<float>(NetSpecEngine.LoadText("conv-lenet-objective.yaml", ObjectiveSpec).Graph!, new InterpreterOptions { DataGradients = false });
         // The products conv2d runs (see Conv2d): Y = W col, dW += dY colᵀ, dcol = Wᵀ dY.
         var r = new Random(5);
         float[] Buf(int n) => [.. Enumerable.Range(0, n).Select(_ => (float)r.NextDouble())];
         float[] w1 = Buf(8 * 9), col1 = Buf(9 * 2048), y1 = Buf(8 * 2048), dw1 = Buf(8 * 9);
         float[] w2 = Buf(16 * 72), col2 = Buf(72 * 128), y2 = Buf(16 * 128), dw2 = Buf(16 * 72), dcol2 = Buf(72 * 128);
         var one = GemmOptions.Default;
-        double gemm = Median(() =>
-        {
-            Gemm.Multiply(false, false, 8, 2048, 9, 1f, w1, 9, col1, 2048, 0f, y1, 2048, one);
-            Gemm.Multiply(false, true, 8, 9, 2048, 1f, y1, 2048, col1, 2048, 1f, dw1, 9, one);
-            Gemm.Multiply(false, false, 16, 128, 72, 1f, w2, 72, col2, 128, 0f, y2, 128, one);
-            Gemm.Multiply(false, true, 16, 72, 128, 1f, y2, 128, col2, 128, 1f, dw2, 72, one);
-            Gemm.Multiply(true, false, 72, 128, 16, 1f, w2, 72, y2, 128, 0f, dcol2, 128, one);
-        });
+        var times = Medians(
+            () =>
+            {
+                interp.Forward(1);
+                interp.Backward(1);
+            },
+            () =>
+            {
+                objective.Forward(1);
+                objective.Backward(1);
+            },
+            () =>
+            {
+                Gemm.Multiply(false, false, 8, 2048, 9, 1f, w1, 9, col1, 2048, 0f, y1, 2048, one);
+                Gemm.Multiply(false, true, 8, 9, 2048, 1f, y1, 2048, col1, 2048, 1f, dw1, 9, one);
+                Gemm.Multiply(false, false, 16, 128, 72, 1f, w2, 72, col2, 128, 0f, y2, 128, one);
+                Gemm.Multiply(false, true, 16, 72, 128, 1f, y2, 128, col2, 128, 1f, dw2, 72, one);
+                Gemm.Multiply(true, false, 72, 128, 16, 1f, w2, 72, y2, 128, 0f, dcol2, 128, one);
+            });
+        double conv = times[0] - times[1], gemm = times[2];
         return (conv, gemm);
     }
 
-    /// <summary>Seconds per call: the median of 15 samples of enough calls to last about 20 ms each, after a 1 s warm-up.</summary>
-    private static double Median(Action step)
+    /// <summary>
+    /// Seconds per call of each step: after a 1 s warm-up of each, 21 rounds in which every step
+    /// runs for about 20 ms in turn (so that a change in the machine's load reaches them alike),
+    /// the median per step.
+    /// </summary>
+    private static double[] Medians(params Action[] steps)
     {
-        var warm = Stopwatch.StartNew();
-        long calls = 0;
-        while (warm.Elapsed.TotalSeconds < 1)
+        var per = new long[steps.Length];
+        for (int k = 0; k < steps.Length; k++)
         {
-            step();
-            calls++;
+            var warm = Stopwatch.StartNew();
+            long calls = 0;
+            while (warm.Elapsed.TotalSeconds < 1)
+            {
+                steps[k]();
+                calls++;
+            }
+            per[k] = Math.Max(1, calls / 50);
         }
-        long per = Math.Max(1, calls / 50);
-        var samples = new List<double>();
-        for (int s = 0; s < 15; s++)
-        {
-            var t = Stopwatch.StartNew();
-            for (long i = 0; i < per; i++) step();
-            samples.Add(t.Elapsed.TotalSeconds / per);
-        }
-        samples.Sort();
-        return samples[samples.Count / 2];
+        var samples = steps.Select(_ => new List<double>()).ToArray();
+        for (int round = 0; round < 21; round++)
+            for (int k = 0; k < steps.Length; k++)
+            {
+                var t = Stopwatch.StartNew();
+                for (long i = 0; i < per[k]; i++) steps[k]();
+                samples[k].Add(t.Elapsed.TotalSeconds / per[k]);
+            }
+        return [.. samples.Select(l => l.Order().ElementAt(l.Count / 2))];
     }
 
     /// <summary>Float32 GFLOP/s of 12 independent FMA chains on the widest vectors (2 FLOPs per lane per FMA), the median of 7 samples.</summary>
