@@ -76,6 +76,11 @@ for t in 1 2; do
   record "wide_netspec_t$t" "$BENCH" train tools/bench/specs/wide-mlp.yaml --threads "$t" --repeats "$WIDE_REPEATS"
 done
 
+echo "bench: conv2d against the GEMM, LeNet CNN against PyTorch, 1 thread..." >&2
+peer "$BENCH" cnn --repeats "$REPEATS" --peers "$PEERS" --python "$PY" > "$OUT.cnn.txt" 2>>"$OUT.stderr"
+grep '^{' "$OUT.cnn.txt" | "$PY" -c 'import json,sys; [print(json.dumps(dict(json.loads(l), workload="cnn_" + json.loads(l).get("bench", json.loads(l).get("peer", "")) ))) for l in sys.stdin]' >> "$OUT"
+grep '^|' "$OUT.cnn.txt" >&2
+
 echo "bench: matrix products against OpenBLAS..." >&2
 peer "$BENCH" gemm-quick --dtype float --threads 1,2 > "$OUT.gemm.md" 2>>"$OUT.stderr"
 "$PY" - "$OUT.gemm.md" >> "$OUT" <<'PYEOF'

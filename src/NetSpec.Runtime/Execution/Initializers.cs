@@ -4,7 +4,8 @@ namespace NetSpec.Runtime.Execution;
 
 /// <summary>
 /// Initial parameter values drawn from a seed. fan_in is the number of columns of an out x in
-/// weight (the length of a vector).
+/// weight (the length of a vector); for a convolution's M x C x kH x kW weight it is C · kH · kW
+/// and fan_out M · kH · kW, as PyTorch's torch.nn.init computes them.
 /// <list type="bullet">
 /// <item>zeros, ones, constant (value)</item>
 /// <item>uniform (low = -1, high = 1), normal (mean = 0, std = 1)</item>
@@ -17,8 +18,9 @@ public static class Initializers
     public static double[] Draw(InitializerDecl init)
     {
         int length = init.Shape.Aggregate(1, (a, b) => a * b);
-        int fanIn = init.Shape[^1];
-        int fanOut = init.Shape.Length == 2 ? init.Shape[0] : init.Shape[0];
+        int receptive = init.Shape.Skip(2).Aggregate(1, (a, b) => a * b);
+        int fanIn = init.Shape.Length >= 2 ? init.Shape[1] * receptive : init.Shape[^1];
+        int fanOut = init.Shape[0] * receptive;
         double Opt(string name, double dflt) => init.Options.TryGetValue(name, out var v) ? v.Value : dflt;
         var rng = new Rng(init.Seed);
         var values = new double[length];

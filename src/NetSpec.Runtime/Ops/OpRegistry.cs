@@ -45,7 +45,18 @@ public static class OpRegistry
         new BinaryCrossEntropy(),
         new BinaryCrossEntropyWithLogits(),
         new LogSoftmax(),
-        new NllLoss());
+        new NllLoss(),
+        new Conv2d(),
+        new MaxPool(1),
+        new MaxPool(2),
+        new MaxPool(3),
+        new AvgPool(1),
+        new AvgPool(2),
+        new AvgPool(3),
+        new GlobalAvgPool(),
+        new BatchNorm(),
+        new LayerNorm(),
+        new Dropout());
 
     public static IEnumerable<string> Names => ByName.Keys;
 

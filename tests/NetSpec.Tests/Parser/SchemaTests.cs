@@ -54,6 +54,7 @@ public sealed class SchemaTests
         ("#/$defs/schedule/properties/type", SpecParser.ScheduleTypes),
         ("#/$defs/opName", [.. OpRegistry.Names]),
         ("#/properties/dtype", ["float64", "float32"]),
+        ("#/properties/mode", SpecParser.Modes),
     ];
 
     public static IEnumerable<object[]> SpecFiles => TestPaths.SpecFiles();

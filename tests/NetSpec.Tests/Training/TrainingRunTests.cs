@@ -49,6 +49,51 @@ public sealed class TrainingRunTests
         CollectionAssert.AreEqual(full, resumed);
     }
 
+    /// <summary>
+    /// With batch_norm and dropout: the checkpoint carries the running statistics (parameters the
+    /// op updates, not trained) and the step counter the dropout masks are drawn from, so a resumed
+    /// run continues bit for bit, running statistics included.
+    /// </summary>
+    [TestMethod]
+    public void A_run_with_batch_norm_and_dropout_resumed_after_an_epoch_writes_the_same_parameters_and_running_statistics()
+    {
+        using var folder = new TrainingFolder();
+        string spec = folder.CopySpec("digits-bn-dropout.yaml", t => EveryEpochCheckpoint(t).Replace("epochs: 20", "epochs: 4", StringComparison.Ordinal));
+        var full = File.ReadAllBytes(Train(spec, Path.Combine(folder.Path, "full")));
+        string dir = Path.Combine(folder.Path, "resumed");
+        Assert.ThrowsExactly<Interrupted>(() => Train(spec, dir, m => { if (m.Epoch == 2) throw new Interrupted(); }));
+        using (var checkpoint = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "out", "digits-bn-dropout.checkpoint.json"))))
+        {
+            var saved = checkpoint.RootElement.GetProperty("parameters");
+            double[] rv1 = [.. saved.GetProperty("rv1").GetProperty("values").EnumerateArray().Select(v => v.GetDouble())];
+            Assert.IsTrue(rv1.Any(v => v != 1), "the checkpoint's running variance is still its initial value");
+            Assert.AreEqual(82, checkpoint.RootElement.GetProperty("steps").GetInt32()); // two epochs of 41 batches
+        }
+        var resumed = File.ReadAllBytes(Train(spec, dir, resume: true));
+        CollectionAssert.AreEqual(full, resumed);
+        using var json = JsonDocument.Parse(resumed);
+        var parameters = json.RootElement.GetProperty("parameters");
+        foreach (var name in new[] { "rm1", "rv1", "rm2", "rv2", "g1", "be1" })
+            Assert.IsTrue(parameters.TryGetProperty(name, out _), $"the parameters file has no '{name}'");
+        Assert.IsTrue(parameters.GetProperty("rm2").GetProperty("values").EnumerateArray().Any(v => v.GetDouble() != 0));
+    }
+
+    [TestMethod]
+    public void The_lenet_cnn_interrupted_after_an_epoch_and_resumed_writes_the_same_parameters_as_an_uninterrupted_run()
+    {
+        // Convolution and pooling keep per-node buffers (im2col columns, max-pool arg-max indices): a resumed run must not depend on them.
+        using var folder = new TrainingFolder();
+        string spec = folder.CopySpec("lenet-digits.yaml", t => EveryEpochCheckpoint(t).Replace("epochs: 40", "epochs: 3", StringComparison.Ordinal));
+        var full = File.ReadAllBytes(Train(spec, Path.Combine(folder.Path, "full")));
+        string dir = Path.Combine(folder.Path, "resumed");
+        Assert.ThrowsExactly<Interrupted>(() => Train(spec, dir, m => { if (m.Epoch == 2) throw new Interrupted(); }));
+        Assert.IsTrue(File.Exists(Path.Combine(dir, "out", "lenet-digits.checkpoint.json")));
+        Assert.IsFalse(File.Exists(Path.Combine(dir, "out", "lenet-digits.parameters.json")));
+        var resumed = File.ReadAllBytes(Train(spec, dir, resume: true));
+        Assert.IsGreaterThan(1000, full.Length);
+        CollectionAssert.AreEqual(full, resumed);
+    }
+
     [TestMethod]
     public void A_killed_training_process_resumed_writes_the_same_parameters_as_an_uninterrupted_run()
     {
