@@ -67,9 +67,9 @@ public sealed class SoftmaxCrossEntropy : Op
     // ONNX: how the op is written in ONNX and read back from it (one table, both directions; see OnnxForm).
 
     /// <summary>
-    /// Exported as a chain on target distributions: LogSoftmax, Mul by the targets, ReduceSum, Mul
-    /// by -1/N. Imported from SoftmaxCrossEntropyLoss with reduction mean, its int64 class labels
-    /// written as one-hot rows.
+    /// Exported as a chain on target distributions: LogSoftmax, Mul by the targets, ReduceSum over the
+    /// last axis, ReduceMean, Mul by -1 (no batch size in the model). Imported from
+    /// SoftmaxCrossEntropyLoss with reduction mean, its int64 class labels written as one-hot rows.
     /// </summary>
     public override bool WritesOwnOnnx => true;
 
@@ -93,7 +93,6 @@ public sealed class SoftmaxCrossEntropy : Op
         string n = node.Name;
         writer.Node("LogSoftmax", $"{n}/log_softmax", [node.Inputs[0]], $"{n}/log_softmax", ("axis", -1L));
         writer.Node("Mul", $"{n}/weighted", [node.Inputs[1], $"{n}/log_softmax"], $"{n}/weighted");
-        writer.Node("ReduceSum", $"{n}/sum", [$"{n}/weighted"], $"{n}/sum", ("keepdims", 0L));
-        writer.Node("Mul", $"{n}/scaled", [$"{n}/sum", writer.Scalar($"{n}/scale", -1.0 / node.InputShapes[0].Rows)], n);
+        OnnxChains.ScaledMeanOfRowSums(writer, n, $"{n}/weighted", node.InputShapes[0], -1, n);
     }
 }

@@ -99,7 +99,7 @@ public sealed class OnnxExportTests
         }
     }
 
-    private static (Dictionary<string, double[]> Values, Dictionary<string, (int[], double[])> Inputs) NetSpecForward<T>(NetworkGraph g)
+    internal static (Dictionary<string, double[]> Values, Dictionary<string, (int[], double[])> Inputs) NetSpecForward<T>(NetworkGraph g)
         where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var interp = new Interpreter<T>(g, new InterpreterOptions { StopOnNonFinite = false });
