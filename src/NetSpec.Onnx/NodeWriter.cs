@@ -43,7 +43,7 @@ internal sealed class NodeWriter(GraphProto graph, NetworkGraph net, bool float3
             {
                 int k = op.Inputs.ToList().FindIndex(s => s.Name == slot);
                 if (k < 0) throw new InvalidOperationException($"the ONNX form {form.OpType} of op '{op.Name}' names the input '{slot}', which the op does not have");
-                inputs.Add(ins[k]);
+                inputs.Add(k < ins.Length ? ins[k] : ""); // an optional input the node leaves out
             }
         }
         while (inputs.Count > 0 && inputs[^1].Length == 0) inputs.RemoveAt(inputs.Count - 1);

@@ -152,6 +152,7 @@ internal static class OnnxNodeMapper
                 }
                 var s = op.Inputs.FirstOrDefault(x => x.Name == slot)
                     ?? throw new InvalidOperationException($"the ONNX form {form.OpType} of op '{op.Name}' names the input '{slot}', which the op does not have");
+                if (name.Length == 0 && s.Optional) continue; // the NetSpec node leaves it out too
                 if (name.Length == 0)
                 {
                     if (!form.OptionalInputs.Contains(slot)) return Fail(1, $"it leaves out input {k + 1}, which NetSpec's {op.Name} needs as {slot}");

@@ -86,8 +86,8 @@ public static class GradientCaseSpecs
     {
         var slots = op.Inputs;
         bool list = slots.Count == 1 && slots[0].IsList;
-        if (!list && count != slots.Count)
-            throw new ArgumentException($"gradient case '{c.Label}' of {op.Name} has {count} input shapes for {slots.Count} inputs", nameof(c));
+        if (!list && (count < op.RequiredInputs || count > slots.Count))
+            throw new ArgumentException($"gradient case '{c.Label}' of {op.Name} has {count} input shapes for {op.RequiredInputs} to {slots.Count} inputs", nameof(c));
         return [.. Enumerable.Range(0, count).Select(i => list ? slots[0] : slots[i])];
     }
 

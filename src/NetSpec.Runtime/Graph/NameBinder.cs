@@ -74,12 +74,25 @@ internal sealed class NameBinder(SpecDocument spec, DiagnosticBag d)
             args[a.Key] = a;
         }
         var inputs = new List<(int, ArgScalar)>(op.Inputs.Count);
+        string? leftOut = null; // the first optional slot the node leaves out
         foreach (var slot in op.Inputs)
         {
             if (!args.TryGetValue(slot.Name, out var arg))
             {
+                if (slot.Optional)
+                {
+                    leftOut ??= slot.Name;
+                    continue;
+                }
                 if (misspelled is null || !misspelled.Contains(slot.Name))
                     d.Error(Codes.MissingInput, n.NameSpan, $"node '{n.Name}' ({op.Name}) is missing its input '{slot.Name}'");
+                ok = false;
+                continue;
+            }
+            if (leftOut is not null)
+            {
+                d.Error(Codes.MissingInput, arg.KeySpan,
+                    $"node '{n.Name}' ({op.Name}) gives its optional input '{slot.Name}' but leaves out '{leftOut}', which comes before it; give both or leave out '{slot.Name}'");
                 ok = false;
                 continue;
             }

@@ -10,6 +10,13 @@ public sealed record InputSlot(string Name, string Doc)
     /// <summary>Whether the slot takes a list of one or more values.</summary>
     public bool IsList { get; init; }
 
+    /// <summary>
+    /// Whether a node may leave the input out (a convolution's bias, class weights). Optional
+    /// slots come after every required one, and a node that gives one gives every optional slot
+    /// before it, so the inputs present are always the first ones: <see cref="OpContext{T}.HasInput"/>.
+    /// </summary>
+    public bool Optional { get; init; }
+
     /// <summary>False for targets and indices: no gradient flows into them.</summary>
     public bool Differentiable { get; init; } = true;
 
@@ -127,8 +134,9 @@ public abstract class Op
         ArgumentNullException.ThrowIfNull(attributes);
         var slots = Inputs;
         bool list = slots.Count == 1 && slots[0].IsList;
-        if (list ? shapes.Count < 1 : shapes.Count != slots.Count)
-            return ShapeResult.Fail($"{Name} takes {(list ? "at least one input" : $"{slots.Count} input{(slots.Count == 1 ? "" : "s")}")}, not {shapes.Count}");
+        int required = RequiredInputs;
+        if (list ? shapes.Count < 1 : shapes.Count < required || shapes.Count > slots.Count)
+            return ShapeResult.Fail($"{Name} takes {(list ? "at least one input" : InputCountText(required, slots.Count))}, not {shapes.Count}");
         if (names.Count != shapes.Count) return ShapeResult.Fail($"{shapes.Count} input shapes but {names.Count} names");
         if (attributes.Count != Attributes.Count)
             return ShapeResult.Fail($"{Name} has {Attributes.Count} attribute{(Attributes.Count == 1 ? "" : "s")}, not {attributes.Count}");
@@ -144,6 +152,21 @@ public abstract class Op
         }
         return InferShape(new ShapeQuery(shapes, names, attributes));
     }
+
+    /// <summary>The number of input slots a node must give (the slots before the first optional one).</summary>
+    public int RequiredInputs
+    {
+        get
+        {
+            var slots = Inputs;
+            int n = 0;
+            while (n < slots.Count && !slots[n].Optional) n++;
+            return n;
+        }
+    }
+
+    private static string InputCountText(int required, int all) =>
+        required == all ? $"{all} input{(all == 1 ? "" : "s")}" : $"{required} to {all} inputs";
 
     private static string RankText(InputSlot s) =>
         s.MinRank == s.MaxRank ? (s.MinRank switch { 0 => "a scalar", 1 => "a vector", 2 => "a matrix", _ => $"rank {s.MinRank}" })

@@ -77,6 +77,7 @@ public static class OpCatalog
     public static IEnumerable<string> InputNotes(InputSlot s)
     {
         ArgumentNullException.ThrowIfNull(s);
+        if (s.Optional) yield return "optional";
         if (s.IsList) yield return "a list of one or more values";
         if (!s.Differentiable) yield return "no gradient";
         switch (s.Domain)

@@ -36,7 +36,11 @@ public sealed class OpContext<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>How this node's matrix products run (threads).</summary>
     public Kernels.GemmOptions Gemm { get; }
 
+    /// <summary>The number of inputs the node gives: every required slot and the optional ones it does not leave out.</summary>
     public int InputCount => _inputs.Length;
+
+    /// <summary>Whether the node gives input <paramref name="i"/> (false for an optional slot it leaves out).</summary>
+    public bool HasInput(int i) => i < _inputs.Length;
     public Tensor<T> Input(int i) => _inputs[i];
 
     /// <summary>The gradient buffer of input <paramref name="i"/> to accumulate into, or null.</summary>

@@ -58,7 +58,7 @@ public static class OpSchema
         foreach (var s in op.Inputs)
             props[s.Name] = new JsonObject { ["$ref"] = s.IsList ? "#/$defs/nameList" : "#/$defs/name", ["description"] = OpCatalog.InputText(s) };
         foreach (var a in op.Attributes) props[a.Name] = Attribute(a);
-        var required = op.Inputs.Select(s => s.Name).Concat(op.Attributes.Where(a => a.Default is null).Select(a => a.Name));
+        var required = op.Inputs.Where(s => !s.Optional).Select(s => s.Name).Concat(op.Attributes.Where(a => a.Default is null).Select(a => a.Name));
         return new JsonObject
         {
             ["if"] = new JsonObject

@@ -50,6 +50,48 @@ public sealed class OpSetupTests
         StringAssert.Contains(b.Message, "failed in its backward pass");
     }
 
+    [TestMethod]
+    public void An_optional_input_may_be_left_out_and_the_count_message_gives_the_range()
+    {
+        var op = new WithOptional();
+        Assert.AreEqual(1, op.RequiredInputs);
+        Assert.AreEqual(new Shape(3), op.Setup([new Shape(3)], ["x"], AttributeValues.Empty).Shape);
+        Assert.AreEqual(new Shape(3), op.Setup([new Shape(3), new Shape(3)], ["x", "b"], AttributeValues.Empty).Shape);
+        Assert.AreEqual("with_optional takes 1 to 2 inputs, not 3",
+            op.Setup([new Shape(3), new Shape(3), new Shape(3)], ["x", "b", "c"], AttributeValues.Empty).Error);
+        Assert.AreEqual("with_optional takes 1 to 2 inputs, not 0", op.Setup([], [], AttributeValues.Empty).Error);
+        StringAssert.Contains(OpCatalog.InputText(op.Inputs[1]), "optional");
+        var then = (System.Text.Json.Nodes.JsonObject)OpSchema.Rule(op)["then"]!;
+        Assert.AreEqual("[\"x\"]", then["required"]!.ToJsonString());
+    }
+
+    [TestMethod]
+    public void An_op_sees_which_optional_inputs_a_node_gives()
+    {
+        var x = new Tensor<double>(new Shape(2));
+        var ctx = new OpContext<double>([x], [null], new Tensor<double>(new Shape(2)), null, AttributeValues.Empty);
+        Assert.AreEqual(1, ctx.InputCount);
+        Assert.IsTrue(ctx.HasInput(0));
+        Assert.IsFalse(ctx.HasInput(1));
+    }
+
+    /// <summary>An op with a required input x and an optional b (y = x, or x + b).</summary>
+    private sealed class WithOptional : Op
+    {
+        public override string Name => "with_optional";
+        public override string Category => "test";
+        public override string Summary => "x, plus b when given.";
+        public override string Formula => "y = x + b";
+        public override string GradientFormula => "dJ/dx = dJ/dy";
+        public override string ShapeRule => "x: n; b: n";
+        public override string Example => "{op: with_optional, x: x}";
+        public override IReadOnlyList<InputSlot> Inputs { get; } = [new("x", "anything"), new("b", "an offset") { Optional = true }];
+        public override IEnumerable<GradientCase> GradientCases(int batch) => [new("x only", [[batch]])];
+        protected override ShapeResult InferShape(ShapeQuery q) => ShapeResult.Ok(q[0]);
+        protected override void Forward<T>(OpContext<T> c) => throw new InvalidOperationException("not run");
+        protected override void Backward<T>(OpContext<T> c) => throw new InvalidOperationException("not run");
+    }
+
     /// <summary>An op whose own shape rule accepts anything and whose passes throw.</summary>
     private sealed class Permissive : Op
     {
