@@ -146,7 +146,9 @@ internal sealed class OnnxConversion(ModelProto model, string specName, IReadOnl
             return;
         }
 
-        var plan = OnnxNodeMapper.Map(node, opset, name => _tensors[name], where);
+        if (OnnxConstantFolding.Fold(node, opset, _tensors, where)) return;
+        (node, int nodeOpset) = OnnxConstantFolding.Normalize(node, opset, _tensors);
+        var plan = OnnxNodeMapper.Map(node, nodeOpset, name => _tensors[name], where);
         string output = node.Output[0];
         var args = new List<NodeArg>();
         foreach (var (slot, sources) in plan.Inputs)
