@@ -29,7 +29,13 @@ public static class OpRegistry
         new Sqrt(),
         new Neg(),
         new Identity(),
-        new LeakyRelu());
+        new LeakyRelu(),
+        new Reshape(),
+        new Flatten(),
+        new Transpose(),
+        new Concat(),
+        new Pad(),
+        new ReduceMean());
 
     public static IEnumerable<string> Names => ByName.Keys;
 
