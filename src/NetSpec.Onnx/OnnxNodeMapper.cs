@@ -219,6 +219,20 @@ internal static class OnnxNodeMapper
                 k => k < onnxInputs.Count && onnxInputs[k].Length > 0 ? tensor(onnxInputs[k]).Integers : null);
             if (check(query) is { } reason) return Fail(1, reason);
         }
+        if (form.ImportAttributes is { } compute)
+        {
+            var query = new OnnxImportQuery(opset,
+                [.. onnxInputs.Select(i => i.Length == 0 ? null : tensor(i).Dims)],
+                name => node.Attribute.FirstOrDefault(x => x.Name == name) is { } a ? Convert(a, null) : null,
+                k => k < onnxInputs.Count && onnxInputs[k].Length > 0 ? tensor(onnxInputs[k]).Integers : null);
+            foreach (var (name, value) in compute(query))
+            {
+                int i = op.AttributeIndex(name);
+                if (i < 0) throw new InvalidOperationException($"the ONNX form {form.OpType} of op '{op.Name}' computes the attribute '{name}', which the op does not have");
+                if (op.Attributes[i].Check(value) is { } must) return Fail(1, $"NetSpec's {op.Name} takes {name} {must}, not {value}");
+                values[i] = value;
+            }
+        }
 
         // Stage 2: the op's own shape rule, on the shapes NetSpec will see.
         var shapes = new List<Shape>();

@@ -71,6 +71,14 @@ public sealed record OnnxForm(string OpType)
     /// reduce_sum sums every element"). Runs after the opset, fixed attributes and inputs matched.
     /// </summary>
     public Func<OnnxImportQuery, string?>? ImportCheck { get; init; }
+
+    /// <summary>
+    /// The import hook for attributes the table cannot map one to one: NetSpec attribute values
+    /// computed from the ONNX node, replacing the mapped ones (ONNX's auto_pad becomes explicit
+    /// padding computed from the input's shape). Runs after <see cref="ImportCheck"/> accepted
+    /// the node; the values are checked against the attributes' ranges as mapped ones are.
+    /// </summary>
+    public Func<OnnxImportQuery, IReadOnlyList<(string Attribute, AttributeValue Value)>>? ImportAttributes { get; init; }
 }
 
 /// <summary>What an <see cref="OnnxForm.ImportCheck"/> is told about the ONNX node.</summary>

@@ -35,7 +35,15 @@ public static class OpRegistry
         new Transpose(),
         new Concat(),
         new Pad(),
-        new ReduceMean());
+        new ReduceMean(),
+        new Conv2d(),
+        new MaxPool(1),
+        new MaxPool(2),
+        new MaxPool(3),
+        new AvgPool(1),
+        new AvgPool(2),
+        new AvgPool(3),
+        new GlobalAvgPool());
 
     public static IEnumerable<string> Names => ByName.Keys;
 

@@ -1,0 +1,267 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using NetSpec.Runtime.Kernels;
+
+namespace NetSpec.Runtime.Ops;
+
+/// <summary>
+/// 2-d convolution (cross-correlation), as torch.nn.Conv2d: for x N x C x H x W, weight W
+/// M x C/groups x kH x kW and bias b (M),
+/// y[n, m, oh, ow] = b[m] + Σ_{c in m's group, i, j} W[m, c, i, j] · x[n, c, oh · s_h - p_top + i · d_h, ow · s_w - p_left + j · d_w]
+/// (zero outside x). Computed as one matrix product per group over the whole batch: the input
+/// windows unrolled into columns (im2col, K = C/groups · kH · kW rows, N · oH · oW columns),
+/// Y = W col; backward dJ/dW = dY colᵀ, dJ/db = Σ_{n, oh, ow} dY, dJ/dcol = Wᵀ dY folded back
+/// onto x (col2im, accumulating). Buffers are the node's own, reused every step.
+/// </summary>
+public sealed class Conv2d : Op
+{
+    public override string Name => "conv2d";
+    public override string Category => "convolution and pooling";
+    public override string Summary => "2-d convolution (cross-correlation) of N x C x H x W images with M filters, plus a bias per filter.";
+    public override string Formula =>
+        "y[n, m, oh, ow] = b[m] + Σ_{c, i, j} W[m, c, i, j] x[n, g·C/groups + c, oh·stride_h - pad_top + i·dilation_h, ow·stride_w - pad_left + j·dilation_w] (g = m's group; x is 0 outside)";
+    public override string GradientFormula =>
+        "dJ/dW[m, c, i, j] = Σ_{n, oh, ow} dJ/dy[n, m, oh, ow] x[n, ., tap (i, j) of window (oh, ow)]; dJ/db[m] = Σ_{n, oh, ow} dJ/dy[n, m, oh, ow]; " +
+        "dJ/dx[n, ., h, w] = Σ over the windows and taps that read (h, w) of W[m, c, i, j] dJ/dy[n, m, oh, ow]";
+    public override string ShapeRule =>
+        "x: N x C x H x W, W: M x C/groups x kH x kW (the kernel is W's last two axes), b: M; y: N x M x oH x oW, " +
+        "oH = floor((H + pad_top + pad_bottom - (dilation_h (kH - 1) + 1)) / stride_h) + 1, oW likewise; C and M divisible by groups";
+    public override string Convention =>
+        "torch.nn.Conv2d and ONNX Conv: cross-correlation (the kernel is not flipped), weight M x C/groups x kH x kW, the kernel size taken from the weight. " +
+        "stride, padding and dilation take one value for both axes or [h, w]; padding also takes 4 values [top, left, bottom, right] (ONNX's begin pads then end pads), " +
+        "for asymmetric padding and ONNX's auto_pad SAME_UPPER / SAME_LOWER, which the importer turns into such pads. Zero padding only (PyTorch's padding_mode 'zeros'). " +
+        "groups splits the channels into groups convolved separately (groups = C is depthwise). The bias b is optional.";
+    public override string Example => "{op: conv2d, x: x, W: K, b: c, padding: 1}";
+
+    public override IReadOnlyList<InputSlot> Inputs { get; } =
+    [
+        new("x", "images, N x C x H x W") { MinRank = 4, MaxRank = 4 },
+        new("W", "the filters, M x C/groups x kH x kW") { MinRank = 4, MaxRank = 4 },
+        new("b", "the bias, one value per filter (M); optional") { MinRank = 1, MaxRank = 1, Optional = true },
+    ];
+
+    public override IReadOnlyList<AttributeSpec> Attributes { get; } =
+    [
+        AttributeSpec.Integers("stride", "the step between windows: one value for both axes or [h, w]", [1], 1) with { ShowDefault = false },
+        AttributeSpec.Integers("padding", "zero padding: one value for every side, [h, w] (both sides), or [top, left, bottom, right] (ONNX's pads)", [0], 0) with { ShowDefault = false },
+        AttributeSpec.Integers("dilation", "the step between a window's taps: one value or [h, w]", [1], 1) with { ShowDefault = false },
+        AttributeSpec.Integer("groups", "channel groups: C and M must both be divisible by it", 1, 1) with { ShowDefault = false },
+    ];
+
+    public override IEnumerable<GradientCase> GradientCases(int batch) =>
+    [
+        new("3x3, padding 1", [[batch, 2, 4, 4], [3, 2, 3, 3], [3]]) { Attributes = [("padding", "1")] },
+        new("2x3 kernel, stride 2", [[batch, 1, 5, 6], [2, 1, 2, 3], [2]]) { Attributes = [("stride", "2")] },
+        new("stride [2, 1], dilation [1, 2], pads [1, 0, 0, 2]", [[batch, 2, 5, 5], [2, 2, 2, 2], [2]])
+            { Attributes = [("stride", "[2, 1]"), ("dilation", "[1, 2]"), ("padding", "[1, 0, 0, 2]")] },
+        new("groups 2", [[batch, 4, 3, 3], [6, 2, 2, 2], [6]]) { Attributes = [("groups", "2"), ("padding", "[0, 1]")] },
+        new("no bias, 1x1 kernel", [[batch, 3, 2, 3], [2, 3, 1, 1]]),
+    ];
+
+    private static (Windows? W, string? Error) WindowsOf(Shape x, Shape w, AttributeValues a) =>
+        Windows.Of(x.Dims[2..], [w[2], w[3]], a.Integers(0), a.Integers(1), a.Integers(2), ceilMode: false, needsInput: false);
+
+    protected override ShapeResult InferShape(ShapeQuery q)
+    {
+        Shape x = q[0], w = q[1];
+        int groups = q.Attributes.Integer(3);
+        if (x[1] % groups != 0 || w[0] % groups != 0)
+            return ShapeResult.Fail($"groups is {groups}, but input {q.Name(0)} has {x[1]} channel{(x[1] == 1 ? "" : "s")} and weight {q.Name(1)} {w[0]} filter{(w[0] == 1 ? "" : "s")}: both must be divisible by groups");
+        if (w[1] * groups != x[1])
+            return ShapeResult.Fail($"weight {q.Name(1)} is {w}, so each filter reads {w[1]} channel{(w[1] == 1 ? "" : "s")}{(groups > 1 ? $" of each of {groups} groups" : "")}, but input {q.Name(0)} ({x}) has {x[1]}: the weight must be M x {x[1] / groups} x kH x kW");
+        if (q.Count > 2 && q[2][0] != w[0])
+            return ShapeResult.Fail($"bias {q.Name(2)} is {q[2]} but weight {q.Name(1)} has {w[0]} filter{(w[0] == 1 ? "" : "s")}: the bias needs {w[0]} values");
+        var (win, error) = WindowsOf(x, w, q.Attributes);
+        if (win is null) return ShapeResult.Fail($"input {q.Name(0)} is {x} and weight {q.Name(1)} {w}: {error}");
+        return ShapeResult.Ok(new Shape([x[0], w[0], .. win.SpatialOut]));
+    }
+
+    /// <summary>The node's geometry: windows, groups and the matrix sizes of the products.</summary>
+    private sealed record Plan(Windows W, int N, int C, int M, int Groups, int Cg, int Mg, int Kg, int P)
+    {
+        public int K => Groups * Kg;
+        public int NP => N * P;
+    }
+
+    private static Plan PlanOf<T>(OpContext<T> c) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Shape x = c.Input(0).Shape, w = c.Input(1).Shape;
+        var win = WindowsOf(x, w, c.Attributes).W ?? throw new InvalidOperationException("the convolution's windows passed setup but do not fit at run time");
+        int groups = c.Attributes.Integer(3);
+        return new Plan(win, x[0], x[1], w[0], groups, x[1] / groups, w[0] / groups, w[1] * w[2] * w[3], win.OutPlane);
+    }
+
+    /// <summary>Column buffer (K x NP), output-shaped buffer in matrix layout (M x NP), column gradient (K x NP).</summary>
+    private static void Buffers<T>(OpContext<T> c, Plan p, out Span<T> col, out Span<T> mat, out Span<T> dcol) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int cols = p.K * p.NP, mats = p.M * p.NP;
+        var all = c.Scratch(2 * cols + mats);
+        col = all[..cols];
+        mat = all.Slice(cols, mats);
+        dcol = all.Slice(cols + mats, cols);
+    }
+
+    protected override void Forward<T>(OpContext<T> c)
+    {
+        var p = c.State(PlanOf);
+        Buffers(c, p, out var col, out var yt, out _);
+        Im2Col<T>(p, c.Input(0).Span, col);
+        var w = c.Input(1).Span;
+        for (int g = 0; g < p.Groups; g++)
+            Gemm.Multiply(false, false, p.Mg, p.NP, p.Kg, T.One, w.Slice(g * p.Mg * p.Kg), p.Kg, col.Slice(g * p.Kg * p.NP), p.NP,
+                T.Zero, yt.Slice(g * p.Mg * p.NP), p.NP, c.Gemm);
+        // Y (M x N·P) to y (N x M x P), plus the bias.
+        var y = c.Output.Span;
+        bool bias = c.HasInput(2);
+        for (int n = 0; n < p.N; n++)
+            for (int m = 0; m < p.M; m++)
+            {
+                var src = yt.Slice(m * p.NP + n * p.P, p.P);
+                var dst = y.Slice((n * p.M + m) * p.P, p.P);
+                if (bias) TensorPrimitives.Add(src, c.Input(2)[m], dst);
+                else src.CopyTo(dst);
+            }
+    }
+
+    protected override void Backward<T>(OpContext<T> c)
+    {
+        var p = c.State(PlanOf);
+        Buffers(c, p, out var col, out var dyt, out var dcol);
+        var dy = c.OutputGrad!.Span;
+        for (int n = 0; n < p.N; n++)
+            for (int m = 0; m < p.M; m++)
+                dy.Slice((n * p.M + m) * p.P, p.P).CopyTo(dyt.Slice(m * p.NP + n * p.P, p.P));
+        if (c.HasInput(2) && c.InputGrad(2) is { } db)
+            for (int m = 0; m < p.M; m++) db[m] += TensorPrimitives.Sum<T>(dyt.Slice(m * p.NP, p.NP));
+        if (c.InputGrad(1) is { } dw)
+            for (int g = 0; g < p.Groups; g++)
+                Gemm.Multiply(false, true, p.Mg, p.Kg, p.NP, T.One, dyt.Slice(g * p.Mg * p.NP), p.NP, col.Slice(g * p.Kg * p.NP), p.NP,
+                    T.One, dw.Span.Slice(g * p.Mg * p.Kg), p.Kg, c.Gemm);
+        if (c.InputGrad(0) is { } dx)
+        {
+            var w = c.Input(1).Span;
+            for (int g = 0; g < p.Groups; g++)
+                Gemm.Multiply(true, false, p.Kg, p.NP, p.Mg, T.One, w.Slice(g * p.Mg * p.Kg), p.Kg, dyt.Slice(g * p.Mg * p.NP), p.NP,
+                    T.Zero, dcol.Slice(g * p.Kg * p.NP), p.NP, c.Gemm);
+            Col2Im<T>(p, dcol, dx.Span);
+        }
+    }
+
+    /// <summary>
+    /// col[(c · kH + i) · kW + j, n · P + oh · oW + ow] = x[n, c, oh · s_h - p_top + i · d_h, ow · s_w - p_left + j · d_w], 0 in the padding.
+    /// </summary>
+    private static void Im2Col<T>(Plan p, ReadOnlySpan<T> x, Span<T> col) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var w = p.W;
+        int inH = w.In[1], inW = w.In[2], outH = w.Out[1], outW = w.Out[2], kH = w.Kernel[1], kW = w.Kernel[2];
+        int sH = w.Stride[1], sW = w.Stride[2], dH = w.Dilation[1], dW = w.Dilation[2], pT = w.PadBegin[1], pL = w.PadBegin[2];
+        for (int ch = 0; ch < p.C; ch++)
+            for (int i = 0; i < kH; i++)
+                for (int j = 0; j < kW; j++)
+                {
+                    var row = col.Slice(((ch * kH + i) * kW + j) * p.NP, p.NP);
+                    // The output columns ow whose tap j lies inside the row: lo <= ow < hi.
+                    int off = j * dW - pL;
+                    int lo = Math.Clamp((-off + sW - 1) / sW, 0, outW), hi = Math.Clamp((inW - off + sW - 1) / sW, lo, outW);
+                    if (off >= 0) lo = 0;
+                    for (int n = 0; n < p.N; n++)
+                    {
+                        var plane = x.Slice((n * p.C + ch) * inH * inW, inH * inW);
+                        for (int oh = 0; oh < outH; oh++)
+                        {
+                            var dst = row.Slice(n * p.P + oh * outW, outW);
+                            int ih = oh * sH - pT + i * dH;
+                            if ((uint)ih >= (uint)inH)
+                            {
+                                dst.Clear();
+                                continue;
+                            }
+                            var src = plane.Slice(ih * inW, inW);
+                            dst[..lo].Clear();
+                            if (sW == 1) src.Slice(lo + off, hi - lo).CopyTo(dst[lo..hi]);
+                            else for (int ow = lo; ow < hi; ow++) dst[ow] = src[ow * sW + off];
+                            dst[hi..].Clear();
+                        }
+                    }
+                }
+    }
+
+    /// <summary>dx[n, c, h, w] += every col entry that <see cref="Im2Col"/> read from (n, c, h, w), in the same order.</summary>
+    private static void Col2Im<T>(Plan p, ReadOnlySpan<T> col, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var w = p.W;
+        int inH = w.In[1], inW = w.In[2], outH = w.Out[1], outW = w.Out[2], kH = w.Kernel[1], kW = w.Kernel[2];
+        int sH = w.Stride[1], sW = w.Stride[2], dH = w.Dilation[1], dW = w.Dilation[2], pT = w.PadBegin[1], pL = w.PadBegin[2];
+        for (int ch = 0; ch < p.C; ch++)
+            for (int i = 0; i < kH; i++)
+                for (int j = 0; j < kW; j++)
+                {
+                    var row = col.Slice(((ch * kH + i) * kW + j) * p.NP, p.NP);
+                    int off = j * dW - pL;
+                    int lo = Math.Clamp((-off + sW - 1) / sW, 0, outW), hi = Math.Clamp((inW - off + sW - 1) / sW, lo, outW);
+                    if (off >= 0) lo = 0;
+                    for (int n = 0; n < p.N; n++)
+                    {
+                        var plane = dx.Slice((n * p.C + ch) * inH * inW, inH * inW);
+                        for (int oh = 0; oh < outH; oh++)
+                        {
+                            int ih = oh * sH - pT + i * dH;
+                            if ((uint)ih >= (uint)inH) continue;
+                            var src = row.Slice(n * p.P + oh * outW, outW);
+                            var dst = plane.Slice(ih * inW, inW);
+                            if (sW == 1) TensorPrimitives.Add(dst.Slice(lo + off, hi - lo), src[lo..hi], dst.Slice(lo + off, hi - lo));
+                            else for (int ow = lo; ow < hi; ow++) dst[ow * sW + off] += src[ow];
+                        }
+                    }
+                }
+    }
+
+    // ONNX: how the op is written in ONNX and read back from it (one table, both directions; see OnnxForm).
+
+    /// <summary>
+    /// ONNX Conv (opset 1 on; 11 made the bias shape rules explicit): inputs X, W and the optional
+    /// B; kernel_shape, when given, must be W's last two axes; auto_pad becomes explicit pads.
+    /// Written with every list per axis.
+    /// </summary>
+    public override IReadOnlyList<OnnxForm> OnnxForms { get; } =
+    [
+        new("Conv")
+        {
+            Attributes =
+            [
+                new OnnxAttribute("strides", "stride"),
+                new OnnxAttribute("pads", "padding"),
+                new OnnxAttribute("dilations", "dilation"),
+                new OnnxAttribute("group", "groups"),
+            ],
+            CheckedAttributes = ["kernel_shape", "auto_pad"],
+            ImportCheck = q =>
+            {
+                if (q.InputShapes[0] is { } x && x.Length != 4) return $"its input has rank {x.Length}, and NetSpec's conv2d takes N x C x H x W (rank 4)";
+                if (q.Attribute("kernel_shape") is { } k && q.InputShapes.Count > 1 && q.InputShapes[1] is { Length: 4 } w && !k.Integers.SequenceEqual([w[2], w[3]]))
+                    return $"kernel_shape {k} is not the weight's last two axes [{w[2]}, {w[3]}]";
+                return PoolOp.AutoPadCheck(q);
+            },
+            ImportAttributes = q => q.InputShapes.Count > 1 && q.InputShapes[1] is { Length: 4 } w ? PoolOp.AutoPad(q, 2, [w[2], w[3]]) : [],
+        },
+    ];
+
+    public override bool WritesOwnOnnx => true;
+
+    public override void WriteOnnx(IOnnxWriter writer, OnnxNodeInfo node)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(node);
+        var w = node.InputShapes[1];
+        var win = WindowsOf(node.InputShapes[0], w, node.Attributes).W ?? throw new InvalidOperationException($"node '{node.Name}' has no windows");
+        var attributes = new List<(string, object)>
+        {
+            ("kernel_shape", new long[] { w[2], w[3] }),
+            ("strides", Windows.Longs(win.Stride, 2)),
+            ("pads", win.OnnxPads),
+            ("dilations", Windows.Longs(win.Dilation, 2)),
+        };
+        if (node.Attributes.Integer(3) != 1) attributes.Add(("group", (long)node.Attributes.Integer(3)));
+        writer.Node("Conv", node.Name, node.Inputs, node.Name, [.. attributes]);
+    }
+}

@@ -1,0 +1,61 @@
+using System.Numerics.Tensors;
+
+namespace NetSpec.Runtime.Ops;
+
+/// <summary>
+/// Global average pooling, as ONNX GlobalAveragePool and torch.nn.AdaptiveAvgPool2d(1): each
+/// N x C plane's mean over every spatial axis, y[n, c, 1, ..., 1] = (1 / S) Σ_s x[n, c, s] with S the
+/// product of the spatial sizes. Backward: dJ/dx[n, c, s] += dJ/dy[n, c] / S.
+/// </summary>
+public sealed class GlobalAvgPool : Op
+{
+    public override string Name => "global_avg_pool";
+    public override string Category => "convolution and pooling";
+    public override string Summary => "The mean of each channel over every spatial axis (N x C x ... -> N x C x 1 x ... x 1).";
+    public override string Formula => "y[n, c] = (1 / S) Σ_s x[n, c, s], S = the product of the spatial sizes";
+    public override string GradientFormula => "dJ/dx[n, c, s] = dJ/dy[n, c] / S";
+    public override string ShapeRule => "x: N x C x spatial (rank 3 to 8); y: N x C x 1 x ... x 1 (the spatial axes kept with size 1)";
+    public override string Convention =>
+        "ONNX GlobalAveragePool: the spatial axes stay, with size 1 (N x C x 1 x 1 for images), as torch.nn.AdaptiveAvgPool2d(1) and " +
+        "torch.mean(x, dim=(2, 3), keepdim=True); flatten afterwards for N x C. Sums run in a fixed order.";
+    public override string Example => "{op: global_avg_pool, x: h}";
+    public override IReadOnlyList<InputSlot> Inputs { get; } = [new("x", "N x C x spatial axes (N x C x H x W for images)") { MinRank = 3 }];
+
+    public override IEnumerable<GradientCase> GradientCases(int batch) =>
+    [
+        new("images", [[batch, 3, 2, 4]]),
+        new("rank 3", [[batch, 2, 5]]),
+        new("rank 5", [[batch, 2, 2, 1, 3]]),
+    ];
+
+    protected override ShapeResult InferShape(ShapeQuery q)
+    {
+        var dims = q[0].ToArray();
+        for (int a = 2; a < dims.Length; a++) dims[a] = 1;
+        return ShapeResult.Ok(new Shape(dims));
+    }
+
+    protected override void Forward<T>(OpContext<T> c)
+    {
+        var x = c.Input(0).Span;
+        var y = c.Output.Span;
+        int size = x.Length / y.Length;
+        T count = T.CreateChecked(size);
+        for (int p = 0; p < y.Length; p++) y[p] = TensorPrimitives.Sum<T>(x.Slice(p * size, size)) / count;
+    }
+
+    protected override void Backward<T>(OpContext<T> c)
+    {
+        if (c.InputGrad(0) is not { } dx) return;
+        var g = c.OutputGrad!.Span;
+        var d = dx.Span;
+        int size = d.Length / g.Length;
+        T count = T.CreateChecked(size);
+        for (int p = 0; p < g.Length; p++) TensorPrimitives.Add(d.Slice(p * size, size), g[p] / count, d.Slice(p * size, size));
+    }
+
+    // ONNX: how the op is written in ONNX and read back from it (one table, both directions; see OnnxForm).
+
+    /// <summary>ONNX GlobalAveragePool (opset 1 on), no attributes.</summary>
+    public override IReadOnlyList<OnnxForm> OnnxForms { get; } = [new("GlobalAveragePool")];
+}
