@@ -206,6 +206,17 @@ internal sealed class OnnxConversion(ModelProto model, string specName, IReadOnl
                 AddData(name, new TensorLiteral([], [0], _span), $"ONNX node '{label}' leaves out its optional {z.Slot}: a zero");
                 return name;
             }
+            case ClassIndices ci:
+            {
+                string key = $"{ci.Labels.OnnxName}\nindices";
+                if (_oneHot.TryGetValue(key, out var existing)) return existing;
+                var labels = ci.Labels.Integers!;
+                string name = Declare(ci.Labels.OnnxName);
+                AddData(name, new TensorLiteral(ci.Labels.Dims, [.. labels.Select(l => (double)l)], _span),
+                    $"the int64 class labels '{ci.Labels.OnnxName}' as floats ({ci.Labels.Where})" + (ci.Labels.Dims.Length == 1 ? "; a vector, read as 1 x N, which the loss takes as the N labels" : ""));
+                _oneHot[key] = name;
+                return name;
+            }
             case OneHot oh:
             {
                 string key = $"{oh.Labels.OnnxName}\n{oh.Classes}";

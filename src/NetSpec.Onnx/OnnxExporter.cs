@@ -22,6 +22,7 @@ public static class OnnxExporter
     public static readonly IReadOnlySet<string> LossOps = new HashSet<string>(StringComparer.Ordinal)
     {
         "l2_loss", "cross_entropy", "softmax_cross_entropy", "l2_regularization", "softmax_cross_entropy_rows", "reduce_sum",
+        "mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "nll_loss",
     };
 
     /// <summary>The model as bytes, ready to write to a .onnx file.</summary>

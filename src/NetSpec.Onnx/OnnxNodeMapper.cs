@@ -48,6 +48,9 @@ internal sealed record ZeroScalar(string Slot) : InputSource;
 /// <summary>One-hot rows (N x classes) of constant integer class labels.</summary>
 internal sealed record OneHot(OnnxValue Labels, int Classes) : InputSource;
 
+/// <summary>Constant integer class indices written as float data of the same shape (nll_loss's labels).</summary>
+internal sealed record ClassIndices(OnnxValue Labels) : InputSource;
+
 /// <summary>How one ONNX node becomes NetSpec nodes: the op and form, each input's source, the attributes, the shapes.</summary>
 internal sealed record NodePlan(Op Op, OnnxForm Form, IReadOnlyList<(InputSlot Slot, IReadOnlyList<InputSource> Sources)> Inputs,
     AttributeValues Attributes, Shape Output, Op? Then, Shape? ThenOutput);
@@ -166,6 +169,15 @@ internal static class OnnxNodeMapper
                     if (!form.OptionalInputs.Contains(slot)) return Fail(1, $"it leaves out input {k + 1}, which NetSpec's {op.Name} needs as {slot}");
                     inputs.Add((s, [new ZeroScalar(slot)]));
                 }
+                else if (form.ClassIndexInputs.Contains(slot))
+                {
+                    var t = tensor(name);
+                    if (t.Integers is null)
+                        return Fail(1, t.IsInteger
+                            ? $"its labels ({t.Where}) are not known at import; NetSpec writes class labels as data, so they must be an initializer, a Constant node or a graph input with test data"
+                            : $"its labels ({t.Where}) have element type {t.TypeName}, not int64 class indices");
+                    inputs.Add((s, [new ClassIndices(t)]));
+                }
                 else if (form.OneHotInputs.Contains(slot))
                 {
                     var t = tensor(name);
@@ -253,6 +265,10 @@ internal static class OnnxNodeMapper
                     case ZeroScalar z:
                         shapes.Add(Shape.Scalar);
                         names.Add($"(no {z.Slot})");
+                        break;
+                    case ClassIndices ci:
+                        shapes.Add(new Shape(ci.Labels.Dims));
+                        names.Add(ci.Labels.OnnxName);
                         break;
                     case OneHot oh:
                     {

@@ -48,7 +48,9 @@ public static class GradientCaseSpecs
         {
             if (!written.Add(names[i])) continue;   // a shared position: drawn once
             int axis = shapes[i].Rank == 0 ? 0 : op.DistributionAxis(attributes, shapes[i].Rank);
-            var values = Draw(rng, shapes[i], slots[i].Domain, op.HasKinkAtZero, axis);
+            var values = slots[i].Domain == ValueDomain.ClassIndex
+                ? ClassIndices(rng, shapes[i], Classes(op, attributes, shapes[0]), IgnoreIndex(op, c, attributes))
+                : Draw(rng, shapes[i], slots[i].Domain, op.HasKinkAtZero, axis);
             var into = shapes[i].Rank == 1 ? parameters : data;
             into.Append(into.Length == 0 ? "" : ", ").Append(names[i]).Append(": ").Append(Literal(shapes[i], values));
         }
@@ -180,6 +182,32 @@ public static class GradientCaseSpecs
                     v[i] = kinked ? Math.CopySign(0.01 + 0.99 * Math.Abs(u), u) : u;
                 }
                 break;
+        }
+        return v;
+    }
+
+    /// <summary>C, the size of the scores along the op's class axis (<see cref="Op.DistributionAxis"/>); 1 for a scalar.</summary>
+    private static int Classes(Op op, AttributeValues attributes, Shape scores) =>
+        scores.Rank == 0 ? 1 : scores[op.DistributionAxis(attributes, scores.Rank)];
+
+    /// <summary>The op's ignore_index when the case sets it, else null (no label drawn as ignored).</summary>
+    private static int? IgnoreIndex(Op op, GradientCase c, AttributeValues attributes)
+    {
+        int k = op.AttributeIndex("ignore_index");
+        return k >= 0 && c.Attributes.Any(a => a.Name == "ignore_index") ? attributes.Integer(k) : null;
+    }
+
+    /// <summary>
+    /// Class indices in [0, <paramref name="classes"/>) as floats; with an ignore index, about a
+    /// third of them (never the first, so a mean over the others exists) are that index instead.
+    /// </summary>
+    private static double[] ClassIndices(Rng rng, Shape shape, int classes, int? ignore)
+    {
+        var v = new double[shape.Length];
+        for (int i = 0; i < v.Length; i++)
+        {
+            double u = rng.NextDouble();
+            v[i] = ignore is { } ii && i > 0 && u < 1.0 / 3 ? ii : Math.Min(classes - 1, (int)(rng.NextDouble() * classes));
         }
         return v;
     }

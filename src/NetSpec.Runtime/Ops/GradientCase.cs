@@ -33,4 +33,11 @@ public enum ValueDomain
 
     /// <summary>Uniform in [0.05, 0.95] (binary targets and probabilities).</summary>
     Probability,
+
+    /// <summary>
+    /// Class indices, whole numbers in [0, C) stored as floats, C the size of the op's first
+    /// input (the scores) along its <see cref="Op.DistributionAxis"/>; when the case sets the op's
+    /// <c>ignore_index</c> attribute, about a third of them (never the first) are that value.
+    /// </summary>
+    ClassIndex,
 }

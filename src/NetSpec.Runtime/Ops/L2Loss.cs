@@ -16,9 +16,11 @@ public sealed class L2Loss : Op
     public override string GradientFormula => "dJ/do = dJ/dL · (o - y) / N";
     public override string ShapeRule => "o and y: the same shape, N x ... (the first axis the batch; a vector or scalar is one sample); L: scalar";
     public override string Convention =>
-        "The course notes' loss, ½ ||o - y||² per sample averaged over the batch (the first axis). It is not " +
-        "torch.nn.MSELoss: MSELoss (reduction mean) averages (o - y)² over every element, so for N x d it equals " +
-        "l2_loss · 2 / d; l2_loss has the factor ½ and sums within each sample instead of averaging.";
+        "The course notes' loss (L2 Loss Layer: L = ½ ||o - y||², dJ/do = o - y) per sample, averaged over the batch " +
+        "(the first axis). It is not mse_loss (torch.nn.MSELoss), which averages (o - y)² over every element. They differ " +
+        "by a factor of 2 and by the per-row sum: for N x d (d the elements of one sample), l2_loss sums the d squared " +
+        "errors of each row and halves them, where mse_loss averages them, so mse_loss = l2_loss · 2 / d and " +
+        "mse_loss with reduction sum = l2_loss · 2N. In PyTorch l2_loss is 0.5 * ((o - y) ** 2).sum() / N.";
     public override string Example => "{op: l2_loss, o: o, y: y}";
 
     public override IReadOnlyList<InputSlot> Inputs { get; } =

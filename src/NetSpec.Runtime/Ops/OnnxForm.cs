@@ -53,6 +53,13 @@ public sealed record OnnxForm(string OpType)
     public IReadOnlyList<string> OneHotInputs { get; init; } = [];
 
     /// <summary>
+    /// NetSpec input slots that ONNX gives as integer class indices and NetSpec takes as class
+    /// indices stored as floats, in the same shape (nll_loss's labels): the importer reads the
+    /// integers as constants (an initializer, a Constant node or test data) and writes them as data.
+    /// </summary>
+    public IReadOnlyList<string> ClassIndexInputs { get; init; } = [];
+
+    /// <summary>
     /// A NetSpec op of one input and no attributes applied to the op's output on import: the ONNX
     /// node is this op followed by that one (SoftmaxCrossEntropyLoss with reduction sum is
     /// softmax_cross_entropy_rows, then reduce_sum). Only for <see cref="ImportOnly"/> forms.

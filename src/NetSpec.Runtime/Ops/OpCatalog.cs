@@ -84,6 +84,7 @@ public static class OpCatalog
         {
             case ValueDomain.Positive: yield return "positive values"; break;
             case ValueDomain.Probability: yield return "values in (0, 1)"; break;
+            case ValueDomain.ClassIndex: yield return "class indices 0..C-1 (whole numbers)"; break;
             case ValueDomain.Distribution: yield return "each row a probability distribution"; break;
         }
         if (RankText(s) is { } r) yield return r;

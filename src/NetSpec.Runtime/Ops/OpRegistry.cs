@@ -43,7 +43,12 @@ public static class OpRegistry
         new AvgPool(1),
         new AvgPool(2),
         new AvgPool(3),
-        new GlobalAvgPool());
+        new GlobalAvgPool(),
+        new MseLoss(),
+        new BinaryCrossEntropy(),
+        new BinaryCrossEntropyWithLogits(),
+        new LogSoftmax(),
+        new NllLoss());
 
     public static IEnumerable<string> Names => ByName.Keys;
 

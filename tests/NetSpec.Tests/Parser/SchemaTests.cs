@@ -133,7 +133,7 @@ public sealed class SchemaTests
             var then = rules[op.Name].GetProperty("then");
             var keys = op.Inputs.Select(s => s.Name).Concat(op.Attributes.Select(a => a.Name)).ToArray();
             CollectionAssert.AreEquivalent(keys.Append("op").ToArray(), PropertyNames(then), op.Name);
-            var required = op.Inputs.Select(s => s.Name).Concat(op.Attributes.Where(a => a.Default is null).Select(a => a.Name)).ToArray();
+            var required = op.Inputs.Where(s => !s.Optional).Select(s => s.Name).Concat(op.Attributes.Where(a => a.Default is null).Select(a => a.Name)).ToArray();
             CollectionAssert.AreEquivalent(required, then.GetProperty("required").EnumerateArray().Select(e => e.GetString()!).ToArray(), op.Name);
             Assert.IsFalse(then.GetProperty("additionalProperties").GetBoolean(), op.Name);
             foreach (var slot in op.Inputs)

@@ -1,0 +1,127 @@
+using System.Numerics;
+
+namespace NetSpec.Runtime.Ops;
+
+/// <summary>
+/// The <c>reduction</c> attribute of the losses that follow torch.nn's (mse_loss, the binary
+/// cross-entropies, nll_loss, softmax_cross_entropy): mean (the default), sum or none, and the
+/// ONNX nodes that reduce a chain's per-element losses.
+/// </summary>
+internal static class LossReduction
+{
+    public const string Mean = "mean";
+    public const string Sum = "sum";
+    public const string None = "none";
+
+    /// <summary>The attribute, as torch.nn's losses and ONNX's take it (mean by default).</summary>
+    public static AttributeSpec Attribute(string mean) =>
+        AttributeSpec.Enum("reduction", $"mean: {mean}; sum: their sum; none: one loss per element, not reduced", Mean, Mean, Sum, None) with { ShowDefault = false };
+
+    /// <summary>The node's reduction word, attribute <paramref name="index"/>.</summary>
+    public static string Of(AttributeValues attributes, int index) => attributes.Choice(index);
+
+    /// <summary>The output shape: a scalar for mean and sum, <paramref name="perElement"/> for none.</summary>
+    public static Shape Output(AttributeValues attributes, int index, Shape perElement) =>
+        Of(attributes, index) == None ? perElement : Shape.Scalar;
+
+    /// <summary>
+    /// Writes the ONNX node that reduces <paramref name="losses"/> into the node's output: ReduceMean
+    /// or ReduceSum over every axis (no axes, keepdims 0: the same form from opset 13 to 18), or
+    /// Identity for none.
+    /// </summary>
+    public static void WriteOnnx(IOnnxWriter writer, string name, string losses, string reduction)
+    {
+        switch (reduction)
+        {
+            case Mean: writer.Node("ReduceMean", $"{name}/mean", [losses], name, ("keepdims", 0L)); break;
+            case Sum: writer.Node("ReduceSum", $"{name}/sum", [losses], name, ("keepdims", 0L)); break;
+            default: writer.Node("Identity", $"{name}/none", [losses], name); break;
+        }
+    }
+}
+
+/// <summary>
+/// The shared frame of element-wise losses of a prediction and a target of one shape (mse_loss,
+/// binary_cross_entropy, binary_cross_entropy_with_logits): l_i = f(x_i, y_i) element by element,
+/// then reduced by the <c>reduction</c> attribute: the mean over every element (the default, as
+/// torch.nn's losses), their sum, or none (the losses, x's shape). Backward:
+/// dJ/dx_i += g_i ∂f/∂x_i(x_i, y_i), with g_i = dJ/dL / n (mean, n elements), dJ/dL (sum) or
+/// dJ/dL_i (none). The target gets no gradient (NetSpec's targets are data).
+/// </summary>
+public abstract class ElementwiseLoss : Op
+{
+    public override string Category => "loss";
+
+    public override string ShapeRule => "x and y: the same shape, any rank (0 to 8); L: a scalar (mean, sum), or x's shape (none)";
+
+    public override IReadOnlyList<AttributeSpec> Attributes { get; } = [LossReduction.Attribute("the mean over every element")];
+
+    /// <summary>Ranks 2, 3 and 4 under each reduction, a vector and a scalar.</summary>
+    public override IEnumerable<GradientCase> GradientCases(int batch) =>
+    [
+        new("rank 2, mean", [[batch, 3], [batch, 3]]),
+        new("rank 3, sum", [[batch, 2, 3], [batch, 2, 3]]) { Attributes = [("reduction", "sum")] },
+        new("rank 4, none", [[batch, 2, 1, 3], [batch, 2, 1, 3]]) { Attributes = [("reduction", "none")] },
+        new("rank 3, none", [[batch, 3, 2], [batch, 3, 2]]) { Attributes = [("reduction", "none")] },
+        new("vector, mean", [[4], [4]]),
+        new("scalar, sum", [[], []]) { Attributes = [("reduction", "sum")] },
+    ];
+
+    protected sealed override ShapeResult InferShape(ShapeQuery q) =>
+        q[0].Equals(q[1]) ? ShapeResult.Ok(LossReduction.Output(q.Attributes, 0, q[0]))
+            : ShapeResult.Fail($"{Inputs[0].Name} {q.Name(0)} is {q[0]} but target {q.Name(1)} is {q[1]}: {Name} takes them of one shape");
+
+    /// <summary>The loss of one element, prediction x and target y.</summary>
+    protected abstract T F<T>(T x, T y) where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>∂f/∂x at (x, y).</summary>
+    protected abstract T Dfdx<T>(T x, T y) where T : unmanaged, IFloatingPointIeee754<T>;
+
+    protected sealed override void Forward<T>(OpContext<T> c)
+    {
+        var x = c.Input(0).Span;
+        var y = c.Input(1).Span;
+        var o = c.Output.Span;
+        if (LossReduction.Of(c.Attributes, 0) == LossReduction.None)
+        {
+            for (int i = 0; i < x.Length; i++) o[i] = F(x[i], y[i]);
+            return;
+        }
+        T sum = T.Zero;
+        for (int i = 0; i < x.Length; i++) sum += F(x[i], y[i]);
+        o[0] = LossReduction.Of(c.Attributes, 0) == LossReduction.Mean ? sum / T.CreateChecked(x.Length) : sum;
+    }
+
+    protected sealed override void Backward<T>(OpContext<T> c)
+    {
+        if (c.InputGrad(0) is not { } dxt) return;
+        var x = c.Input(0).Span;
+        var y = c.Input(1).Span;
+        var g = c.OutputGrad!.Span;
+        var dx = dxt.Span;
+        switch (LossReduction.Of(c.Attributes, 0))
+        {
+            case LossReduction.None:
+                for (int i = 0; i < x.Length; i++) dx[i] += g[i] * Dfdx(x[i], y[i]);
+                break;
+            default:
+                T scale = LossReduction.Of(c.Attributes, 0) == LossReduction.Mean ? g[0] / T.CreateChecked(x.Length) : g[0];
+                for (int i = 0; i < x.Length; i++) dx[i] += scale * Dfdx(x[i], y[i]);
+                break;
+        }
+    }
+
+    /// <summary>Exported as a chain of ONNX element-wise nodes (ONNX has no op for the loss), then ReduceMean, ReduceSum or Identity.</summary>
+    public override bool WritesOwnOnnx => true;
+
+    public sealed override void WriteOnnx(IOnnxWriter writer, OnnxNodeInfo node)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(node);
+        string losses = WriteLosses(writer, node.Name, node.Inputs[0], node.Inputs[1]);
+        LossReduction.WriteOnnx(writer, node.Name, losses, LossReduction.Of(node.Attributes, 0));
+    }
+
+    /// <summary>Writes the ONNX nodes of the element-wise losses of <paramref name="x"/> and <paramref name="y"/> and returns the name of their output.</summary>
+    protected abstract string WriteLosses(IOnnxWriter writer, string name, string x, string y);
+}
