@@ -36,3 +36,25 @@ class Rng:
         for i in range(n-1,0,-1):
             j=s.nextint(i+1); p[i],p[j]=p[j],p[i]
         return p
+
+# Counter-based random numbers (src/NetSpec.Runtime/Kernels/CounterRandom.cs, docs/training.md):
+# element i of the stream of (seed, node, step) is a pure function of the four; dropout keeps
+# element i when uniform(...) >= p. Written from the documented formula, not from NetSpec's code.
+GAMMA=0x9E3779B97F4A7C15
+def mix(z):
+    z=((z^(z>>30))*0xBF58476D1CE4E5B9)&M
+    z=((z^(z>>27))*0x94D049BB133111EB)&M
+    return z^(z>>31)
+def name_key(name):
+    h=14695981039346656037
+    for b in name.encode('utf-8'):
+        h^=b; h=(h*1099511628211)&M
+    return h
+def stream_base(seed,node,step):
+    return mix((mix(mix((seed+GAMMA)&M)^name_key(node))+GAMMA*step)&M)
+def uniform(base,i):
+    return (mix((base+GAMMA*(i+1))&M)>>11)*(1.0/(1<<53))
+def dropout_mask(seed,node,step,n,p):
+    """The 0/1 mask NetSpec's dropout node `node` draws at `step` for n elements (row-major)."""
+    b=stream_base(seed,node,step)
+    return [1.0 if uniform(b,i)>=p else 0.0 for i in range(n)]

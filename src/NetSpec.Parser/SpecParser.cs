@@ -16,11 +16,13 @@ public static class SpecParser
 {
     /// <summary>The keys a spec may have at its top level, in the order the docs present them.</summary>
     public static readonly string[] TopLevelKeys =
-        ["netspec", "name", "description", "source", "dtype", "hyperparameters", "data", "parameters",
+        ["netspec", "name", "description", "source", "dtype", "mode", "hyperparameters", "data", "parameters",
          "network", "backward", "optimizer", "expect", "dataset", "training", "parameters_file"];
 
     // The key lists and closed vocabularies of the sections, for the schema test and tools.
 
+    /// <summary>The modes <c>mode:</c> names (training and evaluation).</summary>
+    public static readonly string[] Modes = MetadataSection.Modes;
     /// <summary>The initializers <c>init:</c> names.</summary>
     public static readonly string[] InitializerKinds = ParametersSection.InitializerKinds;
     /// <summary>The keys of an initializer.</summary>
@@ -121,6 +123,7 @@ public static class SpecParser
             backward, optimizer, tolerance, expectations)
         {
             Dataset = dataset,
+            Mode = meta.Mode,
             OptimizerRefused = optimizer is null && Value("optimizer") is not null,
             Training = training,
             ParametersFile = parametersFile,

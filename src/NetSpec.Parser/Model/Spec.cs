@@ -9,6 +9,17 @@ public enum DType
     Float32,
 }
 
+/// <summary>
+/// The mode a run computes in: <see cref="Train"/> uses batch statistics and draws dropout masks,
+/// <see cref="Eval"/> uses running statistics and leaves dropout out (torch's model.train() and
+/// model.eval()). Only ops that say so (batch_norm, dropout) compute differently.
+/// </summary>
+public enum RunMode
+{
+    Train,
+    Eval,
+}
+
 /// <summary>A name written in the spec, with where it was written.</summary>
 public sealed record NameRef(string Name, SourceSpan Span);
 
@@ -109,6 +120,17 @@ public sealed record SpecDocument(
 {
     /// <summary>The <c>dataset:</c> section, for a spec that trains on a file.</summary>
     public DatasetDecl? Dataset { get; init; }
+
+    /// <summary><c>mode: train</c> or <c>mode: eval</c> as written; null when the spec leaves it out (see <see cref="TrainingMode"/>).</summary>
+    public RunMode? Mode { get; init; }
+
+    /// <summary>
+    /// Whether the spec's steps run in training mode: as <c>mode:</c> says, else training mode for
+    /// a spec with a <c>backward</c> section (it computes gradients, as torch's model.train() is
+    /// the default) and evaluation mode for a forward-only spec (inference). A training run
+    /// evaluates its validation and test splits in evaluation mode whatever this says.
+    /// </summary>
+    public bool TrainingMode => Mode is { } m ? m == RunMode.Train : Backward is not null;
 
     /// <summary>
     /// Whether the spec has an <c>optimizer:</c> key; with <see cref="Optimizer"/> null, the section

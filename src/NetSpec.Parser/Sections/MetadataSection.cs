@@ -6,13 +6,16 @@ using YamlDotNet.RepresentationModel;
 
 namespace NetSpec.Parser.Sections;
 
-/// <summary>What the spec says about itself: <c>netspec:</c> (the format version), <c>name:</c>, <c>description:</c>, <c>source:</c>, <c>dtype:</c>.</summary>
+/// <summary>What the spec says about itself: <c>netspec:</c> (the format version), <c>name:</c>, <c>description:</c>, <c>source:</c>, <c>dtype:</c>, <c>mode:</c>.</summary>
 internal static class MetadataSection
 {
     /// <summary>The element types a spec may compute in.</summary>
     public static readonly string[] DTypes = ["float64", "float32"];
 
-    public sealed record Metadata(int Version, string Name, string? Description, string? Source, DType DType);
+    /// <summary>The modes a spec may run in: training and evaluation.</summary>
+    public static readonly string[] Modes = ["train", "eval"];
+
+    public sealed record Metadata(int Version, string Name, string? Description, string? Source, DType DType, RunMode? Mode);
 
     public static Metadata Read(SpecReader r, Fields root)
     {
@@ -26,6 +29,9 @@ internal static class MetadataSection
         var dtype = DType.Float64;
         if (root.TryGet("dtype", out var dt) && r.Choice(dt.Value, "dtype", "dtype", DTypes) is { } choice)
             dtype = choice.Name == "float32" ? DType.Float32 : DType.Float64;
-        return new Metadata(version, name, description, source, dtype);
+        RunMode? mode = null;
+        if (root.TryGet("mode", out var mo) && r.Choice(mo.Value, "mode", "mode", Modes) is { } m)
+            mode = m.Name == "train" ? RunMode.Train : RunMode.Eval;
+        return new Metadata(version, name, description, source, dtype, mode);
     }
 }

@@ -66,6 +66,7 @@ public static class GradientCaseSpecs
         var sb = new StringBuilder();
         sb.Append("# gradient check of ").Append(op.Name).Append(": ").Append(c.Label)
           .Append(" (batch ").Append(batch).Append(", seed ").Append(seed).Append(accumulate ? ", accumulated)" : ")").Append('\n');
+        if (c.Mode is { } mode) sb.Append("mode: ").Append(mode).Append('\n');
         sb.Append("network:\n");
         if (accumulate)
         {

@@ -24,6 +24,7 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly GraphNode[] _nodes; // an array: no enumerator is allocated per step
     private readonly Tensor<T>[] _checkedGrads; // every input gradient the backward pass writes, once each
     private NumericFault? _fault;
+    private readonly RunState _run;
 
     public Interpreter(NetworkGraph graph, InterpreterOptions? options = null, ITraceSink? trace = null)
         : this(graph, options, trace, null)
@@ -54,13 +55,14 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
         for (int i = 0; i < _grads.Length; i++)
             if (graph.NeedsGradient(i, _options.DataGradients)) _grads[i] = new Tensor<T>(graph.Values[i].Shape);
         _nodes = [.. graph.Nodes];
+        _run = new RunState { Training = graph.TrainingMode };
         _contexts = new OpContext<T>[graph.Nodes.Count];
         foreach (var n in graph.Nodes)
         {
             var inputs = n.Inputs.Select(i => _values[i]).ToArray();
             var inputGrads = n.Inputs.Select((vi, k) => n.IsDifferentiable(k) ? _grads[vi] : null).ToArray();
             _contexts[n.Index] = new OpContext<T>(inputs, inputGrads, _values[n.Output], _grads[n.Output], n.Attributes,
-                GemmOptions.WithThreads(_options.Threads), n.Name, n.Span);
+                GemmOptions.WithThreads(_options.Threads), n.Name, n.Span, _run);
         }
         var written = new List<Tensor<T>>();
         var seen = new HashSet<Tensor<T>>(ReferenceEqualityComparer.Instance);
@@ -86,6 +88,17 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
         set => _trace = value;
     }
 
+    /// <summary>
+    /// Whether the passes run in training mode (<see cref="OpContext{T}.Training"/>); it starts as
+    /// the spec says (<see cref="NetworkGraph.TrainingMode"/>), and a training run switches it off
+    /// to evaluate its validation and test splits.
+    /// </summary>
+    public bool Training
+    {
+        get => _run.Training;
+        set => _run.Training = value;
+    }
+
     /// <summary>The current value of a data input, parameter or node.</summary>
     public Tensor<T> Value(string name) => _values[Index(name)];
 
@@ -105,21 +118,44 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
         _g.Find(name)?.Index ?? throw new ArgumentException($"the graph has no value '{name}'", nameof(name));
 
     /// <summary>The forward pass. False when it stopped at a NaN or infinity.</summary>
+    /// <remarks>
+    /// The step is what random masks are drawn from (<see cref="OpContext{T}.Step"/>). Traced, each
+    /// node's output is followed by the side values its op wrote (dropout's mask, batch_norm's
+    /// batch statistics) and, in training mode, the new values of the state it updated.
+    /// </remarks>
     public bool Forward(int step)
     {
+        _run.Step = step;
         if (_trace is not null)
             foreach (var v in _g.Values)
                 if (v.Kind != ValueKind.Node)
                     Emit(TracePhase.Forward, step, v.Name, v.Kind == ValueKind.Data ? "data" : "parameter", v.Name, _values[v.Index]);
         foreach (var n in _nodes)
         {
-            n.Op.RunForward(_contexts[n.Index]);
+            var ctx = _contexts[n.Index];
+            if (_trace is not null) ctx.ClearSides();
+            n.Op.RunForward(ctx);
             var output = _values[n.Output];
-            if (_trace is not null) Emit(TracePhase.Forward, step, n.Name, n.Op.Name, n.Expression, output);
+            if (_trace is not null) EmitNode(step, n, ctx, output);
             if (!Vec.AllFinite<T>(output.Data) && !Faulted(TracePhase.Forward, step, n, $"its output {n.Name}"))
                 return false;
         }
         return true;
+    }
+
+    private void EmitNode(int step, GraphNode n, OpContext<T> ctx, Tensor<T> output)
+    {
+        Emit(TracePhase.Forward, step, n.Name, n.Op.Name, n.Expression, output);
+        foreach (var side in ctx.Sides)
+            if (side.Written) Emit(TracePhase.Forward, step, $"{n.Name}.{side.Label}", n.Op.Name, side.Expression, side.Value);
+        if (!_run.Training) return;
+        for (int i = 0; i < n.Inputs.Length; i++)
+        {
+            var slot = n.Op.Inputs[Math.Min(i, n.Op.Inputs.Count - 1)];
+            if (!slot.State) continue;
+            var v = _g.Values[n.Inputs[i]];
+            Emit(TracePhase.Forward, step, v.Name, "state", slot.StateRule.Replace("{value}", v.Name, StringComparison.Ordinal).Replace("{node}", n.Name, StringComparison.Ordinal), _values[v.Index]);
+        }
     }
 
     /// <summary>The backward pass from the objective or the assumed gradient. False when it stopped at a NaN or infinity.</summary>
@@ -186,7 +222,7 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     private void Emit(TracePhase phase, int step, string name, string op, string expression, Tensor<T> t) =>
-        _trace!.Emit(new TraceEvent(phase, step, name, op, expression, t.Shape, TraceValues.Of(t)));
+        _trace!.Emit(new TraceEvent(phase, step, name, op, expression, t.Shape, TraceValues.Of(t)) { Mode = _g.UsesMode ? TraceEvent.ModeName(_run.Training) : null });
 
     /// <summary>
     /// Compares the current values (<paramref name="kind"/> forward or updated) or gradients with

@@ -36,7 +36,7 @@ public sealed record GraphNode(int Index, string Name, Op Op, int[] Inputs, int 
 
     /// <summary>Whether a gradient flows to input <paramref name="input"/> (every input of a list slot shares the slot's answer).</summary>
     public bool IsDifferentiable(int input) =>
-        Op.Inputs.Count == 1 && Op.Inputs[0].IsList ? Op.Inputs[0].Differentiable : Op.Inputs[input].Differentiable;
+        Op.Inputs.Count == 1 && Op.Inputs[0].IsList ? Op.Inputs[0].Differentiable : Op.Inputs[input].Differentiable && !Op.Inputs[input].State;
 }
 
 /// <summary>A checked expectation bound to the value it names.</summary>
@@ -58,6 +58,7 @@ public sealed class NetworkGraph
         SeedGradient = seedGradient;
         Expectations = expectations;
         _needsGradient = BackwardPlan.NeedsGradient(backwardFrom, values.Count, nodes);
+        UsesMode = nodes.Any(n => n.Op.DependsOnMode);
         _byName = new Dictionary<string, int>(values.Count, StringComparer.Ordinal);
         foreach (var v in values) _byName.TryAdd(v.Name, v.Index);
     }
@@ -80,6 +81,12 @@ public sealed class NetworkGraph
     public IReadOnlyList<BoundExpectation> Expectations { get; }
 
     public OptimizerDecl? Optimizer => Spec.Optimizer;
+
+    /// <summary>Whether the spec's steps run in training mode (<see cref="SpecDocument.TrainingMode"/>).</summary>
+    public bool TrainingMode => Spec.TrainingMode;
+
+    /// <summary>Whether some node computes differently in training and evaluation mode (<see cref="Op.DependsOnMode"/>); the trace then shows the mode.</summary>
+    public bool UsesMode { get; }
 
     public int Steps => Spec.Optimizer is { } o ? (int)o.Steps.Value : 1;
 

@@ -18,6 +18,7 @@ internal sealed class NameBinder(SpecDocument spec, DiagnosticBag d)
     private readonly Dictionary<Op, string[]> _keys = [];
     private readonly Dictionary<string, NodeArg> _args = new(StringComparer.Ordinal); // one node's, reused
     private readonly HashSet<string> _noneMisspelled = []; // given to the attribute binder when no key was misspelled; never added to
+    private readonly List<(int Value, string Node, InputSlot Slot, SourceSpan Span)> _uses = []; // every parameter input, for the state check
 
     /// <summary>Declares every value of the spec: data, parameters, then node outputs in declaration order.</summary>
     public ValueTable DeclareValues()
@@ -42,7 +43,27 @@ internal sealed class NameBinder(SpecDocument spec, DiagnosticBag d)
         var pending = new List<PendingNode>();
         foreach (var n in spec.Network)
             if (BindNode(n, pending.Count) is { } pn) pending.Add(pn);
+        CheckState();
         return pending;
+    }
+
+    /// <summary>
+    /// A parameter an op updates as state (batch_norm's running statistics) may be the state of
+    /// several nodes (each updates it in turn, as a torch module applied twice does), but no other
+    /// input: there it would be trained, or read as if it were fixed.
+    /// </summary>
+    private void CheckState()
+    {
+        var owner = new Dictionary<int, (string Node, InputSlot Slot)>();
+        foreach (var u in _uses)
+            if (u.Slot.State) owner.TryAdd(u.Value, (u.Node, u.Slot));
+        if (owner.Count == 0) return;
+        foreach (var u in _uses)
+        {
+            if (u.Slot.State || !owner.TryGetValue(u.Value, out var o)) continue;
+            d.Error(Codes.NotTrainable, u.Span,
+                $"parameter '{_values[u.Value].Name}' is the state '{o.Slot.Name}' that node '{o.Node}' updates; it cannot also be input '{u.Slot.Name}' of node '{u.Node}' (declare a parameter of its own)");
+        }
     }
 
     private PendingNode? BindNode(NodeDecl n, int index)
@@ -129,6 +150,13 @@ internal sealed class NameBinder(SpecDocument spec, DiagnosticBag d)
                         d.Error(Codes.Cycle, r.Span, $"node '{n.Name}' takes its own output as input '{slot.Name}'");
                         ok = false;
                     }
+                    if (slot.State && _values[vi].Kind != ValueKind.Parameter)
+                    {
+                        d.Error(Codes.WrongType, r.Span,
+                            $"input '{slot.Name}' of node '{n.Name}' is state that {op.Name} updates, so it must name a parameter, not the {(_values[vi].Kind == ValueKind.Data ? "data" : "node")} '{GraphBuilder.Clip(r.Text)}'");
+                        ok = false;
+                    }
+                    else if (_values[vi].Kind == ValueKind.Parameter) _uses.Add((vi, n.Name, slot, r.Span));
                     inputs.Add((vi, r));
                 }
                 else if (spec.IsReported(r.Text)) ok = false; // its declaration is already reported

@@ -15,6 +15,9 @@ public sealed record GradientCase(string Label, IReadOnlyList<int[]> InputShapes
     /// <summary>Attributes as written in a spec node, e.g. <c>("axis", "1")</c>.</summary>
     public IReadOnlyList<(string Name, string Yaml)> Attributes { get; init; } = [];
 
+    /// <summary>The mode the check runs in, "train" or "eval"; null: the default of a spec with backward (train).</summary>
+    public string? Mode { get; init; }
+
     /// <summary>Input positions that take the same value (a: A, b: A): the case checks accumulation within one node.</summary>
     public IReadOnlyList<int[]> Shared { get; init; } = [];
 }

@@ -29,6 +29,21 @@ public sealed record InputSlot(string Name, string Doc)
     /// <summary>Largest rank the slot takes.</summary>
     public int MaxRank { get; init; } = Shape.MaxRank;
 
+    /// <summary>
+    /// State the op updates in forward, in training mode only (batch_norm's running mean and
+    /// variance): the input must name a parameter, which receives no gradient, is not updated by
+    /// the optimizer, and is saved and restored with the other parameters by checkpoints and
+    /// parameter files. Such a slot is never <see cref="Differentiable"/>.
+    /// </summary>
+    public bool State { get; init; }
+
+    /// <summary>
+    /// How the op updates a <see cref="State"/> input, shown in the trace: <c>{value}</c> stands for
+    /// the parameter's name and <c>{node}</c> for the node's, e.g.
+    /// "(1 - momentum) · {value} + momentum · {node}.mean".
+    /// </summary>
+    public string StateRule { get; init; } = "";
+
     /// <summary>Each line along the op's <see cref="Op.DistributionAxis"/> (the last axis unless the op says otherwise) must be a probability distribution (cross-entropy targets).</summary>
     public bool Distribution => Domain == ValueDomain.Distribution;
 }
@@ -90,6 +105,13 @@ public abstract class Op
     /// the cross-entropy losses (their <c>axis</c> attribute); the last axis unless an op says otherwise.
     /// </summary>
     public virtual int DistributionAxis(AttributeValues attributes, int rank) => rank - 1;
+
+    /// <summary>
+    /// Whether the op computes differently in training and evaluation mode
+    /// (<see cref="OpContext{T}.Training"/>): batch_norm's batch or running statistics, dropout's
+    /// mask or identity. The trace of a graph with such an op shows the mode of every pass.
+    /// </summary>
+    public virtual bool DependsOnMode => false;
 
     /// <summary>The op's ONNX forms (see <see cref="OnnxForm"/>); empty when it has none.</summary>
     public virtual IReadOnlyList<OnnxForm> OnnxForms => [];

@@ -4,6 +4,29 @@ using NetSpec.Parser.Diagnostics;
 namespace NetSpec.Runtime.Ops;
 
 /// <summary>
+/// The mode and step of the pass an interpreter is running, shared by all of its nodes' contexts
+/// (one object, set once per pass, not once per node).
+/// </summary>
+public sealed class RunState
+{
+    /// <summary>Training mode (batch statistics, dropout masks, state updates) or evaluation mode.</summary>
+    public bool Training { get; set; } = true;
+
+    /// <summary>The 1-based optimizer step of the pass (0 for an evaluation pass of a training run).</summary>
+    public long Step { get; set; }
+}
+
+/// <summary>A value an op shows in the trace besides its output (dropout's mask, batch_norm's batch mean).</summary>
+/// <param name="Label">Its name after the node's, e.g. <c>mask</c> for <c>d1.mask</c>.</param>
+/// <param name="Expression">How it is computed, for the trace (fixed per node: the step is in the trace's heading).</param>
+/// <param name="Value">The tensor, owned by the node's context and reused every pass.</param>
+public sealed record SideValue<T>(string Label, string Expression, Tensor<T> Value) where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Whether the op wrote it in the current pass (only those are traced).</summary>
+    public bool Written { get; internal set; }
+}
+
+/// <summary>
 /// What an op sees when it runs for one node: its input values, its output buffer, the
 /// gradient arriving at its output and the gradient buffers of its inputs (null where no
 /// gradient is needed), and its attributes. Built once per node when the graph is planned and
@@ -15,8 +38,9 @@ public sealed class OpContext<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly Tensor<T>?[] _inputGrads;
 
     internal OpContext(Tensor<T>[] inputs, Tensor<T>?[] inputGrads, Tensor<T> output, Tensor<T>? outputGrad, AttributeValues attributes,
-        Kernels.GemmOptions gemm = default, string node = "", SourceSpan span = default)
+        Kernels.GemmOptions gemm = default, string node = "", SourceSpan span = default, RunState? run = null)
     {
+        _run = run ?? new RunState();
         Gemm = gemm;
         _inputs = inputs;
         _inputGrads = inputGrads;
@@ -25,6 +49,59 @@ public sealed class OpContext<T> where T : unmanaged, IFloatingPointIeee754<T>
         Attributes = attributes;
         Node = node;
         Span = span;
+    }
+
+    private readonly RunState _run;
+    private readonly List<SideValue<T>> _sides = [];
+    private ulong? _nodeKey;
+
+    /// <summary>
+    /// Whether the pass runs in training mode (torch's module.training): batch_norm normalizes
+    /// with the batch statistics and updates its running statistics, dropout draws a mask. In
+    /// evaluation mode batch_norm uses the running statistics and dropout is the identity.
+    /// </summary>
+    public bool Training => _run.Training;
+
+    /// <summary>The 1-based step of the pass; with <see cref="NodeKey"/>, what a random mask is a function of.</summary>
+    public long Step => _run.Step;
+
+    /// <summary>The node's key for random numbers: FNV-1a (64-bit) of its name (<see cref="Kernels.CounterRandom.NameKey"/>).</summary>
+    public ulong NodeKey => _nodeKey ??= Kernels.CounterRandom.NameKey(Node);
+
+    /// <summary>
+    /// A value the node shows in the trace this pass, allocated on first use and reused: the op
+    /// fills it and the interpreter traces it after the node's output as <c>node.label</c>.
+    /// <paramref name="expression"/> is read on first use only (it is fixed per node).
+    /// </summary>
+    public Tensor<T> Side(string label, Shape shape, Func<OpContext<T>, string> expression)
+    {
+        ArgumentNullException.ThrowIfNull(expression);
+        foreach (var s in _sides)
+            if (s.Label == label)
+            {
+                s.Written = true;
+                return s.Value;
+            }
+        var side = new SideValue<T>(label, expression(this), new Tensor<T>(shape)) { Written = true };
+        _sides.Add(side);
+        return side.Value;
+    }
+
+    /// <summary>Side value <paramref name="label"/> as the forward pass wrote it (for backward), or null.</summary>
+    public Tensor<T>? WrittenSide(string label)
+    {
+        foreach (var s in _sides)
+            if (s.Label == label) return s.Value;
+        return null;
+    }
+
+    /// <summary>The node's side values; those with <see cref="SideValue{T}.Written"/> were written in the current pass.</summary>
+    public IReadOnlyList<SideValue<T>> Sides => _sides;
+
+    /// <summary>Marks every side value unwritten before a pass.</summary>
+    internal void ClearSides()
+    {
+        foreach (var s in _sides) s.Written = false;
     }
 
     /// <summary>The node's name, for messages.</summary>

@@ -48,7 +48,10 @@ public static class OpRegistry
         new BinaryCrossEntropy(),
         new BinaryCrossEntropyWithLogits(),
         new LogSoftmax(),
-        new NllLoss());
+        new NllLoss(),
+        new BatchNorm(),
+        new LayerNorm(),
+        new Dropout());
 
     public static IEnumerable<string> Names => ByName.Keys;
 

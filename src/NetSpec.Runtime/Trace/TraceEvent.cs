@@ -32,6 +32,15 @@ public sealed record TraceEvent(TracePhase Phase, int Step, string Name, string 
     /// <summary>Update only: the gradient used.</summary>
     public TraceValues? Gradient { get; init; }
 
+    /// <summary>
+    /// The mode of the pass, "train" or "eval", on the forward and backward events and the epoch
+    /// metrics of a graph with an op that depends on it (batch_norm, dropout); null otherwise.
+    /// </summary>
+    public string? Mode { get; init; }
+
+    /// <summary>The trace's name of a mode: "train" or "eval".</summary>
+    public static string ModeName(bool training) => training ? "train" : "eval";
+
     /// <summary>The event with copies of its values, which later steps do not change.</summary>
     public TraceEvent Snapshot() => this with { Values = Values.Copy(), Old = Old?.Copy(), Gradient = Gradient?.Copy() };
 }

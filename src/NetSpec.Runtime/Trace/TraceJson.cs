@@ -11,6 +11,7 @@ namespace NetSpec.Runtime.Trace;
 /// round-trip form (NaN and infinities as the strings "NaN", "Infinity", "-Infinity"), so the
 /// same spec gives the same bytes on every run.
 /// <code>{"phase":"forward","step":1,"name":"z","op":"linear","expr":"linear(x, W, b)","shape":[1,3],"values":[24,47,86]}</code>
+/// A graph with batch_norm or dropout adds <c>"mode":"train"</c> or <c>"mode":"eval"</c> after <c>expr</c>.
 /// As a sink it formats each number as UTF-8 straight from the tensor's data into a pooled
 /// buffer, written to its stream when full; a large tensor's numbers are formatted in chunks on
 /// several threads and written in order, so the bytes are the same for any thread count.
@@ -96,6 +97,11 @@ public sealed class TraceJson : ITraceSink, IDisposable
         String(e.Op);
         Raw(",\"expr\":"u8);
         String(e.Expression);
+        if (e.Mode is { } mode)
+        {
+            Raw(",\"mode\":"u8);
+            String(mode);
+        }
         Raw(",\"shape\":["u8);
         var dims = e.Shape.Dims;
         for (int i = 0; i < dims.Length; i++)

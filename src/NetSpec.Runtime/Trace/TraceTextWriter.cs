@@ -60,13 +60,18 @@ public sealed class TraceTextWriter : ITraceSink
                 Entry($"    {e.Name}*", e.Shape, e.Values, indentLabel: false);
                 break;
             case TracePhase.Epoch:
-                Entry($"{e.Name} ({e.Expression})", e.Shape, e.Values);
+                Entry(e.Mode is null ? $"{e.Name} ({e.Expression})" : $"{e.Name} ({e.Expression}; {ModeText(e.Mode)})", e.Shape, e.Values);
                 break;
         }
         output.Write(sb);
     }
 
-    private string Heading(TraceEvent e) => e.Phase switch
+    private static string ModeText(string mode) => mode == "eval" ? "evaluation mode" : "training mode";
+
+    private string Heading(TraceEvent e) =>
+        e.Mode is { } m && e.Phase is TracePhase.Forward or TracePhase.Backward ? $"{HeadingText(e)} ({ModeText(m)})" : HeadingText(e);
+
+    private string HeadingText(TraceEvent e) => e.Phase switch
     {
         TracePhase.Forward => $"step {e.Step} · forward",
         TracePhase.Backward => _graph.SeedGradient is null

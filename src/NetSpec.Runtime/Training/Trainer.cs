@@ -136,6 +136,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
                 step++;
                 var trace = Traced(step) ? _trace : null;
                 interp.Trace = trace;
+                interp.Training = _graph.TrainingMode;
                 bool ok = interp.Forward(step) && interp.Backward(step);
                 interp.Trace = null;
                 if (!ok) return (Report(history, null, null, stopped, resumedAfter), interp.Fault);
@@ -174,8 +175,8 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             if (Evaluate(test) is not { } m) return (Report(history, null, null, stopped, resumedAfter), _fault);
             (testLoss, testAcc) = (m.Loss, m.Accuracy);
             int last = history.Count > 0 ? history[^1].Epoch : 0;
-            Emit(last, "test_loss", "objective J averaged over the test split", testLoss.Value);
-            if (testAcc is { } ta) Emit(last, "test_accuracy", $"argmax {_graph.Values[_accuracy].Name} = argmax {_graph.Values[_targets].Name}, test split", ta);
+            Emit(last, "test_loss", "objective J averaged over the test split", testLoss.Value, training: false);
+            if (testAcc is { } ta) Emit(last, "test_accuracy", $"argmax {_graph.Values[_accuracy].Name} = argmax {_graph.Values[_targets].Name}, test split", ta, training: false);
         }
         if (OutputPath(_t.Outputs?.Parameters) is { } paramsPath)
         {
@@ -196,14 +197,19 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     private void EmitSummary(EpochMetrics m)
     {
-        Emit(m.Epoch, "train_loss", "objective J averaged over the epoch's batches", m.TrainLoss);
-        if (m.TrainAccuracy is { } ta) Emit(m.Epoch, "train_accuracy", "fraction of the epoch's samples classified right", ta);
-        if (m.ValidationLoss is { } vl) Emit(m.Epoch, "validation_loss", "objective J averaged over the validation split", vl);
-        if (m.ValidationAccuracy is { } va) Emit(m.Epoch, "validation_accuracy", "fraction of the validation split classified right", va);
+        bool training = _graph.TrainingMode;
+        Emit(m.Epoch, "train_loss", "objective J averaged over the epoch's batches", m.TrainLoss, training);
+        if (m.TrainAccuracy is { } ta) Emit(m.Epoch, "train_accuracy", "fraction of the epoch's samples classified right", ta, training);
+        if (m.ValidationLoss is { } vl) Emit(m.Epoch, "validation_loss", "objective J averaged over the validation split", vl, training: false);
+        if (m.ValidationAccuracy is { } va) Emit(m.Epoch, "validation_accuracy", "fraction of the validation split classified right", va, training: false);
     }
 
-    private void Emit(int epoch, string name, string expression, double value) =>
-        _trace?.Emit(new TraceEvent(TracePhase.Epoch, epoch, name, "metric", expression, Shape.Scalar, new[] { value }));
+    /// <summary>One metric; with batch_norm or dropout in the graph it says the mode it was computed in (the training metrics during the steps, the others in evaluation mode).</summary>
+    private void Emit(int epoch, string name, string expression, double value, bool training) =>
+        _trace?.Emit(new TraceEvent(TracePhase.Epoch, epoch, name, "metric", expression, Shape.Scalar, new[] { value })
+        {
+            Mode = _graph.UsesMode ? TraceEvent.ModeName(training) : null,
+        });
 
     /// <summary>Rows whose largest score is at the target's largest entry (the first on ties).</summary>
     private static int Correct(ReadOnlySpan<T> scores, ReadOnlySpan<T> targets, int rows, int classes)
@@ -224,7 +230,10 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         return correct;
     }
 
-    /// <summary>Loss and accuracy of a split with the current parameters, in batches; null at a NaN or infinity.</summary>
+    /// <summary>
+    /// Loss and accuracy of a split with the current parameters, in batches, in evaluation mode
+    /// (batch_norm's running statistics, no dropout; no state changes); null at a NaN or infinity.
+    /// </summary>
     private (double Loss, double? Accuracy)? Evaluate(DataSplit split)
     {
         int n = split.Rows, f = _data.FeatureCount, c = _data.ClassCount;
@@ -238,6 +247,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             var y = interp.ValueAt(_targets).Data;
             for (int i = 0; i < rows * f; i++) x[i] = T.CreateChecked(split.Features[start * f + i]);
             for (int i = 0; i < rows * c; i++) y[i] = T.CreateChecked(split.Targets[start * c + i]);
+            interp.Training = false;
             if (!interp.Forward(0))
             {
                 _fault = interp.Fault;
