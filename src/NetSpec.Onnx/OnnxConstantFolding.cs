@@ -24,8 +24,8 @@ internal static class OnnxConstantFolding
         var ins = node.Input.Select(i => i.Length == 0 ? null : tensors[i]).ToList();
         string output = node.Output[0];
         string what = $"output '{output}' of {where}, folded at import";
-        OnnxValue? Ints(int[] dims, long[] values) => new(output, dims, OnnxTensors.Int64, what) { Integers = values };
-        bool Known(int k) => k < ins.Count && ins[k]?.Integers is not null;
+        OnnxValue? Ints(int[] dims, long[] values) => new(output, dims, OnnxTensors.Int64, what) { Integers = values, Known = true };
+        bool Known(int k) => k < ins.Count && ins[k] is { Known: true, Integers: not null };
         OnnxValue? result = node.OpType switch
         {
             "Shape" when ins.Count == 1 && ins[0] is { } x => ShapeOf(x, node, Ints),
@@ -34,7 +34,7 @@ internal static class OnnxConstantFolding
             "Gather" when Known(0) && Known(1) => Gather(ins[0]!, ins[1]!, (int)Int(node, "axis", 0), Ints),
             "Unsqueeze" when Known(0) && Axes(node, opset, 13, ins) is { } axes => Unsqueeze(ins[0]!, axes, Ints),
             "Squeeze" when Known(0) && Axes(node, opset, 13, ins) is { } axes => Squeeze(ins[0]!, axes, Ints),
-            "Concat" when ins.Count > 0 && ins.All(i => i?.Integers is not null) => Concat(ins!, (int)Int(node, "axis", 0), Ints),
+            "Concat" when ins.Count > 0 && ins.All(i => i is { Known: true, Integers: not null }) => Concat(ins!, (int)Int(node, "axis", 0), Ints),
             "Slice" when Known(0) && ins[0]!.Dims.Length == 1 => Slice(ins[0]!, node, opset, ins, Ints),
             "Add" or "Sub" or "Mul" or "Div" when ins.Count == 2 && Known(0) && Known(1) => Arithmetic(node.OpType, ins[0]!, ins[1]!, Ints),
             _ => null,
@@ -51,7 +51,7 @@ internal static class OnnxConstantFolding
     public static (NodeProto Node, int Opset) Normalize(NodeProto node, int opset, IReadOnlyDictionary<string, OnnxValue> tensors)
     {
         if (node.OpType == "Pow" && node.Input.Count == 2 && tensors.TryGetValue(node.Input[1], out var e)
-            && e.Dims.Aggregate(1, (a, b) => a * b) == 1 && (e.Values is [2] || e.Integers is [2]))
+            && e.Known && e.Dims.Aggregate(1, (a, b) => a * b) == 1 && (e.Values is [2] || e.Integers is [2]))
         {
             var mul = node.Clone();
             mul.OpType = "Mul";
@@ -87,7 +87,7 @@ internal static class OnnxConstantFolding
     }
 
     /// <summary>A tensor whose values are known at import and not written to the spec yet (an initializer or Constant node).</summary>
-    private static bool IsConstant(OnnxValue x) => x.Integers is not null || (x.Values is not null && !x.IsGraphInput && x.NetSpec is null);
+    private static bool IsConstant(OnnxValue x) => x.Known && (x.Integers is not null || (x.Values is not null && !x.IsGraphInput && x.NetSpec is null));
 
     private static long Int(NodeProto node, string name, long fallback) =>
         node.Attribute.FirstOrDefault(a => a.Name == name) is { Type: AttributeProto.Types.AttributeType.Int } a ? a.I : fallback;
@@ -106,11 +106,12 @@ internal static class OnnxConstantFolding
     /// <summary>Cast of integers: to int64 or int32 they stay integers; to float or double they become a float constant.</summary>
     private static OnnxValue? Cast(OnnxValue x, NodeProto node, string output, string what) => Int(node, "to", 0) switch
     {
-        OnnxTensors.Int64 or OnnxTensors.Int32 => new OnnxValue(output, x.Dims, (int)Int(node, "to", 0), what) { Integers = x.Integers },
+        OnnxTensors.Int64 or OnnxTensors.Int32 => new OnnxValue(output, x.Dims, (int)Int(node, "to", 0), what) { Integers = x.Integers, Known = true },
         OnnxTensors.Float or OnnxTensors.Double => new OnnxValue(output, x.Dims, (int)Int(node, "to", 0), what)
         {
             Values = [.. x.Integers!.Select(v => (double)v)],
             Comment = $"ONNX {what}",
+            Known = true,
         },
         _ => null,
     };

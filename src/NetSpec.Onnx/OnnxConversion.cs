@@ -14,14 +14,16 @@ namespace NetSpec.Onnx;
 /// when a node first reads them: a graph input as data (a rank-1 one as a parameter, where a
 /// vector stays a vector), an initializer or Constant node as a parameter. Integer tensors known
 /// at import are constants (axes, class labels); any other element type, or an integer tensor
-/// where a float one is read, is refused by name.
+/// where a float one is read, is refused by name. The ops whose forms are read are the
+/// registry's, unless a test of the machinery passes others.
 /// </summary>
-internal sealed class OnnxConversion(ModelProto model, string specName, IReadOnlyList<TensorProto>? testInputs, IReadOnlyList<TensorProto>? testOutputs)
+internal sealed class OnnxConversion(ModelProto model, string specName, IReadOnlyList<TensorProto>? testInputs, IReadOnlyList<TensorProto>? testOutputs, IEnumerable<Op>? ops = null)
 {
     private readonly GraphProto _g = model.Graph ?? throw new OnnxImportException("the model has no graph");
     private readonly Dictionary<string, OnnxValue> _tensors = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _names = new(StringComparer.Ordinal);   // ONNX name -> NetSpec name
     private readonly HashSet<string> _used = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _read = new(StringComparer.Ordinal);   // ONNX names read by a node or a graph output
     private readonly Dictionary<string, string> _oneHot = new(StringComparer.Ordinal);  // labels + classes -> NetSpec name
     private readonly List<DataDecl> _data = [];
     private readonly List<ParameterDecl> _parameters = [];
@@ -47,28 +49,49 @@ internal sealed class OnnxConversion(ModelProto model, string specName, IReadOnl
             throw new OnnxImportException($"the test data has {testOutputs.Count} output files but the graph has {_g.Output.Count} outputs");
         for (int j = 0; j < graphInputs.Count; j++) AddInput(graphInputs[j], testInputs?[j]);
 
+        foreach (var n in _g.Node) _read.UnionWith(n.Input.Where(i => i.Length > 0));
+        _read.UnionWith(_g.Output.Select(o => o.Name));
         for (int i = 0; i < _g.Node.Count; i++) Convert(_g.Node[i], i, opset);
-        if (_nodes.Count == 0)
-            throw new OnnxImportException("the model has no node NetSpec computes (only constants or none): a spec needs at least one");
-
-        var expectations = new List<Expectation>();
-        var expectComments = new Dictionary<string, string>(StringComparer.Ordinal);
+        var outputNames = new string[_g.Output.Count];
         for (int j = 0; j < _g.Output.Count; j++)
         {
             var o = _g.Output[j];
             if (!_tensors.TryGetValue(o.Name, out var t)) throw new OnnxImportException($"graph output '{o.Name}' is not computed by any node");
             if (!t.IsFloat)
                 throw new OnnxImportException($"graph output '{o.Name}' ({t.Where}) has element type {t.TypeName}; NetSpec computes in float32 or float64");
-            string value = Declared(t);
+            outputNames[j] = Declared(t);
+        }
+        if (_nodes.Count == 0)
+        {
+            // Only constants (or inputs) reach the outputs: each is read through an identity node, as a spec needs one.
+            if (_g.Output.Count == 0) throw new OnnxImportException("the model has no node NetSpec computes and no output: a spec needs at least one node");
+            for (int j = 0; j < _g.Output.Count; j++)
+            {
+                string through = Declare(_g.Output[j].Name + "_out");
+                AddNode(through, OpRegistry.Find("identity")!, [new NodeArg("x", new ArgScalar(outputNames[j], null, _span), _span)],
+                    $"graph output '{_g.Output[j].Name}' is {_tensors[_g.Output[j].Name].Where}, not computed: read through an identity node (a spec needs a node)");
+                outputNames[j] = through;
+            }
+        }
+
+        var expectations = new List<Expectation>();
+        var expectComments = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (int j = 0; j < _g.Output.Count; j++)
+        {
+            var o = _g.Output[j];
+            string value = outputNames[j];
             if (testOutputs is null) continue;
             var expected = testOutputs[j];
-            if (expected.DataType is not (OnnxTensors.Float or OnnxTensors.Double))
+            // A bool output (Dropout's mask) is compared as 0 and 1: NetSpec computes it as a float tensor of ones.
+            bool asBool = expected.DataType == OnnxTensors.Bool && o.Type?.TensorType?.ElemType == OnnxTensors.Bool;
+            if (expected.DataType is not (OnnxTensors.Float or OnnxTensors.Double) && !asBool)
                 throw new OnnxImportException($"test output {j} ('{o.Name}') has element type {OnnxTensors.TypeName(expected.DataType)}; NetSpec computes in float32 or float64");
             var dims = Dims(expected, $"test output {j} ('{o.Name}')");
+            if (dims.Contains(0)) throw new OnnxImportException($"test output {j} ('{o.Name}') has shape [{string.Join(", ", dims)}], with no elements; NetSpec tensors hold at least one value");
             var values = Read(expected, $"test output {j} ('{o.Name}')");
-            double tol = OnnxImporter.ToleranceFor(values);
+            double tol = asBool ? 0 : OnnxImporter.ToleranceFor(values);
             expectations.Add(new Expectation(ExpectKind.Forward, new NameRef(value, _span), new TensorLiteral(dims, values, _span), tol, 1));
-            expectComments[value] = $"ONNX test output {j} ('{o.Name}')";
+            expectComments[value] = $"ONNX test output {j} ('{o.Name}')" + (asBool ? ", bool: true as 1, false as 0" : "");
         }
 
         string opsets = string.Join(", ", model.OpsetImport.Select(o => $"{(o.Domain.Length == 0 ? "ai.onnx" : o.Domain)} {o.Version}"));
@@ -95,10 +118,11 @@ internal sealed class OnnxConversion(ModelProto model, string specName, IReadOnl
     {
         var dims = Dims(t, where);
         if (t.DataType is OnnxTensors.Float or OnnxTensors.Double)
-            _tensors[t.Name] = new OnnxValue(t.Name, dims, t.DataType, where) { Values = Read(t, where), Comment = comment ?? $"ONNX {where}", IsGraphInput = isInput };
-        else if (t.DataType is OnnxTensors.Int64 or OnnxTensors.Int32)
-            _tensors[t.Name] = new OnnxValue(t.Name, dims, t.DataType, where) { Integers = [.. Read(t, where).Select(x => (long)x)], IsGraphInput = isInput };
+            _tensors[t.Name] = new OnnxValue(t.Name, dims, t.DataType, where) { Values = Read(t, where), Comment = comment ?? $"ONNX {where}", IsGraphInput = isInput, Known = true };
+        else if (OnnxTensors.IsInteger(t.DataType))
+            _tensors[t.Name] = new OnnxValue(t.Name, dims, t.DataType, where) { Integers = ReadIntegers(t, where), IsGraphInput = isInput, Known = true };
         else
+            // Half precision, strings, complex: kept by name so that a node reading it is refused naming its type.
             _tensors[t.Name] = new OnnxValue(t.Name, dims, t.DataType, where) { IsGraphInput = isInput };
     }
 
@@ -106,7 +130,7 @@ internal sealed class OnnxConversion(ModelProto model, string specName, IReadOnl
     {
         string where = $"graph input '{input.Name}'";
         var type = input.Type?.TensorType ?? throw new OnnxImportException(
-            $"{where} is not a tensor{(input.Type is { } t ? $" but a {t.ValueCase.ToString().ToLowerInvariant().Replace("type", "", StringComparison.Ordinal)}" : "")}; NetSpec reads tensors only");
+            $"{where} is not a tensor{(input.Type is { } t ? " but " + KindText(t) : "")}; NetSpec reads tensors only");
         if (test is not null)
         {
             if (test.DataType != type.ElemType)
@@ -131,6 +155,17 @@ internal sealed class OnnxConversion(ModelProto model, string specName, IReadOnl
         };
     }
 
+    /// <summary>An ONNX type that is not a tensor, for messages: "an optional", "a sequence", "a map".</summary>
+    private static string KindText(TypeProto t) => t.ValueCase switch
+    {
+        TypeProto.ValueOneofCase.OptionalType => "an optional",
+        TypeProto.ValueOneofCase.SequenceType => "a sequence",
+        TypeProto.ValueOneofCase.MapType => "a map",
+        TypeProto.ValueOneofCase.SparseTensorType => "a sparse tensor",
+        TypeProto.ValueOneofCase.None => "of no type",
+        _ => "a " + t.ValueCase.ToString().ToLowerInvariant(),
+    };
+
     private void Convert(NodeProto node, int index, int opset)
     {
         string label = string.IsNullOrEmpty(node.Name) ? $"#{index}" : node.Name;
@@ -148,7 +183,7 @@ internal sealed class OnnxConversion(ModelProto model, string specName, IReadOnl
 
         if (OnnxConstantFolding.Fold(node, opset, _tensors, where)) return;
         (node, int nodeOpset) = OnnxConstantFolding.Normalize(node, opset, _tensors);
-        var plan = OnnxNodeMapper.Map(node, nodeOpset, name => _tensors[name], where);
+        var plan = OnnxNodeMapper.Map(node, nodeOpset, name => _tensors[name], _read.Contains, where, ops);
         string output = node.Output[0];
         var args = new List<NodeArg>();
         foreach (var (slot, sources) in plan.Inputs)
@@ -180,6 +215,61 @@ internal sealed class OnnxConversion(ModelProto model, string specName, IReadOnl
             _tensors[output] = new OnnxValue(output, [.. plan.Output.Dims], FloatType, $"output '{output}' of {where}") { NetSpec = name };
             if (plan.Op.Category == "loss" && plan.Output.Rank == 0) _objective ??= name;
         }
+        foreach (var extra in plan.Extra) AddOutput(extra, origin, where);
+    }
+
+    /// <summary>The nodes of an extra ONNX output: its chain's steps, the last named after the output.</summary>
+    private void AddOutput(OutputPlan extra, string origin, string where)
+    {
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (int s = 0; s < extra.Steps.Count; s++)
+        {
+            var step = extra.Steps[s];
+            bool last = s == extra.Steps.Count - 1;
+            string name = Declare(last ? extra.OnnxName : $"{extra.OnnxName}_{step.Name}");
+            names[step.Name] = name;
+            string comment = $"{origin}, output {extra.Index + 1} ('{extra.OnnxName}')" + (last ? "" : $", step {step.Name}");
+            if (step.Op is null)
+            {
+                var ones = new double[step.Shape.Length];
+                Array.Fill(ones, 1.0);
+                if (_elemType == 0) _elemType = FloatType;
+                AddData(name, new TensorLiteral([.. step.Shape.Dims], ones, _span), comment + ": ones");
+            }
+            else
+            {
+                var args = new List<NodeArg>();
+                for (int i = 0; i < step.Inputs.Count; i++)
+                {
+                    var (slot, source) = step.Inputs[i];
+                    string value = source switch
+                    {
+                        FromStep fs => names[fs.Step],
+                        ScalarConstant c => Constant(name, i, c.Value, comment),
+                        _ => Source(source, extra.OnnxName, where),
+                    };
+                    var arg = new ArgScalar(value, null, _span);
+                    args.Add(new NodeArg(slot.Name, slot.IsList ? new ArgList([arg], _span) : arg, _span));
+                }
+                for (int i = 0; i < step.Op.Attributes.Count; i++)
+                {
+                    var spec = step.Op.Attributes[i];
+                    if (spec.Default is { } d && OnnxNodeMapper.Same(d, step.Attributes[i])) continue;
+                    args.Add(new NodeArg(spec.Name, Arg(step.Attributes[i], spec.Type), _span));
+                }
+                AddNode(name, step.Op, args, comment);
+            }
+            if (last)
+                _tensors[extra.OnnxName] = new OnnxValue(extra.OnnxName, [.. step.Shape.Dims], FloatType, $"output '{extra.OnnxName}' of {where}") { NetSpec = name };
+        }
+    }
+
+    /// <summary>A scalar constant of a chain step, declared as data.</summary>
+    private string Constant(string step, int input, double value, string comment)
+    {
+        string name = Declare($"{step}_c{input}");
+        AddData(name, new TensorLiteral([], [value], _span), comment + $": the constant {SpecFormatter.Number(value)}");
+        return name;
     }
 
     /// <summary>The element type of node outputs: the model's, float until a tensor says otherwise.</summary>
@@ -287,16 +377,16 @@ internal sealed class OnnxConversion(ModelProto model, string specName, IReadOnl
                 break;
             }
             case "value_float":
-                _tensors[output] = new OnnxValue(output, [], OnnxTensors.Float, what) { Values = [ShortestFloat(a.F)], Comment = comment };
+                _tensors[output] = new OnnxValue(output, [], OnnxTensors.Float, what) { Values = [ShortestFloat(a.F)], Comment = comment, Known = true };
                 break;
             case "value_floats":
-                _tensors[output] = new OnnxValue(output, [a.Floats.Count], OnnxTensors.Float, what) { Values = [.. a.Floats.Select(ShortestFloat)], Comment = comment };
+                _tensors[output] = new OnnxValue(output, [a.Floats.Count], OnnxTensors.Float, what) { Values = [.. a.Floats.Select(ShortestFloat)], Comment = comment, Known = true };
                 break;
             case "value_int":
-                _tensors[output] = new OnnxValue(output, [], OnnxTensors.Int64, what) { Integers = [a.I] };
+                _tensors[output] = new OnnxValue(output, [], OnnxTensors.Int64, what) { Integers = [a.I], Known = true };
                 break;
             case "value_ints":
-                _tensors[output] = new OnnxValue(output, [a.Ints.Count], OnnxTensors.Int64, what) { Integers = [.. a.Ints] };
+                _tensors[output] = new OnnxValue(output, [a.Ints.Count], OnnxTensors.Int64, what) { Integers = [.. a.Ints], Known = true };
                 break;
             default:
                 throw new OnnxImportException($"{where}: a constant given as '{a.Name}' is not supported (NetSpec reads value, value_float(s) and value_int(s))");
@@ -326,6 +416,24 @@ internal sealed class OnnxConversion(ModelProto model, string specName, IReadOnl
         if (t.DataType == OnnxTensors.Float)
             for (int i = 0; i < values.Length; i++) values[i] = ShortestFloat((float)values[i]);
         return values;
+    }
+
+    /// <summary>An integer (or bool) tensor's values; int64 read exactly, not through a double.</summary>
+    private static long[] ReadIntegers(TensorProto t, string where)
+    {
+        if (t.DataType == OnnxTensors.Int64 && t.DataLocation != TensorProto.Types.DataLocation.External)
+        {
+            int n = (int)Math.Min(int.MaxValue, Dims(t, where).Aggregate(1L, (a, b) => Math.Min(a * b, int.MaxValue)));
+            if (!t.RawData.IsEmpty && t.RawData.Length == n * 8L)
+            {
+                var raw = t.RawData.Span;
+                var v = new long[n];
+                for (int i = 0; i < n; i++) v[i] = BitConverter.ToInt64(raw.Slice(i * 8, 8));
+                return v;
+            }
+            if (t.RawData.IsEmpty && t.Int64Data.Count == n) return [.. t.Int64Data];
+        }
+        return [.. Read(t, where).Select(x => x >= long.MaxValue ? long.MaxValue : (long)x)];
     }
 
     private static double ShortestFloat(float f) =>

@@ -27,9 +27,15 @@ internal sealed record OnnxValue(string OnnxName, int[] Dims, int ElemType, stri
     /// <summary>A graph input (data) rather than an initializer or constant (a parameter).</summary>
     public bool IsGraphInput { get; init; }
 
+    /// <summary>Its values are known at import (an initializer, a Constant node, a graph input with test data), not zeros standing in.</summary>
+    public bool Known { get; init; }
+
     public bool IsFloat => ElemType is OnnxTensors.Float or OnnxTensors.Double;
 
-    public bool IsInteger => ElemType is OnnxTensors.Int64 or OnnxTensors.Int32;
+    public bool IsInteger => OnnxTensors.IsInteger(ElemType);
+
+    /// <summary>Its values as numbers when known at import (integers and bools as well as floats), else null.</summary>
+    public double[]? KnownValues => !Known ? null : Values ?? Integers?.Select(x => (double)x).ToArray();
 
     public string TypeName => OnnxTensors.TypeName(ElemType);
 
@@ -51,9 +57,25 @@ internal sealed record OneHot(OnnxValue Labels, int Classes) : InputSource;
 /// <summary>Constant integer class indices written as float data of the same shape (nll_loss's labels).</summary>
 internal sealed record ClassIndices(OnnxValue Labels) : InputSource;
 
-/// <summary>How one ONNX node becomes NetSpec nodes: the op and form, each input's source, the attributes, the shapes.</summary>
+/// <summary>A scalar constant in the model's element type (a chain step's "=0.5").</summary>
+internal sealed record ScalarConstant(double Value) : InputSource;
+
+/// <summary>An earlier step of the same output chain.</summary>
+internal sealed record FromStep(string Step) : InputSource;
+
+/// <summary>How one ONNX node becomes NetSpec nodes: the op and form, each input's source, the attributes, the shapes, the extra outputs.</summary>
 internal sealed record NodePlan(Op Op, OnnxForm Form, IReadOnlyList<(InputSlot Slot, IReadOnlyList<InputSource> Sources)> Inputs,
-    AttributeValues Attributes, Shape Output, Op? Then, Shape? ThenOutput);
+    AttributeValues Attributes, Shape Output, Op? Then, Shape? ThenOutput)
+{
+    /// <summary>The ONNX outputs after the first that the graph uses, each a chain of NetSpec nodes.</summary>
+    public IReadOnlyList<OutputPlan> Extra { get; init; } = [];
+}
+
+/// <summary>An extra ONNX output: its index and name, and the planned chain (the last step is the output).</summary>
+internal sealed record OutputPlan(int Index, string OnnxName, IReadOnlyList<StepPlan> Steps);
+
+/// <summary>One planned step: a NetSpec op over its sources (or ones shaped as <see cref="Shape"/>), its attributes and output shape.</summary>
+internal sealed record StepPlan(string Name, Op? Op, IReadOnlyList<(InputSlot Slot, InputSource Source)> Inputs, AttributeValues Attributes, Shape Shape);
 
 /// <summary>
 /// Maps ONNX nodes onto NetSpec ops by reading the ops' ONNX forms: the op type, the opset
@@ -74,15 +96,15 @@ internal static class OnnxNodeMapper
     private sealed record Failure(int Stage, string Op, string Reason);
 
     /// <summary>The plan for <paramref name="node"/>, or an <see cref="OnnxImportException"/> saying why no op takes it.</summary>
-    public static NodePlan Map(NodeProto node, int opset, Func<string, OnnxValue> tensor, string where)
+    public static NodePlan Map(NodeProto node, int opset, Func<string, OnnxValue> tensor, Func<string, bool> used, string where, IEnumerable<Op>? ops = null)
     {
-        var candidates = OpRegistry.All.SelectMany(op => op.OnnxForms.Where(f => f.OpType == node.OpType).Select(f => (op, f))).ToList();
+        var candidates = (ops ?? OpRegistry.All).SelectMany(op => op.OnnxForms.Where(f => f.OpType == node.OpType).Select(f => (op, f))).ToList();
         if (candidates.Count == 0)
             throw new OnnxImportException($"{where}: NetSpec has no op for ONNX '{node.OpType}' (it imports {string.Join(", ", SupportedOps)})");
         var failures = new List<Failure>();
         foreach (var (op, form) in candidates)
         {
-            var (plan, failure) = Try(node, opset, op, form, tensor);
+            var (plan, failure) = Try(node, opset, op, form, tensor, used);
             if (plan is not null) return plan;
             failures.Add(failure!);
         }
@@ -93,7 +115,7 @@ internal static class OnnxNodeMapper
         throw new OnnxImportException($"{where}: {text}");
     }
 
-    private static (NodePlan?, Failure?) Try(NodeProto node, int opset, Op op, OnnxForm form, Func<string, OnnxValue> tensor)
+    private static (NodePlan?, Failure?) Try(NodeProto node, int opset, Op op, OnnxForm form, Func<string, OnnxValue> tensor, Func<string, bool> used)
     {
         (NodePlan?, Failure?) Fail(int stage, string reason) => (null, new Failure(stage, op.Name, reason + (form.Note is { } n && stage == 1 ? $" (NetSpec's {op.Name} imports {n})" : "")));
 
@@ -112,15 +134,18 @@ internal static class OnnxNodeMapper
             if (!form.Attributes.Any(m => m.Onnx == a.Name) && !form.Fixed.Any(x => x.Onnx == a.Name) && !form.CheckedAttributes.Contains(a.Name))
                 return Fail(1, $"attribute '{a.Name}' is not supported");
         for (int k = 1; k < node.Output.Count; k++)
-            if (node.Output[k].Length > 0)
-                return Fail(1, $"its output {k + 1} ('{node.Output[k]}') is not supported: NetSpec's ops have one output");
+        {
+            if (node.Output[k].Length == 0 || !used(node.Output[k])) continue;
+            var declared = form.Outputs.FirstOrDefault(o => o.Index == k);
+            if (declared is null)
+                return Fail(1, $"its output {k + 1} ('{node.Output[k]}') is not supported: NetSpec's {op.Name} computes {(form.Outputs.Count == 0 ? "only the first" : "outputs " + string.Join(", ", form.Outputs.Select(o => o.Index + 1).Prepend(1)))}");
+        }
 
         bool list = op.Inputs.Count == 1 && op.Inputs[0].IsList;
         var slots = form.Inputs ?? [.. op.Inputs.Select(s => s.Name)];
         var onnxInputs = node.Input.ToList();
         var inputs = new List<(InputSlot, IReadOnlyList<InputSource>)>();
-        var constants = new Dictionary<string, long[]>(StringComparer.Ordinal);
-        var numbers = new Dictionary<string, double>(StringComparer.Ordinal);
+        var constants = new Dictionary<string, AttributeValue>(StringComparer.Ordinal);
         if (list)
         {
             var sources = new List<InputSource>();
@@ -149,16 +174,13 @@ internal static class OnnxNodeMapper
                 {
                     if (name.Length == 0) continue;
                     var t = tensor(name);
-                    int ai = op.AttributeIndex(slot[1..]);
-                    if (t.Integers is { } ints) constants[slot[1..]] = ints;
-                    else if (ai >= 0 && op.Attributes[ai].Type == AttributeType.Number)
-                    {
-                        if (t.IsGraphInput || t.Values is not [var number])
-                            return Fail(1, $"its input {k + 1} ({t.Where}) gives {slot[1..]}, which NetSpec reads only from a constant scalar (an initializer or a Constant node of one value)");
-                        numbers[slot[1..]] = number;
-                    }
-                    else if (ai >= 0)
-                        return Fail(1, $"its input {k + 1} ({t.Where}) gives {slot[1..]}, which NetSpec reads only from a constant int64 tensor (an initializer, a Constant node, or a graph input with test data)");
+                    int index = op.AttributeIndex(slot[1..]);
+                    if (index < 0) continue;   // read only by the ImportCheck
+                    var spec = op.Attributes[index];
+                    if (ConstantAttribute(t, spec.Type) is { } value) constants[slot[1..]] = value;
+                    else return Fail(1, t.KnownValues is null
+                        ? $"its input {k + 1} ({t.Where}) gives {slot[1..]}, which NetSpec reads only from a constant tensor (an initializer, a Constant node, or a graph input with test data)"
+                        : $"its input {k + 1} ({t.Where}, {t.TypeName} {t.DimsText}) gives {slot[1..]}, which NetSpec's {op.Name} takes as a {spec.TypeText}");
                     continue;
                 }
                 var s = op.Inputs.FirstOrDefault(x => x.Name == slot)
@@ -210,8 +232,7 @@ internal static class OnnxNodeMapper
                 }
                 else v = mapped.OnnxDefault;
             }
-            if (constants.TryGetValue(spec.Name, out var c)) v = AttributeValue.Of(c);
-            if (numbers.TryGetValue(spec.Name, out var number)) v = AttributeValue.Of(number);
+            if (constants.TryGetValue(spec.Name, out var c)) v = c;
             v ??= spec.Default;
             if (v is null) return Fail(1, $"NetSpec's {op.Name} needs the attribute '{spec.Name}', which ONNX's {form.OpType} does not give");
             if (spec.Check(v) is { } must) return Fail(1, $"NetSpec's {op.Name} takes {spec.Name} {must}, not {v}");
@@ -225,19 +246,11 @@ internal static class OnnxNodeMapper
         }
         if (form.ImportCheck is { } check)
         {
-            var query = new OnnxImportQuery(opset,
-                [.. onnxInputs.Select(i => i.Length == 0 ? null : tensor(i).Dims)],
-                name => node.Attribute.FirstOrDefault(x => x.Name == name) is { } a ? Convert(a, null) : null,
-                k => k < onnxInputs.Count && onnxInputs[k].Length > 0 ? tensor(onnxInputs[k]).Integers : null);
-            if (check(query) is { } reason) return Fail(1, reason);
+            if (check(Query(node, opset, tensor, used)) is { } reason) return Fail(1, reason);
         }
         if (form.ImportAttributes is { } compute)
         {
-            var query = new OnnxImportQuery(opset,
-                [.. onnxInputs.Select(i => i.Length == 0 ? null : tensor(i).Dims)],
-                name => node.Attribute.FirstOrDefault(x => x.Name == name) is { } a ? Convert(a, null) : null,
-                k => k < onnxInputs.Count && onnxInputs[k].Length > 0 ? tensor(onnxInputs[k]).Integers : null);
-            foreach (var (name, value) in compute(query))
+            foreach (var (name, value) in compute(Query(node, opset, tensor, used)))
             {
                 int i = op.AttributeIndex(name);
                 if (i < 0) throw new InvalidOperationException($"the ONNX form {form.OpType} of op '{op.Name}' computes the attribute '{name}', which the op does not have");
@@ -298,7 +311,114 @@ internal static class OnnxNodeMapper
             if (r2.Error is { } e2) return Fail(2, $"NetSpec's {then.Name} refuses it: {e2}");
             thenShape = r2.Shape;
         }
-        return (new NodePlan(op, form, inputs, attributes, result.Shape!, then, thenShape), null);
+        // Stage 3: the extra outputs the graph uses, each a chain of NetSpec nodes.
+        var extra = new List<OutputPlan>();
+        for (int k = 1; k < node.Output.Count; k++)
+        {
+            if (node.Output[k].Length == 0 || !used(node.Output[k])) continue;
+            var declared = form.Outputs.First(o => o.Index == k);
+            var (steps, why) = PlanOutput(node, opset, op, form, declared, inputs, attributes, tensor, used);
+            if (steps is null) return Fail(3, $"its output {k + 1} ('{node.Output[k]}'): {why}");
+            extra.Add(new OutputPlan(k, node.Output[k], steps));
+        }
+        return (new NodePlan(op, form, inputs, attributes, result.Shape!, then, thenShape) { Extra = extra }, null);
+    }
+
+    private static OnnxImportQuery Query(NodeProto node, int opset, Func<string, OnnxValue> tensor, Func<string, bool> used)
+    {
+        var onnxInputs = node.Input.ToList();
+        return new OnnxImportQuery(opset,
+            [.. onnxInputs.Select(i => i.Length == 0 ? null : tensor(i).Dims)],
+            name => node.Attribute.FirstOrDefault(x => x.Name == name) is { } a ? Convert(a, null) : null,
+            k => k < onnxInputs.Count && onnxInputs[k].Length > 0 && tensor(onnxInputs[k]).Known ? tensor(onnxInputs[k]).Integers : null)
+        {
+            Values = k => k < onnxInputs.Count && onnxInputs[k].Length > 0 ? tensor(onnxInputs[k]).KnownValues : null,
+            OutputUsed = k => k < node.Output.Count && node.Output[k].Length > 0 && (k == 0 || used(node.Output[k])),
+        };
+    }
+
+    /// <summary>The steps of an extra output for this node, or null and why not.</summary>
+    private static (IReadOnlyList<StepPlan>?, string?) PlanOutput(NodeProto node, int opset, Op op, OnnxForm form, OnnxOutput declared,
+        List<(InputSlot Slot, IReadOnlyList<InputSource> Sources)> inputs, AttributeValues attributes, Func<string, OnnxValue> tensor, Func<string, bool> used)
+    {
+        var query = new OnnxOutputQuery(Query(node, opset, tensor, used),
+            name => op.AttributeIndex(name) is var i and >= 0 ? attributes[i] : throw new InvalidOperationException($"the ONNX form {form.OpType} of op '{op.Name}' reads the attribute '{name}', which the op does not have"),
+            k => k < node.Input.Count && node.Input[k].Length > 0 ? tensor(node.Input[k]).Dims.Length : 0);
+        var steps = declared.Steps(query);
+        if (steps.Count == 0) return (null, declared.Refusal);
+        var planned = new List<StepPlan>();
+        var shapes = new Dictionary<string, Shape>(StringComparer.Ordinal);
+        (InputSource Source, Shape Shape, string Name)? Resolve(string from)
+        {
+            if (from.StartsWith('=')) return double.TryParse(from.AsSpan(1), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var x) ? (new ScalarConstant(x), Shape.Scalar, from) : null;
+            if (shapes.TryGetValue(from, out var s)) return (new FromStep(from), s, from);
+            var input = inputs.FirstOrDefault(i => i.Slot.Name == from);
+            if (input.Slot is not null && input.Sources.Count == 1 && input.Sources[0] is FromTensor ft) return (ft, new Shape(ft.Tensor.Dims), ft.Tensor.OnnxName);
+            return null;
+        }
+        foreach (var step in steps)
+        {
+            if (step.Op == OnnxStep.OnesOp)
+            {
+                var like = step.Inputs.Count == 1 ? Resolve(step.Inputs[0]) : null;
+                if (like is null) throw new InvalidOperationException($"the ONNX form {form.OpType} of op '{op.Name}': step '{step.Name}' makes ones like '{string.Join(", ", step.Inputs)}', which is no input or earlier step");
+                planned.Add(new StepPlan(step.Name, null, [], AttributeValues.Empty, like.Value.Shape));
+                shapes[step.Name] = like.Value.Shape;
+                continue;
+            }
+            var stepOp = OpRegistry.Find(step.Op) ?? throw new InvalidOperationException($"the ONNX form {form.OpType} of op '{op.Name}': step '{step.Name}' names the unknown op '{step.Op}'");
+            if (step.Inputs.Count != stepOp.Inputs.Count)
+                throw new InvalidOperationException($"the ONNX form {form.OpType} of op '{op.Name}': step '{step.Name}' gives {step.Inputs.Count} inputs to {stepOp.Name}, which has {stepOp.Inputs.Count}");
+            var stepInputs = new List<(InputSlot, InputSource)>();
+            var stepShapes = new List<Shape>();
+            var stepNames = new List<string>();
+            for (int i = 0; i < step.Inputs.Count; i++)
+            {
+                var r = Resolve(step.Inputs[i]) ?? throw new InvalidOperationException($"the ONNX form {form.OpType} of op '{op.Name}': step '{step.Name}' reads '{step.Inputs[i]}', which is no input, earlier step or '=number'");
+                stepInputs.Add((stepOp.Inputs[i], r.Source));
+                stepShapes.Add(r.Shape);
+                stepNames.Add(r.Name);
+            }
+            var values = new AttributeValue[stepOp.Attributes.Count];
+            for (int i = 0; i < values.Length; i++)
+            {
+                var spec = stepOp.Attributes[i];
+                var given = step.Attributes.FirstOrDefault(a => a.Name == spec.Name);
+                var v = given.Name is null ? spec.Default : given.Value;
+                if (v is null) throw new InvalidOperationException($"the ONNX form {form.OpType} of op '{op.Name}': step '{step.Name}' leaves out {stepOp.Name}'s attribute '{spec.Name}', which has no default");
+                if (spec.Check(v) is { } must) return (null, $"NetSpec's {stepOp.Name} takes {spec.Name} {must}, not {v}");
+                values[i] = v;
+            }
+            foreach (var a in step.Attributes)
+                if (stepOp.AttributeIndex(a.Name) < 0)
+                    throw new InvalidOperationException($"the ONNX form {form.OpType} of op '{op.Name}': step '{step.Name}' gives {stepOp.Name} the unknown attribute '{a.Name}'");
+            var stepAttributes = new AttributeValues(values);
+            var r2 = Setup(stepOp, stepShapes, stepNames, stepAttributes);
+            if (r2.Error is { } e) return (null, $"NetSpec's {stepOp.Name} refuses it: {e}");
+            planned.Add(new StepPlan(step.Name, stepOp, stepInputs, stepAttributes, r2.Shape!));
+            shapes[step.Name] = r2.Shape!;
+        }
+        return (planned, null);
+    }
+
+    /// <summary>An ONNX input given for a NetSpec attribute (an <c>@name</c> input) as that attribute's value, or null when it is not a known constant of that kind.</summary>
+    private static AttributeValue? ConstantAttribute(OnnxValue t, AttributeType type)
+    {
+        if (t.KnownValues is not { } values) return null;
+        bool integral = t.Integers is not null;
+        switch (type)
+        {
+            case AttributeType.IntegerList:
+                return integral && t.Dims.Length <= 1 ? AttributeValue.Of(t.Integers!.ToArray()) : null;
+            case AttributeType.Integer:
+                return integral && values.Length == 1 ? AttributeValue.Of(t.Integers![0]) : null;
+            case AttributeType.Flag:
+                return integral && values.Length == 1 && values[0] is 0 or 1 ? AttributeValue.Of((long)values[0]) : null;
+            case AttributeType.Number:
+                return values.Length == 1 ? AttributeValue.Of(values[0]) : null;
+            default:
+                return null;
+        }
     }
 
     private static ShapeResult Setup(Op op, IReadOnlyList<Shape> shapes, IReadOnlyList<string> names, AttributeValues attributes)
@@ -316,7 +436,7 @@ internal static class OnnxNodeMapper
     /// <summary>Null when <paramref name="t"/> can be a float input of a NetSpec op, else why not.</summary>
     private static string? FloatInput(OnnxValue t, Op op) =>
         t.IsFloat ? null
-        : $"{t.Where} has element type {t.TypeName}, but NetSpec computes in float32 or float64 (integer tensors only as constant axes or class labels), so its {op.Name} cannot take it";
+        : $"{t.Where} has element type {t.TypeName}, but NetSpec computes in float32 or float64 (integer tensors only as constant shapes, axes, pads or class labels), so its {op.Name} cannot take it";
 
     private static string DimsText(int[] dims) => "[" + string.Join(", ", dims) + "]";
 

@@ -17,6 +17,25 @@ public sealed class Identity : ElementwiseUnary
     protected override T F<T>(T x) => x;
     protected override T Df<T>(T x, T y) => T.One;
 
-    /// <summary>ONNX Identity (opset 1 on; it has had no attributes in any opset).</summary>
-    public override IReadOnlyList<OnnxForm> OnnxForms { get; } = [new("Identity")];
+    /// <summary>
+    /// ONNX Identity (opset 1 on; it has had no attributes in any opset). Import only: ONNX
+    /// ReduceSum from opset 13 with noop_with_empty_axes = 1 and its axes left out or empty,
+    /// which returns its input unchanged (keepdims does not apply).
+    /// </summary>
+    public override IReadOnlyList<OnnxForm> OnnxForms { get; } =
+    [
+        new("Identity"),
+        new("ReduceSum")
+        {
+            MinOpset = 13,
+            ImportOnly = true,
+            Inputs = ["x", "@axes"],
+            Fixed = [new OnnxFixed("noop_with_empty_axes", AttributeValue.Of(1L))],
+            CheckedAttributes = ["keepdims"],
+            Note = "ReduceSum with noop_with_empty_axes = 1 and no axes (the input unchanged)",
+            ImportCheck = q => q.InputShapes.Count < 2 || q.InputShapes[1] is null || q.Constant(1) is { Length: 0 }
+                ? null
+                : "noop_with_empty_axes = 1 with axes given sums along them, which NetSpec's identity does not do",
+        },
+    ];
 }

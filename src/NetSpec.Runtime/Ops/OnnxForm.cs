@@ -86,6 +86,58 @@ public sealed record OnnxForm(string OpType)
     /// the node; the values are checked against the attributes' ranges as mapped ones are.
     /// </summary>
     public Func<OnnxImportQuery, IReadOnlyList<(string Attribute, AttributeValue Value)>>? ImportAttributes { get; init; }
+
+    /// <summary>
+    /// The ONNX node's outputs after the first that NetSpec computes too, each as a chain of
+    /// NetSpec nodes over the node's inputs (SoftmaxCrossEntropyLoss's log_prob is log_softmax
+    /// of the scores; LayerNormalization's Mean is reduce_mean of X). An output not listed here
+    /// is refused when a graph reads it. Import only: the exporter writes the first output.
+    /// </summary>
+    public IReadOnlyList<OnnxOutput> Outputs { get; init; } = [];
+}
+
+/// <summary>
+/// How NetSpec computes ONNX output <paramref name="Index"/> (1 for the second) of a node mapped
+/// through a form: <paramref name="Steps"/> gives the chain of NetSpec nodes for the node at hand
+/// (its shapes and attributes); the last step's value is the output.
+/// </summary>
+/// <param name="Index">The ONNX output's index, from 1.</param>
+/// <param name="Steps">The chain for one node; an empty list refuses the output (say why in <see cref="Refusal"/>).</param>
+public sealed record OnnxOutput(int Index, Func<OnnxOutputQuery, IReadOnlyList<OnnxStep>> Steps)
+{
+    /// <summary>Why an empty chain is refused, for the importer's message.</summary>
+    public string Refusal { get; init; } = "NetSpec does not compute it";
+}
+
+/// <summary>What an <see cref="OnnxOutput"/> is told: the ONNX node, and the op's attributes as imported.</summary>
+/// <param name="Node">The ONNX node's opset, input shapes, attributes and constants.</param>
+/// <param name="Attribute">The mapped op's attribute value by NetSpec name (after ONNX's and NetSpec's defaults).</param>
+/// <param name="Rank">The rank of ONNX input <c>i</c> (0 when it is left out).</param>
+public sealed record OnnxOutputQuery(OnnxImportQuery Node, Func<string, AttributeValue> Attribute, Func<int, int> Rank);
+
+/// <summary>
+/// One NetSpec node of an <see cref="OnnxOutput"/>'s chain: op <paramref name="Op"/> over
+/// <paramref name="Inputs"/>, one per input slot of the op in order (a list slot takes one).
+/// Each input is an input slot name of the form's op (the ONNX input it reads), the
+/// <see cref="Name"/> of an earlier step, or a number written "=0.5" (a scalar constant in the
+/// model's element type).
+/// </summary>
+/// <param name="Name">The step's name, unique in its chain; the importer prefixes the ONNX output's name.</param>
+/// <param name="Op">The NetSpec op.</param>
+/// <param name="Inputs">Where each input slot reads from.</param>
+public sealed record OnnxStep(string Name, string Op, IReadOnlyList<string> Inputs)
+{
+    /// <summary>Attributes given by NetSpec name; the rest take the op's defaults.</summary>
+    public IReadOnlyList<(string Name, AttributeValue Value)> Attributes { get; init; } = [];
+
+    /// <summary>
+    /// A constant tensor of ones shaped as the input slot <paramref name="like"/> reads (Dropout's
+    /// mask when nothing is dropped, ONNX's bool true read as 1).
+    /// </summary>
+    public static OnnxStep Ones(string name, string like) => new(name, OnesOp, [like]);
+
+    /// <summary>The <see cref="Op"/> of <see cref="Ones"/> (no NetSpec op has this name).</summary>
+    public const string OnesOp = "(ones)";
 }
 
 /// <summary>What an <see cref="OnnxForm.ImportCheck"/> is told about the ONNX node.</summary>
@@ -95,6 +147,16 @@ public sealed record OnnxForm(string OpType)
 /// <param name="Constant">The values of ONNX input <c>i</c> when it is a constant integer tensor, else null.</param>
 public sealed record OnnxImportQuery(int Opset, IReadOnlyList<int[]?> InputShapes, Func<string, AttributeValue?> Attribute, Func<int, long[]?> Constant)
 {
+    /// <summary>
+    /// The values of ONNX input <c>i</c> when they are known at import (an initializer, a Constant
+    /// node, or a graph input with test data), of any element type read as numbers (bool as 0 and
+    /// 1), else null: Dropout's ratio and training_mode.
+    /// </summary>
+    public Func<int, double[]?> Values { get; init; } = _ => null;
+
+    /// <summary>Whether ONNX output <c>k</c> (0 the first) is read by the graph or is one of its outputs.</summary>
+    public Func<int, bool> OutputUsed { get; init; } = k => k == 0;
+
     /// <summary>ONNX axis <paramref name="axis"/> of a rank <paramref name="rank"/> tensor counted from 0 (-1 is the last).</summary>
     public static long Normalize(long axis, int rank) => axis < 0 ? axis + rank : axis;
 }

@@ -30,7 +30,7 @@ public sealed class OnnxConstantFoldingTests
         return a;
     }
 
-    private static OnnxValue Integers(string name, int[] dims, params long[] v) => new(name, dims, OnnxTensors.Int64, $"initializer '{name}'") { Integers = v };
+    private static OnnxValue Integers(string name, int[] dims, params long[] v) => new(name, dims, OnnxTensors.Int64, $"initializer '{name}'") { Integers = v, Known = true };
 
     private static OnnxValue Fold(Dictionary<string, OnnxValue> tensors, NodeProto node, int opset = 13)
     {
