@@ -51,7 +51,12 @@ public static class OpRegistry
         new NllLoss(),
         new BatchNorm(),
         new LayerNorm(),
-        new Dropout());
+        new Dropout(),
+        new Elu(),
+        new Gelu(),
+        new Softplus(),
+        new Erf(),
+        new Div());
 
     public static IEnumerable<string> Names => ByName.Keys;
 

@@ -40,6 +40,13 @@ public sealed class OnnxExportTests
         var feeds = parsed.Graph.Input.ToDictionary(i => i.Name, i => inputs[i.Name]);
         var outputNames = parsed.Graph.Output.Select(o => o.Name).ToList();
         CollectionAssert.AreEquivalent(outputs.Select(o => o.Name).ToArray(), outputNames.ToArray());
+        if (!float32 && parsed.Graph.Node.FirstOrDefault(n => NoFloat64Kernel.Contains(n.OpType)) is { } missing)
+        {
+            // ONNX Runtime's CPU provider has these ops in float32 only: the float64 model is refused there, so say so and skip.
+            var refused = Assert.Throws<Microsoft.ML.OnnxRuntime.OnnxRuntimeException>(() => OnnxRuntimeRunner.Run(model, float32, feeds, outputNames));
+            StringAssert.Contains(refused.Message, "NotImplemented");
+            Assert.Inconclusive($"{file}: ONNX Runtime has no float64 {missing.OpType} kernel, so the float64 export is not run; the float32 export is checked");
+        }
         var actual = OnnxRuntimeRunner.Run(model, float32, feeds, outputNames);
         // Inference outputs must agree to 1e-12 in float64. Kept losses reduce thousands of terms
         // (digits: 17,000 squared weights, log-sum-exp over every row) in another order and with
@@ -55,6 +62,9 @@ public sealed class OnnxExportTests
                     $"{file} {name}[{i}]: onnxruntime {values[i]:R}, NetSpec {want[i]:R}");
         }
     }
+
+    /// <summary>ONNX ops whose ONNX Runtime CPU kernels (1.31) are float32 only.</summary>
+    private static readonly HashSet<string> NoFloat64Kernel = ["Elu", "Erf", "Softplus"];
 
     [TestMethod]
     public void Lab07_s_inference_graph_is_gemm_relu_gemm_from_x_to_o_with_the_parameters_as_initializers()

@@ -1,0 +1,27 @@
+using NetSpec.Runtime.Kernels;
+
+namespace NetSpec.Runtime.Ops;
+
+/// <summary>
+/// The error function, element by element: y = erf(x) = 2/√π ∫₀ˣ e^(-t²) dt, in (-1, 1).
+/// Backward: dJ/dx = dJ/dy ⊙ 2/√π e^(-x²), from the input as PyTorch computes it.
+/// </summary>
+public sealed class Erf : ElementwiseUnary
+{
+    public override string Name => "erf";
+    public override string Summary => "The Gauss error function, element by element (the building block of the exact GELU).";
+    public override string Formula => "y = erf(x) = 2/√π ∫₀ˣ e^(-t²) dt";
+    public override string GradientFormula => "dJ/dx = dJ/dy ⊙ 2/√π e^(-x²)";
+    public override string Convention =>
+        "torch.erf and ONNX Erf. .NET has no erf: NetSpec's is a port of the Cephes library's rational approximations " +
+        "(ndtr.c, with e^(-x²) computed as expx2 does), in double precision, within a few units in the last place of mpmath's values " +
+        "(tests/NetSpec.Tests/Kernels/erf-table.csv); float32 rounds the double result once. erf(x) rounds to ±1 in float64 from |x| = 5.922. " +
+        "The gradient 2/√π e^(-x²) is from the input, as PyTorch's.";
+    public override string Example => "{op: erf, x: z}";
+
+    protected override T F<T>(T x) => T.CreateTruncating(SpecialFunctions.Erf(double.CreateTruncating(x)));
+    protected override T Df<T>(T x, T y) => T.CreateTruncating(SpecialFunctions.ErfDerivative(double.CreateTruncating(x)));
+
+    /// <summary>ONNX Erf (opset 9 on; 13 added bfloat16).</summary>
+    public override IReadOnlyList<OnnxForm> OnnxForms { get; } = [new("Erf") { MinOpset = 9 }];
+}
