@@ -17,24 +17,31 @@ internal static class OnnxConstantFolding
 {
     /// <summary>
     /// Whether <paramref name="node"/> was computed at import: then its outputs are in
-    /// <paramref name="tensors"/> as constants and nothing is written to the spec.
+    /// <paramref name="tensors"/> as constants and nothing is written to the spec. Only nodes over
+    /// constants fold (initializers, Constant nodes, folded outputs; Shape of any tensor), never
+    /// over graph inputs, which stay the model's data.
     /// </summary>
     public static bool Fold(NodeProto node, int opset, Dictionary<string, OnnxValue> tensors, string where)
     {
         var ins = node.Input.Select(i => i.Length == 0 ? null : tensors[i]).ToList();
         string output = node.Output[0];
         string what = $"output '{output}' of {where}, folded at import";
-        OnnxValue? Ints(int[] dims, long[] values) => new(output, dims, OnnxTensors.Int64, what) { Integers = values, Known = true };
-        bool Known(int k) => k < ins.Count && ins[k] is { Known: true, Integers: not null };
+        // Integers in the element type of the first integer input (Shape's are int64).
+        int type = ins.FirstOrDefault(i => i?.Integers is not null)?.ElemType ?? OnnxTensors.Int64;
+        OnnxValue? Ints(int[] dims, long[] values) => new(output, dims, node.OpType == "Shape" ? OnnxTensors.Int64 : type, what) { Integers = values, Known = true };
+        // Constants only: integer graph inputs (with test data) are data, computed by the graph's ops or refused there.
+        bool Known(int k) => k < ins.Count && ins[k] is { Known: true, Integers: not null, IsGraphInput: false };
         OnnxValue? result = node.OpType switch
         {
             "Shape" when ins.Count == 1 && ins[0] is { } x => ShapeOf(x, node, Ints),
             "Identity" when ins.Count == 1 && ins[0] is { } x && IsConstant(x) => x,
             "Cast" when Known(0) => Cast(ins[0]!, node, output, what),
+            "Cast" when ins.Count == 1 && ins[0] is { Known: true, IsGraphInput: true } x && x.KnownValues is { } v => Labels(x, v, node, output, what),
+            "Reshape" when ins.Count == 2 && ins[0] is { Known: true, Integers: not null } x && Known(1) => ReshapeIntegers(x, ins[1]!.Integers!, node, output, what),
             "Gather" when Known(0) && Known(1) => Gather(ins[0]!, ins[1]!, (int)Int(node, "axis", 0), Ints),
             "Unsqueeze" when Known(0) && Axes(node, opset, 13, ins) is { } axes => Unsqueeze(ins[0]!, axes, Ints),
             "Squeeze" when Known(0) && Axes(node, opset, 13, ins) is { } axes => Squeeze(ins[0]!, axes, Ints),
-            "Concat" when ins.Count > 0 && ins.All(i => i is { Known: true, Integers: not null }) => Concat(ins!, (int)Int(node, "axis", 0), Ints),
+            "Concat" when ins.Count > 0 && Enumerable.Range(0, ins.Count).All(Known) => Concat(ins!, (int)Int(node, "axis", 0), Ints),
             "Slice" when Known(0) && ins[0]!.Dims.Length == 1 => Slice(ins[0]!, node, opset, ins, Ints),
             "Add" or "Sub" or "Mul" or "Div" when ins.Count == 2 && Known(0) && Known(1) => Arithmetic(node.OpType, ins[0]!, ins[1]!, Ints),
             _ => null,
@@ -115,6 +122,43 @@ internal static class OnnxConstantFolding
         },
         _ => null,
     };
+
+    /// <summary>
+    /// Cast to an integer type of a graph input with test data whose values are whole numbers:
+    /// class labels kept as floats in the model (NetSpec's own export of nll_loss casts its label
+    /// data to int64). The result is still the graph's input, read where a form takes class indices.
+    /// </summary>
+    private static OnnxValue? Labels(OnnxValue x, double[] values, NodeProto node, string output, string what)
+    {
+        long to = Int(node, "to", 0);
+        if ((int)to is not (OnnxTensors.Int64 or OnnxTensors.Int32) || values.Any(v => v != Math.Floor(v) || Math.Abs(v) > 1L << 53)) return null;
+        return new OnnxValue(output, x.Dims, (int)to, what) { Integers = [.. values.Select(v => (long)v)], Known = true, IsGraphInput = true };
+    }
+
+    /// <summary>Reshape of known integers (labels) to a constant shape, 0 copying an axis and -1 inferring one as ONNX's allowzero 0.</summary>
+    private static OnnxValue? ReshapeIntegers(OnnxValue x, long[] shape, NodeProto node, string output, string what)
+    {
+        if (Int(node, "allowzero", 0) != 0) return null;
+        var dims = new int[shape.Length];
+        int infer = -1;
+        long known = 1;
+        for (int i = 0; i < shape.Length; i++)
+        {
+            if (shape[i] == -1) { if (infer >= 0) return null; infer = i; continue; }
+            if (shape[i] == 0 && i < x.Dims.Length) dims[i] = x.Dims[i];
+            else if (shape[i] > 0 && shape[i] <= int.MaxValue) dims[i] = (int)shape[i];
+            else return null;
+            known *= dims[i];
+        }
+        int count = x.Integers!.Length;
+        if (infer >= 0)
+        {
+            if (known == 0 || count % known != 0) return null;
+            dims[infer] = (int)(count / known);
+        }
+        else if (known != count) return null;
+        return new OnnxValue(output, dims, x.ElemType, what) { Integers = x.Integers, Known = true, IsGraphInput = x.IsGraphInput };
+    }
 
     /// <summary>The axes of Unsqueeze or Squeeze: an attribute before <paramref name="inputFrom"/>, the constant second input from it.</summary>
     private static long[]? Axes(NodeProto node, int opset, int inputFrom, List<OnnxValue?> ins)
