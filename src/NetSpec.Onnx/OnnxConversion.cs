@@ -186,7 +186,9 @@ internal sealed class OnnxConversion(ModelProto model, string specName, IReadOnl
             return;
         }
 
-        var plan = OnnxNodeMapper.Map(node, opset, name => _tensors[name], _read.Contains, where, ops);
+        if (OnnxConstantFolding.Fold(node, opset, _tensors, where)) return;
+        (node, int nodeOpset) = OnnxConstantFolding.Normalize(node, opset, _tensors);
+        var plan = OnnxNodeMapper.Map(node, nodeOpset, name => _tensors[name], _read.Contains, where, ops);
         string output = node.Output[0];
         var args = new List<NodeArg>();
         foreach (var (slot, sources) in plan.Inputs)

@@ -38,13 +38,14 @@ public static class OnnxExporter
 
         var g = new GraphProto { Name = graph.Spec.Name, DocString = graph.Spec.Description?.Trim() ?? "" };
         var used = nodes.SelectMany(n => n.Inputs).Distinct().Select(i => graph.Values[i]).ToList();
+        var batch = OnnxBatchAxes.Find(graph, nodes, used.Where(v => v.Kind == ValueKind.Data));
         foreach (var v in used.Where(v => v.Kind == ValueKind.Data))
-            g.Input.Add(ValueInfo(v.Name, v.Shape, f32));
+            g.Input.Add(ValueInfo(v.Name, v.Shape, f32, batch.GetValueOrDefault(v.Index)));
         foreach (var v in used.Where(v => v.Kind == ValueKind.Parameter))
             g.Initializer.Add(OnnxTensors.Create(v.Name, v.Shape.Dims, values[v.Name], f32));
         var w = new NodeWriter(g, graph, f32, options.Opset);
         foreach (var n in nodes) w.Write(n);
-        foreach (var o in outputs) g.Output.Add(ValueInfo(o.Name, o.Shape, f32));
+        foreach (var o in outputs) g.Output.Add(ValueInfo(o.Name, o.Shape, f32, batch.GetValueOrDefault(o.Index)));
 
         var model = new ModelProto
         {
@@ -117,10 +118,20 @@ public static class OnnxExporter
             if (v.Kind == ValueKind.Parameter) result[v.Name] = interp.Value(v.Name).ToDoubles();
     }
 
-    internal static ValueInfoProto ValueInfo(string name, Shape shape, bool f32)
+    /// <summary>
+    /// A tensor's name, element type and shape; an axis named in <paramref name="symbolic"/> is
+    /// written as that dimension parameter (<c>N</c>), or as an unknown dimension for "".
+    /// </summary>
+    internal static ValueInfoProto ValueInfo(string name, Shape shape, bool f32, string?[]? symbolic = null)
     {
         var shapeProto = new TensorShapeProto();
-        foreach (var d in shape.Dims) shapeProto.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
+        for (int k = 0; k < shape.Rank; k++)
+            shapeProto.Dim.Add(symbolic?[k] switch
+            {
+                null => new TensorShapeProto.Types.Dimension { DimValue = shape[k] },
+                "" => new TensorShapeProto.Types.Dimension(),
+                var p => new TensorShapeProto.Types.Dimension { DimParam = p },
+            });
         return new ValueInfoProto
         {
             Name = name,

@@ -69,7 +69,7 @@ public sealed class CrossEntropy : Op
 
     // ONNX: how the op is written in ONNX and read back from it (one table, both directions; see OnnxForm).
 
-    /// <summary>Exported as a chain: Log, Mul by the targets, ReduceSum, Mul by -1/N.</summary>
+    /// <summary>Exported as a chain: Log, Mul by the targets, ReduceSum over the last axis, ReduceMean, Mul by -1 (no batch size in the model).</summary>
     public override bool WritesOwnOnnx => true;
 
     public override void WriteOnnx(IOnnxWriter writer, OnnxNodeInfo node)
@@ -80,7 +80,6 @@ public sealed class CrossEntropy : Op
         string n = node.Name;
         writer.Node("Log", $"{n}/log", [node.Inputs[0]], $"{n}/log");
         writer.Node("Mul", $"{n}/weighted", [node.Inputs[1], $"{n}/log"], $"{n}/weighted");
-        writer.Node("ReduceSum", $"{n}/sum", [$"{n}/weighted"], $"{n}/sum", ("keepdims", 0L));
-        writer.Node("Mul", $"{n}/scaled", [$"{n}/sum", writer.Scalar($"{n}/scale", -1.0 / node.InputShapes[0].Rows)], n);
+        OnnxChains.ScaledMeanOfRowSums(writer, n, $"{n}/weighted", node.InputShapes[0], -1, n);
     }
 }

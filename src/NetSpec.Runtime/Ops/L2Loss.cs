@@ -67,7 +67,7 @@ public sealed class L2Loss : Op
 
     // ONNX: how the op is written in ONNX and read back from it (one table, both directions; see OnnxForm).
 
-    /// <summary>Exported as a chain: Sub, Mul (the square), ReduceSum, Mul by 1/(2N); ONNX has no op to import as l2_loss.</summary>
+    /// <summary>Exported as a chain: Sub, Mul (the square), ReduceSum over the last axis, ReduceMean, Mul by 1/2 (no batch size in the model); ONNX has no op to import as l2_loss.</summary>
     public override bool WritesOwnOnnx => true;
 
     public override void WriteOnnx(IOnnxWriter writer, OnnxNodeInfo node)
@@ -78,7 +78,6 @@ public sealed class L2Loss : Op
         string n = node.Name;
         writer.Node("Sub", $"{n}/diff", node.Inputs, $"{n}/diff");
         writer.Node("Mul", $"{n}/square", [$"{n}/diff", $"{n}/diff"], $"{n}/square");
-        writer.Node("ReduceSum", $"{n}/sum", [$"{n}/square"], $"{n}/sum", ("keepdims", 0L));
-        writer.Node("Mul", $"{n}/scaled", [$"{n}/sum", writer.Scalar($"{n}/scale", 0.5 / node.InputShapes[0].Rows)], n);
+        OnnxChains.ScaledMeanOfRowSums(writer, n, $"{n}/square", node.InputShapes[0], 0.5, n);
     }
 }

@@ -268,11 +268,10 @@ public sealed class SoftmaxCrossEntropy : Op
         bool labels = !y.Equals(x), weighted = node.Inputs.Count > 2;
         if (!labels && !weighted && eps == 0 && reduction == LossReduction.Mean && x.Rank <= 2 && axis == x.Rank - 1)
         {
-            // L = -(1/N) Σ y log_softmax(x), as exported before the options existed.
+            // L = -(1/N) Σ y log_softmax(x): the row sums' mean, so that no batch size is in the model.
             writer.Node("LogSoftmax", $"{n}/log_softmax", [node.Inputs[0]], $"{n}/log_softmax", ("axis", -1L));
             writer.Node("Mul", $"{n}/weighted", [node.Inputs[1], $"{n}/log_softmax"], $"{n}/weighted");
-            writer.Node("ReduceSum", $"{n}/sum", [$"{n}/weighted"], $"{n}/sum", ("keepdims", 0L));
-            writer.Node("Mul", $"{n}/scaled", [$"{n}/sum", writer.Scalar($"{n}/scale", -1.0 / x.Rows)], n);
+            OnnxChains.ScaledMeanOfRowSums(writer, n, $"{n}/weighted", x, -1, n);
             return;
         }
         int classes = x[axis];

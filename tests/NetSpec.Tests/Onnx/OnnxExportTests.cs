@@ -66,7 +66,7 @@ public sealed class OnnxExportTests
     }
 
     /// <summary>ONNX ops whose ONNX Runtime CPU kernels (1.31) are float32 only.</summary>
-    private static readonly HashSet<string> NoFloat64Kernel = ["Elu", "Erf", "Softplus", "Conv", "AveragePool"];
+    internal static readonly HashSet<string> NoFloat64Kernel = ["Elu", "Erf", "Softplus", "Conv", "AveragePool"];
 
     [TestMethod]
     public void Lab07_s_inference_graph_is_gemm_relu_gemm_from_x_to_o_with_the_parameters_as_initializers()
@@ -111,7 +111,7 @@ public sealed class OnnxExportTests
         }
     }
 
-    private static (Dictionary<string, double[]> Values, Dictionary<string, (int[], double[])> Inputs) NetSpecForward<T>(NetworkGraph g)
+    internal static (Dictionary<string, double[]> Values, Dictionary<string, (int[], double[])> Inputs) NetSpecForward<T>(NetworkGraph g)
         where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var interp = new Interpreter<T>(g, new InterpreterOptions { StopOnNonFinite = false }) { Training = false };
