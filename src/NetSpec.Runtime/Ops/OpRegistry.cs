@@ -45,7 +45,7 @@ public static class OpRegistry
         new BinaryCrossEntropy(),
         new BinaryCrossEntropyWithLogits(),
         new LogSoftmax(),
-        new NllLoss());
+        new NllLoss(),
         new Conv2d(),
         new MaxPool(1),
         new MaxPool(2),
@@ -56,17 +56,7 @@ public static class OpRegistry
         new GlobalAvgPool(),
         new BatchNorm(),
         new LayerNorm(),
-        new Dropout(),
-        new MseLoss(),
-        new BinaryCrossEntropy(),
-        new BinaryCrossEntropyWithLogits(),
-        new LogSoftmax(),
-        new NllLoss(),
-        new Elu(),
-        new Gelu(),
-        new Softplus(),
-        new Erf(),
-        new Div());
+        new Dropout());
 
     public static IEnumerable<string> Names => ByName.Keys;
 
