@@ -117,6 +117,8 @@ public sealed class Reshape : Op
         new("Reshape")
         {
             MinOpset = 5,
+            ImportOnly = true,
+            Note = "allowzero = 1 only where shape has no 0",
             Inputs = ["x", "@shape"],
             CheckedAttributes = ["allowzero"],
             ImportCheck = q => q.Attribute("allowzero")?.Number == 1 && q.Constant(1) is { } s && s.Contains(0)
