@@ -56,7 +56,9 @@ public static class OpRegistry
         new GlobalAvgPool(),
         new BatchNorm(),
         new LayerNorm(),
-        new Dropout());
+        new Dropout(),
+        new Maximum(),
+        new Abs());
 
     public static IEnumerable<string> Names => ByName.Keys;
 

@@ -274,6 +274,22 @@ public sealed class SoftmaxCrossEntropy : Op
             OnnxChains.ScaledMeanOfRowSums(writer, n, $"{n}/weighted", x, -1, n);
             return;
         }
+        if (labels && eps == 0 && x.Rank >= 2 && axis == 1)
+        {
+            // Class indices without smoothing are ONNX's own SoftmaxCrossEntropyLoss (classes on
+            // axis 1, weights, ignore_index, reduction: the same definition), which imports back.
+            writer.Node("Cast", $"{n}/labels", [node.Inputs[1]], $"{n}/labels", ("to", 7L));   // INT64
+            string labelName = $"{n}/labels";
+            var indexShape = Axes.Reduce(x, [1], keep: false);
+            if (!y.Equals(indexShape))
+            {
+                writer.Node("Reshape", $"{n}/label_shape", [labelName, writer.Int64s($"{n}/labels_shape", [.. indexShape.Dims.ToArray().Select(d => (long)d)])], $"{n}/labels_reshaped");
+                labelName = $"{n}/labels_reshaped";
+            }
+            writer.Node("SoftmaxCrossEntropyLoss", $"{n}/sce", [node.Inputs[0], labelName, .. node.Inputs.Skip(2)], n,
+                ("reduction", reduction), ("ignore_index", (long)node.Attributes.Integer(Ignore)));
+            return;
+        }
         int classes = x[axis];
         string axes = writer.Int64s($"{n}/axes", axis);
         writer.Node("LogSoftmax", $"{n}/log_softmax", [node.Inputs[0]], $"{n}/log_softmax", ("axis", (long)axis));

@@ -84,7 +84,8 @@ public sealed class OnnxExportBothWaysTests
             Assert.Inconclusive($"{file}: ONNX Runtime has no float64 {missing.OpType} kernel, so the float64 export is not run at another batch; the float32 export is");
         var actual = OnnxRuntimeRunner.Run(OnnxExporter.ExportBytes(graph, new OnnxExportOptions { Float32 = float32, KeepLoss = keepLoss }), float32,
             model.Graph.Input.ToDictionary(i => i.Name, i => inputs[i.Name]), outputNames);
-        double tol = float32 ? 1e-6 : keepLoss ? 1e-10 : 1e-12;
+        // Kept losses sum in another order at the other batch size: float32 to 1e-5, as the torch exports are checked.
+        double tol = float32 ? (keepLoss ? 1e-5 : 1e-6) : keepLoss ? 1e-10 : 1e-12;
         foreach (var name in outputNames)
         {
             var (shape, values) = actual[name];
@@ -100,7 +101,19 @@ public sealed class OnnxExportBothWaysTests
     private static readonly HashSet<string> FixedBatch = new(StringComparer.Ordinal) { "gemm-transposed.yaml" };
 
     /// <summary>Specs whose losses fix the batch: nll-loss's labels y1 are one data row of 4 (1 x 4), the samples along axis 1.</summary>
-    private static readonly HashSet<string> FixedBatchWithLoss = new(StringComparer.Ordinal) { "nll-loss.yaml" };
+    private static readonly HashSet<string> FixedBatchWithLoss = new(StringComparer.Ordinal) { "nll-loss.yaml", "cross-entropy-class-index.yaml" };
+
+    /// <summary>
+    /// Kept-loss exports that run in ONNX Runtime but that NetSpec's importer does not read back,
+    /// with the ONNX op it stops at: softmax_cross_entropy with class labels and label smoothing
+    /// exports as a chain of masks and gathers (Equal, Where, GatherElements; ONNX's own
+    /// SoftmaxCrossEntropyLoss has no smoothing). The test checks that the refusal is that one,
+    /// so it fails when the gap closes or moves.
+    /// </summary>
+    private static readonly Dictionary<string, string> KeptLossNotReimported = new(StringComparer.Ordinal)
+    {
+        ["cross-entropy-class-index.yaml"] = "ONNX 'Equal'",
+    };
 
     [TestMethod]
     [DynamicData(nameof(Cases))]
@@ -121,6 +134,11 @@ public sealed class OnnxExportBothWaysTests
         }
         catch (OnnxImportException e)
         {
+            if (keepLoss && KeptLossNotReimported.TryGetValue(file, out var known))
+            {
+                Assert.Contains(known, e.Message, $"{file} --keep-loss: refused for another reason");
+                return;
+            }
             Assert.Fail($"{file}{(keepLoss ? " --keep-loss" : "")}: NetSpec's importer refuses NetSpec's own export: {e.Message}");
             return;
         }

@@ -1,0 +1,22 @@
+namespace NetSpec.Runtime.Ops;
+
+/// <summary>
+/// Absolute value, element by element: y = |x|.
+/// Backward: dJ/dx = dJ/dy ⊙ sign(x), 0 at x = 0 as PyTorch's.
+/// </summary>
+public sealed class Abs : ElementwiseUnary
+{
+    public override string Name => "abs";
+    public override string Summary => "Absolute value, element by element.";
+    public override string Formula => "y = |x|";
+    public override string GradientFormula => "dJ/dx = dJ/dy ⊙ sign(x) (0 at x = 0)";
+    public override string Convention => "torch.abs and ONNX Abs; the gradient at 0 is 0, as PyTorch's sgn(x) · dJ/dy.";
+    public override string Example => "{op: abs, x: z}";
+    public override bool HasKinkAtZero => true;
+
+    protected override T F<T>(T x) => T.Abs(x);
+    protected override T Df<T>(T x, T y) => x > T.Zero ? T.One : x < T.Zero ? -T.One : T.Zero;
+
+    /// <summary>ONNX Abs (opset 6 on; before 6 it had a consumed_inputs attribute).</summary>
+    public override IReadOnlyList<OnnxForm> OnnxForms { get; } = [new("Abs") { MinOpset = 6 }];
+}
