@@ -8,5 +8,8 @@ internal static class ExitCodes
     public const int InvalidSpec = 2;
     public const int NumericFault = 3;
     public const int Usage = 64;
+
+    /// <summary>An output file could not be written (a full disk, a read-only folder, a directory in its place); nothing partial is left. sysexits' EX_IOERR.</summary>
+    public const int OutputError = 74;
     public const int InternalError = 70;
 }

@@ -42,8 +42,6 @@ internal static class LearningCurve
             line.Axes.YAxis = plot.Axes.Right;
         }
         plot.ShowLegend(ScottPlot.Alignment.MiddleRight);
-        string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (folder is not null) Directory.CreateDirectory(folder);
-        plot.SavePng(path, 900, 560);
+        NetSpec.Parser.Files.AtomicFile.WriteVia(path, temp => plot.SavePng(temp, 900, 560));
     }
 }

@@ -36,7 +36,9 @@ internal sealed class NodeWriter(GraphProto graph, NetworkGraph net, bool float3
             else if (slot[0] == '@')
             {
                 int a = op.AttributeIndex(slot[1..]);
-                inputs.Add(a < 0 || LeftOut(op, a, n.Attributes[a]) ? "" : Int64s($"{n.Name}/{slot[1..]}", [.. n.Attributes[a].Integers]));
+                inputs.Add(a < 0 || LeftOut(op, a, n.Attributes[a]) ? ""
+                    : op.Attributes[a].Type == AttributeType.Number ? Scalar($"{n.Name}/{slot[1..]}", n.Attributes[a].Number)
+                    : Int64s($"{n.Name}/{slot[1..]}", [.. n.Attributes[a].Integers]));
             }
             else if (list) inputs.AddRange(ins);
             else

@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using NetSpec.Parser;
 using NetSpec.Parser.Model;
+using NetSpec.Parser.Files;
 using Onnx;
 
 namespace NetSpec.Onnx;
@@ -44,7 +45,7 @@ public static class OnnxImporter
         ModelProto model;
         try
         {
-            model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(modelPath));
+            model = ModelProto.Parser.ParseFrom(SafeFile.ReadAllBytes(modelPath, SafeFile.MaxDataBytes));
         }
         catch (InvalidProtocolBufferException e)
         {
@@ -67,7 +68,7 @@ public static class OnnxImporter
         {
             try
             {
-                list.Add(TensorProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(dir, $"{prefix}_{j}.pb"))));
+                list.Add(TensorProto.Parser.ParseFrom(SafeFile.ReadAllBytes(Path.Combine(dir, $"{prefix}_{j}.pb"), SafeFile.MaxDataBytes)));
             }
             catch (InvalidProtocolBufferException e)
             {

@@ -117,6 +117,7 @@ internal static class OnnxNodeMapper
         var onnxInputs = node.Input.ToList();
         var inputs = new List<(InputSlot, IReadOnlyList<InputSource>)>();
         var constants = new Dictionary<string, long[]>(StringComparer.Ordinal);
+        var numbers = new Dictionary<string, double>(StringComparer.Ordinal);
         if (list)
         {
             var sources = new List<InputSource>();
@@ -145,8 +146,15 @@ internal static class OnnxNodeMapper
                 {
                     if (name.Length == 0) continue;
                     var t = tensor(name);
+                    int ai = op.AttributeIndex(slot[1..]);
                     if (t.Integers is { } ints) constants[slot[1..]] = ints;
-                    else if (op.AttributeIndex(slot[1..]) >= 0)
+                    else if (ai >= 0 && op.Attributes[ai].Type == AttributeType.Number)
+                    {
+                        if (t.IsGraphInput || t.Values is not [var number])
+                            return Fail(1, $"its input {k + 1} ({t.Where}) gives {slot[1..]}, which NetSpec reads only from a constant scalar (an initializer or a Constant node of one value)");
+                        numbers[slot[1..]] = number;
+                    }
+                    else if (ai >= 0)
                         return Fail(1, $"its input {k + 1} ({t.Where}) gives {slot[1..]}, which NetSpec reads only from a constant int64 tensor (an initializer, a Constant node, or a graph input with test data)");
                     continue;
                 }
@@ -191,6 +199,7 @@ internal static class OnnxNodeMapper
                 else v = mapped.OnnxDefault;
             }
             if (constants.TryGetValue(spec.Name, out var c)) v = AttributeValue.Of(c);
+            if (numbers.TryGetValue(spec.Name, out var number)) v = AttributeValue.Of(number);
             v ??= spec.Default;
             if (v is null) return Fail(1, $"NetSpec's {op.Name} needs the attribute '{spec.Name}', which ONNX's {form.OpType} does not give");
             if (spec.Check(v) is { } must) return Fail(1, $"NetSpec's {op.Name} takes {spec.Name} {must}, not {v}");

@@ -119,7 +119,7 @@ public static class SpecParser
         var parametersFile = Value("parameters_file") is { } pf ? r.RelativePath(pf, "parameters_file") : null;
         var metrics = Value("expect") is { } exm ? ExpectSection.ReadMetrics(r, exm) : [];
 
-        return new SpecDocument(r.Path, meta.Version, meta.Name, meta.Description, meta.Source, meta.DType, hyper, data, parameters, network,
+        var doc = new SpecDocument(r.Path, meta.Version, meta.Name, meta.Description, meta.Source, meta.DType, hyper, data, parameters, network,
             backward, optimizer, tolerance, expectations)
         {
             Dataset = dataset,
@@ -130,5 +130,7 @@ public static class SpecParser
             MetricExpectations = metrics,
             InvalidNames = r.Invalid,
         };
+        OutputPaths.Check(r, doc);
+        return doc;
     }
 }

@@ -14,7 +14,7 @@ internal sealed class CommonOptions
     public Option<long> MaxNodes { get; } = new Option<long>("--max-nodes") { Description = "Most YAML nodes after alias expansion", DefaultValueFactory = _ => ParserLimits.Default.MaxNodes }.Between(1, long.MaxValue);
     public Option<int> MaxStringLength { get; } = new Option<int>("--max-string-length") { Description = "Longest YAML scalar, in characters", DefaultValueFactory = _ => ParserLimits.Default.MaxStringLength }.Between(1, int.MaxValue);
     public Option<long> MaxElements { get; } = new Option<long>("--max-elements") { Description = "Most tensor elements a spec may declare", DefaultValueFactory = _ => ParserLimits.Default.MaxElements }.Between(1, long.MaxValue);
-    public Option<bool> AllowOutsidePaths { get; } = new("--allow-outside-paths") { Description = "Let data file paths leave the spec's folder" };
+    public Option<bool> AllowOutsidePaths { get; } = new("--allow-outside-paths") { Description = "Let the paths a spec reads and writes (data, parameters, checkpoints, outputs) leave the spec's folder, by text or through symbolic links" };
 
     public void AddTo(Command c)
     {

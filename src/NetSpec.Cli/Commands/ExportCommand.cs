@@ -50,12 +50,12 @@ internal static class ExportCommand
             var output = r.GetValue(onnx)!;
             try
             {
-                File.WriteAllBytes(output, bytes);
+                NetSpec.Parser.Files.AtomicFile.WriteBytes(output, bytes);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+            catch (NetSpec.Parser.Files.OutputFileException e)
             {
-                Console.Error.WriteLine($"netspec: cannot write '{output}': {e.Message}");
-                return ExitCodes.Usage;
+                Console.Error.WriteLine($"netspec: {e.Message}");
+                return ExitCodes.OutputError;
             }
             var model = global::Onnx.ModelProto.Parser.ParseFrom(bytes);
             Console.Out.WriteLine($"wrote {output}: {model.Graph.Node.Count} ONNX nodes, inputs {string.Join(", ", model.Graph.Input.Select(i => i.Name))}, " +

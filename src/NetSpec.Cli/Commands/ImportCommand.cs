@@ -54,12 +54,12 @@ internal static class ImportCommand
         }
         try
         {
-            File.WriteAllText(outputPath, text);
+            NetSpec.Parser.Files.AtomicFile.WriteText(outputPath, text);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        catch (NetSpec.Parser.Files.OutputFileException e)
         {
-            stderr.WriteLine($"netspec: cannot write '{outputPath}': {e.Message}");
-            return ExitCodes.Usage;
+            stderr.WriteLine($"netspec: {e.Message}");
+            return ExitCodes.OutputError;
         }
         var g = loaded.Graph!;
         stdout.WriteLine($"wrote {outputPath}: {g.Nodes.Count} node{(g.Nodes.Count == 1 ? "" : "s")}, {g.Expectations.Count} expectation{(g.Expectations.Count == 1 ? "" : "s")}");

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using NetSpec.Parser.Files;
 using NetSpec.Runtime;
 using NetSpec.Runtime.Execution;
 using NetSpec.Runtime.Trace;
@@ -57,32 +58,31 @@ internal static class RunCommand
 
         bool training = graph.Spec.Training is not null;
         bool text = !quiet && !training;
-        if (traceFile is not null)
-        {
-            try
-            {
-                File.WriteAllText(traceFile, "");
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-            {
-                Console.Error.WriteLine($"netspec: cannot write the trace file '{traceFile}': {e.Message}");
-                return ExitCodes.Usage;
-            }
-        }
         RunResult result;
-        using (var trace = TraceOutput.Open(graph, text ? output : null, fullLimit, traceFile, serilog))
+        try
         {
-            try
-            {
-                result = training
-                    ? TrainingRun.Run(graph, trace.Sink, resume, output, interactive: !quiet && output == Console.Out && !Console.IsOutputRedirected, threads)
-                    : NetSpecEngine.Run(graph, new InterpreterOptions { StopOnNonFinite = !keepGoing, Threads = threads }, trace.Sink);
-            }
-            catch (Runtime.Training.TrainingFileException e)
-            {
-                Console.Error.WriteLine($"netspec: {e.Message}");
-                return ExitCodes.Usage;
-            }
+            // The trace file is written beside its target and renamed over it when the run ends.
+            using var trace = TraceOutput.Open(graph, text ? output : null, fullLimit, traceFile, serilog);
+            result = training
+                ? TrainingRun.Run(graph, trace.Sink, resume, output, interactive: !quiet && output == Console.Out && !Console.IsOutputRedirected, threads)
+                : NetSpecEngine.Run(graph, new InterpreterOptions { StopOnNonFinite = !keepGoing, Threads = threads }, trace.Sink);
+            trace.Commit();
+        }
+        catch (Runtime.Training.TrainingFileException e)
+        {
+            Console.Error.WriteLine($"netspec: {e.Message}");
+            return e.InnerException is OutputFileException ? ExitCodes.OutputError : ExitCodes.Usage;
+        }
+        catch (OutputFileException e)
+        {
+            Console.Error.WriteLine($"netspec: {e.Message}");
+            return ExitCodes.OutputError;
+        }
+        catch (IOException e) when (traceFile is not null)
+        {
+            // Writing the trace to a device failed (/dev/full).
+            Console.Error.WriteLine($"netspec: cannot write the trace to '{Parser.Diagnostics.Excerpt.ClipPath(traceFile)}': {Parser.Diagnostics.Excerpt.Message(e.Message)}");
+            return ExitCodes.OutputError;
         }
         Reporting.Expectations(output, result);
         Reporting.Metrics(output, result);
@@ -103,11 +103,13 @@ internal static class RunCommand
 internal sealed class TraceOutput : IDisposable
 {
     private readonly IDisposable? _owned;
+    private readonly AtomicFile.Pending? _file;
 
-    private TraceOutput(ITraceSink? sink, IDisposable? owned)
+    private TraceOutput(ITraceSink? sink, IDisposable? owned, AtomicFile.Pending? file = null)
     {
         Sink = sink;
         _owned = owned;
+        _file = file;
     }
 
     /// <summary>The sink to give the run; null when nothing is traced.</summary>
@@ -116,21 +118,52 @@ internal sealed class TraceOutput : IDisposable
     public static TraceOutput Open(Runtime.Graph.NetworkGraph graph, TextWriter? text, int fullLimit, string? jsonFile, bool serilog)
     {
         if (text is null && jsonFile is null) return new TraceOutput(null, null);
+        // A character device (/dev/null, a terminal) or this process's own output (/dev/stdout,
+        // a pipe to the next command) is written as it is: there is nothing to replace atomically.
+        if (jsonFile is not null && !serilog && SafeFile.NotRegular(jsonFile) is { } why
+            && (why.StartsWith("is a character device", StringComparison.Ordinal) || jsonFile is "/dev/stdout" or "/dev/stderr"))
+        {
+            var device = new TraceJson(new FileStream(jsonFile, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1), ownsStream: true);
+            ITraceSink? screen = text is null ? null : new TraceTextWriter(graph, fullLimit, text);
+            return new TraceOutput(screen is null ? device : new TraceFanOut(screen, device), device);
+        }
+        var file = jsonFile is null ? null : AtomicFile.Begin(jsonFile);
         if (serilog)
         {
             var config = new LoggerConfiguration().MinimumLevel.Information();
             if (text is not null) config = config.WriteTo.Sink(new TextWriterSink(new TraceConsoleFormatter(graph, fullLimit), text));
-            if (jsonFile is not null) config = config.WriteTo.File(new TraceJsonFormatter(), jsonFile, buffered: true);
+            if (file is not null) config = config.WriteTo.File(new TraceJsonFormatter(), file.TempPath, buffered: true);
             var logger = config.CreateLogger();
-            return new TraceOutput(new SerilogTraceSink(logger), logger);
+            return new TraceOutput(new SerilogTraceSink(logger), logger, file);
         }
-        var json = jsonFile is null ? null : TraceJson.ToFile(jsonFile);
+        var json = file is null ? null : new TraceJson(file.Stream);
         ITraceSink? console = text is null ? null : new TraceTextWriter(graph, fullLimit, text);
         ITraceSink sink = console is null ? json! : json is null ? console : new TraceFanOut(console, json);
-        return new TraceOutput(sink, json);
+        return new TraceOutput(sink, json, file);
     }
 
-    public void Dispose() => _owned?.Dispose();
+    /// <summary>Flushes the trace and puts the trace file in place (the run finished, faults included).</summary>
+    public void Commit()
+    {
+        Close();
+        _file?.Commit();
+    }
+
+    /// <summary>Without <see cref="Commit"/> (the run threw), the trace file's target is left as it was.</summary>
+    public void Dispose()
+    {
+        Close();
+        _file?.Dispose();
+    }
+
+    private bool _closed;
+
+    private void Close()
+    {
+        if (_closed) return;
+        _closed = true;
+        _owned?.Dispose();
+    }
 }
 
 /// <summary>A Serilog sink writing formatted events to a TextWriter (stdout), without buffering surprises.</summary>

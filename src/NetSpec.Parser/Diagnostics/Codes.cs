@@ -20,6 +20,7 @@ public static class Codes
     public const string MultipleDocuments = "NS0011";
     public const string DuplicateKey = "NS0012";
     public const string PathOutsideSpec = "NS0013";
+    public const string OutputOverwritesInput = "NS0014";
 
     // NS01xx: structure and values
     public const string UnknownKey = "NS0101";

@@ -19,6 +19,20 @@ public static partial class Excerpt
     /// <summary><paramref name="s"/>, cut to <see cref="MaxLength"/> characters with "..." when longer.</summary>
     public static string Clip(string s) => s.Length <= MaxLength ? s : s[..(MaxLength - 3)] + "...";
 
+    /// <summary>The longest path quoted, "..." included: a path's end (the file's name) is what tells it apart.</summary>
+    public const int MaxPathLength = 80;
+
+    /// <summary><paramref name="path"/>, its start cut with "..." when longer than <see cref="MaxPathLength"/>; control characters written as \uXXXX.</summary>
+    public static string ClipPath(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        string p = path.Length <= MaxPathLength ? path : "..." + path[^(MaxPathLength - 3)..];
+        if (!p.Any(char.IsControl)) return p;
+        var b = new StringBuilder();
+        foreach (char c in p) b.Append(char.IsControl(c) ? $"\\u{(int)c:X4}" : c);
+        return b.ToString();
+    }
+
     /// <summary>
     /// A library's message that may quote the input it failed on: each quoted part clipped, control
     /// characters (newlines too) written as \uXXXX, the whole cut to <see cref="MaxMessageLength"/>.

@@ -190,6 +190,13 @@ internal sealed class SpecReader
                     $"'{what}' points outside the spec's folder ({YamlNodes.Clip(text)}); paths are relative to the spec and stay below it (--allow-outside-paths lifts this)");
                 return null;
             }
+            // The text stays inside; a symbolic link on the way (to the file, or a folder) must too.
+            if (!Files.RealPath.IsInside(full, folder))
+            {
+                Error(Codes.PathOutsideSpec, node,
+                    $"'{what}' ({YamlNodes.Clip(text)}) leads outside the spec's folder through a symbolic link (to {YamlNodes.Clip(Files.RealPath.Of(full) ?? "a loop of links")}); paths stay below the spec's folder (--allow-outside-paths lifts this)");
+                return null;
+            }
         }
         return new PathRef(text, Span(node));
     }

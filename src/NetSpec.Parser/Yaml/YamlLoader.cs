@@ -33,9 +33,14 @@ public static class YamlLoader
                 return new(null, null);
             }
             var info = new FileInfo(path);
-            if (!info.Exists)
+            if (!info.Exists && info.LinkTarget is null)
             {
                 diagnostics.Error(Codes.FileNotFound, none, $"spec file '{path}' does not exist");
+                return new(null, null);
+            }
+            if (Files.SafeFile.NotRegular(path) is { } why)
+            {
+                diagnostics.Error(Codes.FileUnreadable, none, $"'{Excerpt.Clip(path)}' {why}: a spec must be a regular file");
                 return new(null, null);
             }
             if (info.Length > limits.MaxFileBytes)
@@ -44,7 +49,17 @@ public static class YamlLoader
                     $"spec file is {info.Length} bytes, more than the limit of {limits.MaxFileBytes} (--max-file-bytes)");
                 return new(null, null);
             }
-            bytes = File.ReadAllBytes(path);
+            try
+            {
+                bytes = Files.SafeFile.ReadAllBytes(path, limits.MaxFileBytes);
+            }
+            catch (Files.RefusedFileException e)
+            {
+                // Grown past the limit while being read, or replaced by a device after the type check.
+                diagnostics.Error(e.TooLarge ? Codes.FileTooLarge : Codes.FileUnreadable, none,
+                    e.TooLarge ? $"spec file has more than {limits.MaxFileBytes} bytes, the limit (--max-file-bytes)" : e.Message);
+                return new(null, null);
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.SecurityException)
         {

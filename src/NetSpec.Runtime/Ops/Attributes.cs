@@ -125,8 +125,12 @@ public sealed record AttributeValue
     {
         Number = number;
         Integers = integers ?? [];
+        IsList = integers is not null;
         Text = text ?? "";
     }
+
+    /// <summary>Whether the value is a list of whole numbers (an empty list included).</summary>
+    public bool IsList { get; }
 
     public double Number { get; }
     public IReadOnlyList<long> Integers { get; }
@@ -138,10 +142,10 @@ public sealed record AttributeValue
     public static AttributeValue Of(long[] xs) => new(0, (long[])xs.Clone(), null);
     public static AttributeValue Of(string word) => new(0, null, word);
 
-    /// <summary>How the value prints in a trace or a message: "0.1", "[0, 2, 1]", "mean".</summary>
+    /// <summary>How the value prints in a trace or a message: "0.1", "[0, 2, 1]", "[]", "mean".</summary>
     public override string ToString() =>
         Text.Length > 0 ? Text
-        : Integers.Count > 0 ? "[" + string.Join(", ", Integers) + "]"
+        : IsList ? "[" + string.Join(", ", Integers) + "]"
         : Number.ToString("R", CultureInfo.InvariantCulture);
 }
 

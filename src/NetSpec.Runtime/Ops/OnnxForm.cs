@@ -18,7 +18,8 @@ public sealed record OnnxForm(string OpType)
 
     /// <summary>
     /// ONNX's inputs in order: each the name of a NetSpec input slot, <c>@name</c> for an
-    /// attribute passed as a constant tensor (ReduceSum's axes since opset 13), or "" for an
+    /// attribute passed as a constant tensor (ReduceSum's axes since opset 13: int64; a number
+    /// attribute as a scalar of the model's element type, Pad's constant_value), or "" for an
     /// optional input left out. Null: NetSpec's input slots in order. An <c>@name</c> whose
     /// attribute the op does not declare is read only by <see cref="ImportCheck"/> (as a
     /// constant) and left out on export; so is one whose value is an empty list that is the

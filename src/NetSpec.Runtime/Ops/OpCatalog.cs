@@ -134,7 +134,7 @@ public static class OpCatalog
     {
         ArgumentNullException.ThrowIfNull(op);
         var forms = op.OnnxForms.Select(FormText).ToList();
-        if (op.WritesOwnOnnx) forms.Insert(0, "exported as a chain of ONNX nodes written by the op");
+        if (op.WritesOwnOnnx) forms.Insert(0, "exported by the op's own ONNX writer");
         return forms.Count == 0 ? "none" : string.Join("; ", forms);
     }
 

@@ -30,6 +30,12 @@ public static class OpRegistry
         new Neg(),
         new Identity(),
         new LeakyRelu(),
+        new Reshape(),
+        new Flatten(),
+        new Transpose(),
+        new Concat(),
+        new Pad(),
+        new ReduceMean(),
         new BatchNorm(),
         new LayerNorm(),
         new Dropout());

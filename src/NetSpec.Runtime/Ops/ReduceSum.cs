@@ -48,7 +48,7 @@ public sealed class ReduceSum : Op
     ];
 
     /// <summary>The summed axes of a rank-<paramref name="rank"/> tensor counted from 0 (every axis for an empty list), or why they are not valid.</summary>
-    private static (int[]? Axes, string? Error) Normalize(IReadOnlyList<int> axes, int rank)
+    internal static (int[]? Axes, string? Error) Normalize(IReadOnlyList<int> axes, int rank)
     {
         if (axes.Count == 0) return ([.. Enumerable.Range(0, rank)], null);
         var result = new int[axes.Count];

@@ -73,7 +73,7 @@ public static class Checkpoint
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new TrainingFileException($"cannot write the checkpoint {path}: {Excerpt.Message(e.Message)}", e);
+            throw new TrainingFileException($"cannot write the checkpoint {path}: {(e is NetSpec.Parser.Files.OutputFileException o ? o.Reason : Excerpt.Message(e.Message))}", e);
         }
     }
 
@@ -88,7 +88,7 @@ public static class Checkpoint
     {
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            using var doc = JsonDocument.Parse(NetSpec.Parser.Files.SafeFile.ReadAllBytes(path, NetSpec.Parser.Files.SafeFile.MaxDataBytes));
             var r = doc.RootElement;
             if (r.ValueKind != JsonValueKind.Object || !r.TryGetProperty("format", out var f) || f.GetString() != Format)
                 throw new FormatException("it is not a NetSpec checkpoint");

@@ -3,6 +3,7 @@ using CsvHelper;
 using NetSpec.Parser;
 using NetSpec.Parser.Diagnostics;
 using NetSpec.Parser.Model;
+using NetSpec.Parser.Files;
 using NetSpec.Parser.Yaml;
 using NetSpec.Runtime.Graph;
 using NetSpec.Runtime.Execution;
@@ -242,9 +243,26 @@ public static class DatasetLoader
         }
     }
 
+    /// <summary>The data file as text: a regular file of at most <see cref="SafeFile.MaxDataBytes"/> bytes, UTF-8.</summary>
+    private static string ReadText(string path)
+    {
+        var bytes = SafeFile.ReadAllBytes(path, SafeFile.MaxDataBytes);
+        try
+        {
+            string text = new System.Text.UTF8Encoding(false, true).GetString(bytes);
+            return text.Length > 0 && text[0] == '\uFEFF' ? text[1..] : text;
+        }
+        catch (System.Text.DecoderFallbackException)
+        {
+            throw new FormatException("it is not UTF-8 text (is it a binary file?)");
+        }
+    }
+
     private static Table? ReadTable(string path, PathRef file, DatasetDecl d, DiagnosticBag diagnostics)
     {
-        using var r = CsvReader.FromFile(path, new CsvReaderOptions
+        // Read through SafeFile (regular files only, bounded), then parsed from memory.
+        string content = ReadText(path);
+        using var r = CsvReader.FromText(content, new CsvReaderOptions
         {
             Separator = d.Separator,
             HasHeader = d.Header,

@@ -78,7 +78,7 @@ public static class ParameterFile
     {
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            using var doc = JsonDocument.Parse(NetSpec.Parser.Files.SafeFile.ReadAllBytes(path, NetSpec.Parser.Files.SafeFile.MaxDataBytes));
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("format", out var f) || f.GetString() != Format)
                 throw new FormatException($"it is not a NetSpec parameters file (no \"format\": \"{Format}\")");
@@ -86,17 +86,28 @@ public static class ParameterFile
             var result = new Dictionary<string, Entry>(StringComparer.Ordinal);
             foreach (var p in root.GetProperty("parameters").EnumerateObject())
             {
-                int[] shape = [.. p.Value.GetProperty("shape").EnumerateArray().Select(x => x.GetInt32())];
-                if (shape.Length is < 1 or > 2 || shape.Any(d => d < 1)) throw new FormatException($"parameter '{p.Name}' has an invalid shape");
-                int n = shape.Aggregate(1, (a, b) => checked(a * b));
+                var shapeJson = p.Value.GetProperty("shape");
+                if (shapeJson.ValueKind != JsonValueKind.Array || shapeJson.GetArrayLength() is < 1 or > Shape.MaxRank)
+                    throw new FormatException($"parameter '{Clip(p.Name)}' has an invalid shape (a list of 1 to {Shape.MaxRank} sizes)");
+                int[] shape = [.. shapeJson.EnumerateArray().Select(x => x.GetInt32())];
+                if (shape.Any(d => d < 1)) throw new FormatException($"parameter '{Clip(p.Name)}' has an invalid shape (sizes must be 1 or more)");
+                long count = shape.Aggregate(1L, (a, b) => Math.Min(a * b, long.MaxValue / int.MaxValue));
+                // Checked against the values actually present before anything is allocated: a
+                // file declaring 40000 x 40000 with a handful of values is refused, not allocated.
+                var valuesJson = p.Value.GetProperty("values");
+                int present = valuesJson.ValueKind == JsonValueKind.Array ? valuesJson.GetArrayLength() : -1;
+                if (present < 0) throw new FormatException($"parameter '{Clip(p.Name)}' has no list of values");
+                if (count != present)
+                    throw new FormatException($"parameter '{Clip(p.Name)}' declares shape [{string.Join(", ", shape)}] ({(count >= int.MaxValue ? "too many" : count.ToString(System.Globalization.CultureInfo.InvariantCulture))} values) but has {present} values");
+                int n = (int)count;
                 var values = new double[n];
                 if (dtype == "float32")
                 {
                     var tmp = new float[n];
-                    ReadNumbers<float>(p.Value.GetProperty("values"), tmp);
+                    ReadNumbers<float>(valuesJson, tmp);
                     for (int i = 0; i < n; i++) values[i] = tmp[i];
                 }
-                else ReadNumbers<double>(p.Value.GetProperty("values"), values);
+                else ReadNumbers<double>(valuesJson, values);
                 result[p.Name] = new Entry(shape, values);
             }
             return (dtype, result);
@@ -106,4 +117,6 @@ public static class ParameterFile
             throw new FormatException(e.Message, e);
         }
     }
+
+    private static string Clip(string s) => NetSpec.Parser.Diagnostics.Excerpt.Clip(s);
 }

@@ -186,7 +186,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw new TrainingFileException($"cannot write the parameters file {paramsPath}: {Excerpt.Message(e.Message)}", e);
+                throw new TrainingFileException($"cannot write the parameters file {paramsPath}: {(e is NetSpec.Parser.Files.OutputFileException o ? o.Reason : Excerpt.Message(e.Message))}", e);
             }
         }
         return (Report(history, testLoss, testAcc, stopped, resumedAfter), null);

@@ -37,6 +37,31 @@ public static class TrainingSetup
         return spec with { Data = [x, t, .. rest] };
     }
 
+    /// <summary>
+    /// Builds the graph again at every other batch size training meets (the last, partial batch
+    /// of each split), as the trainer will, and reports what does not hold there: a shape written
+    /// for one batch size (a reshape to [32, 1, 8, 8] instead of [0, 1, 8, 8]) fails at the others.
+    /// </summary>
+    private static void CheckOtherBatches(NetworkGraph graph, LoadedDataset data, int batch, DiagnosticBag diagnostics)
+    {
+        var sizes = new List<(int Rows, string Where)>();
+        foreach (var split in new[] { data.Train, data.Validation, data.Test })
+        {
+            if (split is null || split.Rows % batch == 0) continue;
+            int rows = split.Rows % batch;
+            if (sizes.All(s => s.Rows != rows))
+                sizes.Add((rows, $"the last batch of the {split.Name} split ({split.Rows} samples in batches of {batch})"));
+        }
+        foreach (var (rows, where) in sizes)
+        {
+            var bag = new DiagnosticBag();
+            if (GraphBuilder.Build(WithBatch(graph.Spec, data, rows), bag) is not null) continue;
+            foreach (var d in bag.Items.Where(d => d.Severity == Severity.Error))
+                diagnostics.Error(d.Code, d.Span, $"at a batch of {rows} samples, {where}: {d.Message} (write shapes that hold for any batch size: 0 or -1 in a reshape's batch position)");
+            return;
+        }
+    }
+
     private static SpecDocument LoadParameters(SpecDocument spec, PathRef pf, DiagnosticBag diagnostics)
     {
         string path = Path.Combine(Path.GetDirectoryName(spec.Path) ?? "", pf.Path);
@@ -117,6 +142,8 @@ public static class TrainingSetup
         }
         else if (spec.Dataset is { } ds)
             diagnostics.Error(Codes.MissingField, ds.Span, "a 'dataset' is used for training: add a 'training' section (epochs, batch_size)");
+        if (spec.Training is not null && spec.Dataset is { } set && data is not null && graph.Find(set.Inputs.Name) is { } inputs)
+            CheckOtherBatches(graph, data, inputs.Shape.Rows, diagnostics);
 
         foreach (var m in spec.MetricExpectations)
         {
