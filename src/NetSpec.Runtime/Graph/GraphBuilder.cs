@@ -30,12 +30,31 @@ public static class GraphBuilder
         var order = NodeOrder.Sort(pending, values.Count, diagnostics);
         var shapes = new ShapeInference(values, diagnostics, (limits ?? ParserLimits.Default).MaxElements);
         var nodes = shapes.Run(order);
+        if (spec.TrainingMode) CheckTrainingMode(nodes, shapes.Shapes, diagnostics);
         var backward = BackwardPlan.Bind(spec, values, shapes.Shapes, diagnostics);
         var expectations = ExpectationBinder.Bind(spec, values, shapes.Shapes, diagnostics);
         if (!diagnostics.HasErrors) UnusedValues.Warn(spec, values, backward.From, diagnostics);
 
         if (diagnostics.ErrorCount > errorsBefore) return null;
         return new NetworkGraph(spec, values.All, nodes, backward.From, backward.Seed, expectations);
+    }
+
+    /// <summary>What an op needs in training mode (<see cref="Ops.Op.TrainingModeError"/>), reported at its node.</summary>
+    private static void CheckTrainingMode(IReadOnlyList<GraphNode> nodes, Shape?[] shapes, DiagnosticBag diagnostics)
+    {
+        foreach (var n in nodes)
+        {
+            if (!n.Op.DependsOnMode) continue;
+            var inputs = new Shape[n.Inputs.Length];
+            bool known = true;
+            for (int i = 0; i < inputs.Length; i++)
+            {
+                if (shapes[n.Inputs[i]] is { } s) inputs[i] = s;
+                else known = false;
+            }
+            if (known && n.Op.TrainingModeError(inputs) is { } error)
+                diagnostics.Error(Codes.ShapeMismatch, n.Span, $"node '{n.Name}': {error}");
+        }
     }
 
     /// <summary>Whether a literal as written fits a value's shape (a vector fits a batch of one).</summary>

@@ -76,6 +76,16 @@ public sealed class BatchNorm : Op
         return ShapeResult.Ok(q[0]);
     }
 
+    /// <summary>Training mode needs M = N · d1 · ... &gt; 1 values per channel: the unbiased variance divides by M - 1.</summary>
+    public override string? TrainingModeError(IReadOnlyList<Shape> inputShapes)
+    {
+        ArgumentNullException.ThrowIfNull(inputShapes);
+        var x = inputShapes[0];
+        int m = x.Length / Math.Max(1, x[1]);
+        return m > 1 ? null
+            : $"batch_norm in training mode needs more than one value per channel (torch: 'Expected more than 1 value per channel when training'), but x ({x}) has {m}; use a larger batch, or 'mode: eval' for the running statistics";
+    }
+
     /// <summary>(N, C, S): x is N x C x S with S the product of the axes after the channels.</summary>
     private static (int N, int C, int S) Layout<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {

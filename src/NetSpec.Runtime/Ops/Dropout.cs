@@ -101,7 +101,7 @@ public sealed class Dropout : Op
             MinOpset = 12,
             Inputs = ["x"],
             CheckedAttributes = ["seed"],
-            Note = "evaluation mode (no training_mode input, or false): the identity; the ratio input is not read (it does not matter there)",
+            Note = "evaluation mode, the identity: x only (a ratio or training_mode input is refused on import)",
         },
         new("Dropout")
         {

@@ -126,6 +126,13 @@ public abstract class Op
         return slots[Math.Min(index, slots.Count - 1)].Domain;
     }
 
+    /// <summary>
+    /// What the op needs of its input shapes in training mode that evaluation mode does not need,
+    /// or null when they fit (batch_norm: more than one value per channel). The graph builder
+    /// reports it at the node for a spec whose steps run in training mode.
+    /// </summary>
+    public virtual string? TrainingModeError(IReadOnlyList<Shape> inputShapes) => null;
+
     /// <summary>The op's ONNX forms (see <see cref="OnnxForm"/>); empty when it has none.</summary>
     public virtual IReadOnlyList<OnnxForm> OnnxForms => [];
 

@@ -79,7 +79,8 @@ public static class OpCatalog
         ArgumentNullException.ThrowIfNull(s);
         if (s.Optional) yield return "optional";
         if (s.IsList) yield return "a list of one or more values";
-        if (!s.Differentiable) yield return "no gradient";
+        if (s.State) yield return "state: a parameter the op updates in training mode, not trained";
+        else if (!s.Differentiable) yield return "no gradient";
         switch (s.Domain)
         {
             case ValueDomain.Positive: yield return "positive values"; break;
@@ -260,7 +261,8 @@ public static class OpCatalog
                 ["name"] = s.Name,
                 ["doc"] = s.Doc,
                 ["list"] = s.IsList,
-                ["differentiable"] = s.Differentiable,
+                ["differentiable"] = s.Differentiable && !s.State,
+                ["state"] = s.State,
                 ["domain"] = s.Domain.ToString().ToLowerInvariant(),
                 ["min_rank"] = s.MinRank,
                 ["max_rank"] = s.MaxRank,
