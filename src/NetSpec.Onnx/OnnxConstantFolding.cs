@@ -44,6 +44,7 @@ internal static class OnnxConstantFolding
             "Concat" when ins.Count > 0 && Enumerable.Range(0, ins.Count).All(Known) => Concat(ins!, (int)Int(node, "axis", 0), Ints),
             "Slice" when Known(0) && ins[0]!.Dims.Length == 1 => Slice(ins[0]!, node, opset, ins, Ints),
             "Add" or "Sub" or "Mul" or "Div" when ins.Count == 2 && Known(0) && Known(1) => Arithmetic(node.OpType, ins[0]!, ins[1]!, Ints),
+            "Expand" when ins.Count == 2 && ins[0] is { Values.Length: 1 } x && IsConstant(x) && Known(1) => Expand(x, ins[1]!.Integers!, output, what),
             _ => null,
         };
         if (result is null) return false;
@@ -249,6 +250,19 @@ internal static class OnnxConstantFolding
     }
 
     /// <summary>Integer Add, Sub, Mul, Div (truncating, as ONNX's integer Div) with NumPy broadcasting of a scalar or one-element side.</summary>
+    /// <summary>A one-element float constant expanded to a shape (layer_norm's ones for a missing weight).</summary>
+    private static OnnxValue? Expand(OnnxValue x, long[] shape, string output, string what)
+    {
+        if (shape.Any(d => d < 1 || d > int.MaxValue)) return null;
+        long count = shape.Aggregate(1L, (a, b) => a * b);
+        if (count > 50_000_000) return null;
+        return new OnnxValue(output, [.. shape.Select(d => (int)d)], x.ElemType, what)
+        {
+            Values = Enumerable.Repeat(x.Values![0], (int)count).ToArray(),
+            Known = true,
+        };
+    }
+
     private static OnnxValue? Arithmetic(string op, OnnxValue a, OnnxValue b, Func<int[], long[], OnnxValue?> ints)
     {
         var (x, y) = (a.Integers!, b.Integers!);

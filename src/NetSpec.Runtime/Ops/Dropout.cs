@@ -99,9 +99,18 @@ public sealed class Dropout : Op
         new("Dropout")
         {
             MinOpset = 12,
-            Inputs = ["x"],
+            Inputs = ["x", "@ratio", "@training_mode"],
             CheckedAttributes = ["seed"],
-            Note = "evaluation mode, the identity: x only (a ratio or training_mode input is refused on import)",
+            Note = "evaluation mode, the identity: a constant ratio input is read and does not matter there; training_mode must be a constant false (or true with ratio 0); the mask output is ones",
+            ImportCheck = q =>
+            {
+                if (q.InputShapes.Count < 3 || q.InputShapes[2] is null) return null;
+                if (q.Values(2) is not [var training]) return "its training_mode is not known at import (NetSpec reads it from a constant)";
+                if (training == 0) return null;
+                double ratio = q.InputShapes.Count > 1 && q.InputShapes[1] is not null ? q.Values(1) is [var r] ? r : double.NaN : 0.5;
+                return ratio == 0 ? null : "training_mode = 1 with ratio > 0 draws ONNX's own random mask, which NetSpec's seeded masks do not reproduce";
+            },
+            Outputs = [new OnnxOutput(1, _ => [OnnxStep.Ones("mask", "x")])],
         },
         new("Dropout")
         {

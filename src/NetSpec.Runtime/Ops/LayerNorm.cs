@@ -21,7 +21,7 @@ public sealed class LayerNorm : Op
         "LayerNormalization (opset 17: axis the first normalized axis, default -1, epsilon 1e-5): the biased variance (÷ D), " +
         "the same in training and evaluation. Without weight (torch's elementwise_affine=False) y = x̂ (+ b); ONNX needs a Scale, " +
         "so the export writes ones (Expand of 1). ONNX's stash_type (the precision of the statistics) is accepted on import; " +
-        "NetSpec computes them in the spec's dtype. The Mean and InvStdDev outputs are not read.";
+        "NetSpec computes them in the spec's dtype. ONNX's Mean and InvStdDev outputs import as reduce_mean, sub, mul, add, sqrt and div nodes when a graph reads them; the ones Scale NetSpec writes (Expand of a constant) is folded back to a constant on import.";
     public override string Example => "{op: layer_norm, x: h, weight: w, bias: b}";
 
     public override IReadOnlyList<InputSlot> Inputs { get; } =
@@ -144,9 +144,34 @@ public sealed class LayerNorm : Op
                 new OnnxAttribute("epsilon", "epsilon"),
             ],
             CheckedAttributes = ["stash_type"],
-            Note = "the Mean and InvStdDev outputs are not read; stash_type accepted",
+            Note = "stash_type accepted; the Mean and InvStdDev outputs, when read, are computed by reduce_mean, sub, mul, add, sqrt and div nodes",
+            Outputs =
+            [
+                new OnnxOutput(1, q => [Moment("mean", "x", q)]),
+                new OnnxOutput(2, q =>
+                [
+                    Moment("mean", "x", q),
+                    new OnnxStep("d", "sub", ["x", "mean"]),
+                    new OnnxStep("d2", "mul", ["d", "d"]),
+                    Moment("var", "d2", q),
+                    new OnnxStep("var_eps", "add", ["var", "=" + q.Attribute("epsilon").Number.ToString("R", System.Globalization.CultureInfo.InvariantCulture)]),
+                    new OnnxStep("std", "sqrt", ["var_eps"]),
+                    new OnnxStep("inv_std", "div", ["=1", "std"]),
+                ]),
+            ],
         },
     ];
+
+    /// <summary>The mean over the normalized axes (axis to the last), kept as size-1 axes, as ONNX's Mean and InvStdDev outputs are shaped.</summary>
+    private static OnnxStep Moment(string name, string input, OnnxOutputQuery q)
+    {
+        int rank = q.Rank(0);
+        int axis = (int)OnnxImportQuery.Normalize((long)q.Attribute("axis").Number, rank);
+        return new OnnxStep(name, "reduce_mean", [input])
+        {
+            Attributes = [("axes", AttributeValue.Of([.. Enumerable.Range(axis, rank - axis).Select(a => (long)a)])), ("keepdims", AttributeValue.Of(1L))],
+        };
+    }
 
     public override bool WritesOwnOnnx => true;
 
