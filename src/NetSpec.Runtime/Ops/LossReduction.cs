@@ -72,7 +72,7 @@ public abstract class ElementwiseLoss : Op
     protected sealed override ShapeResult InferShape(ShapeQuery q)
     {
         if (!q[0].Equals(q[1]))
-            return ShapeResult.Fail($"{Inputs[0].Name} {q.Name(0)} is {q[0]} but target {q.Name(1)} is {q[1]}: {Name} takes them of one shape");
+            return ShapeResult.Fail($"input {Inputs[0].Name} ({q.Name(0)}) is {q[0]} but the target {Inputs[1].Name} ({q.Name(1)}) is {q[1]}: {Name} takes them of one shape");
         if (q.Count > 2 && (q[0].Rank == 0 || q[2].Length != q[0][q[0].Rank - 1]))
             return ShapeResult.Fail($"{Inputs[2].Name} {q.Name(2)} is {q[2]}, but {Name} takes a vector of {Inputs[0].Name}'s last axis ({(q[0].Rank == 0 ? "a scalar has none" : q[0][q[0].Rank - 1].ToString(System.Globalization.CultureInfo.InvariantCulture))})");
         return ShapeResult.Ok(LossReduction.Output(q.Attributes, 0, q[0]));
