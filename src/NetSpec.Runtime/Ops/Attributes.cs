@@ -98,12 +98,17 @@ public sealed record AttributeSpec(string Name, AttributeType Type, string Doc)
                 return !double.IsFinite(v.Number) || Min is { } lo && v.Number < lo || Max is { } hi && v.Number > hi
                     ? "a finite number" + RangeText : null;
             case AttributeType.Integer:
-                return !double.IsFinite(v.Number) || v.Number != Math.Floor(v.Number) || Min is { } ilo && v.Number < ilo || Max is { } ihi && v.Number > ihi
-                    ? "a whole number" + RangeText : null;
+                if (!double.IsFinite(v.Number) || v.Number != Math.Floor(v.Number) || Min is { } ilo && v.Number < ilo || Max is { } ihi && v.Number > ihi)
+                    return "a whole number" + RangeText;
+                // Ops read whole numbers as 32-bit integers (sizes, axes, indices).
+                return v.Number < int.MinValue || v.Number > int.MaxValue ? $"a whole number from {int.MinValue} to {int.MaxValue}" : null;
             case AttributeType.IntegerList:
                 foreach (var x in v.Integers)
+                {
                     if (Min is { } lo2 && x < lo2 || Max is { } hi2 && x > hi2)
                         return "a list of whole numbers" + (RangeText.Length > 0 ? ", each" + RangeText : "");
+                    if (x < int.MinValue || x > int.MaxValue) return $"a list of whole numbers, each from {int.MinValue} to {int.MaxValue}";
+                }
                 return null;
             case AttributeType.Enum:
                 return Choices.Contains(v.Text, StringComparer.Ordinal) ? null : "one of " + string.Join(", ", Choices);
