@@ -10,6 +10,7 @@ double seconds = double.PositiveInfinity;
 int seed = 1;
 string? specs = null;
 string outDir = "fuzz-findings";
+int chain = 0;
 for (int i = 0; i < args.Length; i++)
 {
     string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -20,14 +21,23 @@ for (int i = 0; i < args.Length; i++)
         case "--seed": seed = int.Parse(Next(), CultureInfo.InvariantCulture); break;
         case "--specs": specs = Next(); break;
         case "--out": outDir = Next(); break;
+        case "--chain": chain = int.Parse(Next(), CultureInfo.InvariantCulture); break;
         default:
-            Console.Error.WriteLine("usage: netspec-fuzz [--count N | --seconds S] [--seed K] [--specs DIR] [--out DIR]");
+            Console.Error.WriteLine("usage: netspec-fuzz [--count N | --seconds S] [--seed K] [--specs DIR] [--out DIR] [--chain NODES]");
             return 64;
     }
 }
 if (count == long.MaxValue && double.IsPositiveInfinity(seconds)) count = 10_000;
 specs ??= FindSpecs();
 var inputs = Directory.EnumerateFiles(specs, "*.yaml").Order(StringComparer.Ordinal).Select(File.ReadAllText).ToArray();
+// --chain N adds a generated N-node chain (declared last to first) to the specs mutated, so the
+// size class (long graphs, far references, mistakes deep in them) is fuzzed too.
+if (chain > 0)
+{
+    var text = new System.Text.StringBuilder("netspec: 1\ndata:\n  x: [[1, 2]]\n  one: [1]\nnetwork:\n");
+    for (int k = chain; k >= 1; k--) text.Append($"  n{k}: {{op: add, a: {(k == 1 ? "x" : $"n{k - 1}")}, b: one}}\n");
+    inputs = [.. inputs, text.ToString()];
+}
 if (inputs.Length == 0)
 {
     Console.Error.WriteLine($"netspec-fuzz: no *.yaml in '{specs}'");
