@@ -14,3 +14,19 @@ y.backward(g)
 print("y:", y.tolist())
 print("a:", a.grad.tolist())
 print("b:", b.grad.tolist())
+
+# --check: every value of specs/golden/maximum.trace.jsonl against these torch values.
+import json, os, sys
+if "--check" in sys.argv:
+    want = {("forward", "a"): a, ("forward", "b"): b, ("forward", "y"): y,
+            ("backward", "y"): g, ("backward", "a"): a.grad, ("backward", "b"): b.grad}
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "specs", "golden", "maximum.trace.jsonl")
+    bad = checked = 0
+    for line in open(path):
+        ev = json.loads(line)
+        w = want[(ev["phase"], ev["name"])].detach().reshape(-1).tolist()
+        checked += len(w)
+        if ev["values"] != w:
+            print("differs:", line.strip()); bad += 1
+    print(f"{checked} golden values, {'all equal to torch' if bad == 0 else f'{bad} lines differ'}")
+    sys.exit(1 if bad else 0)
