@@ -2,6 +2,7 @@ using System.CommandLine;
 using NetSpec.Parser.Files;
 using NetSpec.Runtime;
 using NetSpec.Runtime.Execution;
+using NetSpec.Runtime.Explain;
 using NetSpec.Runtime.Trace;
 using Serilog;
 
@@ -24,18 +25,25 @@ internal static class RunCommand
         var warmStart = new Option<bool>("--warm-start") { Description = "With --resume: continue from a checkpoint even when another spec or other data wrote it (its parameters and optimizer state as a starting point; the result is not an uninterrupted run's)" };
         var threads = new Option<int>("--threads") { Description = "Most threads a matrix product may use (results are bit-identical for any count)", DefaultValueFactory = _ => 1 }.Between(1, RunCommand.MaxThreads);
         var serilog = new Option<bool>("--trace-serilog") { Description = "Send the trace through Serilog's structured events (the same output, slower; for Serilog sinks of your own)" };
+        var explain = new Option<bool>("--explain") { Description = "After the trace (or instead of it, with --quiet), write every node's computation out with its numbers substituted: forward, backward and update, as the notes do" };
+        var format = new Option<ExplainFormat>("--format") { Description = "The notation of --explain: text (console), markdown (LaTeX math for GitHub, VS Code, Jupyter) or latex (a standalone document for pdflatex)", DefaultValueFactory = _ => ExplainFormat.Text };
+        var explainFile = new Option<string?>("--explain-file") { Description = "Write the --explain output to this file instead of the console" };
+        var explainOptions = new ExplainCliOptions();
         var cmd = new Command("run", "Run a spec: forward, backward and update as the spec asks; print every value; check the expectations")
         {
-            spec, traceFile, quiet, fullLimit, keepGoing, resume, warmStart, threads, serilog,
+            spec, traceFile, quiet, fullLimit, keepGoing, resume, warmStart, threads, serilog, explain, format, explainFile,
         };
+        explainOptions.AddTo(cmd);
         common.AddTo(cmd);
         cmd.SetAction(r => Run(r.GetValue(spec)!, r.GetValue(traceFile), r.GetValue(quiet), r.GetValue(fullLimit),
-            r.GetValue(keepGoing), common.Limits(r), Console.Out, r.GetValue(resume), r.GetValue(threads), r.GetValue(serilog), r.GetValue(warmStart)));
+            r.GetValue(keepGoing), common.Limits(r), Console.Out, r.GetValue(resume), r.GetValue(threads), r.GetValue(serilog), r.GetValue(warmStart),
+            r.GetValue(explain) || r.GetValue(explainFile) is not null ? new ExplainRequest(explainOptions.Read(r), r.GetValue(format), r.GetValue(explainFile)) : null));
         return cmd;
     }
 
     public static int Run(string path, string? traceFile, bool quiet, int fullLimit, bool keepGoing,
-        NetSpec.Parser.Yaml.ParserLimits limits, TextWriter output, bool resume = false, int threads = 1, bool serilog = false, bool warmStart = false)
+        NetSpec.Parser.Yaml.ParserLimits limits, TextWriter output, bool resume = false, int threads = 1, bool serilog = false, bool warmStart = false,
+        ExplainRequest? explain = null)
     {
         if (threads is < 1 or > MaxThreads)
         {
@@ -59,15 +67,45 @@ internal static class RunCommand
 
         bool training = graph.Spec.Training is not null;
         bool text = !quiet && !training;
+        Explainer? explainer = null;
+        if (explain is not null)
+        {
+            if (training)
+            {
+                Console.Error.WriteLine($"netspec: --explain writes out the steps of a spec without training; '{Parser.Diagnostics.Excerpt.ClipPath(path)}' trains over a data set (explain one of its batches with a spec of its own)");
+                return ExitCodes.Usage;
+            }
+            if (ExplainCliOptions.Check(explain.Options, graph, new Explainer(graph, explain.Options with { Sample = null }).BatchSize) is { } wrong)
+            {
+                Console.Error.WriteLine($"netspec: {wrong}");
+                return ExitCodes.Usage;
+            }
+            explainer = new Explainer(graph, explain.Options);
+        }
         RunResult result;
         try
         {
             // The trace file is written beside its target and renamed over it when the run ends.
             using var trace = TraceOutput.Open(graph, text ? output : null, fullLimit, traceFile, serilog);
+            ITraceSink? sink = explainer is null ? trace.Sink : trace.Sink is null ? explainer : new TraceFanOut(trace.Sink, explainer);
             result = training
-                ? TrainingRun.Run(graph, trace.Sink, resume, output, interactive: !quiet && output == Console.Out && !Console.IsOutputRedirected, threads, warmStart)
-                : NetSpecEngine.Run(graph, new InterpreterOptions { StopOnNonFinite = !keepGoing, Threads = threads }, trace.Sink);
+                ? TrainingRun.Run(graph, sink, resume, output, interactive: !quiet && output == Console.Out && !Console.IsOutputRedirected, threads, warmStart)
+                : NetSpecEngine.Run(graph, new InterpreterOptions { StopOnNonFinite = !keepGoing, Threads = threads }, sink);
             trace.Commit();
+            if (explainer is not null)
+            {
+                string written = ExplainWriter.Write(explainer.Finish(), explain!.Format);
+                if (explain.File is { } f)
+                {
+                    AtomicFile.WriteText(f, written);
+                    output.WriteLine($"explanation: {Parser.Diagnostics.Excerpt.ClipPath(f)}");
+                }
+                else
+                {
+                    if (text) output.WriteLine();
+                    output.Write(written);
+                }
+            }
         }
         catch (Runtime.Training.TrainingFileException e)
         {
@@ -95,6 +133,9 @@ internal static class RunCommand
         return result.AllPassed ? ExitCodes.Success : ExitCodes.ExpectationFailed;
     }
 }
+
+/// <summary>What <c>run --explain</c> writes: how, in which notation, and where (null: the console).</summary>
+internal sealed record ExplainRequest(ExplainOptions Options, ExplainFormat Format, string? File);
 
 /// <summary>
 /// Where <c>run</c> sends the trace: the text layout to the console and JSON lines to the trace

@@ -251,6 +251,50 @@ public abstract class Op
 
     /// <summary>Adds the node's contribution to each input gradient that is not null.</summary>
     protected abstract void Backward<T>(OpContext<T> c) where T : unmanaged, IFloatingPointIeee754<T>;
+
+    // Explanation: the arithmetic a student writes by hand, beside the maths it explains.
+
+    /// <summary>
+    /// Writes the node's forward computation with its numbers (<c>netspec run --explain</c>, the
+    /// report, worksheets): per sample, each output entry as the notes write it, e.g.
+    /// <c>z_1 = (1)(10) + (2)(5) + 4 = 24</c>. The default writes the output's values after the
+    /// op's formula; ops override it with their arithmetic.
+    /// </summary>
+    public virtual void ExplainForward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var call = Explain.M.Call(Name, [.. Enumerable.Range(0, e.InputCount).Select(i => (Explain.MathExpr)new Explain.MathSymbol(e.Input(i).Name))]);
+        e.ForEachSample(() =>
+        {
+            var y = e.Output;
+            if (y.Matrix() is { } m) e.Line(y.WholeSym, call, m);
+            else
+                foreach (int i in e.Entries(y)) e.Entry(y, i);
+        });
+    }
+
+    /// <summary>
+    /// Writes the node's backward computation: each input's gradient (this node's share of it) with
+    /// its numbers, e.g. <c>dJ/dW_11 = (dJ/dz_1)(x_1) = (2)(10) = 20</c>. The default writes the
+    /// values of each share after the op's gradient formula; ops override it with their arithmetic.
+    /// </summary>
+    public virtual void ExplainBackward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        e.Note(GradientFormula);
+        for (int i = 0; i < e.InputCount; i++)
+        {
+            if (e.Contribution(i) is not { } g) continue;
+            void Write()
+            {
+                if (g.Matrix() is { } m) e.Line(g.WholeSym, m);
+                else
+                    foreach (int k in e.Entries(g)) e.Entry(g, k);
+            }
+            if (g.Batched) e.ForEachSample(Write);
+            else Write();
+        }
+    }
 }
 
 /// <summary>What an op's shape rule is asked about: the input shapes, their names and the attributes.</summary>
