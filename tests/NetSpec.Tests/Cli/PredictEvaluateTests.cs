@@ -117,6 +117,25 @@ public sealed class PredictEvaluateTests
     }
 
     [TestMethod]
+    public void Evaluate_runs_batch_norm_and_dropout_in_evaluation_mode_as_training_tests_them_in_float32_too()
+    {
+        // digits-bn-dropout (float64, batch_norm and dropout) and digits (float32): training's test
+        // figures are computed in evaluation mode; evaluate on the same test file must print them.
+        foreach (var name in new[] { "digits-bn-dropout.yaml", "digits.yaml" })
+        {
+            using var folder = new TrainingFolder();
+            string spec = folder.CopySpec(name, t => t.Replace("epochs: 20", "epochs: 2", StringComparison.Ordinal));
+            var train = CliRunner.Invoke("run", spec, "-q");
+            Assert.IsTrue(train.Code is 0 or 1, train.Out + train.Err); // 1: two epochs may miss the spec's accuracy expectation
+            var (code, output, err) = CliRunner.Invoke("evaluate", spec, "--input", Path.Combine(folder.Path, "data", "digits-test.csv"));
+            Assert.AreEqual(0, code, err);
+            StringAssert.Contains(output, "359 rows");
+            Assert.AreEqual(Figure(train.Out, "test accuracy: "), Figure(output, "accuracy: "), name);
+            Assert.AreEqual(Figure(train.Out, "test loss: "), Figure(output, "loss: "), name);
+        }
+    }
+
+    [TestMethod]
     public void The_parameters_file_keeps_the_mean_and_standard_deviation_of_the_training_split_and_the_class_names()
     {
         var file = ParameterFile.Read(Path.Combine(s_folder.Path, "out", "iris.parameters.json"));
