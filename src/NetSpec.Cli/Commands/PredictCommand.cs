@@ -129,7 +129,7 @@ internal static class PredictCommand
         var diagnostics = new DiagnosticBag();
         var network = TrainedNetwork.Open(graph, contents, parametersPath, diagnostics, out var note);
         if (note is not null) Console.Error.WriteLine($"note: {note}");
-        var rows = network is null ? null : DatasetLoader.ReadInput(inputPath, doc.Dataset, network.Preprocessing, labels, diagnostics);
+        var rows = network is null ? null : DatasetLoader.ReadInput(inputPath, doc.Dataset, network.Preprocessing, labels, diagnostics, limits.MaxElements);
         if (diagnostics.HasErrors || network is null || rows is null)
         {
             Print(diagnostics, inputPath);

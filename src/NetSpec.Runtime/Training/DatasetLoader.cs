@@ -251,7 +251,7 @@ public static class DatasetLoader
     /// time. <paramref name="labels"/> false ignores a label column; true requires one. Null
     /// when the file is missing or malformed (the reasons are in <paramref name="diagnostics"/>).
     /// </summary>
-    public static InputRows? ReadInput(string path, DatasetDecl d, Preprocessing trained, bool labels, DiagnosticBag diagnostics)
+    public static InputRows? ReadInput(string path, DatasetDecl d, Preprocessing trained, bool labels, DiagnosticBag diagnostics, long maxElements = long.MaxValue)
     {
         var file = new PathRef(path, new SourceSpan(path, 1, 1, 1, 1));
         if (!File.Exists(path))
@@ -270,6 +270,11 @@ public static class DatasetLoader
             return null;
         }
         if (t is null) return null;
+        if (t.Features.Length > maxElements)
+        {
+            diagnostics.Error(Codes.TooManyElements, file.Span, $"the input file has {t.Features.Length} feature values, more than {maxElements} (--max-elements raises the limit)");
+            return null;
+        }
         trained.Apply(t.Features);
         return new InputRows(path, t.Rows, t.Features, labels ? t.Labels : null, t.LabelLines, t.LabelColumns);
     }

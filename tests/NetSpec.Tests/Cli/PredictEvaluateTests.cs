@@ -185,6 +185,17 @@ public sealed class PredictEvaluateTests
     }
 
     [TestMethod]
+    public void An_input_above_the_element_limit_is_refused()
+    {
+        // Three copies of the 150 rows: 1,800 values; the spec's own data set (600) stays within 1,000.
+        var rows = IrisLines.Skip(1).Select(WithoutLabel);
+        string input = s_folder.File("many.csv", string.Join("\n", rows.Concat(rows).Concat(rows).Prepend(WithoutLabel(IrisLines[0]))) + "\n");
+        var (code, _, err) = CliRunner.Invoke("predict", s_spec, "--input", input, "--max-elements", "1000");
+        Assert.AreEqual(2, code, err);
+        StringAssert.Contains(err, "the input file has 1800 feature values, more than 1000 (--max-elements raises the limit)");
+    }
+
+    [TestMethod]
     public void A_cell_that_is_not_a_number_is_an_error_at_its_line_and_column()
     {
         string input = s_folder.File("not-a-number.csv", "sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n4.9,abc,1.4,0.2\n");
