@@ -31,6 +31,8 @@ internal static class Program
             CheckCommand.Create(common),
             TestCommand.Create(common),
             GradcheckCommand.Create(common),
+            PredictCommand.Create(common),
+            EvaluateCommand.Create(common),
             GraphCommand.Create(common),
             SchemaCommand.Create(),
             OpsCommand.Create(),

@@ -187,7 +187,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         {
             try
             {
-                ParameterFile.Write(paramsPath, _graph.Spec.Name, Parameters);
+                ParameterFile.Write(paramsPath, _graph.Spec.Name, Parameters, _data.Preprocessing);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
