@@ -75,7 +75,7 @@ internal static class TrainingRun
             if (report.TestAccuracy is { } acc) output.WriteLine($"test accuracy: {N(acc)}");
             if (report.TestLoss is { } loss) output.WriteLine($"test loss: {N(loss)}");
             string folder = Path.GetDirectoryName(graph.Spec.Path) ?? "";
-            if (t.Outputs?.Parameters is { } p && result.Fault is null) output.WriteLine($"parameters: {Path.Combine(folder, p.Path)}");
+            if (t.Outputs?.Parameters is { } p && result.Fault is null && report.Diverged is null) output.WriteLine($"parameters: {Path.Combine(folder, p.Path)}");
             if (t.Outputs?.LearningCurve is { } lc && report.History.Count > 0)
             {
                 string path = Path.Combine(folder, lc.Path);
