@@ -130,6 +130,7 @@ internal static class RunCommand
             Reporting.Fault(Console.Error, fault);
             return ExitCodes.NumericFault;
         }
+        if (result.Training?.Diverged is not null) return ExitCodes.Diverged;
         return result.AllPassed ? ExitCodes.Success : ExitCodes.ExpectationFailed;
     }
 }
