@@ -184,7 +184,7 @@ internal static class CliDocs
     /// <summary>"`--full-limit N`, `-q`".</summary>
     private static string OptionText(Option o)
     {
-        string value = o.ValueType == typeof(bool) ? "" : $" {o.HelpName ?? o.Name.TrimStart('-').ToUpperInvariant().Replace('-', '_')}";
+        string value = o.ValueType == typeof(bool) ? "" : $" <{o.HelpName ?? o.Name.TrimStart('-')}>";
         return string.Join(", ", new[] { $"`{o.Name}{value}`" }.Concat(o.Aliases.Order(StringComparer.Ordinal).Select(a => $"`{a}`")));
     }
 
@@ -198,17 +198,20 @@ internal static class CliDocs
     }
 
     private static string Default(Option o) =>
-        o.HasDefaultValue && Value(o.GetDefaultValue()) is { } v && !(o.ValueType == typeof(bool) && v == "false") ? $"`{v}`" : "";
+        o.Required ? "required" : o.HasDefaultValue && Value(o.GetDefaultValue()) is { } v && !(o.ValueType == typeof(bool) && v == "false") ? $"`{v}`" : "";
 
     private static string? Value(object? v) => v switch
     {
         null => null,
         bool b => b ? "true" : "false",
+        double d => d.ToString("G", CultureInfo.InvariantCulture).Replace("E-0", "e-", StringComparison.Ordinal).Replace("E+0", "e+", StringComparison.Ordinal).Replace('E', 'e'),
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         string s => s,
         System.Collections.IEnumerable e => string.Join(" ", e.Cast<object>().Select(x => Value(x))),
         _ => v.ToString(),
     };
 
-    private static string Cell(string? s) => (s ?? "").Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
+    /// <summary>Text in a table cell: bars, angle brackets and stars escaped (input_&lt;j&gt;.pb, *.yaml), one line.</summary>
+    private static string Cell(string? s) => (s ?? "").Replace("|", "\\|", StringComparison.Ordinal).Replace("<", "\\<", StringComparison.Ordinal)
+        .Replace(">", "\\>", StringComparison.Ordinal).Replace("*", "\\*", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
 }
