@@ -164,18 +164,24 @@ public sealed class ModelSummary
     private static int BatchOf(NetworkGraph graph)
     {
         if (graph.Dataset is not null && graph.Spec.Dataset is { } d && graph.Find(d.Inputs.Name) is { Shape.Rank: > 0 } x) return x.Shape[0];
-        return BatchedRows(graph) ?? 1;
+        return BatchedRows(graph) ?? graph.Values.FirstOrDefault(v => v.Kind == ValueKind.Data && v.Shape.Rank >= 2)?.Shape[0] ?? 1;
     }
 
-    /// <summary>The leading size of the first inline data value of rank 2 or more, or null.</summary>
-    private static int? BatchedRows(NetworkGraph graph) =>
-        graph.Values.FirstOrDefault(v => v.Kind == ValueKind.Data && v.Shape.Rank >= 2) is { } v ? v.Shape[0] : null;
+    /// <summary>
+    /// The leading size that every inline data value of rank 2 or more shares, or null when there
+    /// is none or they differ (independent examples at several batch sizes in one spec).
+    /// </summary>
+    private static int? BatchedRows(NetworkGraph graph)
+    {
+        var sizes = graph.Values.Where(v => v.Kind == ValueKind.Data && v.Shape.Rank >= 2).Select(v => v.Shape[0]).Distinct().ToList();
+        return sizes.Count == 1 ? sizes[0] : null;
+    }
 
     /// <summary>
     /// The graph at batch size <paramref name="rows"/>, or null when it does not build there:
     /// the dataset's inputs and targets as training builds them, or every inline data value
     /// whose leading size is the batch, its rows repeated or cut. Expectations are left out (their
-    /// shapes are the spec's batch's).
+    /// shapes are the spec's batch's), and it is built in evaluation mode (the same shapes).
     /// </summary>
     internal static NetworkGraph? Rebatch(NetworkGraph graph, int rows)
     {
@@ -198,7 +204,8 @@ public sealed class ModelSummary
             spec = graph.Spec with { Data = batched };
         }
         else return null;
-        spec = spec with { Expectations = [], MetricExpectations = [] };
+        // Evaluation mode: batch_norm refuses one sample per channel in training mode, but the shapes are the same.
+        spec = spec with { Expectations = [], MetricExpectations = [], Mode = RunMode.Eval };
         if (spec.Backward is { Grad: not null } b) spec = spec with { Backward = b with { Grad = null } };
         return GraphBuilder.Build(spec, new DiagnosticBag());
     }

@@ -73,6 +73,30 @@ public sealed class SummaryCommandTests
     }
 
     [TestMethod]
+    public void Data_at_two_batch_sizes_have_no_per_sample_figures()
+    {
+        // batch-norm.yaml holds two independent examples, of 4 and of 2 samples: no one batch axis.
+        var (_, output, _) = CliRunner.Invoke("summary", Spec("batch-norm.yaml"));
+        StringAssert.Contains(output, "the spec's data as written: no batch axis found");
+        StringAssert.Contains(output, "FLOPs per sample: unknown");
+    }
+
+    [TestMethod]
+    public void A_batch_norm_network_has_per_sample_figures_and_its_running_statistics_are_frozen()
+    {
+        // digits with batch_norm after the two hidden layers: 17,226 + γ, β of 128 and 64 channels
+        // (384, trained) + running mean and variance of 128 and 64 (384, frozen) = 17,994.
+        var (code, output, err) = CliRunner.Invoke("summary", Spec("digits-bn-dropout.yaml"), "--format", "json");
+        Assert.AreEqual(0, code, err);
+        using var doc = JsonDocument.Parse(output);
+        Assert.IsTrue(doc.RootElement.GetProperty("per_sample_known").GetBoolean());
+        var totals = doc.RootElement.GetProperty("totals");
+        Assert.AreEqual(17994, totals.GetProperty("parameters").GetInt64());
+        Assert.AreEqual(384, totals.GetProperty("frozen").GetInt64());
+        Assert.AreEqual(17994 * 8, totals.GetProperty("parameter_bytes").GetInt64()); // float64
+    }
+
+    [TestMethod]
     public void A_conv_net_s_per_sample_shapes_leave_the_batch_axis_out()
     {
         var (code, output, err) = CliRunner.Invoke("summary", Spec("lenet-digits.yaml"), "--format", "json");
