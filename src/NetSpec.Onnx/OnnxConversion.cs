@@ -109,7 +109,7 @@ internal sealed class OnnxConversion(ModelProto model, string specName, IReadOnl
             Expect = expectations.Count == 0 ? [] :
             [
                 "ONNX compares with rtol 1e-3, atol 1e-7: |a - e| <= 1e-7 + 1e-3 |e| (float64 outputs here:",
-                "rtol 1e-9, atol 1e-12). NetSpec's rule is |a - e| <= tol max(1, |e|); each tolerance below",
+                "rtol 1e-9, atol 1e-10). NetSpec's rule is |a - e| <= tol max(1, |e|); each tolerance below",
                 "is the largest that is at least as strict as that rule for every element of its value.",
             ],
         };

@@ -51,13 +51,6 @@ internal static class RunCommand
         Reporting.Diagnostics(Console.Error, loaded);
         var graph = loaded.Graph!;
         var doc = graph.Spec;
-        if (!quiet)
-        {
-            output.WriteLine($"{doc.Name}{(doc.Description is { } d ? $": {d.Trim()}" : "")}");
-            if (doc.Source is { } s) output.WriteLine($"source: {s.Trim()}");
-        }
-
-        bool training = graph.Spec.Training is not null;
         if (resume && ResumeCheck(path, graph, Console.Error) is { } refused) return refused;
         if (resume && !File.Exists(CheckpointPath(graph)!))
         {
@@ -65,6 +58,13 @@ internal static class RunCommand
             Console.Error.WriteLine($"netspec: --resume: no checkpoint at {CheckpointPath(graph)} yet: training from the start");
             resume = false;
         }
+        if (!quiet)
+        {
+            output.WriteLine($"{doc.Name}{(doc.Description is { } d ? $": {d.Trim()}" : "")}");
+            if (doc.Source is { } s) output.WriteLine($"source: {s.Trim()}");
+        }
+
+        bool training = graph.Spec.Training is not null;
         bool text = !quiet && !training;
         RunResult result;
         try
