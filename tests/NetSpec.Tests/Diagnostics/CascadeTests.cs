@@ -9,8 +9,9 @@ namespace NetSpec.Tests.Diagnostics;
 /// read at all), its value replaced by a number (the section cannot be read), and each plain
 /// value in it replaced by a word no key accepts (or, in the settings sections, by 0). What the
 /// rest of the spec says about a name, a hyperparameter or a setting of the broken section is a
-/// consequence: every diagnostic must lie inside the broken section, and a misspelled section
-/// gives exactly one, listed first.
+/// consequence: whenever the broken section reports a mistake, every diagnostic must lie inside
+/// it, and a misspelled section gives exactly one, listed first. (A word the section accepts,
+/// such as a dataset's inputs renamed, moves the mistake to the references: no case then.)
 /// </summary>
 [TestClass]
 public sealed class CascadeTests
