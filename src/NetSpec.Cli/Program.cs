@@ -36,6 +36,8 @@ internal static class Program
             OpsCommand.Create(),
             ExportCommand.Create(common),
             ImportCommand.Create(),
+            WorksheetCommand.Create(common),
+            CheckAnswersCommand.Create(common),
         };
         InputChecks.RefuseEmptyStrings(root);
         var parsed = root.Parse(args);
