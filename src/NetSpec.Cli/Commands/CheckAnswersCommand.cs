@@ -39,7 +39,7 @@ internal static class CheckAnswersCommand
             Console.Error.WriteLine($"netspec: check-answers grades the steps of a spec without training; '{Excerpt.ClipPath(specPath)}' trains over a data set");
             return ExitCodes.Usage;
         }
-        var run = ExplainedRun.Of(graph, new ExplainOptions { Digits = digits, Sample = 0, MaxEntries = int.MaxValue / 2 });
+        var run = ExplainedRun.Of(graph, new ExplainOptions { Digits = digits, Sample = 0, MaxEntries = 100_000 });
         if (run.Result.Fault is { } fault)
         {
             Reporting.Fault(Console.Error, fault);
