@@ -44,6 +44,8 @@ internal static class Program
             ExportCommand.Create(common),
             ImportCommand.Create(),
             SummaryCommand.Create(common),
+            WorksheetCommand.Create(common),
+            CheckAnswersCommand.Create(common),
         };
         InputChecks.RefuseEmptyStrings(root);
         return root;
