@@ -32,6 +32,7 @@ internal static class Program
             TestCommand.Create(common),
             GradcheckCommand.Create(common),
             GraphCommand.Create(common),
+            ReportCommand.Create(common),
             SchemaCommand.Create(),
             OpsCommand.Create(),
             ExportCommand.Create(common),

@@ -26,7 +26,7 @@ internal static class RunCommand
         var threads = new Option<int>("--threads") { Description = "Most threads a matrix product may use (results are bit-identical for any count)", DefaultValueFactory = _ => 1 }.Between(1, RunCommand.MaxThreads);
         var serilog = new Option<bool>("--trace-serilog") { Description = "Send the trace through Serilog's structured events (the same output, slower; for Serilog sinks of your own)" };
         var explain = new Option<bool>("--explain") { Description = "After the trace (or instead of it, with --quiet), write every node's computation out with its numbers substituted: forward, backward and update, as the notes do" };
-        var format = new Option<ExplainFormat>("--format") { Description = "The notation of --explain: text (console), markdown (LaTeX math for GitHub, VS Code, Jupyter) or latex (a standalone document for pdflatex)", DefaultValueFactory = _ => ExplainFormat.Text };
+        var format = new Option<ExplainFormat>("--format") { Description = "The notation of --explain: text (console), markdown (LaTeX math for GitHub, VS Code, Jupyter) latex (a standalone document for pdflatex) or html (the whole report of `netspec report`, equations as MathML; best with --explain-file)", DefaultValueFactory = _ => ExplainFormat.Text };
         var explainFile = new Option<string?>("--explain-file") { Description = "Write the --explain output to this file instead of the console" };
         var explainOptions = new ExplainCliOptions();
         var cmd = new Command("run", "Run a spec: forward, backward and update as the spec asks; print every value; check the expectations")
@@ -68,6 +68,7 @@ internal static class RunCommand
         bool training = graph.Spec.Training is not null;
         bool text = !quiet && !training;
         Explainer? explainer = null;
+        StepCollector? collected = null;
         if (explain is not null)
         {
             if (training)
@@ -81,6 +82,7 @@ internal static class RunCommand
                 return ExitCodes.Usage;
             }
             explainer = new Explainer(graph, explain.Options);
+            if (explain.Format == ExplainFormat.Html) collected = new StepCollector(Report.ReportHtml.MaxSteps);
         }
         RunResult result;
         try
@@ -88,13 +90,16 @@ internal static class RunCommand
             // The trace file is written beside its target and renamed over it when the run ends.
             using var trace = TraceOutput.Open(graph, text ? output : null, fullLimit, traceFile, serilog);
             ITraceSink? sink = explainer is null ? trace.Sink : trace.Sink is null ? explainer : new TraceFanOut(trace.Sink, explainer);
+            if (collected is not null) sink = new TraceFanOut(sink!, collected);
             result = training
                 ? TrainingRun.Run(graph, sink, resume, output, interactive: !quiet && output == Console.Out && !Console.IsOutputRedirected, threads, warmStart)
                 : NetSpecEngine.Run(graph, new InterpreterOptions { StopOnNonFinite = !keepGoing, Threads = threads }, sink);
             trace.Commit();
             if (explainer is not null)
             {
-                string written = ExplainWriter.Write(explainer.Finish(), explain!.Format);
+                string written = collected is not null
+                    ? ReportCommand.Html(graph, collected.Events, explainer.Finish(), result, explain!.Options.Digits)
+                    : ExplainWriter.Write(explainer.Finish(), explain!.Format);
                 if (explain.File is { } f)
                 {
                     AtomicFile.WriteText(f, written);
