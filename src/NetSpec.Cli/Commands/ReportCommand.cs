@@ -90,7 +90,10 @@ internal static class ReportCommand
             }
             else
                 result = NetSpecEngine.Run(graph, new InterpreterOptions { StopOnNonFinite = !keepGoing, Threads = threads }, sink);
-            string html = ReportHtml.Build(new ReportInput(graph, events.Events, explainer?.Finish(), training ? TrainingHasNoExplanation : null, result, options.Digits));
+            string html = ReportHtml.Build(new ReportInput(graph, events.Events, explainer?.Finish(), training ? TrainingHasNoExplanation : null, result, options.Digits)
+            {
+                TracedSteps = events.TracedSteps,
+            });
             AtomicFile.WriteText(output, html);
         }
         catch (TrainingFileException e)
@@ -122,13 +125,17 @@ internal static class ReportCommand
 /// <summary>Keeps snapshots of the forward, backward and update events of the first <paramref name="maxSteps"/> traced steps (a training run can trace many).</summary>
 internal sealed class StepCollector(int maxSteps) : ITraceSink
 {
-    private readonly HashSet<int> _steps = [];
+    private readonly HashSet<int> _steps = [], _all = [];
+
+    /// <summary>Every step traced, kept or not.</summary>
+    public int TracedSteps => _all.Count;
 
     public List<TraceEvent> Events { get; } = [];
 
     public void Emit(TraceEvent e)
     {
         if (e.Phase == TracePhase.Epoch) return;
+        _all.Add(e.Step);
         if (!_steps.Contains(e.Step))
         {
             if (_steps.Count >= maxSteps) return;

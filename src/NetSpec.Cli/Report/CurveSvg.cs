@@ -12,7 +12,7 @@ namespace NetSpec.Cli.Report;
 /// </summary>
 internal static class CurveSvg
 {
-    private const double Width = 460, Height = 280, Left = 58, Right = 14, Top = 30, Bottom = 40;
+    private const double Width = 600, Height = 280, Left = 58, Right = 170, Top = 30, Bottom = 40;
 
     private sealed record Series(string Key, string Label, string Colour, double[] Values, bool Dashed = false);
 
@@ -50,7 +50,7 @@ internal static class CurveSvg
         sb.Append(CultureInfo.InvariantCulture, $"<text class=\"title\" x=\"{Left}\" y=\"18\">{Html.Text(title)}</text>");
         foreach (double t in ticks)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"<line class=\"grid\" x1=\"{Left}\" x2=\"{F(Width - Right)}\" y1=\"{F(Y(t))}\" y2=\"{F(Y(t))}\"/>");
+            sb.Append(CultureInfo.InvariantCulture, $"<line class=\"grid\" x1=\"{Left}\" x2=\"{F(Left + plotW)}\" y1=\"{F(Y(t))}\" y2=\"{F(Y(t))}\"/>");
             sb.Append(CultureInfo.InvariantCulture, $"<text class=\"tick\" x=\"{Left - 6}\" y=\"{F(Y(t) + 4)}\" text-anchor=\"end\">{Format(t)}</text>");
         }
         foreach (int e in EpochTicks(epochs))
@@ -61,15 +61,15 @@ internal static class CurveSvg
         foreach (var s in series)
         {
             if (s.Dashed)
-                sb.Append(CultureInfo.InvariantCulture, $"<line data-series=\"{s.Key}\" data-value=\"{R(s.Values[0])}\" x1=\"{Left}\" x2=\"{F(Width - Right)}\" y1=\"{F(Y(s.Values[0]))}\" y2=\"{F(Y(s.Values[0]))}\" stroke=\"{s.Colour}\" stroke-dasharray=\"6 4\"/>");
+                sb.Append(CultureInfo.InvariantCulture, $"<line data-series=\"{s.Key}\" data-value=\"{R(s.Values[0])}\" x1=\"{Left}\" x2=\"{F(Left + plotW)}\" y1=\"{F(Y(s.Values[0]))}\" y2=\"{F(Y(s.Values[0]))}\" stroke=\"{s.Colour}\" stroke-dasharray=\"6 4\"/>");
             else
             {
                 string points = string.Join(" ", s.Values.Select((v, i) => double.IsFinite(v) ? $"{F(X(epochs[i]))},{F(Y(v))}" : null).Where(p => p is not null));
                 string values = string.Join(" ", s.Values.Select(R));
                 sb.Append(CultureInfo.InvariantCulture, $"<polyline data-series=\"{s.Key}\" data-values=\"{values}\" points=\"{points}\" stroke=\"{s.Colour}\"/>");
             }
-            sb.Append(CultureInfo.InvariantCulture, $"<line x1=\"{F(Width - Right - 150)}\" x2=\"{F(Width - Right - 128)}\" y1=\"{F(legendY - 4)}\" y2=\"{F(legendY - 4)}\" stroke=\"{s.Colour}\" stroke-width=\"2\"{(s.Dashed ? " stroke-dasharray=\"6 4\"" : "")}/>");
-            sb.Append(CultureInfo.InvariantCulture, $"<text class=\"legend\" x=\"{F(Width - Right - 122)}\" y=\"{F(legendY)}\">{Html.Text(s.Label)}</text>");
+            sb.Append(CultureInfo.InvariantCulture, $"<line x1=\"{F(Left + plotW + 12)}\" x2=\"{F(Left + plotW + 34)}\" y1=\"{F(legendY - 4)}\" y2=\"{F(legendY - 4)}\" stroke=\"{s.Colour}\" stroke-width=\"2\"{(s.Dashed ? " stroke-dasharray=\"6 4\"" : "")}/>");
+            sb.Append(CultureInfo.InvariantCulture, $"<text class=\"legend\" x=\"{F(Left + plotW + 40)}\" y=\"{F(legendY)}\">{Html.Text(s.Label)}</text>");
             legendY += 16;
         }
         return sb.Append("</svg>").ToString();

@@ -18,7 +18,11 @@ namespace NetSpec.Cli.Report;
 /// <param name="ExplanationAbsent">Why there is no explanation (a training spec), shown in its place.</param>
 /// <param name="Result">The run's expectations, metrics, fault and training report.</param>
 /// <param name="Digits">Significant digits of the numbers shown.</param>
-internal sealed record ReportInput(NetworkGraph Graph, IReadOnlyList<TraceEvent> Events, ExplainDocument? Explanation, string? ExplanationAbsent, RunResult Result, int Digits);
+internal sealed record ReportInput(NetworkGraph Graph, IReadOnlyList<TraceEvent> Events, ExplainDocument? Explanation, string? ExplanationAbsent, RunResult Result, int Digits)
+{
+    /// <summary>How many steps the run traced, when <see cref="Events"/> keeps only some of them.</summary>
+    public int? TracedSteps { get; init; }
+}
 
 /// <summary>
 /// The HTML report: one self-contained file (inline CSS, SVG, script and data; a content
@@ -182,7 +186,8 @@ internal static class ReportHtml
 
             var steps = input.Events.Where(e => e.Phase != TracePhase.Epoch).Select(e => e.Step).Distinct().Order().ToList();
             int shown = Math.Min(steps.Count, MaxSteps);
-            if (steps.Count > shown) w.WriteString("stepsNote", $"The run traced {steps.Count} steps; the report keeps the first {shown}.");
+            int traced = Math.Max(input.TracedSteps ?? 0, steps.Count);
+            if (traced > shown) w.WriteString("stepsNote", $"The run traced {traced} steps; the report keeps the first {shown}.");
             w.WriteStartArray("steps");
             foreach (int step in steps.Take(shown))
             {

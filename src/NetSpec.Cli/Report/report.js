@@ -155,7 +155,8 @@
         const t = s[key][name];
         const label = el("span", { class: "value-name", "data-select": name }, key === "backward" ? `dJ/d${name}` : key === "update" ? `${name}*` : name);
         label.addEventListener("click", () => select(name));
-        list.append(el("div", {}, label, el("span", { class: "expr" }, t.expression), tensorTable(t, key === "update" ? t.new : t.values, name, key)));
+        const expr = t.expression === name ? "" : t.expression;
+        list.append(el("div", {}, label, el("span", { class: "expr" }, expr), tensorTable(t, key === "update" ? t.new : t.values, name, key)));
       }
       valuesBody.append(el("h3", {}, title), list);
     }

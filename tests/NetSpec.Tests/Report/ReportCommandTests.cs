@@ -92,6 +92,9 @@ public sealed class ReportCommandTests
         var report = CliRunner.Invoke("report", spec, "-o", b, "--quiet");
         Assert.AreEqual(ExitCodes.Success, report.Code, report.Err);
         Assert.AreEqual(File.ReadAllText(b), File.ReadAllText(a));
+        var console = CliRunner.Invoke("run", spec, "--explain", "--format", "html");
+        Assert.AreEqual(ExitCodes.Usage, console.Code);
+        StringAssert.Contains(console.Err, "--format html writes a file: give --explain-file FILE");
         Directory.Delete(dir, true);
     }
 
