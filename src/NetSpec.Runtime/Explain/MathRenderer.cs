@@ -76,7 +76,7 @@ public abstract class MathRenderer
     {
         MathNumber n => Number(NumberText.Of(n.Value, Digits, n.Single)),
         MathSymbol s => Symbol(s),
-        MathGradient g => Gradient(g.Objective, Render(g.Of)),
+        MathGradient g => g.Via is { } via ? Via(Gradient(g.Objective, Render(g.Of)), via) : Gradient(g.Objective, Render(g.Of)),
         MathCall c => Call(c.Function, [.. c.Arguments.Select(Render)]),
         MathSum s => Join(s.Terms.Select((t, i) => i == 0 ? Child(t, 1) : (IsNegativeNumber(t) ? Paren(Render(t)) : Child(t, 2))), Plus),
         MathDifference d => Child(d.Left, 1) + Minus + (IsNegativeNumber(d.Right) ? Paren(Render(d.Right)) : Child(d.Right, 2)),
@@ -107,7 +107,8 @@ public abstract class MathRenderer
         {
             var f = p.Factors[i];
             // The notes' (1)(10): numbers, sums and derivatives are parenthesised in a product.
-            bool paren = f is MathNumber || f.Precedence < 3 || (f is MathGradient && p.Factors.Count > 1 && ParenthesiseGradients);
+            bool paren = f is MathNumber || f.Precedence < 3 || (f is MathGradient && p.Factors.Count > 1 && ParenthesiseGradients)
+                || (f is MathCall && p.Factors.Any(x => x is MathNumber));
             string text = paren ? Paren(Render(f)) : Render(f);
             if (i > 0 && !paren && !(p.Factors[i - 1] is MathNumber || p.Factors[i - 1].Precedence < 3)) sb.Append(Juxtapose);
             sb.Append(text);
@@ -115,7 +116,8 @@ public abstract class MathRenderer
         return sb.ToString();
     }
 
-    private string BaseText(MathExpr b) => b is MathNumber n && (n.Value < 0 || b.Precedence < 5) || b.Precedence < 5 ? Paren(Render(b)) : Render(b);
+    // The notes' (1)^2: a number raised to a power is parenthesised, as is anything but a symbol or call.
+    private string BaseText(MathExpr b) => b is MathNumber || b.Precedence < 5 ? Paren(Render(b)) : Render(b);
 
     private string ExponentText(MathExpr e) => Render(e);
 
@@ -136,6 +138,9 @@ public abstract class MathRenderer
     protected abstract string Number(NumberText n);
     protected abstract string Symbol(MathSymbol s);
     protected abstract string Gradient(string objective, string of);
+
+    /// <summary>A share of a gradient: the part that comes through node <paramref name="node"/>.</summary>
+    protected abstract string Via(string gradient, string node);
     protected abstract string Call(string function, IReadOnlyList<string> args);
     protected abstract string Operator(string op);
     protected abstract string Fraction(MathExpr numerator, MathExpr denominator);
@@ -179,6 +184,8 @@ public sealed class TextMathRenderer(int digits) : MathRenderer(digits)
     }
 
     protected override string Gradient(string objective, string of) => $"d{objective}/d{of}";
+
+    protected override string Via(string gradient, string node) => $"{gradient} (via {node})";
 
     protected override string Call(string function, IReadOnlyList<string> args) => $"{function}({string.Join(", ", args)})";
 
@@ -256,6 +263,8 @@ public sealed class LatexMathRenderer(int digits) : MathRenderer(digits)
     }
 
     protected override string Gradient(string objective, string of) => $"\\frac{{\\partial {Name(objective)}}}{{\\partial {of}}}";
+
+    protected override string Via(string gradient, string node) => $"\\left.{gradient}\\right|_{{\\text{{via }} {Name(node)}}}";
 
     protected override string Call(string function, IReadOnlyList<string> args)
     {
