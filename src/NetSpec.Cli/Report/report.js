@@ -25,7 +25,9 @@
   function fmt(v) {
     if (typeof v === "string") return v === "Infinity" ? "inf" : v === "-Infinity" ? "-inf" : "nan";
     if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
+    // As NumberText.Of: a power of ten below 1e-5 and from 10^digits on.
     let s = v.toPrecision(data.digits);
+    if (v !== 0 && Math.abs(Number(s)) < 1e-5) s = Number(s).toExponential(data.digits - 1);
     if (s.includes("e")) {
       let [m, e] = s.split("e");
       if (m.includes(".")) m = m.replace(/0+$/, "").replace(/\.$/, "");

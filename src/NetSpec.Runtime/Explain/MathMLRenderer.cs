@@ -89,12 +89,16 @@ public sealed class MathMLRenderer(int digits) : MathRenderer(digits)
     protected override string Gradient(string objective, string of) =>
         $"<mfrac><mrow><mo>∂</mo>{Name(objective)}</mrow><mrow><mo>∂</mo>{of}</mrow></mfrac>";
 
+    /// <summary>One node's share of a gradient: the derivative with a bar and "via node" under it, as LaTeX's \left. \right|_{...}.</summary>
+    protected override string Via(string gradient, string node) =>
+        $"<msub><mrow>{gradient}<mo stretchy=\"true\">|</mo></mrow><mrow><mtext>via\u00a0</mtext>{Name(node)}</mrow></msub>";
+
     protected override string Call(string function, IReadOnlyList<string> args)
     {
         string prime = function.EndsWith('\'') ? "<mo>′</mo>" : "";
         string f = function.TrimEnd('\'');
         string head = f.Length == 1 ? $"<mi>{Escape(f)}</mi>" : $"<mi mathvariant=\"normal\">{Escape(f)}</mi>";
-        return $"<mrow>{head}{prime}<mo>\u2061</mo><mo>(</mo>{string.Join("<mo>,</mo>", args)}<mo>)</mo></mrow>";
+        return $"<mrow>{head}{prime}<mo>\u2061</mo>{Open}{string.Join("<mo>,</mo>", args)}{Close}</mrow>";
     }
 
     protected override string Operator(string op) => $"<mo>{Escape(op)}</mo>";
@@ -126,5 +130,8 @@ public sealed class MathMLRenderer(int digits) : MathRenderer(digits)
 
     protected override string Text(string text) => $"<mtext>{Escape(text)}</mtext>";
 
-    protected override string Paren(string inner) => $"<mrow><mo>(</mo>{inner}<mo>)</mo></mrow>";
+    /// <summary>Parentheses hug what they enclose, as the notes' (1)(10): no operator spacing around them.</summary>
+    private const string Open = "<mo lspace=\"0\" rspace=\"0\">(</mo>", Close = "<mo lspace=\"0\" rspace=\"0\">)</mo>";
+
+    protected override string Paren(string inner) => $"<mrow>{Open}{inner}{Close}</mrow>";
 }

@@ -11,6 +11,9 @@ public sealed class MathMLRendererTests
 {
     private static readonly MathMLRenderer R = new(7);
 
+    // Parentheses without operator spacing: (1)(10) as the notes write it.
+    private const string O = "<mo lspace=\"0\" rspace=\"0\">(</mo>", C = "<mo lspace=\"0\" rspace=\"0\">)</mo>";
+
     [TestMethod]
     public void A_sum_of_products_is_the_notes_parenthesised_numbers()
     {
@@ -18,8 +21,8 @@ public sealed class MathMLRendererTests
         var eq = Eq(Sym("z", 1), Sum([Product(Num(1), Num(10)), Product(Num(2), Num(5)), Num(4)]), Num(24));
         Assert.AreEqual(
             "<msub><mi>z</mi><mn>1</mn></msub><mo>=</mo>"
-            + "<mrow><mo>(</mo><mn>1</mn><mo>)</mo></mrow><mrow><mo>(</mo><mn>10</mn><mo>)</mo></mrow><mo>+</mo>"
-            + "<mrow><mo>(</mo><mn>2</mn><mo>)</mo></mrow><mrow><mo>(</mo><mn>5</mn><mo>)</mo></mrow><mo>+</mo>"
+            + $"<mrow>{O}<mn>1</mn>{C}</mrow><mrow>{O}<mn>10</mn>{C}</mrow><mo>+</mo>"
+            + $"<mrow>{O}<mn>2</mn>{C}</mrow><mrow>{O}<mn>5</mn>{C}</mrow><mo>+</mo>"
             + "<mn>4</mn><mo>=</mo><mn>24</mn>",
             R.Render(eq));
     }
@@ -30,7 +33,7 @@ public sealed class MathMLRendererTests
         // h = 3 + (-4) ≈ 0.3333333 (the last side is a number shown rounded)
         var eq = Eq(Sym("h"), Num(3) + Num(-4), Num(1.0 / 3));
         Assert.AreEqual(
-            "<mi>h</mi><mo>=</mo><mn>3</mn><mo>+</mo><mrow><mo>(</mo><mrow><mo>−</mo><mn>4</mn></mrow><mo>)</mo></mrow><mo>≈</mo><mn>0.3333333</mn>",
+            $"<mi>h</mi><mo>=</mo><mn>3</mn><mo>+</mo><mrow>{O}<mrow><mo>−</mo><mn>4</mn></mrow>{C}</mrow><mo>≈</mo><mn>0.3333333</mn>",
             R.Render(eq));
     }
 

@@ -149,6 +149,8 @@ public sealed class ReportBrowserTests
 
         await page.ClickAsync("#graph [data-node='z']");
         await page.WaitForSelectorAsync("#detail-body[data-node='z'] .eq");
+        // Tall enough for the graph and z's arithmetic: the picture in README and docs/report.md.
+        await page.SetViewportSizeAsync(1400, 1500);
         string shot = Path.Combine(s_folder, "report-lab07.png");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = shot, FullPage = false });
         Assert.IsTrue(new FileInfo(shot).Length > 10_000, "the screenshot is nearly empty");
