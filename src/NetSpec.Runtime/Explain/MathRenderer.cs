@@ -11,7 +11,7 @@ public readonly record struct NumberText(string Mantissa, int? Exponent, bool Ex
 {
     /// <summary>
     /// Whole numbers as integers (24, not 24.0), others with <paramref name="digits"/> significant
-    /// digits and no trailing zeros (0.9933071); powers of ten beyond 1e-5 and 1e15. A float32
+    /// digits and no trailing zeros (0.9933071); a power of ten below 1e-5 or from 10^digits on. A float32
     /// (<paramref name="single"/>) is exact when the digits read back as the same float32.
     /// </summary>
     public static NumberText Of(double v, int digits, bool single = false)
@@ -26,10 +26,11 @@ public readonly record struct NumberText(string Mantissa, int? Exponent, bool Ex
         if (e < 0) return new(g, null, exact);
         string mantissa = g[..e];
         int exponent = int.Parse(g[(e + 1)..], CultureInfo.InvariantCulture);
-        if (exponent is >= -5 and < 15)
+        if (exponent >= -5 && exponent < digits)
         {
             // .NET switches to E at exponent -5; write 0.00001234 out while it stays short.
-            string plain = v.ToString("0." + new string('#', digits - exponent - 1), CultureInfo.InvariantCulture);
+            double rounded = double.Parse(g, CultureInfo.InvariantCulture);
+            string plain = rounded.ToString("0." + new string('#', Math.Max(0, digits - exponent - 1)), CultureInfo.InvariantCulture);
             return new(plain, null, exact);
         }
         return new(mantissa, exponent, exact);

@@ -80,32 +80,13 @@ public abstract class ElementwiseUnary : Op
     public sealed override void ExplainForward(Explain.Explanation e)
     {
         ArgumentNullException.ThrowIfNull(e);
-        var (x, y) = (e.Input(0), e.Output);
-        e.ForEachSample(() =>
-        {
-            if (x.Small && x.LocalLength > 1)
-                e.Line(y.WholeSym, Explain.M.Call(Name, x.Matrix()!), y.Matrix()!);
-            foreach (int i in e.Entries(y))
-                e.Entry(y, i, ExplainWorking(x.NumFlat(i)) is { } w ? [Explain.M.Call(Name, x.NumFlat(i)), w] : [Explain.M.Call(Name, x.NumFlat(i))]);
-        });
+        ElementwiseExplanation.Forward(e, Name, ExplainWorking);
     }
 
     public sealed override void ExplainBackward(Explain.Explanation e)
     {
         ArgumentNullException.ThrowIfNull(e);
-        if (e.Contribution(0) is not { } dx) return;
-        var (x, y, dy) = (e.Input(0), e.Output, e.OutputGrad!);
-        e.Formula(dx.WholeSym, Explain.M.Hadamard(dy.WholeSym, Explain.M.Call(Name + "'", new Explain.MathSymbol(x.Name))));
-        e.ForEachSample(() =>
-        {
-            foreach (int i in e.Entries(dx))
-            {
-                double d = Df(x.AtFlat(i), y.AtFlat(i));
-                e.Entry(dx, i,
-                    Explain.M.Product(dy.NumFlat(i), Explain.M.Call(Name + "'", x.NumFlat(i))),
-                    Explain.M.Product(dy.NumFlat(i), e.N(d)));
-            }
-        });
+        ElementwiseExplanation.Backward(e, Name, (x, y) => Df(x, y));
     }
 
     protected sealed override void Forward<T>(OpContext<T> c) => Apply<T>(c.Input(0).Span, c.Output.Span);
