@@ -232,6 +232,29 @@ public sealed class ReportBrowserTests
     }
 
     [TestMethod]
+    public async Task Every_worked_specs_report_loads_cleanly_and_explains_its_last_node()
+    {
+        Browser();
+        int specs = 0;
+        foreach (var file in TestPaths.SpecFiles().Select(f => (string)f[0]))
+        {
+            var graph = NetSpecEngine.Load(Path.Combine(TestPaths.Specs, file)).Graph!;
+            if (graph.Spec.Training is not null) continue;
+            var (page, requests, errors) = await Open(Report(file));
+            Assert.AreEqual(graph.Values.Count, await page.Locator("#graph [data-node]").CountAsync(), file);
+            string last = graph.Nodes[^1].Name;
+            await page.ClickAsync($"#graph [data-node='{last}']");
+            await page.WaitForSelectorAsync($"#detail-body[data-node='{last}'] table.tensor");
+            Assert.IsTrue(await page.Locator("#detail-body .eq math").CountAsync() > 0, $"{file}: no arithmetic for {last}");
+            Assert.AreEqual(1, requests.Count, $"{file}: {string.Join(", ", requests)}");
+            Assert.AreEqual(0, errors.Count, $"{file}: {string.Join("\n", errors)}");
+            await page.CloseAsync();
+            specs++;
+        }
+        Assert.IsTrue(specs > 30, $"only {specs} specs");
+    }
+
+    [TestMethod]
     public async Task A_name_with_markup_stays_text()
     {
         // A description that would close the data script if it were pasted in raw.
