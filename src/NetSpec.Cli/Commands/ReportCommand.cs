@@ -58,6 +58,8 @@ internal static class ReportCommand
         output ??= Path.GetFileNameWithoutExtension(path) + ".html";
 
         Explainer? explainer = null;
+        if (training && (options.Nodes is not null || options.Sample is not null))
+            Console.Error.WriteLine("netspec: note: --explain-nodes and --explain-sample do nothing here: a training spec's report writes out no arithmetic");
         if (!training)
         {
             if (ExplainCliOptions.Check(options, graph, new Explainer(graph, options with { Sample = null }).BatchSize) is { } wrong)
