@@ -18,10 +18,10 @@ internal static class RunCommand
     {
         var spec = new Argument<string>("spec") { Description = "The spec file (YAML)" };
         var traceFile = new Option<string?>("--trace-file") { Description = "Also write the trace as JSON lines to this file" };
-        var quiet = new Option<bool>("--quiet", "-q") { Description = "Print no trace, only expectations and problems" };
+        var quiet = CommonOptions.Quiet();
         var fullLimit = new Option<int>("--full-limit") { Description = "Tensors with more elements than this print as a summary (shape, min, max, mean, first values)", DefaultValueFactory = _ => 64 }.Between(0, int.MaxValue);
         var keepGoing = new Option<bool>("--continue-on-nonfinite") { Description = "Do not stop at the first NaN or infinity" };
-        var resume = new Option<bool>("--resume") { Description = "Training specs: continue from the last checkpoint (the same final parameters as a run never stopped)" };
+        var resume = new Option<bool>("--resume") { Description = "Training specs: continue from the spec's checkpoint (the same final parameters as a run never stopped); without a checkpoint file yet, says so and trains from the start" };
         var warmStart = new Option<bool>("--warm-start") { Description = "With --resume: continue from a checkpoint even when another spec or other data wrote it (its parameters and optimizer state as a starting point; the result is not an uninterrupted run's)" };
         var threads = new Option<int>("--threads") { Description = "Most threads a matrix product may use (results are bit-identical for any count)", DefaultValueFactory = _ => 1 }.Between(1, RunCommand.MaxThreads);
         var serilog = new Option<bool>("--trace-serilog") { Description = "Send the trace through Serilog's structured events (the same output, slower; for Serilog sinks of your own)" };
@@ -59,6 +59,13 @@ internal static class RunCommand
         Reporting.Diagnostics(Console.Error, loaded);
         var graph = loaded.Graph!;
         var doc = graph.Spec;
+        if (resume && ResumeCheck(path, graph, Console.Error) is { } refused) return refused;
+        if (resume && !File.Exists(CheckpointPath(graph)!))
+        {
+            // Lightning's ckpt_path="last" and Keras' BackupAndRestore: the first run of a restartable job starts afresh.
+            Console.Error.WriteLine($"netspec: --resume: no checkpoint at {CheckpointPath(graph)} yet: training from the start");
+            resume = false;
+        }
         if (!quiet)
         {
             output.WriteLine($"{doc.Name}{(doc.Description is { } d ? $": {d.Trim()}" : "")}");
@@ -98,7 +105,7 @@ internal static class RunCommand
             ITraceSink? sink = explainer is null ? trace.Sink : trace.Sink is null ? explainer : new TraceFanOut(trace.Sink, explainer);
             if (collected is not null) sink = new TraceFanOut(sink!, collected);
             result = training
-                ? TrainingRun.Run(graph, sink, resume, output, interactive: !quiet && output == Console.Out && !Console.IsOutputRedirected, threads, warmStart)
+                ? TrainingRun.Run(graph, sink, resume, quiet ? TextWriter.Null : output, interactive: !quiet && output == Console.Out && !Console.IsOutputRedirected, threads, warmStart)
                 : NetSpecEngine.Run(graph, new InterpreterOptions { StopOnNonFinite = !keepGoing, Threads = threads }, sink);
             trace.Commit();
             if (explainer is not null)
@@ -134,15 +141,41 @@ internal static class RunCommand
             Console.Error.WriteLine($"netspec: cannot write the trace to '{Parser.Diagnostics.Excerpt.ClipPath(traceFile)}': {Parser.Diagnostics.Excerpt.Message(e.Message)}");
             return ExitCodes.OutputError;
         }
-        Reporting.Expectations(output, result);
-        Reporting.Metrics(output, result);
+        if (quiet && result.Training is { } report)
+        {
+            // --quiet: the training summary, without the epoch lines.
+            if (report.TestAccuracy is { } acc) output.WriteLine($"test accuracy: {acc.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)}");
+            if (report.TestLoss is { } loss) output.WriteLine($"test loss: {loss.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)}");
+        }
+        Reporting.Expectations(output, result, failuresOnly: quiet);
+        Reporting.Metrics(output, result, failuresOnly: quiet);
         if (result.Fault is { } fault)
         {
             Reporting.Fault(Console.Error, fault);
             return ExitCodes.NumericFault;
         }
+        if (result.Training?.Diverged is not null) return ExitCodes.Diverged;
         return result.AllPassed ? ExitCodes.Success : ExitCodes.ExpectationFailed;
     }
+
+    /// <summary>
+    /// Why <c>--resume</c> cannot apply to <paramref name="graph"/> (exit 64 after one line), or
+    /// null: the spec does not train, or writes no checkpoint to resume from.
+    /// </summary>
+    internal static int? ResumeCheck(string path, Runtime.Graph.NetworkGraph graph, TextWriter error)
+    {
+        string spec = Parser.Diagnostics.Excerpt.ClipPath(path);
+        if (graph.Spec.Training is null)
+            error.WriteLine($"netspec: --resume continues a training run, but {spec} has no 'training:' section");
+        else if (graph.Spec.Training.Checkpoint is null)
+            error.WriteLine($"netspec: --resume: {spec} writes no checkpoint (training: checkpoint: {{every: N, path: FILE}}), so there is nothing to resume from");
+        else return null;
+        return ExitCodes.Usage;
+    }
+
+    /// <summary>Where the spec's training writes its checkpoint (beside the spec), or null.</summary>
+    internal static string? CheckpointPath(Runtime.Graph.NetworkGraph graph) =>
+        graph.Spec.Training?.Checkpoint is { } c ? Path.Combine(Path.GetDirectoryName(graph.Spec.Path) ?? "", c.Path.Path) : null;
 }
 
 /// <summary>What <c>run --explain</c> writes: how, in which notation, and where (null: the console).</summary>

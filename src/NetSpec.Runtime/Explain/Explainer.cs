@@ -197,7 +197,7 @@ public sealed class Explainer : ITraceSink
             });
         }
         if (limit < v.Shape.Length) items.Add(new ExplainNote($"the first {limit} of {v.Shape.Length} entries are written out (--explain-entries N for more)."));
-        return new ExplainBlock(ExplainPhase.Backward, v.Name, "sum", $"dJ/d{v.Name} = {string.Join(" + ", parts.Select(p => $"(from {p.From})"))}", items);
+        return new ExplainBlock(ExplainPhase.Backward, v.Name, "sum", $"dJ/d{v.Name} = {string.Join(" + ", parts.Select(p => $"dJ/d{v.Name} (via {p.From})"))}", items);
     }
 
     private Explanation NewExplanation(ExplainPhase phase, GraphNode n, double[]?[]? shares, Dictionary<int, List<GraphNode>>? consumers = null)

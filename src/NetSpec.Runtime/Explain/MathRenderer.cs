@@ -12,7 +12,8 @@ public readonly record struct NumberText(string Mantissa, int? Exponent, bool Ex
     /// <summary>
     /// Whole numbers as integers (24, not 24.0), others with <paramref name="digits"/> significant
     /// digits and no trailing zeros (0.9933071); a power of ten below 1e-5 or from 10^digits on. A float32
-    /// (<paramref name="single"/>) is exact when the digits read back as the same float32.
+    /// (<paramref name="single"/>) is exact when the digits read back as the same float32, a float64
+    /// when they read back as the same float64 or as the same 15 significant digits.
     /// </summary>
     public static NumberText Of(double v, int digits, bool single = false)
     {
@@ -21,7 +22,10 @@ public readonly record struct NumberText(string Mantissa, int? Exponent, bool Ex
         if (v == 0) return new("0", null, true);
         if (Math.Abs(v) < 1e15 && v == Math.Round(v)) return new(v.ToString("0", CultureInfo.InvariantCulture), null, true);
         string g = v.ToString("G" + digits, CultureInfo.InvariantCulture);
-        bool exact = single ? (float)double.Parse(g, CultureInfo.InvariantCulture) == (float)v : double.Parse(g, CultureInfo.InvariantCulture) == v;
+        // Exact when the digits read back as the value, or differ from it only by binary noise
+        // below the 15th digit (0.1 · 7 = 0.7000000000000001 is shown as 0.7, not ≈ 0.7).
+        bool exact = single ? (float)double.Parse(g, CultureInfo.InvariantCulture) == (float)v
+            : double.Parse(g, CultureInfo.InvariantCulture) == v || double.Parse(v.ToString("G15", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) == double.Parse(g, CultureInfo.InvariantCulture);
         int e = g.IndexOf('E', StringComparison.Ordinal);
         if (e < 0) return new(g, null, exact);
         string mantissa = g[..e];
