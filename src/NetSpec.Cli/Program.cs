@@ -39,6 +39,7 @@ internal static class Program
             PredictCommand.Create(common),
             EvaluateCommand.Create(common),
             GraphCommand.Create(common),
+            ReportCommand.Create(common),
             SchemaCommand.Create(),
             OpsCommand.Create(),
             ExportCommand.Create(common),

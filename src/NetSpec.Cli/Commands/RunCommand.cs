@@ -27,7 +27,7 @@ internal static class RunCommand
         var threads = new Option<int>("--threads") { Description = "Most threads a matrix product may use (results are bit-identical for any count)", DefaultValueFactory = _ => 1 }.Between(1, RunCommand.MaxThreads);
         var serilog = new Option<bool>("--trace-serilog") { Description = "Send the trace through Serilog's structured events (the same output, slower; for Serilog sinks of your own)" };
         var explain = new Option<bool>("--explain") { Description = "After the trace (or instead of it, with --quiet), write every node's computation out with its numbers substituted: forward, backward and update, as the notes do" };
-        var format = new Option<ExplainFormat>("--format") { Description = "The notation of --explain: text (console), markdown (LaTeX math for GitHub, VS Code, Jupyter) or latex (a standalone document for pdflatex)", DefaultValueFactory = _ => ExplainFormat.Text };
+        var format = new Option<ExplainFormat>("--format") { Description = "The notation of --explain: text (console), markdown (LaTeX math for GitHub, VS Code, Jupyter) latex (a standalone document for pdflatex) or html (the whole report of `netspec report`, equations as MathML; needs --explain-file)", DefaultValueFactory = _ => ExplainFormat.Text };
         var explainFile = new Option<string?>("--explain-file") { Description = "Write the --explain output to this file instead of the console" };
         var explainOptions = new ExplainCliOptions();
         var cmd = new Command("run", "Run a spec: forward, backward and update as the spec asks; print every value; check the expectations")
@@ -76,11 +76,18 @@ internal static class RunCommand
         bool training = graph.Spec.Training is not null;
         bool text = !quiet && !training;
         Explainer? explainer = null;
+        StepCollector? collected = null;
         if (explain is not null)
         {
             if (training)
             {
                 Console.Error.WriteLine($"netspec: --explain writes out the steps of a spec without training; '{Parser.Diagnostics.Excerpt.ClipPath(path)}' trains over a data set (explain one of its batches with a spec of its own)");
+                return ExitCodes.Usage;
+            }
+            if (explain.Format == ExplainFormat.Html && explain.File is null)
+            {
+                // The page would be mixed with the trace and the expectations on the console.
+                Console.Error.WriteLine("netspec: --format html writes a file: give --explain-file FILE (or use 'netspec report SPEC -o FILE')");
                 return ExitCodes.Usage;
             }
             if (ExplainCliOptions.Check(explain.Options, graph, new Explainer(graph, explain.Options with { Sample = null }).BatchSize) is { } wrong)
@@ -89,6 +96,7 @@ internal static class RunCommand
                 return ExitCodes.Usage;
             }
             explainer = new Explainer(graph, explain.Options);
+            if (explain.Format == ExplainFormat.Html) collected = new StepCollector(Report.ReportHtml.MaxSteps);
         }
         RunResult result;
         try
@@ -96,13 +104,16 @@ internal static class RunCommand
             // The trace file is written beside its target and renamed over it when the run ends.
             using var trace = TraceOutput.Open(graph, text ? output : null, fullLimit, traceFile, serilog);
             ITraceSink? sink = explainer is null ? trace.Sink : trace.Sink is null ? explainer : new TraceFanOut(trace.Sink, explainer);
+            if (collected is not null) sink = new TraceFanOut(sink!, collected);
             result = training
                 ? TrainingRun.Run(graph, sink, resume, quiet ? TextWriter.Null : output, interactive: !quiet && output == Console.Out && !Console.IsOutputRedirected, threads, warmStart)
                 : NetSpecEngine.Run(graph, new InterpreterOptions { StopOnNonFinite = !keepGoing, Threads = threads }, sink);
             trace.Commit();
             if (explainer is not null)
             {
-                string written = ExplainWriter.Write(explainer.Finish(), explain!.Format);
+                string written = collected is not null
+                    ? ReportCommand.Html(graph, collected.Events, explainer.Finish(), result, explain!.Options.Digits)
+                    : ExplainWriter.Write(explainer.Finish(), explain!.Format);
                 if (explain.File is { } f)
                 {
                     AtomicFile.WriteText(f, written);
