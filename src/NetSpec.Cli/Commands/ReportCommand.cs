@@ -4,6 +4,7 @@ using NetSpec.Parser.Files;
 using NetSpec.Runtime;
 using NetSpec.Runtime.Execution;
 using NetSpec.Runtime.Explain;
+using NetSpec.Runtime.Explaining;
 using NetSpec.Runtime.Graph;
 using NetSpec.Runtime.Trace;
 using NetSpec.Runtime.Training;

@@ -4,6 +4,7 @@ using NetSpec.Parser.Diagnostics;
 using NetSpec.Parser.Files;
 using NetSpec.Runtime;
 using NetSpec.Runtime.Explain;
+using NetSpec.Runtime.Explaining;
 using NetSpec.Runtime.Graph;
 
 namespace NetSpec.Cli.Commands;

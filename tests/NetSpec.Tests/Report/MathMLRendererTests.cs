@@ -1,6 +1,7 @@
 using System.Xml.Linq;
 using NetSpec.Runtime;
 using NetSpec.Runtime.Explain;
+using NetSpec.Runtime.Explaining;
 using static NetSpec.Runtime.Explain.M;
 
 namespace NetSpec.Tests.Report;
