@@ -63,14 +63,18 @@ public static class NetSpecEngine
     }
 
     /// <summary>Runs every step of a graph in its spec's dtype and checks its expectations.</summary>
-    /// <remarks>A training spec trains instead (see <see cref="Train{T}"/>); <paramref name="training"/> says how.</remarks>
-    public static RunResult Run(NetworkGraph graph, InterpreterOptions? options = null, ITraceSink? trace = null, TrainingRunOptions? training = null)
+    /// <remarks>
+    /// A training spec trains instead (see <see cref="Train{T}"/>); <paramref name="training"/> says how.
+    /// <paramref name="traceSteps"/> chooses the steps traced, in place of the spec's <c>trace:</c>.
+    /// </remarks>
+    public static RunResult Run(NetworkGraph graph, InterpreterOptions? options = null, ITraceSink? trace = null, TrainingRunOptions? training = null,
+        TrainingTraceDecl? traceSteps = null)
     {
         if (graph.Spec.Training is not null)
             return graph.Spec.DType == DType.Float32 ? Train<float>(graph, training, trace) : Train<double>(graph, training, trace);
         var steps = graph.Spec.DType == DType.Float32
-            ? new StepRunner<float>(new Interpreter<float>(graph, options, trace)).Run()
-            : new StepRunner<double>(new Interpreter<double>(graph, options, trace)).Run();
+            ? new StepRunner<float>(new Interpreter<float>(graph, options, trace), traceSteps).Run()
+            : new StepRunner<double>(new Interpreter<double>(graph, options, trace), traceSteps).Run();
         return new RunResult(steps.Expectations, steps.Fault);
     }
 
