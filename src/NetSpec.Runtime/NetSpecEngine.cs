@@ -83,13 +83,14 @@ public static class NetSpecEngine
         where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var data = graph.Dataset ?? throw new ArgumentException("the graph has no dataset", nameof(graph));
-        var (report, fault) = new Trainer<T>(graph, data, training, trace).Train();
+        var trainer = new Trainer<T>(graph, data, training, trace);
+        var (report, fault) = trainer.Train();
         var metrics = graph.Spec.MetricExpectations.Select(m =>
         {
             double? actual = report.Metric(m.Metric.Name);
             bool ok = actual is { } a && (m.Min is not { } lo || a >= lo) && (m.Max is not { } hi || a <= hi);
             return new MetricResult(m, actual, ok);
         }).ToList();
-        return new RunResult([], fault) { Training = report, Metrics = metrics };
+        return new RunResult(trainer.Expectations, fault) { Training = report, Metrics = metrics };
     }
 }

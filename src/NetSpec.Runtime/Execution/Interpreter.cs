@@ -240,6 +240,14 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
     }
 
+    /// <summary>Compares the current parameters with the updated expectations for the end of training epoch <paramref name="epoch"/> (from 1).</summary>
+    public void CheckEpochExpectations(int epoch, ICollection<ExpectationResult> results)
+    {
+        foreach (var e in _g.Expectations)
+            if (e.Spec.Epoch == epoch && e.Spec.Kind == ExpectKind.Updated)
+                results.Add(Compare(e, _values[e.Value].ToDoubles()));
+    }
+
     /// <summary>
     /// Passes when every element is within its allowance: numpy's allclose rule
     /// |actual - expected| &lt;= atol + rtol |expected| when the expectation has one

@@ -32,6 +32,10 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly T[] _trainX, _trainY;
     private readonly HashSet<int> _tracedSteps;
     private NumericFault? _fault;
+    private readonly List<ExpectationResult> _expectations = [];
+
+    /// <summary>The spec's value checks at chosen steps and epochs (parameters' gradients and updated values), as training met them.</summary>
+    public IReadOnlyList<ExpectationResult> Expectations => _expectations;
 
     public Trainer(NetworkGraph graph, LoadedDataset data, TrainingRunOptions? run = null, ITraceSink? trace = null)
     {
@@ -145,9 +149,11 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
                 bool ok = interp.Forward(step) && interp.Backward(step);
                 interp.Trace = null;
                 if (!ok) return (Report(history, null, null, stopped, resumedAfter), interp.Fault);
+                if (_graph.Expectations.Count > 0) interp.CheckExpectations(ExpectKind.Gradient, step, _expectations);
                 lossSum += rows * double.CreateChecked(interp.ValueAt(_objective)[0]);
                 if (_accuracy >= 0) correct += Correct(interp.ValueAt(_accuracy).Data, y, rows, c);
                 if (!_optimizer.Step(interp, step, lr, trace)) return (Report(history, null, null, stopped, resumedAfter), _optimizer.Fault);
+                if (_graph.Expectations.Count > 0) interp.CheckExpectations(ExpectKind.Updated, step, _expectations);
                 _run.OnBatch?.Invoke(b + 1, batches, epoch + 1);
             }
             double? valLoss = null, valAcc = null;
@@ -156,6 +162,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
                 if (Evaluate(v) is not { } m) return (Report(history, null, null, stopped, resumedAfter), _fault);
                 (valLoss, valAcc) = (m.Loss, m.Accuracy);
             }
+            if (_graph.Expectations.Count > 0) _main.CheckEpochExpectations(epoch + 1, _expectations);
             var metrics = new EpochMetrics(epoch + 1, lossSum / n, _accuracy >= 0 ? (double)correct / n : null, valLoss, valAcc, lr, clock.Elapsed.TotalSeconds);
             history.Add(metrics);
             EmitSummary(metrics);

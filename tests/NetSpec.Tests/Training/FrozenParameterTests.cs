@@ -81,6 +81,62 @@ public sealed class FrozenParameterTests
         CollectionAssert.AreEqual(updates[0].Old!.Value.ToArray(), updates[0].Values.ToArray());
     }
 
+    /// <summary>specs/iris.yaml for 3 epochs with its hidden bias frozen at zero, checked after epoch 3 (and W's gradient at step 1).</summary>
+    private static string FrozenIris(string bAfterEpoch3)
+    {
+        string yaml = File.ReadAllText(Path.Combine(TestPaths.Specs, "iris.yaml"))
+            .Replace("b: {init: zeros, shape: [16]}", "b: {init: zeros, shape: [16], trainable: false}", StringComparison.Ordinal)
+            .Replace("epochs: 60", "epochs: 3", StringComparison.Ordinal)
+            .Replace("  checkpoint: {every: 10, path: out/iris.checkpoint.json}\n", "", StringComparison.Ordinal);
+        int expect = yaml.IndexOf("expect:", StringComparison.Ordinal);
+        return yaml[..expect] + $$"""
+            expect:
+              updated:
+                b: {value: {{bAfterEpoch3}}, epoch: 3, atol: 0}
+                M: {value: [[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]], epoch: 1, atol: 100}
+            """ + "\n";
+    }
+
+    private static RunResult Train(string yaml)
+    {
+        var loaded = NetSpecEngine.LoadText(Path.Combine(TestPaths.Specs, "iris-frozen.yaml"), yaml);
+        Assert.IsTrue(loaded.Ok, string.Join("\n", loaded.Diagnostics.Items));
+        return NetSpecEngine.Run(loaded.Graph!);
+    }
+
+    [TestMethod]
+    public void A_training_spec_checks_a_frozen_bias_after_an_epoch_and_fails_when_it_is_expected_elsewhere()
+    {
+        string zeros = "[" + string.Join(", ", Enumerable.Repeat("0", 16)) + "]";
+        var ok = Train(FrozenIris(zeros));
+        Assert.HasCount(2, ok.Expectations);
+        Assert.IsTrue(ok.Expectations.All(e => e.Passed));
+        Assert.IsNotNull(ok.Training);
+        string moved = "[1e-9" + string.Concat(Enumerable.Repeat(", 0", 15)) + "]";
+        var failed = Train(FrozenIris(moved)).Expectations.Single(e => !e.Passed);
+        Assert.AreEqual("b", failed.Expectation.Spec.Name.Name);
+        Assert.AreEqual(3, failed.Expectation.Spec.Epoch);
+    }
+
+    [TestMethod]
+    [DataRow("forward:\n    z: {value: Z16x16, step: 1}", "not 'z', which is not a parameter")]
+    [DataRow("updated:\n    b: {value: Z16, step: 0}", "'step' is a whole number >= 1")]
+    [DataRow("updated:\n    b: Z16", "'b' at no chosen step or epoch")]
+    [DataRow("gradients:\n    b: {value: Z16, epoch: 2}", "the gradient of 'b' at an epoch")]
+    [DataRow("updated:\n    b: {value: Z16, epoch: 61}", "is for epoch 61, but the spec trains 60 epochs")]
+    [DataRow("updated:\n    b: {value: Z16, step: 400}", "is for step 400, but the spec trains 360 steps (60 epochs of 6 batches)")]
+    public void A_training_spec_refuses_value_checks_it_cannot_make(string check, string message)
+    {
+        string yaml = File.ReadAllText(Path.Combine(TestPaths.Specs, "iris.yaml"));
+        string z16 = "[" + string.Join(", ", Enumerable.Repeat("0", 16)) + "]";
+        check = check.Replace("Z16x16", "[" + string.Join(", ", Enumerable.Repeat(z16, 16)) + "]", StringComparison.Ordinal).Replace("Z16", z16, StringComparison.Ordinal);
+        yaml = yaml[..yaml.IndexOf("expect:", StringComparison.Ordinal)] + "expect:\n  " + check + "\n";
+        var loaded = NetSpecEngine.LoadText(Path.Combine(TestPaths.Specs, "iris-checks.yaml"), yaml);
+        Assert.IsFalse(loaded.Ok);
+        var d = loaded.Diagnostics.Items.Single(i => i.Severity == Severity.Error);
+        StringAssert.Contains(d.Message, message, d.ToString());
+    }
+
     [TestMethod]
     [DataRow("W: {value: [[1, 2]], trainable: no}", Codes.WrongType, "'trainable' is true or false")]
     [DataRow("W: {value: [[1, 2]], trainable: 0}", Codes.WrongType, "'trainable' is true or false")]
