@@ -27,6 +27,8 @@ public static class SpecParser
     public static readonly string[] InitializerKinds = ParametersSection.InitializerKinds;
     /// <summary>The keys of an initializer.</summary>
     public static readonly string[] InitializerKeys = ParametersSection.InitializerKeys;
+    /// <summary>The keys of data read from a CSV file.</summary>
+    public static readonly string[] DataFileKeys = DataSection.FileKeys;
     /// <summary>The keys of a parameter written as <c>{value: tensor, trainable: false}</c>.</summary>
     public static readonly string[] ParameterValueKeys = ParametersSection.ValueKeys;
     /// <summary>The optimizers <c>optimizer: type:</c> names.</summary>

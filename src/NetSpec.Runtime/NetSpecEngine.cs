@@ -48,6 +48,13 @@ public static class NetSpecEngine
             var unread = doc.Dataset is { } ds
                 ? doc with { InvalidNames = new HashSet<string>(doc.InvalidNames.Append(ds.Inputs.Name).Append(ds.Targets.Name), StringComparer.Ordinal) }
                 : doc;
+            // Data read from files is unread too: left out, and references to it not reported.
+            if (unread.Data.Any(d => d.File is not null))
+                unread = unread with
+                {
+                    Data = [.. unread.Data.Where(d => d.File is null)],
+                    InvalidNames = new HashSet<string>(unread.InvalidNames.Concat(unread.Data.Where(d => d.File is not null).Select(d => d.Name)), StringComparer.Ordinal),
+                };
             GraphBuilder.Build(unread, diagnostics, limits);
             return new LoadedSpec(doc, null, parsed.Source, diagnostics);
         }

@@ -53,7 +53,17 @@ public sealed record TensorLiteral(int[] Dims, double[] Values, SourceSpan Span)
 public sealed record Hyperparameter(string Name, double Value, SourceSpan Span);
 
 /// <summary>Inline data (inputs and targets). The first dimension counts samples: the graph builder reads a vector as a batch of one.</summary>
-public sealed record DataDecl(string Name, TensorLiteral Value, SourceSpan NameSpan);
+public sealed record DataDecl(string Name, TensorLiteral Value, SourceSpan NameSpan)
+{
+    /// <summary>
+    /// For data read from a CSV file (<c>x: {file: rows.csv}</c>): the file; <see cref="Value"/> is then
+    /// a placeholder until the file is read, before the graph is built.
+    /// </summary>
+    public DataFileDecl? File { get; init; }
+}
+
+/// <summary>A batch read from a CSV file: one row per sample, the chosen numeric columns (all when <see cref="Columns"/> is null).</summary>
+public sealed record DataFileDecl(PathRef File, char Separator, bool Header, IReadOnlyList<NameRef>? Columns, SourceSpan Span);
 
 /// <summary>How a parameter's initial value is drawn; <see cref="Shape"/> has 1 to <see cref="TensorLiteral.MaxRank"/> dimensions.</summary>
 public sealed record InitializerDecl(

@@ -18,6 +18,7 @@ public static class TrainingSetup
     public static (SpecDocument Spec, LoadedDataset? Dataset) Prepare(SpecDocument spec, DiagnosticBag diagnostics, ParserLimits? limits)
     {
         if (spec.ParametersFile is { } pf) spec = LoadParameters(spec, pf, diagnostics);
+        spec = DataFiles.Load(spec, diagnostics, limits);
         if (spec.Dataset is not { } d) return (spec, null);
         var data = DatasetLoader.Load(spec, diagnostics, limits);
         if (data is null) return (spec, null);
