@@ -47,7 +47,7 @@ internal static class Reporting
         }
     }
 
-    private static string Relative(double e) => double.IsPositiveInfinity(e) ? "inf (expected 0)" : Format.Number(e);
+    private static string Relative(double e) => double.IsPositiveInfinity(e) ? "inf (expected 0)" : e.ToString("G3", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The <c>expect: metrics</c> checks: "ok test_accuracy = 0.98 (min 0.97)".</summary>
     public static void Metrics(TextWriter w, RunResult result)

@@ -39,9 +39,9 @@ public static class SpecFormatter
         comments ??= new SpecComments();
         if (spec.Dataset is not null || spec.Training is not null || spec.ParametersFile is not null || spec.MetricExpectations.Count > 0)
             throw new NotSupportedException("SpecFormatter writes specs without a dataset, training, parameters file or metric checks");
-        if (spec.Trace is not null || spec.DefaultAllClose is not null || spec.Parameters.Any(p => !p.Trainable)
+        if (spec.Trace is not null || spec.DefaultAllClose is not null || spec.Parameters.Any(p => !p.Trainable) || spec.Data.Any(d => d.File is not null)
             || spec.Expectations.Any(e => e.AllClose is not null || e.Epoch > 0) || spec.Expectations.GroupBy(e => (e.Kind, e.Name.Name)).Any(g => g.Count() > 1))
-            throw new NotSupportedException("SpecFormatter writes no trace selection, frozen parameters, rtol/atol rules, epochs or several checks of one value");
+            throw new NotSupportedException("SpecFormatter writes no trace selection, frozen parameters, data files, rtol/atol rules, epochs or several checks of one value");
         var sb = new StringBuilder();
         foreach (var line in comments.Header) Comment(sb, "", line);
         sb.Append("netspec: ").Append(spec.Version).Append('\n');

@@ -22,7 +22,8 @@ internal static class DataSection
         foreach (var (key, keyNode, value) in r.Entries(map))
         {
             bool declared = r.Declare(key, keyNode, "data");
-            if (value is YamlMappingNode fm)
+            // A mapping with 'init' is an initializer written in the wrong section: the tensor reader says so.
+            if (value is YamlMappingNode fm && !fm.Children.ContainsKey(new YamlScalarNode("init")))
             {
                 var file = File(r, fm, key);
                 // The values are read with the files, before the graph is built; until then a placeholder.
