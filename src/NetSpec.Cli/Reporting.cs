@@ -30,7 +30,8 @@ internal static class Reporting
             var e = r.Expectation.Spec;
             string kind = e.Kind switch { ExpectKind.Forward => "forward ", ExpectKind.Gradient => "gradient", _ => "updated " };
             string name = e.Kind == ExpectKind.Gradient ? $"dJ/d{e.Name.Name}" : e.Kind == ExpectKind.Updated ? $"{e.Name.Name}*" : e.Name.Name;
-            string step = e.Kind != ExpectKind.Updated && e.Step != 1 ? $" (step {e.Step})" : "";
+            int at = r.Expectation.Step;
+            string step = e.Kind == ExpectKind.Updated ? (e.Step != 0 ? $" (after step {at})" : "") : at != 1 ? $" (step {at})" : "";
             var shape = new Shape(e.Value.Dims);
             if (r.Passed)
             {
@@ -41,11 +42,14 @@ internal static class Reporting
             string where = e.Value.Rank == 2 ? $"[{r.WorstIndex / e.Value.Dims[1]}, {r.WorstIndex % e.Value.Dims[1]}]" : e.Value.Rank == 1 ? $"[{r.WorstIndex}]" : "";
             double expected = e.Value.Values[r.WorstIndex], actual = r.Actual[r.WorstIndex];
             w.WriteLine($"  FAIL  {kind}  {name}{step} at {e.Name.Span}: {name}{where} is {Format.Number(actual)}, expected {Format.Number(expected)} " +
-                        $"(differs by {Format.Number(r.WorstError)}; tolerance {Format.Number(e.Tolerance)} x max(1, |expected|))");
+                        $"(absolute error {Format.Number(r.WorstError)}, relative error {Relative(r.WorstRelativeError)}; " +
+                        (e.AllClose is { } ac ? $"allowed {Format.Number(ac.ATol)} + {Format.Number(ac.RTol)} x |expected| (atol + rtol |expected|))" : $"allowed {Format.Number(e.Tolerance)} x max(1, |expected|) (tolerance))"));
             w.WriteLine($"        expected {TensorText.Format(shape, e.Value.Values, 17, 64).Replace("\n", "\n        ", StringComparison.Ordinal)}");
             w.WriteLine($"        actual   {TensorText.Format(shape, r.Actual, 17, 64).Replace("\n", "\n        ", StringComparison.Ordinal)}");
         }
     }
+
+    private static string Relative(double e) => double.IsPositiveInfinity(e) ? "inf (expected 0)" : e.ToString("G3", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The <c>expect: metrics</c> checks: "ok test_accuracy = 0.98 (min 0.97)".</summary>
     public static void Metrics(TextWriter w, RunResult result, bool failuresOnly = false)

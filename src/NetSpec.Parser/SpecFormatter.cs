@@ -39,6 +39,9 @@ public static class SpecFormatter
         comments ??= new SpecComments();
         if (spec.Dataset is not null || spec.Training is not null || spec.ParametersFile is not null || spec.MetricExpectations.Count > 0)
             throw new NotSupportedException("SpecFormatter writes specs without a dataset, training, parameters file or metric checks");
+        if (spec.Trace is not null || spec.DefaultAllClose is not null || spec.Parameters.Any(p => !p.Trainable) || spec.Data.Any(d => d.File is not null)
+            || spec.Expectations.Any(e => e.AllClose is not null || e.Epoch > 0) || spec.Expectations.GroupBy(e => (e.Kind, e.Name.Name)).Any(g => g.Count() > 1))
+            throw new NotSupportedException("SpecFormatter writes no trace selection, frozen parameters, data files, rtol/atol rules, epochs or several checks of one value");
         var sb = new StringBuilder();
         foreach (var line in comments.Header) Comment(sb, "", line);
         sb.Append("netspec: ").Append(spec.Version).Append('\n');
@@ -124,13 +127,14 @@ public static class SpecFormatter
 
     private static void Expectation(StringBuilder sb, Expectation e, double defaultTolerance, string? comment)
     {
-        bool plain = e.Tolerance == defaultTolerance && e.Step == 1;
+        int defaultStep = e.Kind == ExpectKind.Updated ? 0 : 1; // updated values: after the last step
+        bool plain = e.Tolerance == defaultTolerance && e.Step == defaultStep;
         if (plain)
         {
             Tensor(sb, "    ", e.Name.Name, e.Value, comment);
             return;
         }
-        string extra = (e.Tolerance != defaultTolerance ? $", tolerance: {Number(e.Tolerance)}" : "") + (e.Step != 1 ? $", step: {e.Step}" : "");
+        string extra = (e.Tolerance != defaultTolerance ? $", tolerance: {Number(e.Tolerance)}" : "") + (e.Step != defaultStep ? $", step: {e.Step}" : "");
         string value = Literal(e.Value, 0);
         if (!value.Contains('\n'))
         {
@@ -141,7 +145,7 @@ public static class SpecFormatter
         sb.Append("    ").Append(e.Name.Name).Append(":\n");
         sb.Append("      value: ").Append(Literal(e.Value, "      value: ".Length)).Append('\n');
         if (e.Tolerance != defaultTolerance) sb.Append("      tolerance: ").Append(Number(e.Tolerance)).Append('\n');
-        if (e.Step != 1) sb.Append("      step: ").Append(e.Step).Append('\n');
+        if (e.Step != defaultStep) sb.Append("      step: ").Append(e.Step).Append('\n');
     }
 
     /// <summary><c>name: literal</c>, a multi-line literal aligned under its first bracket.</summary>

@@ -17,11 +17,11 @@ public static class SpecParser
     /// <summary>The keys a spec may have at its top level, in the order the docs present them.</summary>
     public static readonly string[] TopLevelKeys =
         ["netspec", "name", "description", "source", "dtype", "mode", "hyperparameters", "data", "parameters",
-         "network", "backward", "optimizer", "expect", "dataset", "training", "parameters_file"];
+         "network", "backward", "optimizer", "expect", "dataset", "training", "parameters_file", "trace"];
 
     /// <summary>The sections whose value is a mapping.</summary>
     private static readonly string[] MappingSections =
-        ["hyperparameters", "data", "parameters", "network", "backward", "optimizer", "expect", "dataset", "training"];
+        ["hyperparameters", "data", "parameters", "network", "backward", "optimizer", "expect", "dataset", "training", "trace"];
 
     /// <summary>The sections that declare values (the dataset its inputs and targets): the names nodes and expectations refer to.</summary>
     private static readonly string[] ValueSections = ["dataset", "data", "parameters", "network"];
@@ -34,6 +34,10 @@ public static class SpecParser
     public static readonly string[] InitializerKinds = ParametersSection.InitializerKinds;
     /// <summary>The keys of an initializer.</summary>
     public static readonly string[] InitializerKeys = ParametersSection.InitializerKeys;
+    /// <summary>The keys of data read from a CSV file.</summary>
+    public static readonly string[] DataFileKeys = DataSection.FileKeys;
+    /// <summary>The keys of a parameter written as <c>{value: tensor, trainable: false}</c>.</summary>
+    public static readonly string[] ParameterValueKeys = ParametersSection.ValueKeys;
     /// <summary>The optimizers <c>optimizer: type:</c> names.</summary>
     public static readonly string[] OptimizerTypes = OptimizerSection.Types;
     /// <summary>The keys of <c>backward:</c>.</summary>
@@ -133,8 +137,11 @@ public static class SpecParser
         else if (!e.Misspelled("network")) r.Error(Codes.MissingField, new SourceSpan(r.Path, 1, 1, 1, 1), "the spec has no 'network' section: it needs at least one node");
         var backward = Read("backward", BackwardSection.Read);
         var optimizer = Read("optimizer", OptimizerSection.Read);
-        var (tolerance, expectations) = Value("expect") is { } ex ? ExpectSection.Read(r, ex) : (ExpectSection.DefaultTolerance, []);
+        var (tolerance, allClose, expectations) = Value("expect") is { } ex ? ExpectSection.Read(r, ex) : (ExpectSection.DefaultTolerance, null, []);
         var training = Read("training", TrainingSection.Read);
+        var trace = Value("trace") is { } tc ? TrainingSection.ReadTrace(r, tc, "'trace'") : null;
+        if (trace is not null && training is not null && e.TryGet("trace", out var tk))
+            r.Error(Codes.InvalidValue, tk.Key, "a training spec chooses its traced steps under 'training: trace:', not at the top level");
         var parametersFile = Value("parameters_file") is { } pf ? r.RelativePath(pf, "parameters_file") : null;
         var metrics = Value("expect") is { } exm ? ExpectSection.ReadMetrics(r, exm) : [];
         foreach (var key in ValueSections)
@@ -147,6 +154,8 @@ public static class SpecParser
             Mode = meta.Mode,
             OptimizerRefused = r.Unread.Contains("optimizer"),
             Training = training,
+            DefaultAllClose = allClose,
+            Trace = trace,
             ParametersFile = parametersFile,
             MetricExpectations = metrics,
             InvalidNames = r.Invalid,

@@ -92,12 +92,13 @@ public sealed class ModelSummary
     /// <summary>
     /// The one place that decides whether a parameter is frozen (not updated by the optimizer):
     /// state an op updates itself (batch_norm's running statistics: Keras' non-trainable
-    /// weights). A per-parameter <c>trainable: false</c> belongs here too once the graph carries it.
+    /// weights), and a parameter the spec marks <c>trainable: false</c>.
     /// </summary>
     public static bool IsFrozen(NetworkGraph graph, GraphValue parameter)
     {
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(parameter);
+        if (!parameter.Trainable) return true;
         foreach (var n in graph.Nodes)
             for (int i = 0; i < n.Inputs.Length; i++)
                 if (n.Inputs[i] == parameter.Index && SlotOf(n.Op, i).State) return true;

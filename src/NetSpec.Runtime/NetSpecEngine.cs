@@ -48,6 +48,13 @@ public static class NetSpecEngine
             var unread = doc.Dataset is { } ds
                 ? doc with { InvalidNames = new HashSet<string>(doc.InvalidNames.Append(ds.Inputs.Name).Append(ds.Targets.Name), StringComparer.Ordinal) }
                 : doc;
+            // Data read from files is unread too: left out, and references to it not reported.
+            if (unread.Data.Any(d => d.File is not null))
+                unread = unread with
+                {
+                    Data = [.. unread.Data.Where(d => d.File is null)],
+                    InvalidNames = new HashSet<string>(unread.InvalidNames.Concat(unread.Data.Where(d => d.File is not null).Select(d => d.Name)), StringComparer.Ordinal),
+                };
             GraphBuilder.Build(unread, diagnostics, limits);
             return new LoadedSpec(doc, null, parsed.Source, diagnostics);
         }
@@ -63,14 +70,18 @@ public static class NetSpecEngine
     }
 
     /// <summary>Runs every step of a graph in its spec's dtype and checks its expectations.</summary>
-    /// <remarks>A training spec trains instead (see <see cref="Train{T}"/>); <paramref name="training"/> says how.</remarks>
-    public static RunResult Run(NetworkGraph graph, InterpreterOptions? options = null, ITraceSink? trace = null, TrainingRunOptions? training = null)
+    /// <remarks>
+    /// A training spec trains instead (see <see cref="Train{T}"/>); <paramref name="training"/> says how.
+    /// <paramref name="traceSteps"/> chooses the steps traced, in place of the spec's <c>trace:</c>.
+    /// </remarks>
+    public static RunResult Run(NetworkGraph graph, InterpreterOptions? options = null, ITraceSink? trace = null, TrainingRunOptions? training = null,
+        TrainingTraceDecl? traceSteps = null)
     {
         if (graph.Spec.Training is not null)
             return graph.Spec.DType == DType.Float32 ? Train<float>(graph, training, trace) : Train<double>(graph, training, trace);
         var steps = graph.Spec.DType == DType.Float32
-            ? new StepRunner<float>(new Interpreter<float>(graph, options, trace)).Run()
-            : new StepRunner<double>(new Interpreter<double>(graph, options, trace)).Run();
+            ? new StepRunner<float>(new Interpreter<float>(graph, options, trace), traceSteps).Run()
+            : new StepRunner<double>(new Interpreter<double>(graph, options, trace), traceSteps).Run();
         return new RunResult(steps.Expectations, steps.Fault);
     }
 
@@ -79,13 +90,14 @@ public static class NetSpecEngine
         where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var data = graph.Dataset ?? throw new ArgumentException("the graph has no dataset", nameof(graph));
-        var (report, fault) = new Trainer<T>(graph, data, training, trace).Train();
+        var trainer = new Trainer<T>(graph, data, training, trace);
+        var (report, fault) = trainer.Train();
         var metrics = graph.Spec.MetricExpectations.Select(m =>
         {
             double? actual = report.Metric(m.Metric.Name);
             bool ok = actual is { } a && (m.Min is not { } lo || a >= lo) && (m.Max is not { } hi || a <= hi);
             return new MetricResult(m, actual, ok);
         }).ToList();
-        return new RunResult([], fault) { Training = report, Metrics = metrics };
+        return new RunResult(trainer.Expectations, fault) { Training = report, Metrics = metrics };
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using NetSpec.Parser.Files;
+using NetSpec.Parser.Model;
 using NetSpec.Runtime;
 using NetSpec.Runtime.Execution;
 using NetSpec.Runtime.Explain;
@@ -25,6 +26,10 @@ internal static class RunCommand
         var resume = new Option<bool>("--resume") { Description = "Training specs: continue from the spec's checkpoint (the same final parameters as a run never stopped); without a checkpoint file yet, says so and trains from the start" };
         var warmStart = new Option<bool>("--warm-start") { Description = "With --resume: continue from a checkpoint even when another spec or other data wrote it (its parameters and optimizer state as a starting point; the result is not an uninterrupted run's)" };
         var threads = new Option<int>("--threads") { Description = "Most threads a matrix product may use (results are bit-identical for any count)", DefaultValueFactory = _ => 1 }.Between(1, RunCommand.MaxThreads);
+        var traceSteps = new Option<string?>("--trace-steps")
+        {
+            Description = "Specs without training: trace only these steps, e.g. 1,10000 (in place of the spec's 'trace: {steps: [...]}'); expectations are checked at every step as usual",
+        };
         var serilog = new Option<bool>("--trace-serilog") { Description = "Send the trace through Serilog's structured events (the same output, slower; for Serilog sinks of your own)" };
         var explain = new Option<bool>("--explain") { Description = "After the trace (or instead of it, with --quiet), write every node's computation out with its numbers substituted: forward, backward and update, as the notes do" };
         var format = new Option<ExplainFormat>("--format") { Description = "The notation of --explain: text (console), markdown (LaTeX math for GitHub, VS Code, Jupyter) latex (a standalone document for pdflatex) or html (the whole report of `netspec report`, equations as MathML; needs --explain-file)", DefaultValueFactory = _ => ExplainFormat.Text };
@@ -32,20 +37,27 @@ internal static class RunCommand
         var explainOptions = new ExplainCliOptions();
         var cmd = new Command("run", "Run a spec: forward, backward and update as the spec asks; print every value; check the expectations")
         {
-            spec, traceFile, quiet, fullLimit, keepGoing, resume, warmStart, threads, serilog, explain, format, explainFile,
+            spec, traceFile, quiet, fullLimit, keepGoing, resume, warmStart, threads, serilog, traceSteps, explain, format, explainFile,
         };
         explainOptions.AddTo(cmd);
         common.AddTo(cmd);
         cmd.SetAction(r => Run(r.GetValue(spec)!, r.GetValue(traceFile), r.GetValue(quiet), r.GetValue(fullLimit),
             r.GetValue(keepGoing), common.Limits(r), Console.Out, r.GetValue(resume), r.GetValue(threads), r.GetValue(serilog), r.GetValue(warmStart),
-            r.GetValue(explain) || r.GetValue(explainFile) is not null ? new ExplainRequest(explainOptions.Read(r), r.GetValue(format), r.GetValue(explainFile)) : null));
+            r.GetValue(explain) || r.GetValue(explainFile) is not null ? new ExplainRequest(explainOptions.Read(r), r.GetValue(format), r.GetValue(explainFile)) : null,
+            r.GetValue(traceSteps)));
         return cmd;
     }
 
     public static int Run(string path, string? traceFile, bool quiet, int fullLimit, bool keepGoing,
         NetSpec.Parser.Yaml.ParserLimits limits, TextWriter output, bool resume = false, int threads = 1, bool serilog = false, bool warmStart = false,
-        ExplainRequest? explain = null)
+        ExplainRequest? explain = null, string? traceSteps = null)
     {
+        TrainingTraceDecl? selection = null;
+        if (traceSteps is not null && (selection = ParseSteps(traceSteps)) is null)
+        {
+            Console.Error.WriteLine($"netspec: --trace-steps is a comma-separated list of step numbers >= 1, e.g. 1,10000, not '{Parser.Diagnostics.Excerpt.Clip(traceSteps)}'");
+            return ExitCodes.Usage;
+        }
         if (threads is < 1 or > MaxThreads)
         {
             Console.Error.WriteLine($"netspec: --threads must be between 1 and {MaxThreads}, not {threads}");
@@ -74,6 +86,11 @@ internal static class RunCommand
         }
 
         bool training = graph.Spec.Training is not null;
+        if (training && selection is not null)
+        {
+            Console.Error.WriteLine("netspec: --trace-steps is for specs without training; a training spec chooses its traced steps with 'training: trace: {steps: [...]}'");
+            return ExitCodes.Usage;
+        }
         bool text = !quiet && !training;
         Explainer? explainer = null;
         StepCollector? collected = null;
@@ -107,7 +124,7 @@ internal static class RunCommand
             if (collected is not null) sink = new TraceFanOut(sink!, collected);
             result = training
                 ? TrainingRun.Run(graph, sink, resume, quiet ? TextWriter.Null : output, interactive: !quiet && output == Console.Out && !Console.IsOutputRedirected, threads, warmStart)
-                : NetSpecEngine.Run(graph, new InterpreterOptions { StopOnNonFinite = !keepGoing, Threads = threads }, sink);
+                : NetSpecEngine.Run(graph, new InterpreterOptions { StopOnNonFinite = !keepGoing, Threads = threads }, sink, traceSteps: selection);
             trace.Commit();
             if (explainer is not null)
             {
@@ -177,6 +194,18 @@ internal static class RunCommand
     /// <summary>Where the spec's training writes its checkpoint (beside the spec), or null.</summary>
     internal static string? CheckpointPath(Runtime.Graph.NetworkGraph graph) =>
         graph.Spec.Training?.Checkpoint is { } c ? Path.Combine(Path.GetDirectoryName(graph.Spec.Path) ?? "", c.Path.Path) : null;
+
+    /// <summary>"1,10000" as a trace selection; null when it is not a list of step numbers >= 1.</summary>
+    internal static TrainingTraceDecl? ParseSteps(string text)
+    {
+        var steps = new List<int>();
+        foreach (var part in text.Split(','))
+        {
+            if (!int.TryParse(part.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) || n < 1) return null;
+            steps.Add(n);
+        }
+        return new TrainingTraceDecl(steps, 0, Parser.Diagnostics.SourceSpan.None("--trace-steps"));
+    }
 }
 
 /// <summary>What <c>run --explain</c> writes: how, in which notation, and where (null: the console).</summary>

@@ -53,14 +53,31 @@ public sealed record TensorLiteral(int[] Dims, double[] Values, SourceSpan Span)
 public sealed record Hyperparameter(string Name, double Value, SourceSpan Span);
 
 /// <summary>Inline data (inputs and targets). The first dimension counts samples: the graph builder reads a vector as a batch of one.</summary>
-public sealed record DataDecl(string Name, TensorLiteral Value, SourceSpan NameSpan);
+public sealed record DataDecl(string Name, TensorLiteral Value, SourceSpan NameSpan)
+{
+    /// <summary>
+    /// For data read from a CSV file (<c>x: {file: rows.csv}</c>): the file; <see cref="Value"/> is then
+    /// a placeholder until the file is read, before the graph is built.
+    /// </summary>
+    public DataFileDecl? File { get; init; }
+}
+
+/// <summary>A batch read from a CSV file: one row per sample, the chosen numeric columns (all when <see cref="Columns"/> is null).</summary>
+public sealed record DataFileDecl(PathRef File, char Separator, bool Header, IReadOnlyList<NameRef>? Columns, SourceSpan Span);
 
 /// <summary>How a parameter's initial value is drawn; <see cref="Shape"/> has 1 to <see cref="TensorLiteral.MaxRank"/> dimensions.</summary>
 public sealed record InitializerDecl(
     NameRef Kind, int[] Shape, ulong Seed, IReadOnlyDictionary<string, NumberValue> Options, SourceSpan Span);
 
-/// <summary>A trainable parameter: explicit values, or an initializer.</summary>
-public sealed record ParameterDecl(string Name, TensorLiteral? Value, InitializerDecl? Init, SourceSpan NameSpan);
+/// <summary>A parameter: explicit values, or an initializer.</summary>
+public sealed record ParameterDecl(string Name, TensorLiteral? Value, InitializerDecl? Init, SourceSpan NameSpan)
+{
+    /// <summary>
+    /// Whether the optimizer updates it (<c>trainable: false</c> freezes it, as Caffe's lr_mult 0 or
+    /// Keras' trainable = False); its gradient is computed and traced either way.
+    /// </summary>
+    public bool Trainable { get; init; } = true;
+}
 
 /// <summary>A value written for a node argument: a scalar (a name or a number) or a list of them.</summary>
 public abstract record ArgValue(SourceSpan Span);
@@ -98,8 +115,33 @@ public enum ExpectKind
     Updated,
 }
 
-/// <summary>One expected value with its tolerance.</summary>
-public sealed record Expectation(ExpectKind Kind, NameRef Name, TensorLiteral Value, double Tolerance, int Step);
+/// <summary>
+/// numpy's allclose rule: an element passes when |actual - expected| &lt;= <see cref="ATol"/> +
+/// <see cref="RTol"/> |expected|.
+/// </summary>
+public sealed record AllClose(double RTol, double ATol)
+{
+    /// <summary>"rtol 1e-07, atol 1e-12".</summary>
+    public override string ToString() => $"rtol {Format.Number(RTol)}, atol {Format.Number(ATol)}";
+}
+
+/// <summary>
+/// One expected value with its tolerance, at a step. <see cref="Tolerance"/> is the rule of
+/// <c>tolerance:</c>, |actual - expected| &lt;= tolerance max(1, |expected|), unless
+/// <see cref="AllClose"/> is set (<c>rtol:</c>/<c>atol:</c>). <see cref="Step"/> counts from 1;
+/// 0 (only for updated values) means after the last step.
+/// </summary>
+public sealed record Expectation(ExpectKind Kind, NameRef Name, TensorLiteral Value, double Tolerance, int Step)
+{
+    /// <summary>The rtol/atol rule, when the check (or its section) writes one; null for the rule of <see cref="Tolerance"/>.</summary>
+    public AllClose? AllClose { get; init; }
+
+    /// <summary>In a training spec, the epoch (from 1) after which the value is checked; 0 when the check names a step.</summary>
+    public int Epoch { get; init; }
+
+    /// <summary>Where <c>step:</c> or <c>epoch:</c> is written (the name's span when neither is).</summary>
+    public SourceSpan? WhenSpan { get; init; }
+}
 
 /// <summary>A parsed spec: immutable records, each carrying its source span.</summary>
 public sealed record SpecDocument(
@@ -118,6 +160,12 @@ public sealed record SpecDocument(
     double DefaultTolerance,
     IReadOnlyList<Expectation> Expectations)
 {
+    /// <summary>The rtol/atol rule of <c>expect:</c> for checks that write no rule of their own; null for <see cref="DefaultTolerance"/>'s rule.</summary>
+    public AllClose? DefaultAllClose { get; init; }
+
+    /// <summary>The top-level <c>trace:</c> of a spec without training: the steps traced (null traces every step).</summary>
+    public TrainingTraceDecl? Trace { get; init; }
+
     /// <summary>The <c>dataset:</c> section, for a spec that trains on a file.</summary>
     public DatasetDecl? Dataset { get; init; }
 

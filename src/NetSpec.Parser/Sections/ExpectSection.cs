@@ -12,9 +12,9 @@ namespace NetSpec.Parser.Sections;
 /// </summary>
 internal static class ExpectSection
 {
-    public static readonly string[] Keys = ["tolerance", "forward", "gradients", "updated", "metrics"];
+    public static readonly string[] Keys = ["tolerance", "rtol", "atol", "forward", "gradients", "updated", "metrics"];
 
-    public static readonly string[] CheckKeys = ["value", "tolerance", "step"];
+    public static readonly string[] CheckKeys = ["value", "tolerance", "rtol", "atol", "step", "epoch"];
 
     /// <summary>The final metrics a spec can check under <c>expect: metrics:</c>.</summary>
     public static readonly string[] MetricNames =
@@ -25,39 +25,97 @@ internal static class ExpectSection
     /// <summary>The tolerance used where a check gives none.</summary>
     public const double DefaultTolerance = 1e-9;
 
-    public static (double Tolerance, List<Expectation> Checks) Read(SpecReader r, YamlNode node)
+    /// <summary>The rule a check applies: <c>tolerance</c>'s (AllClose null) or numpy's allclose.</summary>
+    private readonly record struct Rule(double Tolerance, AllClose? AllClose);
+
+    /// <summary>
+    /// The checks of <c>expect:</c> (forward, gradients, updated) and its default rule. A name's
+    /// check is a tensor, a mapping <c>{value, tolerance | rtol, atol, step | epoch}</c>, or a
+    /// list of such mappings (one name checked at several steps).
+    /// </summary>
+    public static (double Tolerance, AllClose? AllClose, List<Expectation> Checks) Read(SpecReader r, YamlNode node)
     {
         var checks = new List<Expectation>();
-        double tol = DefaultTolerance;
-        if (r.Section(node, "'expect'", Keys) is not { } e) return (tol, checks);
-        if (e.TryGet("tolerance", out var t)) tol = Tolerance(r, t.Value) ?? tol;
+        var rule = new Rule(DefaultTolerance, null);
+        if (r.Section(node, "'expect'", Keys) is not { } e) return (rule.Tolerance, rule.AllClose, checks);
+        rule = ReadRule(r, e, rule, "'expect'");
         foreach (var (key, kind) in new[] { ("forward", ExpectKind.Forward), ("gradients", ExpectKind.Gradient), ("updated", ExpectKind.Updated) })
         {
             if (!e.TryGet(key, out var section)) continue;
             if (r.Mapping(section.Value, $"'expect: {key}'") is not { } sm) continue;
             foreach (var (name, nameNode, value) in r.Entries(sm))
             {
-                double checkTol = tol;
-                int step = 1;
-                YamlNode valueNode = value;
-                if (value is YamlMappingNode opts)
+                if (value is YamlSequenceNode { Children.Count: > 0 } seq && seq.Children[0] is YamlMappingNode)
                 {
-                    var o = r.Fields(opts, CheckKeys, $"the expectation of '{name}'");
-                    if (!o.Require("value", $"the expectation of '{name}' needs 'value:'", out var vv)) continue;
-                    valueNode = vv.Value;
-                    if (o.TryGet("tolerance", out var ct)) checkTol = Tolerance(r, ct.Value) ?? checkTol;
-                    if (o.TryGet("step", out var st))
+                    foreach (var item in seq.Children)
                     {
-                        if (SpecReader.TryDigits(st.Value, out var sn) && sn >= 1) step = sn;
-                        else r.Error(Codes.BadSteps, st.Value, $"'step' is a whole number >= 1, not {YamlNodes.Describe(st.Value)}");
+                        if (item is YamlMappingNode m) Check(r, kind, name, nameNode, m, rule, checks);
+                        else r.Error(Codes.WrongType, item, $"the checks of '{name}' are a list of mappings such as {{value: 0.5, step: 2}}, not {YamlNodes.Describe(item)}");
                     }
                 }
-                var tensor = TensorReader.Read(r, valueNode, $"the expected value of '{name}'", finite: true);
-                if (tensor is not null)
-                    checks.Add(new Expectation(kind, new NameRef(name, r.Span(nameNode)), tensor, checkTol, step));
+                else if (value is YamlMappingNode opts) Check(r, kind, name, nameNode, opts, rule, checks);
+                else if (TensorReader.Read(r, value, $"the expected value of '{name}'", finite: true) is { } tensor)
+                    checks.Add(new Expectation(kind, new NameRef(name, r.Span(nameNode)), tensor, rule.Tolerance, kind == ExpectKind.Updated ? 0 : 1) { AllClose = rule.AllClose });
             }
         }
-        return (tol, checks);
+        return (rule.Tolerance, rule.AllClose, checks);
+    }
+
+    /// <summary>One check written as a mapping; added to <paramref name="checks"/> unless it has a mistake.</summary>
+    private static void Check(SpecReader r, ExpectKind kind, string name, YamlScalarNode nameNode, YamlMappingNode map, Rule defaults, List<Expectation> checks)
+    {
+        var o = r.Fields(map, CheckKeys, $"the expectation of '{name}'");
+        if (!o.Require("value", $"the expectation of '{name}' needs 'value:'", out var vv)) return;
+        bool ok = true;
+        var rule = ReadRule(r, o, defaults, $"the expectation of '{name}'");
+        int step = kind == ExpectKind.Updated ? 0 : 1, epoch = 0;
+        SourceSpan? when = null;
+        if (o.TryGet("step", out var st))
+        {
+            if (SpecReader.TryDigits(st.Value, out var sn) && sn >= 1) step = sn;
+            else
+            {
+                r.Error(Codes.BadSteps, st.Value, $"'step' is a whole number >= 1, not {YamlNodes.Describe(st.Value)}");
+                ok = false;
+            }
+            when = r.Span(st.Value);
+        }
+        if (o.TryGet("epoch", out var ep))
+        {
+            if (o.Contains("step"))
+            {
+                r.Error(Codes.BadSteps, ep.Key, $"the expectation of '{name}' names a step or an epoch, not both");
+                ok = false;
+            }
+            else if (SpecReader.TryDigits(ep.Value, out var en) && en >= 1) (epoch, step) = (en, 0);
+            else
+            {
+                r.Error(Codes.BadSteps, ep.Value, $"'epoch' is a whole number >= 1, not {YamlNodes.Describe(ep.Value)}");
+                ok = false;
+            }
+            when = r.Span(ep.Value);
+        }
+        var tensor = TensorReader.Read(r, vv.Value, $"the expected value of '{name}'", finite: true);
+        if (tensor is not null && ok)
+            checks.Add(new Expectation(kind, new NameRef(name, r.Span(nameNode)), tensor, rule.Tolerance, step) { AllClose = rule.AllClose, Epoch = epoch, WhenSpan = when });
+    }
+
+    /// <summary>
+    /// <c>tolerance:</c>, or <c>rtol:</c> and <c>atol:</c> (a missing one is 0), in <paramref name="o"/>;
+    /// <paramref name="inherited"/> when it writes neither or on a mistake.
+    /// </summary>
+    private static Rule ReadRule(SpecReader r, Fields o, Rule inherited, string where)
+    {
+        bool hasTol = o.TryGet("tolerance", out var t), hasR = o.TryGet("rtol", out var rt), hasA = o.TryGet("atol", out var at);
+        if (hasTol && (hasR || hasA))
+        {
+            r.Error(Codes.BadTolerance, (hasR ? rt : at).Key, $"{where} writes 'tolerance' (|a - e| <= tolerance max(1, |e|)) and '{(hasR ? "rtol" : "atol")}' (|a - e| <= atol + rtol |e|): write one rule");
+            return inherited;
+        }
+        if (hasTol) return Tolerance(r, t.Value, "a tolerance") is { } tol ? new Rule(tol, null) : inherited;
+        if (!hasR && !hasA) return inherited;
+        double? rtol = hasR ? Tolerance(r, rt.Value, "'rtol'") : 0, atol = hasA ? Tolerance(r, at.Value, "'atol'") : 0;
+        return rtol is { } rv && atol is { } av ? new Rule(inherited.Tolerance, new AllClose(rv, av)) : inherited;
     }
 
     /// <summary><c>expect: metrics:</c>; <paramref name="expectNode"/> is the whole <c>expect:</c> section, already checked by <see cref="Read"/>.</summary>
@@ -89,11 +147,11 @@ internal static class ExpectSection
         return list;
     }
 
-    private static double? Tolerance(SpecReader r, YamlNode node)
+    private static double? Tolerance(SpecReader r, YamlNode node, string what)
     {
-        if (r.Number(node, "a tolerance") is not { } v) return null;
+        if (r.Number(node, what) is not { } v) return null;
         if (v.Value >= 0 && double.IsFinite(v.Value)) return v.Value;
-        r.Error(Codes.BadTolerance, v.Span, $"a tolerance is a finite number >= 0, not {v}");
+        r.Error(Codes.BadTolerance, v.Span, $"{what} is a finite number >= 0, not {v}");
         return null;
     }
 }

@@ -6,13 +6,19 @@ using YamlDotNet.RepresentationModel;
 
 namespace NetSpec.Parser.Sections;
 
-/// <summary><c>parameters:</c>, the trainable tensors: name: tensor, or name: an initializer.</summary>
+/// <summary>
+/// <c>parameters:</c>, the tensors the optimizer updates: name: tensor, name: an initializer, or
+/// name: {value: tensor}; the last two may say <c>trainable: false</c> (a frozen parameter).
+/// </summary>
 internal static class ParametersSection
 {
     public static readonly string[] InitializerKinds =
         ["zeros", "ones", "constant", "uniform", "normal", "xavier_uniform", "he_normal"];
 
-    public static readonly string[] InitializerKeys = ["init", "shape", "seed", "value", "low", "high", "mean", "std"];
+    public static readonly string[] InitializerKeys = ["init", "shape", "seed", "value", "low", "high", "mean", "std", "trainable"];
+
+    /// <summary>The keys of a parameter written out as a mapping: <c>{value: [0.1, 0.2], trainable: false}</c>.</summary>
+    public static readonly string[] ValueKeys = ["value", "trainable"];
 
     public static List<ParameterDecl> Read(SpecReader r, YamlNode node)
     {
@@ -21,10 +27,18 @@ internal static class ParametersSection
         foreach (var (key, keyNode, value) in r.Entries(map))
         {
             bool declared = r.Declare(key, keyNode, "parameter");
-            if (value is YamlMappingNode init)
+            if (value is YamlMappingNode written && IsValue(written))
             {
-                var decl = Initializer(r, init, key);
-                if (r.Keep(key, declared, decl is not null)) list.Add(new ParameterDecl(key, null, decl, r.Span(keyNode)));
+                var o = r.Fields(written, ValueKeys, $"parameter '{key}'");
+                bool trainable = Trainable(r, o, out bool ok);
+                var t = o.TryGet("value", out var v) ? TensorReader.Read(r, v.Value, $"parameter '{key}'") : null;
+                if (r.Keep(key, declared, t is not null && ok))
+                    list.Add(new ParameterDecl(key, t, null, r.Span(keyNode)) { Trainable = trainable });
+            }
+            else if (value is YamlMappingNode init)
+            {
+                var decl = Initializer(r, init, key, out bool trainable);
+                if (r.Keep(key, declared, decl is not null)) list.Add(new ParameterDecl(key, null, decl, r.Span(keyNode)) { Trainable = trainable });
             }
             else
             {
@@ -35,10 +49,32 @@ internal static class ParametersSection
         return list;
     }
 
-    private static InitializerDecl? Initializer(SpecReader r, YamlMappingNode map, string param)
+    /// <summary>A mapping with <c>value:</c> and no initializer key but <c>trainable</c>: values written out.</summary>
+    private static bool IsValue(YamlMappingNode map)
+    {
+        bool value = false;
+        foreach (var key in map.Children.Keys)
+        {
+            if (key is not YamlScalarNode { Value: { } k }) return false;
+            if (k == "value") value = true;
+            else if (k != "trainable" && Array.IndexOf(InitializerKeys, k) >= 0) return false;
+        }
+        return value;
+    }
+
+    /// <summary><c>trainable:</c>, true or false (true when left out); <paramref name="ok"/> is false after a mistake.</summary>
+    private static bool Trainable(SpecReader r, Fields o, out bool ok)
+    {
+        ok = true;
+        if (!o.TryGet("trainable", out var t)) return true;
+        ok = r.Bool(t.Value, "trainable", out bool trainable);
+        return !ok || trainable;
+    }
+
+    private static InitializerDecl? Initializer(SpecReader r, YamlMappingNode map, string param, out bool trainable)
     {
         var e = r.Fields(map, InitializerKeys, $"the initializer of '{param}'");
-        bool ok = true;
+        trainable = Trainable(r, e, out bool ok);
         NameRef? kind = null;
         if (!e.Require("init", $"the initializer of '{param}' needs 'init:' ({string.Join(", ", InitializerKinds)})", out var k)) ok = false;
         else ok &= (kind = r.Choice(k.Value, "init", "initializer", InitializerKinds)) is not null;
@@ -50,7 +86,7 @@ internal static class ParametersSection
         var options = new Dictionary<string, NumberValue>(StringComparer.Ordinal);
         foreach (var (key, entry) in e.All)
         {
-            if (key is "init" or "shape" or "seed") continue;
+            if (key is "init" or "shape" or "seed" or "trainable") continue;
             if (r.Number(entry.Value, $"'{key}' of the initializer of '{param}'") is { } nv) options[key] = nv;
             else ok = false;
         }

@@ -122,6 +122,10 @@ internal static class TrainingSection
         return (path is null ? null : new CheckpointDecl(every, path, o.Span), ok);
     }
 
+    /// <summary>The top-level <c>trace:</c> of a spec without training (the same keys as <c>training: trace:</c>); null on a mistake.</summary>
+    public static TrainingTraceDecl? ReadTrace(SpecReader r, YamlNode node, string what) =>
+        r.Section(node, what, TraceKeys) is { } e && Trace(r, e) is ({ } t, true) ? t : null;
+
     private static (TrainingTraceDecl?, bool) Trace(SpecReader r, Fields o)
     {
         bool ok = true;

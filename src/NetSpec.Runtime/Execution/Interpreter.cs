@@ -226,34 +226,51 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>
     /// Compares the current values (<paramref name="kind"/> forward or updated) or gradients with
-    /// the expectations of that kind for <paramref name="step"/> (updated ones: whatever the step).
+    /// the expectations of that kind for <paramref name="step"/> (<see cref="BoundExpectation.Step"/>;
+    /// updated values after that step's update).
     /// </summary>
     public void CheckExpectations(ExpectKind kind, int step, ICollection<ExpectationResult> results)
     {
         foreach (var e in _g.Expectations)
         {
-            if (e.Spec.Kind != kind || (kind != ExpectKind.Updated && e.Spec.Step != step)) continue;
+            if (e.Spec.Kind != kind || e.Step != step || e.Spec.Epoch > 0) continue;
             var t = kind == ExpectKind.Gradient ? _grads[e.Value] : _values[e.Value];
             double[] actual = t?.ToDoubles() ?? new double[e.Spec.Value.Values.Length];
             results.Add(Compare(e, actual));
         }
     }
 
-    /// <summary>Passes when every |actual - expected| &lt;= tolerance * max(1, |expected|).</summary>
+    /// <summary>Compares the current parameters with the updated expectations for the end of training epoch <paramref name="epoch"/> (from 1).</summary>
+    public void CheckEpochExpectations(int epoch, ICollection<ExpectationResult> results)
+    {
+        foreach (var e in _g.Expectations)
+            if (e.Spec.Epoch == epoch && e.Spec.Kind == ExpectKind.Updated)
+                results.Add(Compare(e, _values[e.Value].ToDoubles()));
+    }
+
+    /// <summary>
+    /// Passes when every element is within its allowance: numpy's allclose rule
+    /// |actual - expected| &lt;= atol + rtol |expected| when the expectation has one
+    /// (<see cref="Expectation.AllClose"/>), else tolerance * max(1, |expected|) (<c>tolerance:</c>,
+    /// absolute below 1 and relative above). The worst element is the one farthest outside its
+    /// allowance (nearest to it when all pass).
+    /// </summary>
     public static ExpectationResult Compare(BoundExpectation e, double[] actual)
     {
         var expected = e.Spec.Value.Values;
         double tol = e.Spec.Tolerance;
+        var rule = e.Spec.AllClose;
         bool passed = true;
         int worst = 0;
         double worstRatio = -1, worstError = 0;
         for (int i = 0; i < expected.Length; i++)
         {
             double err = Math.Abs(actual[i] - expected[i]);
+            double allowance = rule is { } r ? r.ATol + r.RTol * Math.Abs(expected[i]) : tol * Math.Max(1, Math.Abs(expected[i]));
             // An infinite or NaN expected value (the parser refuses them; a graph built in code
             // may not) equals only itself: its tolerance would be infinite, passing anything.
-            bool ok = actual[i].Equals(expected[i]) || (double.IsFinite(expected[i]) && err <= tol * Math.Max(1, Math.Abs(expected[i])));
-            double ratio = double.IsNaN(err) ? double.PositiveInfinity : err / Math.Max(1, Math.Abs(expected[i]));
+            bool ok = actual[i].Equals(expected[i]) || (double.IsFinite(expected[i]) && err <= allowance);
+            double ratio = double.IsNaN(err) || !double.IsFinite(allowance) ? double.PositiveInfinity : err / (allowance + 1e-300);
             if (!ok) passed = false;
             if (ratio > worstRatio)
             {

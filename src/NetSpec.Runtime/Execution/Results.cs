@@ -10,7 +10,18 @@ namespace NetSpec.Runtime.Execution;
 /// <param name="Actual">The computed values.</param>
 /// <param name="WorstIndex">Index of the element farthest outside its allowance (or the largest error when it passed).</param>
 /// <param name="WorstError">|actual - expected| at that element.</param>
-public sealed record ExpectationResult(BoundExpectation Expectation, bool Passed, double[] Actual, int WorstIndex, double WorstError);
+public sealed record ExpectationResult(BoundExpectation Expectation, bool Passed, double[] Actual, int WorstIndex, double WorstError)
+{
+    /// <summary>|actual - expected| / |expected| at the worst element (infinite when expected is 0 and they differ).</summary>
+    public double WorstRelativeError
+    {
+        get
+        {
+            double e = Expectation.Spec.Value.Values[WorstIndex];
+            return WorstError == 0 ? 0 : WorstError / Math.Abs(e);
+        }
+    }
+}
 
 /// <summary>The first NaN or infinity produced: where, and the op's inputs at that moment.</summary>
 public sealed record NumericFault(TracePhase Phase, int Step, string Node, string Op, string What, SourceSpan Span, IReadOnlyList<string> InputSummaries);

@@ -7,7 +7,8 @@ namespace NetSpec.Runtime.Graph;
 /// <summary>
 /// Binds each <c>expect:</c> entry to the value it names and checks it can be checked: the name
 /// exists, a gradient needs a backward section, an updated value is a parameter of a spec with
-/// an optimizer, the step is one the spec runs, and the expected literal fits the value's shape.
+/// an optimizer, the step is one the spec runs (an updated value naming no step is checked after
+/// the last), an epoch belongs to a training spec, and the expected literal fits the value's shape.
 /// </summary>
 internal static class ExpectationBinder
 {
@@ -46,9 +47,14 @@ internal static class ExpectationBinder
                     continue;
                 }
             }
-            if (e.Step > steps)
+            if (e.Epoch > 0 && spec.Training is null)
             {
-                d.Error(Codes.ExpectKind, e.Name.Span, $"the expectation of '{e.Name.Name}' is for step {e.Step}, but the spec runs {steps} step{(steps == 1 ? "" : "s")}");
+                d.Error(Codes.ExpectKind, e.WhenSpan ?? e.Name.Span, $"the expectation of '{e.Name.Name}' is for epoch {e.Epoch}, but only a training spec counts epochs: name a step ('step: N')");
+                continue;
+            }
+            if (spec.Training is null && e.Step > steps)
+            {
+                d.Error(Codes.ExpectKind, e.WhenSpan ?? e.Name.Span, $"the expectation of '{e.Name.Name}' is for step {e.Step}, but the spec runs {steps} step{(steps == 1 ? "" : "s")}");
                 continue;
             }
             if (shapes[vi] is { } shape && !LiteralShapes.Fits(e.Value, shape))
@@ -56,7 +62,7 @@ internal static class ExpectationBinder
                 d.Error(Codes.ExpectShape, e.Value.Span, $"the expected {(e.Kind == ExpectKind.Gradient ? "gradient of" : "value of")} '{e.Name.Name}' is {LiteralShapes.Describe(e.Value)} but '{e.Name.Name}' is {shape}");
                 continue;
             }
-            list.Add(new BoundExpectation(e, vi));
+            list.Add(new BoundExpectation(e, vi) { Step = e.Kind == ExpectKind.Updated && e.Step == 0 && e.Epoch == 0 && spec.Training is null ? steps : e.Step });
         }
         return list;
     }

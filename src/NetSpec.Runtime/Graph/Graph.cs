@@ -21,6 +21,12 @@ public sealed record GraphValue(int Index, string Name, ValueKind Kind, Shape Sh
     /// <summary>How a parameter without literal values is initialized.</summary>
     public InitializerDecl? Init { get; init; }
 
+    /// <summary>
+    /// Whether the optimizer updates this parameter; false for <c>trainable: false</c> (its
+    /// gradient is still computed and traced). True for data and nodes, which it never updates.
+    /// </summary>
+    public bool Trainable { get; init; } = true;
+
     /// <summary>The node producing this value, for <see cref="ValueKind.Node"/>.</summary>
     public int Producer { get; init; } = -1;
 }
@@ -40,7 +46,11 @@ public sealed record GraphNode(int Index, string Name, Op Op, int[] Inputs, int 
 }
 
 /// <summary>A checked expectation bound to the value it names.</summary>
-public sealed record BoundExpectation(Expectation Spec, int Value);
+public sealed record BoundExpectation(Expectation Spec, int Value)
+{
+    /// <summary>The step after which it is checked: the spec's step, or the last step for an updated value that names none.</summary>
+    public int Step { get; init; } = Spec.Step;
+}
 
 /// <summary>
 /// A validated network, ready to run: values, nodes in topological order, where backward

@@ -28,9 +28,9 @@ internal sealed class NameBinder(SpecDocument spec, DiagnosticBag d)
         foreach (var p in spec.Parameters)
         {
             if (p.Value is { } lit)
-                _values.Add(new GraphValue(_values.Count, p.Name, ValueKind.Parameter, new Shape(lit.Dims), p.NameSpan) { Literal = lit.Values });
+                _values.Add(new GraphValue(_values.Count, p.Name, ValueKind.Parameter, new Shape(lit.Dims), p.NameSpan) { Literal = lit.Values, Trainable = p.Trainable });
             else if (p.Init is { } init)
-                _values.Add(new GraphValue(_values.Count, p.Name, ValueKind.Parameter, new Shape(init.Shape), p.NameSpan) { Init = init });
+                _values.Add(new GraphValue(_values.Count, p.Name, ValueKind.Parameter, new Shape(init.Shape), p.NameSpan) { Init = init, Trainable = p.Trainable });
         }
         foreach (var n in spec.Network)
             _values.Add(new GraphValue(_values.Count, n.Name, ValueKind.Node, Shape.Scalar, n.NameSpan));

@@ -229,7 +229,7 @@ public static class DatasetLoader
     private static string Gib(long bytes) => (bytes / (double)(1L << 30)).ToString("0.0", CultureInfo.InvariantCulture) + " GiB";
 
     /// <summary>The data file as text: a regular file of at most <see cref="SafeFile.MaxDataBytes"/> bytes, UTF-8.</summary>
-    private static string ReadText(string path)
+    internal static string ReadText(string path)
     {
         var bytes = SafeFile.ReadAllBytes(path, SafeFile.MaxDataBytes);
         try

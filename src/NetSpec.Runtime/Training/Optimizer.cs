@@ -24,7 +24,9 @@ namespace NetSpec.Runtime.Training;
 /// The state (v, m, t) is kept per parameter and saved in checkpoints. This is NetSpec's one
 /// update rule: plain gradient descent (the worked examples) is sgd with momentum 0, computed as
 /// p += (−alpha) g in one pass (<see cref="Vec.AxpyAllFinite{T}"/>) that also says whether every
-/// updated element is finite.
+/// updated element is finite. A frozen parameter (<c>trainable: false</c>, <see cref="GraphValue.Trainable"/>)
+/// keeps its value and has no state; its gradient is computed as usual, and traced, the update
+/// event shows it unchanged.
 /// </summary>
 public sealed class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -53,6 +55,7 @@ public sealed class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
         Second = new T[]?[graph.Values.Count];
         foreach (var i in _parameters)
         {
+            if (!graph.Values[i].Trainable) continue;
             int n = graph.Values[i].Shape.Length;
             if (decl.Type.Name == "adam")
             {
@@ -112,6 +115,16 @@ public sealed class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
             if (interp.GradientAt(i) is not { } grad) continue;
             var p = interp.ValueAt(i).Data;
             var g = grad.Data;
+            var value = _g.Values[i];
+            if (!value.Trainable)
+            {
+                trace?.Emit(new TraceEvent(TracePhase.Update, step, value.Name, _decl.Type.Name, $"{value.Name} (trainable: false, not updated)", value.Shape, TraceValues.Of(p))
+                {
+                    Old = TraceValues.Of(p),
+                    Gradient = TraceValues.Of(g),
+                });
+                continue;
+            }
             T[]? old = null;
             if (trace is not null)
             {
@@ -145,7 +158,6 @@ public sealed class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
             }
             else finite = Vec.AxpyAllFinite<T>(-lr, g, p);
 
-            var value = _g.Values[i];
             if (trace is not null)
             {
                 string rate = _decl.LearningRate.Hyperparameter is { } h && learningRate == _decl.LearningRate.Value ? h : Format.Number(learningRate);

@@ -32,6 +32,10 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly T[] _trainX, _trainY;
     private readonly HashSet<int> _tracedSteps;
     private NumericFault? _fault;
+    private readonly List<ExpectationResult> _expectations = [];
+
+    /// <summary>The spec's value checks at chosen steps and epochs (parameters' gradients and updated values), as training met them.</summary>
+    public IReadOnlyList<ExpectationResult> Expectations => _expectations;
 
     public Trainer(NetworkGraph graph, LoadedDataset data, TrainingRunOptions? run = null, ITraceSink? trace = null)
     {
@@ -163,6 +167,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
                     _run.OnNote?.Invoke($"training stopped in epoch {epoch + 1}, batch {b + 1} of {batches} (step {step}): a NaN or infinity (below)");
                     return (Partial(), interp.Fault);
                 }
+                if (_graph.Expectations.Count > 0) interp.CheckExpectations(ExpectKind.Gradient, step, _expectations);
                 double loss = double.CreateChecked(interp.ValueAt(_objective)[0]);
                 lossSum += rows * loss;
                 if (_accuracy >= 0) correct += Correct(interp.ValueAt(_accuracy).Data, y, rows, c);
@@ -177,6 +182,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
                     _run.OnNote?.Invoke($"training stopped in epoch {epoch + 1}, batch {b + 1} of {batches} (step {step}): a NaN or infinity (below)");
                     return (Partial(), _optimizer.Fault);
                 }
+                if (_graph.Expectations.Count > 0) interp.CheckExpectations(ExpectKind.Updated, step, _expectations);
                 if (_run.OnBatch is { } onBatch)
                 {
                     int done = Math.Min(n, (b + 1) * _batch);
@@ -189,6 +195,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
                 if (Evaluate(v) is not { } m) return (Partial(), _fault);
                 (valLoss, valAcc) = (m.Loss, m.Accuracy);
             }
+            if (_graph.Expectations.Count > 0) _main.CheckEpochExpectations(epoch + 1, _expectations);
             var metrics = new EpochMetrics(epoch + 1, lossSum / n, _accuracy >= 0 ? (double)correct / n : null, valLoss, valAcc, lr, clock.Elapsed.TotalSeconds);
             history.Add(metrics);
             EmitSummary(metrics);

@@ -18,6 +18,7 @@ public static class TrainingSetup
     public static (SpecDocument Spec, LoadedDataset? Dataset) Prepare(SpecDocument spec, DiagnosticBag diagnostics, ParserLimits? limits)
     {
         if (spec.ParametersFile is { } pf) spec = LoadParameters(spec, pf, diagnostics);
+        spec = DataFiles.Load(spec, diagnostics, limits);
         if (spec.Dataset is not { } d) return (spec, null);
         var data = DatasetLoader.Load(spec, diagnostics, limits);
         if (data is null) return (spec, null);
@@ -55,7 +56,8 @@ public static class TrainingSetup
         foreach (var (rows, where) in sizes)
         {
             var bag = new DiagnosticBag();
-            if (GraphBuilder.Build(WithBatch(graph.Spec, data, rows), bag) is not null) continue;
+            // Without the value checks: the ones a training spec may make name parameters (checked at the spec's batch), the others are refused there.
+            if (GraphBuilder.Build(WithBatch(graph.Spec with { Expectations = [] }, data, rows), bag) is not null) continue;
             foreach (var d in bag.Items.Where(d => d.Severity == Severity.Error))
                 diagnostics.Error(d.Code, d.Span, $"at a batch of {rows} samples, {where}: {d.Message} (write shapes that hold for any batch size: 0 or -1 in a reshape's batch position)");
             return;
@@ -94,7 +96,7 @@ public static class TrainingSetup
             int[] dims = p.Value?.Dims ?? p.Init!.Shape;
             if (!dims.AsSpan().SequenceEqual(e.Shape))
                 diagnostics.Error(Codes.ShapeMismatch, p.NameSpan, $"parameter '{p.Name}' is {string.Join("x", dims)} in the spec but {string.Join("x", e.Shape)} in the parameters file '{pf.Path}'");
-            list.Add(new ParameterDecl(p.Name, new TensorLiteral(e.Shape, e.Values, pf.Span), null, p.NameSpan));
+            list.Add(new ParameterDecl(p.Name, new TensorLiteral(e.Shape, e.Values, pf.Span), null, p.NameSpan) { Trainable = p.Trainable });
         }
         foreach (var (name, e) in entries.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
@@ -128,7 +130,18 @@ public static class TrainingSetup
             else if (spec.Backward.Grad is not null)
                 diagnostics.Error(Codes.ObjectiveNotScalar, spec.Backward.Grad.Span, "training minimizes a scalar objective: 'backward' names it with 'from' and has no assumed 'grad'");
             foreach (var e in spec.Expectations)
-                diagnostics.Error(Codes.ExpectKind, e.Name.Span, $"a training spec checks metrics ('expect: metrics'), not single values such as '{e.Name.Name}'; run the trained parameters in a spec without training to check values");
+            {
+                // Value checks of a training spec name parameters (their shapes hold at every batch size) at a chosen step or epoch.
+                bool parameter = graph.Find(e.Name.Name) is { Kind: ValueKind.Parameter };
+                string? wrong = !parameter ? $"'{e.Name.Name}', which is not a parameter" : e.Kind == ExpectKind.Forward ? $"the forward value of '{e.Name.Name}'"
+                    : e.Kind == ExpectKind.Gradient && e.Epoch > 0 ? $"the gradient of '{e.Name.Name}' at an epoch" : e.Step == 0 && e.Epoch == 0 ? $"'{e.Name.Name}' at no chosen step or epoch" : null;
+                if (wrong is not null)
+                    diagnostics.Error(Codes.ExpectKind, e.Name.Span, $"a training spec checks metrics ('expect: metrics') and, of single values, a parameter's gradient at a step ('step: N') or its updated value after a step or an epoch ('epoch: N'), not {wrong}; run the trained parameters in a spec without training to check other values");
+                else if (e.Epoch > t.Epochs)
+                    diagnostics.Error(Codes.ExpectKind, e.WhenSpan ?? e.Name.Span, $"the expectation of '{e.Name.Name}' is for epoch {e.Epoch}, but the spec trains {t.Epochs} epoch{(t.Epochs == 1 ? "" : "s")}");
+                else if (data is not null && (long)t.Epochs * ((data.Train.Rows + t.BatchSize - 1) / t.BatchSize) is var steps && e.Step > steps)
+                    diagnostics.Error(Codes.ExpectKind, e.WhenSpan ?? e.Name.Span, $"the expectation of '{e.Name.Name}' is for step {e.Step}, but the spec trains {steps} steps ({t.Epochs} epochs of {(data.Train.Rows + t.BatchSize - 1) / t.BatchSize} batches)");
+            }
             if (t.AccuracyOf is { } acc && data is not null)
             {
                 var v = graph.Find(acc.Name);

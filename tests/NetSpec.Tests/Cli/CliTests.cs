@@ -32,7 +32,7 @@ public sealed class CliTests
             Assert.AreEqual(1, code);
             StringAssert.Contains(output, "expectations: 17 passed, 1 failed");
             StringAssert.Contains(output, "FAIL  forward   o at");
-            StringAssert.Contains(output, "o[1] is 347, expected 441 (differs by 94");
+            StringAssert.Contains(output, "o[1] is 347, expected 441 (absolute error 94");
         }
         finally
         {

@@ -29,6 +29,8 @@ public sealed class SchemaTests
     [
         ("#", SpecParser.TopLevelKeys),
         ("#/$defs/initializer", SpecParser.InitializerKeys),
+        ("#/$defs/parameterValue", SpecParser.ParameterValueKeys),
+        ("#/$defs/dataFile", SpecParser.DataFileKeys),
         ("#/$defs/backward", SpecParser.BackwardKeys),
         ("#/$defs/optimizer", SpecParser.OptimizerKeys),
         ("#/$defs/expect", SpecParser.ExpectKeys),
