@@ -28,8 +28,11 @@ public readonly record struct NumberText(string Mantissa, int? Exponent, bool Ex
         int exponent = int.Parse(g[(e + 1)..], CultureInfo.InvariantCulture);
         if (exponent is >= -5 and < 15)
         {
-            // .NET switches to E at exponent -5; write 0.00001234 out while it stays short.
-            string plain = v.ToString("0." + new string('#', digits - exponent - 1), CultureInfo.InvariantCulture);
+            // .NET switches to E at exponent -5; write 0.00001234 out while it stays short. At or past
+            // 10^digits (1000000004000 for 1.000000004e12 at 7 digits) the rounded value is written whole.
+            string plain = exponent >= digits - 1
+                ? double.Parse(g, CultureInfo.InvariantCulture).ToString("0", CultureInfo.InvariantCulture)
+                : v.ToString("0." + new string('#', digits - exponent - 1), CultureInfo.InvariantCulture);
             return new(plain, null, exact);
         }
         return new(mantissa, exponent, exact);
@@ -93,7 +96,8 @@ public abstract class MathRenderer
         _ => throw new ArgumentOutOfRangeException(nameof(e), e.GetType().Name),
     };
 
-    private static bool IsNegativeNumber(MathExpr e) => e is MathNumber n && (n.Value < 0 || double.IsNegative(n.Value));
+    // -0 is written 0, so it needs no parentheses.
+    private static bool IsNegativeNumber(MathExpr e) => e is MathNumber n && n.Value < 0;
 
     /// <summary>An operand, in parentheses when it binds less than <paramref name="precedence"/>.</summary>
     protected string Child(MathExpr e, int precedence) => e.Precedence < precedence ? Paren(Render(e)) : Render(e);

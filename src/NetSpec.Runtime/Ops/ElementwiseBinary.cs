@@ -114,8 +114,26 @@ public abstract class ElementwiseBinary : Op
                 OpExplain.Add(terms, OpExplain.Flat(x.Shape, i == 0 ? ia : ib),
                     ExplainGradient(i, OpExplain.NumFlat(g, f), OpExplain.Num(a, ia), OpExplain.Num(b, ib))!);
             }
-            if (x.Shape.Length < y.Shape.Length) e.Note($"{x.Name} was broadcast: each entry of dJ/d{x.Name} sums the terms of the output entries that read it");
-            OpExplain.Scatter(e, d, terms);
+            if (x.Shape.Length < y.Shape.Length)
+            {
+                e.Note($"{x.Name} was broadcast: each entry of dJ/d{x.Name} sums the terms of the output entries that read it");
+                OpExplain.Scatter(e, d, terms);
+                continue;
+            }
+            // Not broadcast: one term per entry, the upstream gradient named when it passes unchanged (add, sub).
+            OpExplain.Each(e, d, () =>
+            {
+                foreach (int k in e.Entries(d))
+                {
+                    var full = OpExplain.Full(e, d, k);
+                    var yFull = full.Length < y.Shape.Rank ? [.. new int[y.Shape.Rank - full.Length], .. full] : full;
+                    var term = terms[OpExplain.Flat(x.Shape, full)][0];
+                    var gSym = OpExplain.Sym(g, yFull);
+                    if (term is Explain.MathNumber) e.Entry(d, k, gSym);
+                    else if (term is Explain.MathNegation { Of: Explain.MathNumber }) e.Entry(d, k, new Explain.MathNegation(gSym), term);
+                    else e.Entry(d, k, term);
+                }
+            });
         }
     }
 

@@ -134,8 +134,14 @@ internal static class OpExplain
                     e.Entry(y, k);
                     continue;
                 }
+                var c0 = bias?.Invoke(full);
+                if (list.Count == 0 && c0 is null)
+                {
+                    e.Entry(y, k);
+                    continue;
+                }
                 MathExpr product = alpha == 1 ? Sum(list) : new MathProduct([e.N(alpha), Sum(list)]);
-                e.Entry(y, k, bias?.Invoke(full) is { } c ? (product is MathSum s ? new MathSum([.. s.Terms, c]) : new MathSum([product, c])) : product);
+                e.Entry(y, k, c0 is { } c ? (product is MathSum s ? new MathSum([.. s.Terms, c]) : new MathSum([product, c])) : product);
             }
         });
     }
@@ -173,5 +179,228 @@ internal static class OpExplain
         var terms = new Dictionary<int, List<MathExpr>>();
         for (int f = 0; f < g.Shape.Length; f++) Add(terms, Flat(c.Shape, biasIndexOf(Unflatten(g.Shape, f))), NumFlat(g, f));
         Scatter(e, dc, terms, beta == 1 ? null : s => new MathProduct([e.N(beta), s]));
+    }
+
+    /// <summary>The full flat indices of line <paramref name="p"/> along <paramref name="axis"/> (positions in row-major order of the other axes).</summary>
+    public static int[] Line(Shape shape, int axis, int p)
+    {
+        var (_, size, inner) = Axes.Split(shape, axis);
+        int o = p / inner, i = p % inner, start = o * size * inner + i;
+        return [.. Enumerable.Range(0, size).Select(j => start + j * inner)];
+    }
+
+    /// <summary>The position (line number) along <paramref name="axis"/> of a full flat index, and its place in the line.</summary>
+    public static (int Position, int Class) PositionOf(Shape shape, int axis, int flat)
+    {
+        var (_, size, inner) = Axes.Split(shape, axis);
+        int o = flat / (size * inner), j = flat / inner % size, i = flat % inner;
+        return (o * inner + i, j);
+    }
+
+    /// <summary>The largest value of a line (the shift the stable softmax subtracts).</summary>
+    public static double Max(ExplainTensor x, int[] line) => line.Max(f => x.Values[f]);
+
+    /// <summary>softmax of entry <paramref name="j"/> of a line, computed from the values: e^(x_j - m) / Σ_k e^(x_k - m).</summary>
+    public static double Softmax(ExplainTensor x, int[] line, int j)
+    {
+        double m = Max(x, line);
+        return Math.Exp(x.Values[line[j]] - m) / line.Sum(f => Math.Exp(x.Values[f] - m));
+    }
+
+    /// <summary>e^(x_k - m), the numbers substituted.</summary>
+    public static MathExpr ShiftedExp(ExplainTensor x, int flat, double m) =>
+        M.Exp(new MathDifference(NumFlat(x, flat), new MathNumber(m, x.Single)));
+
+    /// <summary>The softmax written out: e^(10 - 10) / (e^(10 - 10) + e^(5 - 10)).</summary>
+    public static MathExpr SoftmaxExpr(ExplainTensor x, int[] line, int j)
+    {
+        double m = Max(x, line);
+        return new MathFraction(ShiftedExp(x, line[j], m), Sum([.. line.Select(f => ShiftedExp(x, f, m))]));
+    }
+
+    /// <summary>
+    /// A shape op's explanation: each output entry names the input entry it moves from (or the
+    /// padding), y_12 = x_21 = 5; backward each dJ/dx entry is the dJ/dy
+    /// entry it moved to. <paramref name="source"/> maps an output full flat index to (input, its
+    /// full flat index), or input -1 for padding (the pad value).
+    /// </summary>
+    public static void Moves(Explanation e, bool backward, Func<int, (int Input, int Flat)> source)
+    {
+        var y = e.Output;
+        if (!backward)
+        {
+            Each(e, y, () =>
+            {
+                foreach (int k in e.Entries(y))
+                {
+                    var (i, f) = source(Flat(y.Shape, Full(e, y, k)));
+                    if (i < 0) e.Entry(y, k, new MathText("padding"));
+                    else e.Entry(y, k, Sym(e.Input(i), Unflatten(e.Input(i).Shape, f)));
+                }
+            });
+            return;
+        }
+        var g = e.OutputGrad!;
+        var target = new Dictionary<(int, int), int>();
+        for (int o = 0; o < y.Shape.Length; o++)
+        {
+            var (i, f) = source(o);
+            if (i >= 0) target[(i, f)] = o;
+        }
+        for (int i = 0; i < e.InputCount; i++)
+        {
+            if (e.Contribution(i) is not { } d) continue;
+            int input = i;
+            Each(e, d, () =>
+            {
+                foreach (int k in e.Entries(d))
+                {
+                    int f = Flat(d.Shape, Full(e, d, k));
+                    if (target.TryGetValue((input, f), out int o)) e.Entry(d, k, Sym(g, Unflatten(g.Shape, o)));
+                    else e.Entry(d, k, new MathText("cropped"));
+                }
+            });
+        }
+    }
+
+    /// <summary>
+    /// The taps of output window (o0, o1, o2) (spatial positions, padded to 3 axes as <see cref="Windows"/> is):
+    /// for each tap inside the input, its flat index within one input plane and within the kernel.
+    /// </summary>
+    internal static IEnumerable<(int Input, int Kernel)> Taps(Windows w, int o0, int o1, int o2)
+    {
+        for (int t0 = 0; t0 < w.Kernel[0]; t0++)
+        {
+            int i0 = o0 * w.Stride[0] - w.PadBegin[0] + t0 * w.Dilation[0];
+            if (i0 < 0 || i0 >= w.In[0]) continue;
+            for (int t1 = 0; t1 < w.Kernel[1]; t1++)
+            {
+                int i1 = o1 * w.Stride[1] - w.PadBegin[1] + t1 * w.Dilation[1];
+                if (i1 < 0 || i1 >= w.In[1]) continue;
+                for (int t2 = 0; t2 < w.Kernel[2]; t2++)
+                {
+                    int i2 = o2 * w.Stride[2] - w.PadBegin[2] + t2 * w.Dilation[2];
+                    if (i2 < 0 || i2 >= w.In[2]) continue;
+                    yield return ((i0 * w.In[1] + i1) * w.In[2] + i2, (t0 * w.Kernel[1] + t1) * w.Kernel[2] + t2);
+                }
+            }
+        }
+    }
+
+    /// <summary>Every output position of one plane as (flat, o0, o1, o2).</summary>
+    internal static IEnumerable<(int Flat, int O0, int O1, int O2)> Positions(Windows w)
+    {
+        for (int a = 0; a < w.Out[0]; a++)
+            for (int b = 0; b < w.Out[1]; b++)
+                for (int c = 0; c < w.Out[2]; c++)
+                    yield return ((a * w.Out[1] + b) * w.Out[2] + c, a, b, c);
+    }
+
+    /// <summary>
+    /// A normalization's arithmetic (batch_norm per channel, layer_norm per row): for each group
+    /// its mean μ and biased variance σ² written out (or, <paramref name="computed"/> false, taken
+    /// as given), then each output entry y = (γ)((x - μ) / √(σ² + ε)) + β. Backward: dJ/dγ and dJ/dβ
+    /// as sums over the entries they scale, and dJ/dx = (h - mean(h) - (x̂)(mean(h x̂))) / √(σ² + ε),
+    /// h = γ dJ/dy, the means over the group (through the statistics when computed), or
+    /// (γ)(dJ/dy) / √(σ² + ε) with given statistics.
+    /// </summary>
+    /// <param name="e">The explanation written to.</param>
+    /// <param name="backward">Backward (gradients) or forward.</param>
+    /// <param name="group">The group (channel, row) of each element of x.</param>
+    /// <param name="param">The index into γ and β of each element of x.</param>
+    /// <param name="groups">The number of groups.</param>
+    /// <param name="groupName">What a group is called: channel, row.</param>
+    /// <param name="gamma">The scale γ, or null.</param>
+    /// <param name="beta">The shift β, or null.</param>
+    /// <param name="eps">ε, added to the variance.</param>
+    /// <param name="computed">Whether the statistics are computed from x (else given: evaluation mode).</param>
+    /// <param name="mean">Each group's mean and its number (a traced value when there is one).</param>
+    /// <param name="variance">Each group's variance and its number.</param>
+    public static void Normalization(Explanation e, bool backward, int[] group, int[] param, int groups, string groupName,
+        ExplainTensor? gamma, ExplainTensor? beta, double eps, bool computed, Func<int, MathNumber> mean, Func<int, MathNumber> variance)
+    {
+        ExplainTensor x = e.Input(0), y = e.Output;
+        var members = new List<int>[groups];
+        for (int g = 0; g < groups; g++) members[g] = [];
+        for (int f = 0; f < group.Length; f++) members[group[f]].Add(f);
+        var epsNum = new MathNumber(eps, x.Single);
+        MathExpr Denominator(int g) => new MathRoot(new MathSum([variance(g), epsNum]));
+        double Hat(int f) => (x.Values[f] - mean(group[f]).Value) / Math.Sqrt(variance(group[f]).Value + eps);
+        MathSymbol Mu(int g) => new("mu", [g + 1]);
+        MathSymbol Var(int g) => new("sigma", [g + 1]) { Superscript = "2" };
+        if (!backward)
+        {
+            int shown = Math.Min(groups, e.Options.MaxEntries);
+            if (shown < groups) e.Note($"the statistics of the first {shown} of {groups} {groupName}s are written out");
+            for (int g = 0; g < shown; g++)
+            {
+                var xs = members[g];
+                if (!computed)
+                {
+                    e.Line(Mu(g), mean(g));
+                    e.Line(Var(g), variance(g));
+                    continue;
+                }
+                if (xs.Count <= MaxTerms)
+                {
+                    e.Line(Mu(g), Mean([.. xs.Select(f => (MathExpr)NumFlat(x, f))], xs.Count), mean(g));
+                    e.Line(Var(g), Mean([.. xs.Select(f => (MathExpr)new MathPower(new MathGroup(new MathDifference(NumFlat(x, f), mean(g))), new MathNumber(2)))], xs.Count), variance(g));
+                }
+                else
+                {
+                    e.Line(Mu(g), Mean([new MathNumber(xs.Sum(f => x.Values[f]), x.Single)], xs.Count), mean(g));
+                    e.Line(Var(g), variance(g));
+                }
+            }
+            Each(e, y, () =>
+            {
+                foreach (int k in e.Entries(y))
+                {
+                    int f = Flat(y.Shape, Full(e, y, k)), g = group[f];
+                    MathExpr hat = new MathFraction(new MathDifference(NumFlat(x, f), mean(g)), Denominator(g));
+                    MathExpr scaled = gamma is null ? hat : new MathProduct([NumFlat(gamma, param[f]), hat]);
+                    e.Entry(y, k, beta is null ? scaled : new MathSum([scaled, NumFlat(beta, param[f])]));
+                }
+            });
+            return;
+        }
+        var dy = e.OutputGrad!;
+        double H(int f) => (gamma is null ? 1 : gamma.Values[param[f]]) * dy.Values[f];
+        for (int i = 1; i <= 2; i++)
+        {
+            var t = i == 1 ? gamma : beta;
+            if (t is null || i >= e.InputCount || e.Contribution(i) is not { } d) continue;
+            var terms = new Dictionary<int, List<MathExpr>>();
+            for (int f = 0; f < group.Length; f++)
+                Add(terms, param[f], i == 1 ? new MathProduct([NumFlat(dy, f), new MathNumber(Hat(f))]) : NumFlat(dy, f));
+            e.Note(i == 1 ? $"dJ/d{t.Name}: the sum of (dJ/dy)(x̂) over the entries it scales, x̂ = (x - μ) / √(σ² + ε)" : $"dJ/d{t.Name}: the sum of dJ/dy over the entries it shifts");
+            Scatter(e, d, terms);
+        }
+        if (e.Contribution(0) is not { } dx) return;
+        var mh = new double[groups];
+        var mhx = new double[groups];
+        for (int g = 0; g < groups; g++)
+        {
+            mh[g] = members[g].Average(H);
+            mhx[g] = members[g].Average(f => H(f) * Hat(f));
+        }
+        e.Note(computed
+            ? "dJ/dx = (h - mean(h) - (x̂)(mean(h x̂))) / √(σ² + ε), h = γ dJ/dy, the means over the " + groupName + " (x̂ and the means computed from the values shown)"
+            : "dJ/dx = (γ)(dJ/dy) / √(σ² + ε): the statistics are given, so no gradient flows through them");
+        Each(e, dx, () =>
+        {
+            foreach (int k in e.Entries(dx))
+            {
+                int f = Flat(x.Shape, Full(e, dx, k)), g = group[f];
+                if (!computed)
+                {
+                    MathExpr num = gamma is null ? NumFlat(dy, f) : new MathProduct([NumFlat(gamma, param[f]), NumFlat(dy, f)]);
+                    e.Entry(dx, k, new MathFraction(num, Denominator(g)));
+                    continue;
+                }
+                var inner = new MathDifference(new MathDifference(new MathNumber(H(f)), new MathNumber(mh[g])), new MathProduct([new MathNumber(Hat(f)), new MathNumber(mhx[g])]));
+                e.Entry(dx, k, new MathFraction(inner, Denominator(g)));
+            }
+        });
     }
 }

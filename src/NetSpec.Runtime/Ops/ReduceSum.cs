@@ -122,10 +122,17 @@ public sealed class ReduceSum : Op
         e.Note(mean ? $"each dJ/d{x.Name}_i is dJ/d{y.Name} of the entry it was averaged into, over n = {n}" : $"each dJ/d{x.Name}_i is dJ/d{y.Name} of the entry it was summed into");
         if (e.Contribution(0) is not { } dx) return;
         var g = e.OutputGrad!;
-        var grads = new Dictionary<int, List<Explain.MathExpr>>();
-        for (int f = 0; f < map.Length; f++)
-            OpExplain.Add(grads, f, mean && n > 1 ? new Explain.MathFraction(OpExplain.NumFlat(g, map[f]), new Explain.MathNumber(n)) : OpExplain.NumFlat(g, map[f]));
-        OpExplain.Scatter(e, dx, grads);
+        OpExplain.Each(e, dx, () =>
+        {
+            foreach (int k in e.Entries(dx))
+            {
+                int j = map[OpExplain.Flat(x.Shape, OpExplain.Full(e, dx, k))];
+                var sym = OpExplain.Sym(g, OpExplain.Unflatten(g.Shape, j));
+                if (mean && n > 1)
+                    e.Entry(dx, k, new Explain.MathFraction(sym, new Explain.MathNumber(n)), new Explain.MathFraction(OpExplain.NumFlat(g, j), new Explain.MathNumber(n)));
+                else e.Entry(dx, k, sym);
+            }
+        });
     }
 
     public override void ExplainForward(Explain.Explanation e)
