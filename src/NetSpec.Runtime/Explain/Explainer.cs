@@ -197,13 +197,13 @@ public sealed class Explainer : ITraceSink
             });
         }
         if (limit < v.Shape.Length) items.Add(new ExplainNote($"the first {limit} of {v.Shape.Length} entries are written out (--explain-entries N for more)."));
-        return new ExplainBlock(ExplainPhase.Backward, v.Name, "sum", $"dJ/d{v.Name} = {string.Join(" + ", parts.Select(p => $"(from {p.From})"))}", items);
+        return new ExplainBlock(ExplainPhase.Backward, v.Name, "sum", $"dJ/d{v.Name} = {string.Join(" + ", parts.Select(p => $"dJ/d{v.Name} (via {p.From})"))}", items);
     }
 
     private Explanation NewExplanation(ExplainPhase phase, GraphNode n, double[]?[]? shares, Dictionary<int, List<GraphNode>>? consumers = null)
     {
         ExplainTensor T(Explanation owner, string name, TraceValues values, Shape shape, int index, ExplainRole role, bool partial = false) =>
-            new(owner, name, shape, values.ToArray(), values.IsSingle, _batched[index], role) { Partial = partial };
+            new(owner, name, shape, values.ToArray(), values.IsSingle, _batched[index], role) { Partial = partial, Via = partial ? n.Name : null };
 
         return new Explanation(phase, n, _o, _batched.Any(b => b) ? _batch : 1, _batched.Any(b => b) ? _samples : [0],
             owner => [.. n.Inputs.Select(i => { var v = _g.Values[i]; return T(owner, v.Name, _forward[v.Name].Values, v.Shape, i, ExplainRole.Value); })],

@@ -90,7 +90,7 @@ public sealed class ExplainTensor
     /// </summary>
     public MathExpr Sym(params int[] index) => Role switch
     {
-        ExplainRole.Gradient => new MathGradient(ValueSym(index)),
+        ExplainRole.Gradient => new MathGradient(ValueSym(index)) { Via = Partial ? Via : null },
         ExplainRole.Updated => new MathSymbol(Name, OneBased(index)) { Updated = true },
         _ => ValueSym(index),
     };
@@ -104,7 +104,7 @@ public sealed class ExplainTensor
     /// <summary>The whole tensor's symbol (z, dJ/dz, W*).</summary>
     public MathExpr WholeSym => Role switch
     {
-        ExplainRole.Gradient => new MathGradient(new MathSymbol(Name)),
+        ExplainRole.Gradient => new MathGradient(new MathSymbol(Name)) { Via = Partial ? Via : null },
         ExplainRole.Updated => new MathSymbol(Name) { Updated = true },
         _ => new MathSymbol(Name),
     };
@@ -136,6 +136,9 @@ public sealed class ExplainTensor
 
     /// <summary>Whether this tensor is one node's part of a gradient that other nodes add to (not the whole dJ/dx).</summary>
     public bool Partial { get; internal init; }
+
+    /// <summary>The node whose share a <see cref="Partial"/> gradient is.</summary>
+    public string? Via { get; internal init; }
 }
 
 /// <summary>

@@ -49,6 +49,12 @@ public sealed record MathSymbol(string Name, IReadOnlyList<int>? Index = null) :
 /// <summary>The derivative dJ/d(of): the notes' ∂J/∂z_1.</summary>
 public sealed record MathGradient(MathExpr Of, string Objective = "J") : MathExpr
 {
+    /// <summary>
+    /// The node a share of the gradient comes through, when several nodes add to it:
+    /// dJ/dW_11 (via z) is z's part of dJ/dW_11.
+    /// </summary>
+    public string? Via { get; init; }
+
     internal override int Precedence => 5;
 }
 

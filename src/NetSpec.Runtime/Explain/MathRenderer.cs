@@ -11,8 +11,9 @@ public readonly record struct NumberText(string Mantissa, int? Exponent, bool Ex
 {
     /// <summary>
     /// Whole numbers as integers (24, not 24.0), others with <paramref name="digits"/> significant
-    /// digits and no trailing zeros (0.9933071); powers of ten beyond 1e-5 and 1e15. A float32
-    /// (<paramref name="single"/>) is exact when the digits read back as the same float32.
+    /// digits and no trailing zeros (0.9933071); a power of ten below 1e-5 or from 10^digits on. A float32
+    /// (<paramref name="single"/>) is exact when the digits read back as the same float32, a float64
+    /// when they read back as the same float64 or as the same 15 significant digits.
     /// </summary>
     public static NumberText Of(double v, int digits, bool single = false)
     {
@@ -21,18 +22,19 @@ public readonly record struct NumberText(string Mantissa, int? Exponent, bool Ex
         if (v == 0) return new("0", null, true);
         if (Math.Abs(v) < 1e15 && v == Math.Round(v)) return new(v.ToString("0", CultureInfo.InvariantCulture), null, true);
         string g = v.ToString("G" + digits, CultureInfo.InvariantCulture);
-        bool exact = single ? (float)double.Parse(g, CultureInfo.InvariantCulture) == (float)v : double.Parse(g, CultureInfo.InvariantCulture) == v;
+        // Exact when the digits read back as the value, or differ from it only by binary noise
+        // below the 15th digit (0.1 · 7 = 0.7000000000000001 is shown as 0.7, not ≈ 0.7).
+        bool exact = single ? (float)double.Parse(g, CultureInfo.InvariantCulture) == (float)v
+            : double.Parse(g, CultureInfo.InvariantCulture) == v || double.Parse(v.ToString("G15", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) == double.Parse(g, CultureInfo.InvariantCulture);
         int e = g.IndexOf('E', StringComparison.Ordinal);
         if (e < 0) return new(g, null, exact);
         string mantissa = g[..e];
         int exponent = int.Parse(g[(e + 1)..], CultureInfo.InvariantCulture);
-        if (exponent is >= -5 and < 15)
+        if (exponent >= -5 && exponent < digits)
         {
-            // .NET switches to E at exponent -5; write 0.00001234 out while it stays short. At or past
-            // 10^digits (1000000004000 for 1.000000004e12 at 7 digits) the rounded value is written whole.
-            string plain = exponent >= digits - 1
-                ? double.Parse(g, CultureInfo.InvariantCulture).ToString("0", CultureInfo.InvariantCulture)
-                : v.ToString("0." + new string('#', digits - exponent - 1), CultureInfo.InvariantCulture);
+            // .NET switches to E at exponent -5; write 0.00001234 out while it stays short.
+            double rounded = double.Parse(g, CultureInfo.InvariantCulture);
+            string plain = rounded.ToString("0." + new string('#', Math.Max(0, digits - exponent - 1)), CultureInfo.InvariantCulture);
             return new(plain, null, exact);
         }
         return new(mantissa, exponent, exact);
@@ -79,7 +81,7 @@ public abstract class MathRenderer
     {
         MathNumber n => Number(NumberText.Of(n.Value, Digits, n.Single)),
         MathSymbol s => Symbol(s),
-        MathGradient g => Gradient(g.Objective, Render(g.Of)),
+        MathGradient g => g.Via is { } via ? Via(Gradient(g.Objective, Render(g.Of)), via) : Gradient(g.Objective, Render(g.Of)),
         MathCall c => Call(c.Function, [.. c.Arguments.Select(Render)]),
         MathSum s => Join(s.Terms.Select((t, i) => i == 0 ? Child(t, 1) : (IsNegativeNumber(t) ? Paren(Render(t)) : Child(t, 2))), Plus),
         MathDifference d => Child(d.Left, 1) + Minus + (IsNegativeNumber(d.Right) ? Paren(Render(d.Right)) : Child(d.Right, 2)),
@@ -111,7 +113,8 @@ public abstract class MathRenderer
         {
             var f = p.Factors[i];
             // The notes' (1)(10): numbers, sums and derivatives are parenthesised in a product.
-            bool paren = f is MathNumber || f.Precedence < 3 || (f is MathGradient && p.Factors.Count > 1 && ParenthesiseGradients);
+            bool paren = f is MathNumber || f.Precedence < 3 || (f is MathGradient && p.Factors.Count > 1 && ParenthesiseGradients)
+                || (f is MathCall && p.Factors.Any(x => x is MathNumber));
             string text = paren ? Paren(Render(f)) : Render(f);
             if (i > 0 && !paren && !(p.Factors[i - 1] is MathNumber || p.Factors[i - 1].Precedence < 3)) sb.Append(Juxtapose);
             sb.Append(text);
@@ -119,7 +122,8 @@ public abstract class MathRenderer
         return sb.ToString();
     }
 
-    private string BaseText(MathExpr b) => b is MathNumber n && (n.Value < 0 || b.Precedence < 5) || b.Precedence < 5 ? Paren(Render(b)) : Render(b);
+    // The notes' (1)^2: a number raised to a power is parenthesised, as is anything but a symbol or call.
+    private string BaseText(MathExpr b) => b is MathNumber || b.Precedence < 5 ? Paren(Render(b)) : Render(b);
 
     private string ExponentText(MathExpr e) => Render(e);
 
@@ -140,6 +144,9 @@ public abstract class MathRenderer
     protected abstract string Number(NumberText n);
     protected abstract string Symbol(MathSymbol s);
     protected abstract string Gradient(string objective, string of);
+
+    /// <summary>A share of a gradient: the part that comes through node <paramref name="node"/>.</summary>
+    protected abstract string Via(string gradient, string node);
     protected abstract string Call(string function, IReadOnlyList<string> args);
     protected abstract string Operator(string op);
     protected abstract string Fraction(MathExpr numerator, MathExpr denominator);
@@ -183,6 +190,8 @@ public sealed class TextMathRenderer(int digits) : MathRenderer(digits)
     }
 
     protected override string Gradient(string objective, string of) => $"d{objective}/d{of}";
+
+    protected override string Via(string gradient, string node) => $"{gradient} (via {node})";
 
     protected override string Call(string function, IReadOnlyList<string> args) => $"{function}({string.Join(", ", args)})";
 
@@ -260,6 +269,8 @@ public sealed class LatexMathRenderer(int digits) : MathRenderer(digits)
     }
 
     protected override string Gradient(string objective, string of) => $"\\frac{{\\partial {Name(objective)}}}{{\\partial {of}}}";
+
+    protected override string Via(string gradient, string node) => $"\\left.{gradient}\\right|_{{\\text{{via }} {Name(node)}}}";
 
     protected override string Call(string function, IReadOnlyList<string> args)
     {

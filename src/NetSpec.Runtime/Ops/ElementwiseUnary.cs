@@ -69,6 +69,26 @@ public abstract class ElementwiseUnary : Op
         for (int i = 0; i < x.Length; i++) dx[i] += dy[i] * Df(x[i], y[i]);
     }
 
+    // Explanation: h_1 = relu(24) = 24 per entry; backward dJ/dz_1 = (dJ/dh_1)(relu'(24)) = (2)(1) = 2.
+
+    /// <summary>
+    /// The working between f(x) and its value for one entry, e.g. sigmoid's 1 / (1 + e^-x); null
+    /// (the default) writes f(x) = value only.
+    /// </summary>
+    protected virtual Explain.MathExpr? ExplainWorking(Explain.MathNumber x) => null;
+
+    public sealed override void ExplainForward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        ElementwiseExplanation.Forward(e, Name, ExplainWorking);
+    }
+
+    public sealed override void ExplainBackward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        ElementwiseExplanation.Backward(e, Name, (x, y) => Df(x, y));
+    }
+
     protected sealed override void Forward<T>(OpContext<T> c) => Apply<T>(c.Input(0).Span, c.Output.Span);
 
     protected sealed override void Backward<T>(OpContext<T> c)

@@ -46,6 +46,20 @@ public sealed class Elu : Op
 
     protected override ShapeResult InferShape(ShapeQuery q) => ShapeResult.Ok(q[0]);
 
+    // Explanation: y_1 = elu(x_1) = value per entry; backward (dJ/dy_1)(elu'(x_1)), the derivative read off the node's own backward.
+
+    public override void ExplainForward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        ElementwiseExplanation.Forward(e, Name, _ => null);
+    }
+
+    public override void ExplainBackward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        ElementwiseExplanation.Backward(e, Name, null);
+    }
+
     protected override void Forward<T>(OpContext<T> c)
     {
         T alpha = c.Number(0);

@@ -18,6 +18,9 @@ public sealed class Exp : ElementwiseUnary
     protected override T F<T>(T x) => T.Exp(x);
     protected override T Df<T>(T x, T y) => y;
 
+    /// <summary>exp(2) = e^2.</summary>
+    protected override Explain.MathExpr? ExplainWorking(Explain.MathNumber x) => Explain.M.Exp(x);
+
     /// <summary>ONNX Exp (opset 6 on; before 6 it had a consumed_inputs attribute).</summary>
     public override IReadOnlyList<OnnxForm> OnnxForms { get; } = [new("Exp") { MinOpset = 6 }];
 }

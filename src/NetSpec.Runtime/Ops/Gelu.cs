@@ -83,6 +83,20 @@ public sealed class Gelu : Op
     /// <summary>u = √(2/π) (x + 0.044715 x³), as PyTorch forms it.</summary>
     private static double Inner(double x) => Beta * (x + Kappa * (x * x * x));
 
+    // Explanation: y_1 = gelu(x_1) = value per entry; backward (dJ/dy_1)(gelu'(x_1)), the derivative read off the node's own backward.
+
+    public override void ExplainForward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        ElementwiseExplanation.Forward(e, Name, _ => null);
+    }
+
+    public override void ExplainBackward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        ElementwiseExplanation.Backward(e, Name, null);
+    }
+
     protected override void Forward<T>(OpContext<T> c)
     {
         var x = c.Input(0).Span;

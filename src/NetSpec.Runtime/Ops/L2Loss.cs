@@ -65,6 +65,49 @@ public sealed class L2Loss : Op
         for (int i = 0; i < o.Length; i++) dO[i] += scale * (o[i] - y[i]);
     }
 
+    // Explanation: L = (1 / 2)((320 - 321)^2 + (347 - 345)^2) = (1 / 2)(5) = 2.5; dJ/do_1 = (1)(320 - 321) = -1.
+
+    public override void ExplainForward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var (o, y) = (e.Input(0), e.Input(1));
+        int n = Batch(o.Shape);
+        var factor = new Explain.MathFraction(Explain.M.Num(1), Explain.M.Num(2 * n));
+        double total = 0;
+        for (int i = 0; i < o.Values.Length; i++) total += (o.Values[i] - y.Values[i]) * (o.Values[i] - y.Values[i]);
+        if (n > 1) e.Note($"averaged over the batch of {n}: half the squared error of every sample, summed, divided by {n}");
+        if (o.Values.Length <= 4 * e.Options.MaxEntries)
+        {
+            var diffs = Enumerable.Range(0, o.Values.Length).Select(i =>
+                (Explain.MathExpr)Explain.M.Pow(Explain.M.Group(e.N(o.Values[i]) - e.N(y.Values[i])), Explain.M.Num(2)));
+            var squares = Enumerable.Range(0, o.Values.Length).Select(i => (Explain.MathExpr)e.N((o.Values[i] - y.Values[i]) * (o.Values[i] - y.Values[i])));
+            e.Entry(e.Output, 0, Explain.M.Product(factor, Explain.M.Sum(diffs)), Explain.M.Product(factor, Explain.M.Sum(squares)), Explain.M.Product(factor, e.N(total)));
+        }
+        else
+        {
+            e.Note($"the {o.Values.Length} squared errors are not written out one by one: their sum is {Parser.Model.Format.Number(total)}");
+            e.Entry(e.Output, 0, Explain.M.Product(factor, e.N(total)));
+        }
+    }
+
+    public override void ExplainBackward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        if (e.Contribution(0) is not { } dO) return;
+        var (o, y, dL) = (e.Input(0), e.Input(1), e.OutputGrad!);
+        int n = Batch(o.Shape);
+        var diff = Explain.M.Group(new Explain.MathSymbol(o.Name) - new Explain.MathSymbol(y.Name));
+        e.Formula(dO.WholeSym, n > 1 ? Explain.M.Product(dL.WholeSym, diff) / Explain.M.Num(n) : Explain.M.Product(dL.WholeSym, diff));
+        e.ForEachSample(() =>
+        {
+            foreach (int i in e.Entries(dO))
+            {
+                Explain.MathExpr w = Explain.M.Product(dL.NumFlat(0), Explain.M.Group(o.NumFlat(i) - y.NumFlat(i)));
+                e.Entry(dO, i, n > 1 ? w / Explain.M.Num(n) : w);
+            }
+        });
+    }
+
     // ONNX: how the op is written in ONNX and read back from it (one table, both directions; see OnnxForm).
 
     /// <summary>Exported as a chain: Sub, Mul (the square), ReduceSum over the last axis, ReduceMean, Mul by 1/2 (no batch size in the model); ONNX has no op to import as l2_loss.</summary>

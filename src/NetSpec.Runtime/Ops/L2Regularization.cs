@@ -46,6 +46,44 @@ public sealed class L2Regularization : Op
             if (c.InputGrad(i) is { } dw) Vec.Axpy<T>(scale, c.Input(i).Data, dw.Data);
     }
 
+    // Explanation: S = (0.1 / 2)((1)^2 + (2)^2 + ...) = (0.1 / 2)(139) = 6.95, as the notes write it.
+
+    public override void ExplainForward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        double lambda = e.Attributes.Number(0);
+        int count = Enumerable.Range(0, e.InputCount).Sum(i => e.Input(i).Values.Length);
+        double total = Enumerable.Range(0, e.InputCount).Sum(i => e.Input(i).Values.Sum(v => v * v));
+        var halfLambda = new Explain.MathFraction(e.N(lambda), Explain.M.Num(2));
+        if (count <= 4 * e.Options.MaxEntries)
+        {
+            var squares = Enumerable.Range(0, e.InputCount).SelectMany(i => e.Input(i).Values.Select(v => (Explain.MathExpr)Explain.M.Pow(e.N(v), Explain.M.Num(2))));
+            e.Entry(e.Output, 0, Explain.M.Product(halfLambda, Explain.M.Sum(squares)), Explain.M.Product(halfLambda, e.N(total)));
+        }
+        else
+        {
+            e.Note($"the {count} squares are not written out one by one: their sum is {Format(total)}");
+            e.Entry(e.Output, 0, Explain.M.Product(halfLambda, e.N(total)));
+        }
+    }
+
+    private static string Format(double v) => Parser.Model.Format.Number(v);
+
+    public override void ExplainBackward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        double lambda = e.Attributes.Number(0);
+        var dS = e.OutputGrad!;
+        for (int k = 0; k < e.InputCount; k++)
+        {
+            if (e.Contribution(k) is not { } dw) continue;
+            var w = e.Input(k);
+            e.Formula(dw.WholeSym, Explain.M.Product(dS.WholeSym, e.N(lambda), new Explain.MathSymbol(w.Name)));
+            foreach (int i in e.Entries(dw))
+                e.Entry(dw, i, Explain.M.Product(dS.NumFlat(0), e.N(lambda), w.NumFlat(i)));
+        }
+    }
+
     // ONNX: how the op is written in ONNX and read back from it (one table, both directions; see OnnxForm).
 
     /// <summary>Exported as a chain: per weight Mul (the square) and ReduceSum, then Sum and Mul by lambda/2.</summary>

@@ -57,6 +57,22 @@ public sealed class LeakyRelu : Op
     }
 
     /// <summary>ONNX LeakyRelu (opset 6 on): alpha is slope, with the same default 0.01.</summary>
+    // Explanation: leaky_relu(-4) = (0.01)(-4) = -0.04; leaky_relu'(x) = 1 if x > 0, else slope.
+
+    public override void ExplainForward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        double slope = e.Attributes.Number(0);
+        ElementwiseExplanation.Forward(e, Name, x => x.Value > 0 ? null : Explain.M.Product(e.N(slope), x));
+    }
+
+    public override void ExplainBackward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        double slope = e.Attributes.Number(0);
+        ElementwiseExplanation.Backward(e, Name, (x, _) => x > 0 ? 1 : slope);
+    }
+
     public override IReadOnlyList<OnnxForm> OnnxForms { get; } =
         [new("LeakyRelu") { MinOpset = 6, Attributes = [new OnnxAttribute("alpha", "slope")] }];
 }

@@ -77,6 +77,72 @@ public sealed class Linear : Op
             Vec.AccumulateColumnSums<T>(dz.Data, n, outF, db.Data);
     }
 
+    // Explanation: z_i = (W_i1)(x_1) + ... + (W_in)(x_n) + b_i per sample, as the notes write it.
+
+    public override void ExplainForward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var (x, w, b, z) = (e.Input(0), e.Input(1), e.Input(2), e.Output);
+        int inF = w.Shape[1], outF = w.Shape[0];
+        e.Formula(new Explain.MathSymbol(z.Name), Explain.M.Product(new Explain.MathSymbol(w.Name), new Explain.MathSymbol(x.Name)) + new Explain.MathSymbol(b.Name));
+        e.ForEachSample(() =>
+        {
+            int rows = z.LocalLength / outF;
+            Explain.MathExpr RowSum(int r, int i) =>
+                Explain.M.Sum([.. Enumerable.Range(0, inF).Select(k => (Explain.MathExpr)Explain.M.Product(w.NumFlat(i * inF + k), x.NumFlat(r * inF + k))), b.NumFlat(i)]);
+            // The whole product for a small sample, as the notes write it: z = W x + b with every entry.
+            if (rows == 1 && w.Small && x.Small && z.Small)
+                e.Line(z.WholeSym,
+                    Explain.M.Product(w.Matrix()!, x.Matrix()!) + b.Matrix(i => b.NumFlat(i))!,
+                    new Explain.MathMatrix([.. Enumerable.Range(0, outF).Select(i => (IReadOnlyList<Explain.MathExpr>)[RowSum(0, i)])]),
+                    z.Matrix()!);
+            foreach (int i in e.Entries(z))
+                e.Entry(z, i, RowSum(i / outF, i % outF));
+        });
+    }
+
+    public override void ExplainBackward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var (x, w, dz) = (e.Input(0), e.Input(1), e.OutputGrad!);
+        int inF = w.Shape[1], outF = w.Shape[0];
+        // Every row of every sample: the parameters' gradients add them all up.
+        int allRows = x.Values.Length / inF;
+        double Dz(int r, int i) => dz.Values[r * outF + i];
+        double X(int r, int k) => x.Values[r * inF + k];
+        var dzSym = new Explain.MathGradient(new Explain.MathSymbol(e.Output.Name));
+        if (e.Contribution(0) is { } dx)
+        {
+            e.Formula(dx.WholeSym, Explain.M.Product(new Explain.MathTranspose(new Explain.MathSymbol(w.Name)), dzSym));
+            e.ForEachSample(() =>
+            {
+                foreach (int k in e.Entries(dx))
+                {
+                    int r = k / inF, col = k % inF;
+                    e.Entry(dx, k, Explain.M.Sum([.. Enumerable.Range(0, outF).Select(i => (Explain.MathExpr)Explain.M.Product(w.NumFlat(i * inF + col), dz.NumFlat(r * outF + i)))]));
+                }
+            });
+        }
+        if (e.Contribution(1) is { } dw)
+        {
+            e.Formula(dw.WholeSym, Explain.M.Product(dzSym, new Explain.MathTranspose(new Explain.MathSymbol(x.Name))));
+            if (allRows > 1) e.Note($"summed over the {allRows} samples{(x.Shape.Rank > 2 ? " and positions" : "")}: one product per sample");
+            foreach (int f in e.Entries(dw))
+            {
+                int i = f / inF, k = f % inF;
+                e.Entry(dw, f, Explain.M.Sum([.. Enumerable.Range(0, allRows).Select(r => (Explain.MathExpr)Explain.M.Product(e.N(Dz(r, i)), e.N(X(r, k))))]));
+            }
+        }
+        if (e.Contribution(2) is { } db)
+        {
+            e.Formula(db.WholeSym, allRows > 1 ? new Explain.MathSigma("n", Explain.M.Num(1), Explain.M.Num(allRows), dzSym) : dzSym);
+            foreach (int i in e.Entries(db))
+                e.Entry(db, i, allRows > 1
+                    ? Explain.M.Sum([.. Enumerable.Range(0, allRows).Select(r => (Explain.MathExpr)e.N(Dz(r, i)))])
+                    : new Explain.MathGradient(new Explain.MathSymbol(e.Output.Name, [i + 1])));
+        }
+    }
+
     // ONNX: how the op is written in ONNX and read back from it (one table, both directions; see OnnxForm).
 
     /// <summary>ONNX Gemm with transB = 1 (W is out x in) and its other attributes at their defaults: Z = X W^T + b.</summary>

@@ -257,19 +257,18 @@ public abstract class Op
     /// <summary>
     /// Writes the node's forward computation with its numbers (<c>netspec run --explain</c>, the
     /// report, worksheets): per sample, each output entry as the notes write it, e.g.
-    /// <c>z_1 = (1)(10) + (2)(5) + 4 = 24</c>. The default writes the output's values after the
-    /// op's formula; ops override it with their arithmetic.
+    /// <c>z_1 = (1)(10) + (2)(5) + 4 = 24</c>. The default writes the op's formula, then each
+    /// output entry as op(inputs) = value; ops override it with their arithmetic.
     /// </summary>
     public virtual void ExplainForward(Explain.Explanation e)
     {
         ArgumentNullException.ThrowIfNull(e);
         var call = Explain.M.Call(Name, [.. Enumerable.Range(0, e.InputCount).Select(i => (Explain.MathExpr)new Explain.MathSymbol(e.Input(i).Name))]);
+        e.Note(Formula);
         e.ForEachSample(() =>
         {
             var y = e.Output;
-            if (y.Matrix() is { } m) e.Line(y.WholeSym, call, m);
-            else
-                foreach (int i in e.Entries(y)) e.Entry(y, i);
+            foreach (int i in e.Entries(y)) e.Entry(y, i, call);
         });
     }
 
@@ -287,9 +286,7 @@ public abstract class Op
             if (e.Contribution(i) is not { } g) continue;
             void Write()
             {
-                if (g.Matrix() is { } m) e.Line(g.WholeSym, m);
-                else
-                    foreach (int k in e.Entries(g)) e.Entry(g, k);
+                foreach (int k in e.Entries(g)) e.Entry(g, k);
             }
             if (g.Batched) e.ForEachSample(Write);
             else Write();

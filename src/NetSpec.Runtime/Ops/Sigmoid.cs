@@ -26,6 +26,10 @@ public sealed class Sigmoid : ElementwiseUnary
 
     protected override T Df<T>(T x, T y) => y * (T.One - y);
 
+    /// <summary>sigmoid(2) = 1 / (1 + e^-2).</summary>
+    protected override Explain.MathExpr? ExplainWorking(Explain.MathNumber x) =>
+        Explain.M.Num(1) / (Explain.M.Num(1) + Explain.M.Exp(x with { Value = -x.Value }));
+
     /// <summary>ONNX Sigmoid (opset 6 on; before 6 it had a consumed_inputs attribute).</summary>
     public override IReadOnlyList<OnnxForm> OnnxForms { get; } = [new("Sigmoid") { MinOpset = 6 }];
 }

@@ -82,6 +82,94 @@ public sealed class Softmax : Op
         }
     }
 
+    // Explanation: o_1 = e^(10 - 10) / (e^(10 - 10) + e^(5 - 10)) = 1 / (1 + e^-5) = 0.9933071.
+
+    /// <summary>The lines along the axis within one sample: (first element, stride, length) of each.</summary>
+    private static List<(int Start, int Stride, int Length)> ExplainLines(Explain.ExplainTensor x, int axis)
+    {
+        var shape = x.LocalShape;
+        int local = x.Batched ? axis - 1 : axis;
+        var lines = new List<(int, int, int)>();
+        if (local < 0)
+        {
+            // The axis is the batch itself: one sample alone cannot show it; every line is written whole.
+            return lines;
+        }
+        var (outer, size, inner) = Axes.Split(shape, local);
+        for (int a = 0; a < outer; a++)
+            for (int b = 0; b < inner; b++)
+                lines.Add((a * size * inner + b, inner, size));
+        return lines;
+    }
+
+    public override void ExplainForward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var (x, o) = (e.Input(0), e.Output);
+        int axis = Axes.Normalize(e.Attributes.Integer(0), x.Shape.Rank)!.Value;
+        var lines = ExplainLines(x, axis);
+        if (lines.Count == 0)
+        {
+            base.ExplainForward(e);
+            return;
+        }
+        e.ForEachSample(() =>
+        {
+            int written = 0;
+            foreach (var (start, stride, length) in lines)
+            {
+                int[] idx = [.. Enumerable.Range(0, length).Select(j => start + j * stride)];
+                double max = idx.Max(x.AtFlat);
+                bool terms = length <= e.Options.MaxEntries;
+                Explain.MathExpr Symbolic(int j) => Explain.M.Exp(x.NumFlat(j) - e.N(max));
+                Explain.MathExpr Shifted(int j) => x.AtFlat(j) - max == 0 ? Explain.M.Num(1) : Explain.M.Exp(e.N(x.AtFlat(j) - max));
+                double sum = idx.Sum(j => Math.Exp(x.AtFlat(j) - max));
+                foreach (int j in idx)
+                {
+                    if (written++ >= e.Options.MaxEntries) break;
+                    if (terms)
+                        e.Entry(o, j, Symbolic(j) / Explain.M.Sum(idx.Select(Symbolic)), Shifted(j) / Explain.M.Sum(idx.Select(Shifted)));
+                    else
+                        e.Entry(o, j, Shifted(j) / e.N(sum));
+                }
+            }
+            if (written > e.Options.MaxEntries) e.Note($"the first {e.Options.MaxEntries} entries of {o.Name} are written out (--explain-entries N for more)");
+        });
+    }
+
+    public override void ExplainBackward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        if (e.Contribution(0) is not { } dx) return;
+        var (x, o, dO) = (e.Input(0), e.Output, e.OutputGrad!);
+        int axis = Axes.Normalize(e.Attributes.Integer(0), x.Shape.Rank)!.Value;
+        var lines = ExplainLines(x, axis);
+        if (lines.Count == 0)
+        {
+            base.ExplainBackward(e);
+            return;
+        }
+        e.Formula(dx.WholeSym, Explain.M.Hadamard(o.WholeSym, Explain.M.Group(dO.WholeSym - Explain.M.Dot(dO.WholeSym, o.WholeSym))));
+        e.ForEachSample(() =>
+        {
+            int written = 0;
+            foreach (var (start, stride, length) in lines)
+            {
+                int[] idx = [.. Enumerable.Range(0, length).Select(j => start + j * stride)];
+                double dot = idx.Sum(j => dO.AtFlat(j) * o.AtFlat(j));
+                Explain.MathExpr dotText = length <= e.Options.MaxEntries
+                    ? Explain.M.Sum(idx.Select(j => (Explain.MathExpr)Explain.M.Product(dO.NumFlat(j), o.NumFlat(j))))
+                    : e.N(dot);
+                foreach (int j in idx)
+                {
+                    if (written++ >= e.Options.MaxEntries) break;
+                    e.Entry(dx, j, Explain.M.Product(o.NumFlat(j), Explain.M.Group(dO.NumFlat(j) - Explain.M.Group(dotText))),
+                        Explain.M.Product(o.NumFlat(j), e.N(dO.AtFlat(j) - dot)));
+                }
+            }
+        });
+    }
+
     // ONNX: how the op is written in ONNX and read back from it (one table, both directions; see OnnxForm).
 
     /// <summary>

@@ -64,6 +64,20 @@ public sealed class Softplus : Op
         return e / (1.0 + e);
     }
 
+    // Explanation: y_1 = softplus(x_1) = value per entry; backward (dJ/dy_1)(softplus'(x_1)), the derivative read off the node's own backward.
+
+    public override void ExplainForward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        ElementwiseExplanation.Forward(e, Name, _ => null);
+    }
+
+    public override void ExplainBackward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        ElementwiseExplanation.Backward(e, Name, null);
+    }
+
     protected override void Forward<T>(OpContext<T> c)
     {
         double beta = c.Attributes.Number(0), threshold = c.Attributes.Number(1);

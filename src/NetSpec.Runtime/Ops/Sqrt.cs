@@ -20,6 +20,9 @@ public sealed class Sqrt : ElementwiseUnary
     protected override T F<T>(T x) => T.Sqrt(x);
     protected override T Df<T>(T x, T y) => T.One / (y + y);
 
+    /// <summary>sqrt(2) = √(2).</summary>
+    protected override Explain.MathExpr? ExplainWorking(Explain.MathNumber x) => new Explain.MathRoot(x);
+
     /// <summary>ONNX Sqrt (opset 6 on; before 6 it had a consumed_inputs attribute).</summary>
     public override IReadOnlyList<OnnxForm> OnnxForms { get; } = [new("Sqrt") { MinOpset = 6 }];
 }

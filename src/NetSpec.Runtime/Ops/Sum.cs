@@ -37,6 +37,34 @@ public sealed class Sum : Op
         return ShapeResult.Ok(q[0]);
     }
 
+    // Explanation: K_1 = 50 + 5 = 55; backward dJ/ds_1 = dJ/dK = 1.
+
+    public override void ExplainForward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var k = e.Output;
+        e.ForEachSample(() =>
+        {
+            foreach (int i in e.Entries(k))
+                e.Entry(k, i, Explain.M.Sum([.. Enumerable.Range(0, e.InputCount).Select(j => (Explain.MathExpr)e.Input(j).NumFlat(i))]));
+        });
+    }
+
+    public override void ExplainBackward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var dk = e.OutputGrad!;
+        for (int j = 0; j < e.InputCount; j++)
+        {
+            if (e.Contribution(j) is not { } ds) continue;
+            e.ForEachSample(() =>
+            {
+                foreach (int i in e.Entries(ds))
+                    e.Entry(ds, i, dk.SymFlat(i));
+            });
+        }
+    }
+
     protected override void Forward<T>(OpContext<T> c)
     {
         var y = c.Output.Span;
