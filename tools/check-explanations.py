@@ -381,7 +381,7 @@ def check_file(path):
         r = check_line(line, digits, single) if line.startswith("      ") else None
         if r is None: continue
         checked += 1
-        for p in r: failures.append(f"{path}:{n}: {line.strip()}\n    {p}")
+        if r: failures.append(f"{path}:{n}: {line.strip()}" + "".join(f"\n    {p}" for p in r))
     return checked, failures
 
 

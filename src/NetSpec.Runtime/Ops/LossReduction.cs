@@ -158,22 +158,23 @@ public abstract class ElementwiseLoss : Op
             return;
         }
         bool mean = reduction == LossReduction.Mean;
-        if (n <= OpExplain.MaxTerms)
+        if (n <= 4)
         {
             var terms = Enumerable.Range(0, n).Select(i => Term(i)!).ToList();
             e.Entry(l, 0, mean ? OpExplain.Mean(terms, n) : OpExplain.Sum(terms));
             return;
         }
-        // Many elements: the first ones written out, then the reduction of their sum.
-        e.Note($"{x.Name} has {n} elements: the losses of the first {e.Options.MaxEntries} are written out, then the {(mean ? "mean" : "sum")} of all {n}");
-        double total = 0;
+        // More elements: each loss on its line (the first ones when many), then their mean or sum.
+        int shown = Math.Min(n, e.Options.MaxEntries);
+        if (shown < n) e.Note($"{x.Name} has {n} elements: the losses of the first {shown} are written out, then the {(mean ? "mean" : "sum")} of all {n}");
+        var losses = new double[n];
         for (int i = 0; i < n; i++)
         {
-            double li = F(x.Values[i], y.Values[i], e.InputCount > 2 ? e.Input(2).Values[i % e.Input(2).Shape.Length] : 1.0);
-            if (i < e.Options.MaxEntries) e.Line(new Explain.MathSymbol("l", [i + 1]), Term(i)!, new Explain.MathNumber(li));
-            total += li;
+            losses[i] = F(x.Values[i], y.Values[i], e.InputCount > 2 ? e.Input(2).Values[i % e.Input(2).Shape.Length] : 1.0) + 0.0;
+            if (i < shown) e.Line(new Explain.MathSymbol("l", [i + 1]), Term(i)!, new Explain.MathNumber(losses[i], x.Single));
         }
-        e.Entry(l, 0, mean ? OpExplain.Mean([new Explain.MathNumber(total)], n) : new Explain.MathNumber(total));
+        List<Explain.MathExpr> parts = n <= OpExplain.MaxTerms ? [.. losses.Select(v => (Explain.MathExpr)new Explain.MathNumber(v, x.Single))] : [new Explain.MathNumber(losses.Sum(), x.Single)];
+        e.Entry(l, 0, mean ? OpExplain.Mean(parts, n) : OpExplain.Sum(parts));
     }
 
     /// <summary>dJ/dx_i = g dl_i/dx_i entry by entry, g = dJ/dL / n (mean), dJ/dL (sum) or dJ/dl_i (none).</summary>

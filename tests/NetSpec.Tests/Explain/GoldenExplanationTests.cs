@@ -86,7 +86,7 @@ public sealed class GoldenExplanationTests
     {
         string text = File.ReadAllText(GoldenOf("cross-entropy.yaml"));
         // -[(1) log(0.9933071) + (0) log(0.006692851)] = 0.006715348 (hand: -ln(1/(1 + e^-5)) = ln(1 + e^-5) = 0.00671534849...).
-        StringAssert.Contains(text, "L = -((1)log(0.9933071) + (0)log(0.006692851)) ≈ 0.006715348");
+        StringAssert.Contains(text, "L = -((1)(log(0.9933071)) + (0)(log(0.006692851))) ≈ 0.006715348");
         string backward = File.ReadAllText(GoldenOf("softmax-cross-entropy-backward.yaml"));
         // o - y entry by entry: 0.9933071 - 1 = -0.0066929, 0.0066929 - 0.
         StringAssert.Contains(backward, "dJ/dv_1 = 0.9933071 - 1 ≈ -0.006692851");
