@@ -232,7 +232,8 @@ public sealed class SoftmaxCrossEntropy : Op
             }
             return;
         }
-        e.Note(plainTargets ? "dJ/dx_pj = g_p (s_pj - y_pj): the softmax minus the target, entry by entry, g_p = dJ/dL / P for the mean" : "dJ/dx_pj = g_p ((s_pj)(Σ_j t_pj) - t_pj), g_p = dJ/dL over the mean's denominator, dJ/dL (sum) or dJ/dL_p (none)");
+        string scale = reduction == LossReduction.None ? "dJ/dL_p" : reduction == LossReduction.Sum ? "dJ/dL" : plainTargets ? "dJ/dL / P (the mean over the P samples)" : "dJ/dL over the mean's denominator";
+        e.Note(plainTargets ? $"dJ/dx_pj = g_p (s_pj - y_pj): the softmax minus the target, entry by entry, g_p = {scale}" : $"dJ/dx_pj = g_p ((s_pj)(Σ_j t_pj) - t_pj), g_p = {scale}");
         if (e.Contribution(0) is not { } dx) return;
         var g = e.OutputGrad!;
         OpExplain.Each(e, dx, () =>
