@@ -7,6 +7,9 @@ internal static class ExitCodes
     public const int ExpectationFailed = 1;
     public const int InvalidSpec = 2;
     public const int NumericFault = 3;
+
+    /// <summary>Training stopped because its smoothed loss rose above <c>divergence</c> times its best (a NaN loss is a <see cref="NumericFault"/>).</summary>
+    public const int Diverged = 4;
     public const int Usage = 64;
 
     /// <summary>An output file could not be written (a full disk, a read-only folder, a directory in its place); nothing partial is left. sysexits' EX_IOERR.</summary>

@@ -59,7 +59,7 @@ internal static class GraphText
     }
 
     /// <summary>"z<br/>linear 1x3" plus attributes such as "lambda = 0.1".</summary>
-    private static string NodeLabel(NetworkGraph g, GraphValue v, string newline)
+    internal static string NodeLabel(NetworkGraph g, GraphValue v, string newline)
     {
         var n = g.Nodes[v.Producer];
         var text = $"{v.Name}{newline}{n.Op.Name} {v.Shape}";
@@ -73,7 +73,7 @@ internal static class GraphText
     }
 
     /// <summary>Every (input value, node, slot name) in node order; list slots repeat their name.</summary>
-    private static IEnumerable<(string From, string To, string Slot)> Edges(NetworkGraph g)
+    internal static IEnumerable<(string From, string To, string Slot)> Edges(NetworkGraph g)
     {
         foreach (var n in g.Nodes)
             for (int i = 0; i < n.Inputs.Length; i++)

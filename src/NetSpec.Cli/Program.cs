@@ -22,7 +22,12 @@ internal static class Program
         }
     }
 
-    internal static int Invoke(string[] args)
+    /// <summary>
+    /// The whole command tree, built without running anything: <see cref="Invoke"/> parses a
+    /// command line against it, and docs/cli.md's option tables are generated from it
+    /// (<see cref="CliDocs"/>).
+    /// </summary>
+    internal static RootCommand BuildRoot()
     {
         var common = new CommonOptions();
         var root = new RootCommand("NetSpec: describe neural networks as data and watch them compute")
@@ -31,13 +36,25 @@ internal static class Program
             CheckCommand.Create(common),
             TestCommand.Create(common),
             GradcheckCommand.Create(common),
+            PredictCommand.Create(common),
+            EvaluateCommand.Create(common),
             GraphCommand.Create(common),
+            ReportCommand.Create(common),
             SchemaCommand.Create(),
             OpsCommand.Create(),
             ExportCommand.Create(common),
             ImportCommand.Create(),
+            SummaryCommand.Create(common),
+            WorksheetCommand.Create(common),
+            CheckAnswersCommand.Create(common),
         };
         InputChecks.RefuseEmptyStrings(root);
+        return root;
+    }
+
+    internal static int Invoke(string[] args)
+    {
+        var root = BuildRoot();
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {

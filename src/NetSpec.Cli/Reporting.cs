@@ -18,7 +18,8 @@ internal static class Reporting
             w.WriteLine($"{errors} error{(errors == 1 ? "" : "s")}{(warnings > 0 ? $", {warnings} warning{(warnings == 1 ? "" : "s")}" : "")}");
     }
 
-    public static void Expectations(TextWriter w, RunResult result)
+    /// <summary>The expectations' summary line and each result; with <paramref name="failuresOnly"/> (--quiet) the failed ones only.</summary>
+    public static void Expectations(TextWriter w, RunResult result, bool failuresOnly = false)
     {
         if (result.Expectations.Count == 0) return;
         int failed = result.Expectations.Count(r => !r.Passed);
@@ -33,6 +34,7 @@ internal static class Reporting
             var shape = new Shape(e.Value.Dims);
             if (r.Passed)
             {
+                if (failuresOnly) continue;
                 w.WriteLine($"  ok    {kind}  {name}{step} = {TensorText.Inline(shape, r.Actual, 16)}");
                 continue;
             }
@@ -46,7 +48,7 @@ internal static class Reporting
     }
 
     /// <summary>The <c>expect: metrics</c> checks: "ok test_accuracy = 0.98 (min 0.97)".</summary>
-    public static void Metrics(TextWriter w, RunResult result)
+    public static void Metrics(TextWriter w, RunResult result, bool failuresOnly = false)
     {
         if (result.Metrics.Count == 0) return;
         int failed = result.Metrics.Count(m => !m.Passed);
@@ -54,6 +56,7 @@ internal static class Reporting
         w.WriteLine($"metrics: {result.Metrics.Count - failed} passed, {failed} failed");
         foreach (var m in result.Metrics)
         {
+            if (failuresOnly && m.Passed) continue;
             var e = m.Expectation;
             string bounds = string.Join(", ", new[] { e.Min is { } lo ? $"min {Format.Number(lo)}" : null, e.Max is { } hi ? $"max {Format.Number(hi)}" : null }.Where(x => x is not null));
             string actual = m.Actual is { } a ? Format.Number(a) : "not computed";

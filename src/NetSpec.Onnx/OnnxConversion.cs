@@ -89,7 +89,9 @@ internal sealed class OnnxConversion(ModelProto model, string specName, IReadOnl
             var dims = Dims(expected, $"test output {j} ('{o.Name}')");
             if (dims.Contains(0)) throw new OnnxImportException($"test output {j} ('{o.Name}') has shape [{string.Join(", ", dims)}], with no elements; NetSpec tensors hold at least one value");
             var values = Read(expected, $"test output {j} ('{o.Name}')");
-            double tol = asBool ? 0 : OnnxImporter.ToleranceFor(values);
+            double tol = asBool ? 0 : expected.DataType == OnnxTensors.Double
+                ? OnnxImporter.ToleranceFor(values, OnnxImporter.Float64Rtol, OnnxImporter.Float64Atol)
+                : OnnxImporter.ToleranceFor(values);
             expectations.Add(new Expectation(ExpectKind.Forward, new NameRef(value, _span), new TensorLiteral(dims, values, _span), tol, 1));
             expectComments[value] = $"ONNX test output {j} ('{o.Name}')" + (asBool ? ", bool: true as 1, false as 0" : "");
         }
@@ -106,9 +108,9 @@ internal sealed class OnnxConversion(ModelProto model, string specName, IReadOnl
             Expectations = expectComments,
             Expect = expectations.Count == 0 ? [] :
             [
-                "ONNX compares with rtol 1e-3, atol 1e-7: |a - e| <= 1e-7 + 1e-3 |e|. NetSpec's rule is",
-                "|a - e| <= tol max(1, |e|); each tolerance below is the largest that is at least as strict",
-                "as ONNX's for every element of its value.",
+                "ONNX compares with rtol 1e-3, atol 1e-7: |a - e| <= 1e-7 + 1e-3 |e| (float64 outputs here:",
+                "rtol 1e-9, atol 1e-10). NetSpec's rule is |a - e| <= tol max(1, |e|); each tolerance below",
+                "is the largest that is at least as strict as that rule for every element of its value.",
             ],
         };
         return new ImportedSpec(doc, comments);

@@ -36,6 +36,13 @@ public static class OnnxImporter
     public static double ToleranceFor(IEnumerable<double> expected, double rtol = 1e-3, double atol = 1e-7) =>
         expected.Select(e => (atol + rtol * Math.Abs(e)) / Math.Max(1, Math.Abs(e))).DefaultIfEmpty(atol).Min();
 
+    /// <summary>
+    /// The rule a float64 test output is held to: rtol 1e-9, atol 1e-10 in ONNX's form (float64
+    /// carries 16 digits, so ONNX's float32-sized 1e-3 would pass a float64 model computed in
+    /// float32); float32 outputs keep ONNX's rtol 1e-3, atol 1e-7.
+    /// </summary>
+    public const double Float64Rtol = 1e-9, Float64Atol = 1e-10;
+
     /// <summary>Reads a model file (and optionally a test data folder) and returns spec text.</summary>
     public static string ImportFile(string modelPath, string? testDataDir = null) => ReadFile(modelPath, testDataDir).ToYaml();
 

@@ -19,6 +19,13 @@ public static class SpecParser
         ["netspec", "name", "description", "source", "dtype", "mode", "hyperparameters", "data", "parameters",
          "network", "backward", "optimizer", "expect", "dataset", "training", "parameters_file"];
 
+    /// <summary>The sections whose value is a mapping.</summary>
+    private static readonly string[] MappingSections =
+        ["hyperparameters", "data", "parameters", "network", "backward", "optimizer", "expect", "dataset", "training"];
+
+    /// <summary>The sections that declare values (the dataset its inputs and targets): the names nodes and expectations refer to.</summary>
+    private static readonly string[] ValueSections = ["dataset", "data", "parameters", "network"];
+
     // The key lists and closed vocabularies of the sections, for the schema test and tools.
 
     /// <summary>The modes <c>mode:</c> names (training and evaluation).</summary>
@@ -96,41 +103,86 @@ public static class SpecParser
             r.Error(Codes.WrongType, root, $"a spec is a mapping of sections (network:, data:, ...), not {YamlNodes.Describe(root)}");
             return null;
         }
-        var e = r.Fields(map, TopLevelKeys, "spec");
+        var e = r.Fields(map, TopLevelKeys, "spec", outline: true);
         YamlNode? Value(string key) => e.TryGet(key, out var f) ? f.Value : null;
+        // The value under a section's key, or under the unknown key reported as its misspelling.
+        YamlNode? Written(string key) => Value(key) ?? map.Children.FirstOrDefault(c =>
+            c.Key is YamlScalarNode { Value: { } k } && Array.IndexOf(TopLevelKeys, k) < 0 && Suggest.Closest(k, TopLevelKeys) == key).Value;
+        // A misspelled section is not read: what it declares or sets is unknown, not missing.
+        foreach (var key in TopLevelKeys)
+            if (e.Misspelled(key)) r.Unread.Add(key);
+        // So is a section that is not a mapping (each reader reports it).
+        foreach (var key in MappingSections)
+            if (Value(key) is { } sv && sv is not YamlMappingNode) r.Unread.Add(key);
+        if (r.Unread.Contains("hyperparameters")) MarkDeclared(r, "hyperparameters", Written("hyperparameters"));
+        T? Read<T>(string key, Func<SpecReader, YamlNode, T?> read) where T : class
+        {
+            if (Value(key) is not { } node) return null;
+            var value = read(r, node);
+            if (value is null) r.Unread.Add(key); // refused, with a diagnostic
+            return value;
+        }
 
         var meta = MetadataSection.Read(r, e);
         var hyper = Value("hyperparameters") is { } hy ? HyperparametersSection.Read(r, hy) : [];
-        DatasetDecl? dataset = null;
-        if (Value("dataset") is { } ds && (dataset = DatasetSection.Read(r, ds)) is null)
-            r.Invalid.Add(SpecDocument.AnyName); // the dataset's inputs and targets are unknown: do not report references to them
-        foreach (var section in new[] { "data", "parameters" })
-            if (Value(section) is { } sv && sv is not YamlMappingNode)
-                r.Invalid.Add(SpecDocument.AnyName); // its names are unknown: do not report references to them
+        var dataset = Read("dataset", DatasetSection.Read);
         var data = Value("data") is { } da ? DataSection.Read(r, da) : [];
         var parameters = Value("parameters") is { } pa ? ParametersSection.Read(r, pa) : [];
         List<NodeDecl> network = [];
         if (Value("network") is { } ne) network = NetworkSection.Read(r, ne);
         else if (!e.Misspelled("network")) r.Error(Codes.MissingField, new SourceSpan(r.Path, 1, 1, 1, 1), "the spec has no 'network' section: it needs at least one node");
-        var backward = Value("backward") is { } bw ? BackwardSection.Read(r, bw) : null;
-        var optimizer = Value("optimizer") is { } op ? OptimizerSection.Read(r, op) : null;
+        var backward = Read("backward", BackwardSection.Read);
+        var optimizer = Read("optimizer", OptimizerSection.Read);
         var (tolerance, expectations) = Value("expect") is { } ex ? ExpectSection.Read(r, ex) : (ExpectSection.DefaultTolerance, []);
-        var training = Value("training") is { } tr ? TrainingSection.Read(r, tr) : null;
+        var training = Read("training", TrainingSection.Read);
         var parametersFile = Value("parameters_file") is { } pf ? r.RelativePath(pf, "parameters_file") : null;
         var metrics = Value("expect") is { } exm ? ExpectSection.ReadMetrics(r, exm) : [];
+        foreach (var key in ValueSections)
+            if (r.Unread.Contains(key)) MarkDeclared(r, key, Written(key));
 
         var doc = new SpecDocument(r.Path, meta.Version, meta.Name, meta.Description, meta.Source, meta.DType, hyper, data, parameters, network,
             backward, optimizer, tolerance, expectations)
         {
             Dataset = dataset,
             Mode = meta.Mode,
-            OptimizerRefused = optimizer is null && Value("optimizer") is not null,
+            OptimizerRefused = r.Unread.Contains("optimizer"),
             Training = training,
             ParametersFile = parametersFile,
             MetricExpectations = metrics,
             InvalidNames = r.Invalid,
+            UnreadSections = r.Unread,
         };
         OutputPaths.Check(r, doc);
         return doc;
+    }
+
+    /// <summary>
+    /// Marks the names an unread section declares as unknown because of an earlier error, so that
+    /// references to them are not reported: the keys of a mapping of values or hyperparameters,
+    /// the dataset's inputs and targets; any name when they cannot be told from what is written.
+    /// </summary>
+    private static void MarkDeclared(SpecReader r, string section, YamlNode? written)
+    {
+        bool hyper = section == "hyperparameters";
+        string any = hyper ? SpecDocument.AnyHyperparameter : SpecDocument.AnyName;
+        if (section == "dataset")
+        {
+            var names = written is YamlMappingNode ds
+                ? ds.Children.Where(c => c.Key is YamlScalarNode { Value: "inputs" or "targets" }).Select(c => (c.Value as YamlScalarNode)?.Value).ToList()
+                : [];
+            if (names.Count == 2 && names.All(n => n is { Length: > 0 })) r.Invalid.UnionWith(names!);
+            else r.Invalid.Add(any);
+            return;
+        }
+        if (written is not YamlMappingNode m)
+        {
+            r.Invalid.Add(any);
+            return;
+        }
+        foreach (var c in m.Children)
+        {
+            if (c.Key is YamlScalarNode { Value: { } name }) r.Invalid.Add(name);
+            else r.Invalid.Add(any);
+        }
     }
 }

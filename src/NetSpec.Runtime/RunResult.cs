@@ -15,5 +15,5 @@ public sealed record RunResult(IReadOnlyList<ExpectationResult> Expectations, Nu
     /// <summary>The results of <c>expect: metrics</c>.</summary>
     public IReadOnlyList<MetricResult> Metrics { get; init; } = [];
 
-    public bool AllPassed => Fault is null && Expectations.All(e => e.Passed) && Metrics.All(m => m.Passed);
+    public bool AllPassed => Fault is null && Training?.Diverged is null && Expectations.All(e => e.Passed) && Metrics.All(m => m.Passed);
 }

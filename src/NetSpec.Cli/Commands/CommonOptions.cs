@@ -16,6 +16,12 @@ internal sealed class CommonOptions
     public Option<long> MaxElements { get; } = new Option<long>("--max-elements") { Description = "Most tensor elements a spec may declare", DefaultValueFactory = _ => ParserLimits.Default.MaxElements }.Between(1, long.MaxValue);
     public Option<bool> AllowOutsidePaths { get; } = new("--allow-outside-paths") { Description = "Let the paths a spec reads and writes (data, parameters, checkpoints, outputs) leave the spec's folder, by text or through symbolic links" };
 
+    /// <summary>
+    /// <c>--quiet</c>, <c>-q</c>, the same for every command that has it (run, check, test,
+    /// gradcheck): only failures and the summary line are printed; diagnostics and errors still are.
+    /// </summary>
+    public static Option<bool> Quiet() => new("--quiet", "-q") { Description = "Print only failures and the summary: no trace, no passing checks, no progress lines (diagnostics still print)" };
+
     public void AddTo(Command c)
     {
         c.Options.Add(MaxFileBytes);

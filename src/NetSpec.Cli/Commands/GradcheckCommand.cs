@@ -22,7 +22,8 @@ internal static class GradcheckCommand
             .Accepting(v => v >= 0 && double.IsFinite(v), "a finite number >= 0");
         var step = new Option<double>("--step") { Description = "The finite-difference step h of (J(v + h) - J(v - h)) / 2h", DefaultValueFactory = _ => 1e-6 }
             .Accepting(v => v > 0 && double.IsFinite(v), "a finite number > 0");
-        var cmd = new Command("gradcheck", "Check the backward pass against central differences in float64 (relu kinks skipped)") { spec, threshold, step };
+        var quiet = CommonOptions.Quiet();
+        var cmd = new Command("gradcheck", "Check the backward pass against central differences in float64 (relu kinks skipped)") { spec, threshold, step, quiet };
         common.AddTo(cmd);
         cmd.SetAction(r =>
         {
@@ -36,13 +37,13 @@ internal static class GradcheckCommand
             var loaded = NetSpecEngine.Load(path, common.Limits(r));
             Reporting.Diagnostics(Console.Error, loaded);
             if (!loaded.Ok) return ExitCodes.InvalidSpec;
-            return Check(path, loaded.Graph!, t, h, Console.Out, Console.Error);
+            return Check(path, loaded.Graph!, t, h, Console.Out, Console.Error, r.GetValue(quiet));
         });
         return cmd;
     }
 
-    /// <summary>Checks <paramref name="graph"/> and prints the report; returns the exit code.</summary>
-    public static int Check(string path, NetworkGraph graph, double threshold, double step, TextWriter output, TextWriter error)
+    /// <summary>Checks <paramref name="graph"/> and prints the report (with <paramref name="quiet"/>, the failures and the summary line); returns the exit code.</summary>
+    public static int Check(string path, NetworkGraph graph, double threshold, double step, TextWriter output, TextWriter error, bool quiet = false)
     {
         if (graph.BackwardFrom < 0)
         {
@@ -51,7 +52,7 @@ internal static class GradcheckCommand
         }
         var results = GradientChecker.Check(graph, step);
         string objective = graph.Values[graph.BackwardFrom].Name;
-        output.WriteLine($"gradcheck {path}: dJ/dv for J = {(graph.SeedGradient is null ? objective : $"sum(grad ⊙ {objective})")}, " +
+        if (!quiet) output.WriteLine($"gradcheck {path}: dJ/dv for J = {(graph.SeedGradient is null ? objective : $"sum(grad ⊙ {objective})")}, " +
                          $"float64 central differences, step {Format.Number(step)}, threshold {Format.Number(threshold)}");
         int width = results.Count == 0 ? 1 : results.Max(x => x.Name.Length);
         int failed = 0;
@@ -62,11 +63,12 @@ internal static class GradcheckCommand
             string skipped = x.SkippedAtKinks > 0 ? $", {x.SkippedAtKinks} skipped at a kink" : "";
             if (x.Checked == 0)
             {
-                output.WriteLine($"  skip  {kind} {x.Name.PadRight(width)}  {shape}: every element sits at a kink{skipped}");
+                if (!quiet) output.WriteLine($"  skip  {kind} {x.Name.PadRight(width)}  {shape}: every element sits at a kink{skipped}");
                 continue;
             }
             bool ok = x.MaxRelativeError <= threshold;
             if (!ok) failed++;
+            if (ok && quiet) continue;
             output.WriteLine($"  {(ok ? "ok  " : "FAIL")}  {kind} {x.Name.PadRight(width)}  max relative error {Error(x.MaxRelativeError)} " +
                              $"at {x.Name}{Where(shape, x.WorstIndex)} (analytic {Format.Number(x.Analytic)}, numeric {Format.Number(x.Numeric)}); " +
                              $"{x.Checked} of {shape.Length} checked{skipped}");

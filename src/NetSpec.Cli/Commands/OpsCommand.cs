@@ -56,7 +56,8 @@ internal static class OpsCommand
     {
         var ops = OpRegistry.All.ToList();
         var files = GeneratedRegions.Files.Select(f => (Path: Path.Combine(root, f), Update: (Func<string, string>)(t => GeneratedRegions.Update(t, ops))))
-            .Append((Path: Path.Combine(root, "docs", "netspec.schema.json"), Update: t => OpSchema.Merge(t, ops)));
+            .Append((Path: Path.Combine(root, "docs", "netspec.schema.json"), Update: t => OpSchema.Merge(t, ops)))
+            .Append((Path: Path.Combine(root, CliDocs.File), Update: t => CliDocs.Update(t, Program.BuildRoot())));
         foreach (var (path, update) in files)
         {
             if (!File.Exists(path))

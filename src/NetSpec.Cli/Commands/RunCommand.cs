@@ -3,6 +3,7 @@ using NetSpec.Parser.Files;
 using NetSpec.Runtime;
 using NetSpec.Runtime.Execution;
 using NetSpec.Runtime.Explain;
+using NetSpec.Runtime.Explaining;
 using NetSpec.Runtime.Trace;
 using Serilog;
 
@@ -18,15 +19,15 @@ internal static class RunCommand
     {
         var spec = new Argument<string>("spec") { Description = "The spec file (YAML)" };
         var traceFile = new Option<string?>("--trace-file") { Description = "Also write the trace as JSON lines to this file" };
-        var quiet = new Option<bool>("--quiet", "-q") { Description = "Print no trace, only expectations and problems" };
+        var quiet = CommonOptions.Quiet();
         var fullLimit = new Option<int>("--full-limit") { Description = "Tensors with more elements than this print as a summary (shape, min, max, mean, first values)", DefaultValueFactory = _ => 64 }.Between(0, int.MaxValue);
         var keepGoing = new Option<bool>("--continue-on-nonfinite") { Description = "Do not stop at the first NaN or infinity" };
-        var resume = new Option<bool>("--resume") { Description = "Training specs: continue from the last checkpoint (the same final parameters as a run never stopped)" };
+        var resume = new Option<bool>("--resume") { Description = "Training specs: continue from the spec's checkpoint (the same final parameters as a run never stopped); without a checkpoint file yet, says so and trains from the start" };
         var warmStart = new Option<bool>("--warm-start") { Description = "With --resume: continue from a checkpoint even when another spec or other data wrote it (its parameters and optimizer state as a starting point; the result is not an uninterrupted run's)" };
         var threads = new Option<int>("--threads") { Description = "Most threads a matrix product may use (results are bit-identical for any count)", DefaultValueFactory = _ => 1 }.Between(1, RunCommand.MaxThreads);
         var serilog = new Option<bool>("--trace-serilog") { Description = "Send the trace through Serilog's structured events (the same output, slower; for Serilog sinks of your own)" };
         var explain = new Option<bool>("--explain") { Description = "After the trace (or instead of it, with --quiet), write every node's computation out with its numbers substituted: forward, backward and update, as the notes do" };
-        var format = new Option<ExplainFormat>("--format") { Description = "The notation of --explain: text (console), markdown (LaTeX math for GitHub, VS Code, Jupyter) or latex (a standalone document for pdflatex)", DefaultValueFactory = _ => ExplainFormat.Text };
+        var format = new Option<ExplainFormat>("--format") { Description = "The notation of --explain: text (console), markdown (LaTeX math for GitHub, VS Code, Jupyter) latex (a standalone document for pdflatex) or html (the whole report of `netspec report`, equations as MathML; needs --explain-file)", DefaultValueFactory = _ => ExplainFormat.Text };
         var explainFile = new Option<string?>("--explain-file") { Description = "Write the --explain output to this file instead of the console" };
         var explainOptions = new ExplainCliOptions();
         var cmd = new Command("run", "Run a spec: forward, backward and update as the spec asks; print every value; check the expectations")
@@ -59,6 +60,13 @@ internal static class RunCommand
         Reporting.Diagnostics(Console.Error, loaded);
         var graph = loaded.Graph!;
         var doc = graph.Spec;
+        if (resume && ResumeCheck(path, graph, Console.Error) is { } refused) return refused;
+        if (resume && !File.Exists(CheckpointPath(graph)!))
+        {
+            // Lightning's ckpt_path="last" and Keras' BackupAndRestore: the first run of a restartable job starts afresh.
+            Console.Error.WriteLine($"netspec: --resume: no checkpoint at {CheckpointPath(graph)} yet: training from the start");
+            resume = false;
+        }
         if (!quiet)
         {
             output.WriteLine($"{doc.Name}{(doc.Description is { } d ? $": {d.Trim()}" : "")}");
@@ -68,11 +76,18 @@ internal static class RunCommand
         bool training = graph.Spec.Training is not null;
         bool text = !quiet && !training;
         Explainer? explainer = null;
+        StepCollector? collected = null;
         if (explain is not null)
         {
             if (training)
             {
                 Console.Error.WriteLine($"netspec: --explain writes out the steps of a spec without training; '{Parser.Diagnostics.Excerpt.ClipPath(path)}' trains over a data set (explain one of its batches with a spec of its own)");
+                return ExitCodes.Usage;
+            }
+            if (explain.Format == ExplainFormat.Html && explain.File is null)
+            {
+                // The page would be mixed with the trace and the expectations on the console.
+                Console.Error.WriteLine("netspec: --format html writes a file: give --explain-file FILE (or use 'netspec report SPEC -o FILE')");
                 return ExitCodes.Usage;
             }
             if (ExplainCliOptions.Check(explain.Options, graph, new Explainer(graph, explain.Options with { Sample = null }).BatchSize) is { } wrong)
@@ -81,6 +96,7 @@ internal static class RunCommand
                 return ExitCodes.Usage;
             }
             explainer = new Explainer(graph, explain.Options);
+            if (explain.Format == ExplainFormat.Html) collected = new StepCollector(Report.ReportHtml.MaxSteps);
         }
         RunResult result;
         try
@@ -88,13 +104,16 @@ internal static class RunCommand
             // The trace file is written beside its target and renamed over it when the run ends.
             using var trace = TraceOutput.Open(graph, text ? output : null, fullLimit, traceFile, serilog);
             ITraceSink? sink = explainer is null ? trace.Sink : trace.Sink is null ? explainer : new TraceFanOut(trace.Sink, explainer);
+            if (collected is not null) sink = new TraceFanOut(sink!, collected);
             result = training
-                ? TrainingRun.Run(graph, sink, resume, output, interactive: !quiet && output == Console.Out && !Console.IsOutputRedirected, threads, warmStart)
+                ? TrainingRun.Run(graph, sink, resume, quiet ? TextWriter.Null : output, interactive: !quiet && output == Console.Out && !Console.IsOutputRedirected, threads, warmStart)
                 : NetSpecEngine.Run(graph, new InterpreterOptions { StopOnNonFinite = !keepGoing, Threads = threads }, sink);
             trace.Commit();
             if (explainer is not null)
             {
-                string written = ExplainWriter.Write(explainer.Finish(), explain!.Format);
+                string written = collected is not null
+                    ? ReportCommand.Html(graph, collected.Events, explainer.Finish(), result, explain!.Options.Digits)
+                    : ExplainWriter.Write(explainer.Finish(), explain!.Format);
                 if (explain.File is { } f)
                 {
                     AtomicFile.WriteText(f, written);
@@ -123,15 +142,41 @@ internal static class RunCommand
             Console.Error.WriteLine($"netspec: cannot write the trace to '{Parser.Diagnostics.Excerpt.ClipPath(traceFile)}': {Parser.Diagnostics.Excerpt.Message(e.Message)}");
             return ExitCodes.OutputError;
         }
-        Reporting.Expectations(output, result);
-        Reporting.Metrics(output, result);
+        if (quiet && result.Training is { } report)
+        {
+            // --quiet: the training summary, without the epoch lines.
+            if (report.TestAccuracy is { } acc) output.WriteLine($"test accuracy: {acc.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)}");
+            if (report.TestLoss is { } loss) output.WriteLine($"test loss: {loss.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)}");
+        }
+        Reporting.Expectations(output, result, failuresOnly: quiet);
+        Reporting.Metrics(output, result, failuresOnly: quiet);
         if (result.Fault is { } fault)
         {
             Reporting.Fault(Console.Error, fault);
             return ExitCodes.NumericFault;
         }
+        if (result.Training?.Diverged is not null) return ExitCodes.Diverged;
         return result.AllPassed ? ExitCodes.Success : ExitCodes.ExpectationFailed;
     }
+
+    /// <summary>
+    /// Why <c>--resume</c> cannot apply to <paramref name="graph"/> (exit 64 after one line), or
+    /// null: the spec does not train, or writes no checkpoint to resume from.
+    /// </summary>
+    internal static int? ResumeCheck(string path, Runtime.Graph.NetworkGraph graph, TextWriter error)
+    {
+        string spec = Parser.Diagnostics.Excerpt.ClipPath(path);
+        if (graph.Spec.Training is null)
+            error.WriteLine($"netspec: --resume continues a training run, but {spec} has no 'training:' section");
+        else if (graph.Spec.Training.Checkpoint is null)
+            error.WriteLine($"netspec: --resume: {spec} writes no checkpoint (training: checkpoint: {{every: N, path: FILE}}), so there is nothing to resume from");
+        else return null;
+        return ExitCodes.Usage;
+    }
+
+    /// <summary>Where the spec's training writes its checkpoint (beside the spec), or null.</summary>
+    internal static string? CheckpointPath(Runtime.Graph.NetworkGraph graph) =>
+        graph.Spec.Training?.Checkpoint is { } c ? Path.Combine(Path.GetDirectoryName(graph.Spec.Path) ?? "", c.Path.Path) : null;
 }
 
 /// <summary>What <c>run --explain</c> writes: how, in which notation, and where (null: the console).</summary>

@@ -9,7 +9,8 @@ internal static class TestCommand
     public static Command Create(CommonOptions common)
     {
         var folder = new Argument<string>("folder") { Description = "Folder of specs (searched recursively for *.yaml)", DefaultValueFactory = _ => "specs" };
-        var cmd = new Command("test", "Run every spec in a folder and check its expectations") { folder };
+        var quiet = CommonOptions.Quiet();
+        var cmd = new Command("test", "Run every spec in a folder and check its expectations") { folder, quiet };
         common.AddTo(cmd);
         cmd.SetAction(r =>
         {
@@ -37,7 +38,7 @@ internal static class TestCommand
                 if (result.AllPassed)
                 {
                     passed++;
-                    Console.Out.WriteLine($"PASS    {path} ({n} expectation{(n == 1 ? "" : "s")})");
+                    if (!r.GetValue(quiet)) Console.Out.WriteLine($"PASS    {path} ({n} expectation{(n == 1 ? "" : "s")})");
                 }
                 else
                 {

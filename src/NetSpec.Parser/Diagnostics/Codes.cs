@@ -67,4 +67,7 @@ public static class Codes
 
     // NS06xx: numeric faults at run time
     public const string NonFinite = "NS0601";
+
+    // NS07xx: answers files (netspec check-answers)
+    public const string AnswersInvalid = "NS0701";
 }

@@ -154,10 +154,27 @@ public sealed record SpecDocument(
     public IReadOnlySet<string> InvalidNames { get; init; } = new HashSet<string>(StringComparer.Ordinal);
 
     /// <summary>
+    /// The top-level sections written but not read: misspelled (reported as an unknown key) or
+    /// refused with a diagnostic. What they declare or set is unknown, not missing, so what
+    /// depends on them (a reference to a name, a hyperparameter, an optimizer's need of a
+    /// backward section) is not reported as a second mistake.
+    /// </summary>
+    public IReadOnlySet<string> UnreadSections { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>Whether the top-level section <paramref name="section"/> was written but not read (see <see cref="UnreadSections"/>).</summary>
+    public bool Unread(string section) => UnreadSections.Contains(section);
+
+    /// <summary>
     /// In <see cref="InvalidNames"/>: a section of values (data, parameters) could not be read, so
     /// any name may have been declared there.
     /// </summary>
     public const string AnyName = "*";
+
+    /// <summary>In <see cref="InvalidNames"/>: the hyperparameters could not be read, so any hyperparameter may have been declared there.</summary>
+    public const string AnyHyperparameter = "$";
+
+    /// <summary>Whether a reference to the hyperparameter <paramref name="name"/> that binds to nothing was already explained by an earlier diagnostic.</summary>
+    public bool IsReportedHyperparameter(string name) => InvalidNames.Contains(name) || InvalidNames.Contains(AnyHyperparameter);
 
     /// <summary>Whether a reference to <paramref name="name"/> that binds to nothing was already explained by an earlier diagnostic.</summary>
     public bool IsReported(string name) => InvalidNames.Contains(name) || InvalidNames.Contains(AnyName);

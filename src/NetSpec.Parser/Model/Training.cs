@@ -49,7 +49,11 @@ public sealed record DatasetDecl(
 }
 
 /// <summary>Early stopping on the validation loss.</summary>
-public sealed record EarlyStoppingDecl(int Patience, double MinDelta, SourceSpan Span);
+public sealed record EarlyStoppingDecl(int Patience, double MinDelta, SourceSpan Span)
+{
+    /// <summary>When training stops early, put back the parameters of the best validation epoch (Keras' restore_best_weights; NetSpec's default is true).</summary>
+    public bool RestoreBest { get; init; } = true;
+}
 
 /// <summary>Checkpoints every <c>Every</c> epochs to <c>Path</c>.</summary>
 public sealed record CheckpointDecl(int Every, PathRef Path, SourceSpan Span);
@@ -58,7 +62,11 @@ public sealed record CheckpointDecl(int Every, PathRef Path, SourceSpan Span);
 public sealed record TrainingTraceDecl(IReadOnlyList<int> Steps, int Every, SourceSpan Span);
 
 /// <summary>Files a training run writes: the trained parameters and the learning-curve picture.</summary>
-public sealed record TrainingOutputsDecl(PathRef? Parameters, PathRef? LearningCurve, SourceSpan Span);
+public sealed record TrainingOutputsDecl(PathRef? Parameters, PathRef? LearningCurve, SourceSpan Span)
+{
+    /// <summary>A parameters file rewritten whenever the validation loss reaches a new best (Keras' save_best_only).</summary>
+    public PathRef? BestParameters { get; init; }
+}
 
 /// <summary>The <c>training:</c> section: epochs over the dataset in mini-batches.</summary>
 public sealed record TrainingDecl(
@@ -71,14 +79,30 @@ public sealed record TrainingDecl(
     CheckpointDecl? Checkpoint,
     TrainingTraceDecl Trace,
     TrainingOutputsDecl? Outputs,
-    SourceSpan Span);
+    SourceSpan Span)
+{
+    /// <summary>Stop when the smoothed training loss exceeds this multiple of its best (0: never); a NaN or infinite loss always stops.</summary>
+    public double DivergenceFactor { get; init; } = 10;
+}
 
 /// <summary>A learning-rate schedule over epochs.</summary>
 /// <param name="Type">constant, step or exponential.</param>
 /// <param name="Gamma">The factor (step, exponential).</param>
 /// <param name="StepSize">Epochs per factor (step).</param>
 /// <param name="Span">Where the schedule is written.</param>
-public sealed record ScheduleDecl(NameRef Type, double Gamma, int StepSize, SourceSpan Span);
+public sealed record ScheduleDecl(NameRef Type, double Gamma, int StepSize, SourceSpan Span)
+{
+    /// <summary>The settings of a plateau schedule; null for the others.</summary>
+    public PlateauDecl? Plateau { get; init; }
+}
+
+/// <summary>
+/// Reduce the learning rate when the watched loss stops improving (PyTorch's ReduceLROnPlateau,
+/// mode min, threshold_mode rel): an epoch improves when its loss is below best x (1 - threshold);
+/// after more than <c>Patience</c> epochs without improvement the rate is multiplied by
+/// <c>Factor</c> (never below <c>MinLr</c>), then <c>Cooldown</c> epochs are not counted.
+/// </summary>
+public sealed record PlateauDecl(double Factor, int Patience, double Threshold, int Cooldown, double MinLr);
 
 /// <summary>Optimizer settings beyond the learning rate: momentum, Adam's moments, the schedule.</summary>
 public sealed record OptimizerSettings(

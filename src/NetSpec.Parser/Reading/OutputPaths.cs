@@ -30,7 +30,13 @@ internal static class OutputPaths
         {
             if (tr.Checkpoint is { } c) outputs.Add(("training.checkpoint.path", c.Path));
             if (tr.Outputs?.Parameters is { } p) outputs.Add(("training.outputs.parameters", p));
-            if (tr.Outputs?.LearningCurve is { } lc) outputs.Add(("training.outputs.learning_curve", lc));
+            if (tr.Outputs?.BestParameters is { } bp) outputs.Add(("training.outputs.best_parameters", bp));
+            if (tr.Outputs?.LearningCurve is { } lc)
+            {
+                outputs.Add(("training.outputs.learning_curve", lc));
+                outputs.Add(("training.outputs.learning_curve (its .csv)", lc with { Path = Path.ChangeExtension(lc.Path, ".csv") }));
+                outputs.Add(("training.outputs.learning_curve (its .svg)", lc with { Path = Path.ChangeExtension(lc.Path, ".svg") }));
+            }
         }
         if (outputs.Count == 0) return;
 

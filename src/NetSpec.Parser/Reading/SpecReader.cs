@@ -38,6 +38,9 @@ internal sealed class SpecReader
     /// <summary>Names whose declaration was refused with a diagnostic (see <see cref="SpecDocument.InvalidNames"/>).</summary>
     public HashSet<string> Invalid { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Top-level sections written but not read (see <see cref="SpecDocument.UnreadSections"/>).</summary>
+    public HashSet<string> Unread { get; } = new(StringComparer.Ordinal);
+
     public SourceSpan Span(YamlNode node)
     {
         var span = YamlNodes.Span(Path, node);
@@ -59,7 +62,9 @@ internal sealed class SpecReader
     /// The entries of <paramref name="map"/>, whose keys must come from <paramref name="allowed"/>;
     /// any other is reported as unknown in <paramref name="where"/>, with the closest known key.
     /// </summary>
-    public Fields Fields(YamlMappingNode map, string[] allowed, string where)
+    /// <paramref name="outline"/>: the keys are the spec's sections, and an unknown one is listed
+    /// before every other diagnostic (see <see cref="Diagnostic.Outline"/>).
+    public Fields Fields(YamlMappingNode map, string[] allowed, string where, bool outline = false)
     {
         var entries = new Dictionary<string, Field>(StringComparer.Ordinal);
         var misspelled = new HashSet<string>(StringComparer.Ordinal);
@@ -67,7 +72,9 @@ internal sealed class SpecReader
         {
             if (Array.IndexOf(allowed, key) < 0)
             {
-                Error(Codes.UnknownKey, keyNode, $"unknown key '{YamlNodes.Clip(key)}' in {where}{Suggest.DidYouMean(key, allowed)}");
+                string message = $"unknown key '{YamlNodes.Clip(key)}' in {where}{Suggest.DidYouMean(key, allowed)}";
+                if (outline) _d.OutlineError(Codes.UnknownKey, Span(keyNode), message);
+                else Error(Codes.UnknownKey, keyNode, message);
                 if (Suggest.Closest(key, allowed) is { } meant) misspelled.Add(meant);
                 continue;
             }
@@ -146,7 +153,7 @@ internal sealed class SpecReader
             if (s.Style == ScalarStyle.Plain && s.Value is { Length: > 0 } name && Names.IsValid(name))
             {
                 if (_hyper.TryGetValue(name, out var h)) return new NumberValue(h.Value, name, Span(s));
-                if (Invalid.Contains(name)) return null; // its definition is already reported
+                if (Invalid.Contains(name) || Invalid.Contains(SpecDocument.AnyHyperparameter)) return null; // its definition is already reported
                 Error(Codes.UnknownHyperparameter, s, $"{what} names '{name}', which is not a hyperparameter{Suggest.DidYouMean(name, _hyper.Keys)}");
                 return null;
             }

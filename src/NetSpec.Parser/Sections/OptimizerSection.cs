@@ -29,17 +29,19 @@ internal static class OptimizerSection
             lr = null;
         }
         NumberValue steps = new(1, null, e.Span);
-        if (e.TryGet("steps", out var s) && r.Number(s.Value, "steps") is { } sv)
+        bool stepsOk = true; // unknown steps are not 1: an optimizer without them is refused
+        if (e.TryGet("steps", out var s))
         {
-            if (sv.Value >= 1 && sv.Value <= 1_000_000_000 && Math.Floor(sv.Value) == sv.Value) steps = sv;
+            if (r.Number(s.Value, "steps") is not { } sv) stepsOk = false;
+            else if (sv.Value >= 1 && sv.Value <= 1_000_000_000 && Math.Floor(sv.Value) == sv.Value) steps = sv;
             else
             {
                 r.Error(Codes.BadSteps, sv.Span, $"steps must be a whole number >= 1, not {sv}");
-                return null;
+                stepsOk = false;
             }
         }
         var settings = Settings(r, e, type?.Name);
-        return type is null || lr is null || settings is null ? null
+        return type is null || lr is null || settings is null || !stepsOk ? null
             : new OptimizerDecl(type, lr, steps, e.Span) { Settings = settings, StepsWritten = e.Contains("steps") };
     }
 

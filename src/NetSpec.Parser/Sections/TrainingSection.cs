@@ -13,12 +13,15 @@ namespace NetSpec.Parser.Sections;
 internal static class TrainingSection
 {
     public static readonly string[] Keys =
-        ["epochs", "batch_size", "shuffle", "seed", "accuracy_of", "early_stopping", "checkpoint", "trace", "outputs"];
+        ["epochs", "batch_size", "shuffle", "seed", "accuracy_of", "early_stopping", "checkpoint", "trace", "outputs", "divergence"];
 
-    public static readonly string[] EarlyStoppingKeys = ["patience", "min_delta"];
+    public static readonly string[] EarlyStoppingKeys = ["patience", "min_delta", "restore_best"];
     public static readonly string[] CheckpointKeys = ["every", "path"];
     public static readonly string[] TraceKeys = ["steps", "every"];
-    public static readonly string[] OutputKeys = ["parameters", "learning_curve"];
+    public static readonly string[] OutputKeys = ["parameters", "best_parameters", "learning_curve"];
+
+    /// <summary>The default of <c>divergence:</c>: stop when the smoothed loss exceeds 10 times its best.</summary>
+    public const double DefaultDivergenceFactor = 10;
 
     public static TrainingDecl? Read(SpecReader r, YamlNode node)
     {
@@ -45,7 +48,29 @@ internal static class TrainingSection
         var checkpoint = Part(r, e, "checkpoint", CheckpointKeys, ref ok, Checkpoint);
         var trace = Part(r, e, "trace", TraceKeys, ref ok, Trace) ?? new TrainingTraceDecl([1], 0, e.Span);
         var outputs = Part(r, e, "outputs", OutputKeys, ref ok, Outputs);
-        return ok ? new TrainingDecl(epochs, batch, shuffle, seed, accuracyOf, early, checkpoint, trace, outputs, e.Span) : null;
+        double divergence = DefaultDivergenceFactor;
+        if (e.TryGet("divergence", out var dv)) ok &= Divergence(r, dv.Value, out divergence);
+        return ok ? new TrainingDecl(epochs, batch, shuffle, seed, accuracyOf, early, checkpoint, trace, outputs, e.Span) { DivergenceFactor = divergence } : null;
+    }
+
+    /// <summary><c>divergence: 10</c> (a factor above 1), <c>true</c> (the default factor) or <c>false</c> (never; a NaN loss still stops the run).</summary>
+    private static bool Divergence(SpecReader r, YamlNode node, out double factor)
+    {
+        factor = DefaultDivergenceFactor;
+        if (node is YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain, Value: "true" or "True" or "TRUE" or "false" or "False" or "FALSE" })
+        {
+            r.Bool(node, "divergence", out bool on);
+            factor = on ? DefaultDivergenceFactor : 0;
+            return true;
+        }
+        if (r.Number(node, "'divergence'") is not { } n) return false;
+        if (n.Value > 1 && double.IsFinite(n.Value))
+        {
+            factor = n.Value;
+            return true;
+        }
+        r.Error(Codes.InvalidValue, n.Span, $"'divergence' is the factor above its best at which the smoothed training loss stops the run, a number > 1 (or false: never), not {n}");
+        return false;
     }
 
     /// <summary>A sub-section of <c>training:</c>, read by <paramref name="read"/> when it is a mapping; ok becomes false on any error.</summary>
@@ -80,7 +105,9 @@ internal static class TrainingSection
                 ok = false;
             }
         }
-        return (new EarlyStoppingDecl(patience, minDelta, o.Span), ok);
+        bool restore = true;
+        if (o.TryGet("restore_best", out var rb)) ok &= r.Bool(rb.Value, "restore_best", out restore);
+        return (new EarlyStoppingDecl(patience, minDelta, o.Span) { RestoreBest = restore }, ok);
     }
 
     private static (CheckpointDecl?, bool) Checkpoint(SpecReader r, Fields o)
@@ -123,17 +150,18 @@ internal static class TrainingSection
     private static (TrainingOutputsDecl?, bool) Outputs(SpecReader r, Fields o)
     {
         bool ok = true;
-        PathRef? parameters = null, curve = null;
+        PathRef? parameters = null, curve = null, best = null;
         if (o.TryGet("parameters", out var pv)) ok &= (parameters = r.RelativePath(pv.Value, "parameters")) is not null;
+        if (o.TryGet("best_parameters", out var bp)) ok &= (best = r.RelativePath(bp.Value, "best_parameters")) is not null;
         if (o.TryGet("learning_curve", out var lc))
         {
             ok &= (curve = r.RelativePath(lc.Value, "learning_curve")) is not null;
             if (curve is not null && !curve.Path.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
             {
-                r.Error(Codes.InvalidValue, curve.Span, "'learning_curve' is a PNG file: its name ends in .png");
+                r.Error(Codes.InvalidValue, curve.Span, "'learning_curve' is a PNG file: its name ends in .png (the CSV and SVG files are written beside it)");
                 ok = false;
             }
         }
-        return (new TrainingOutputsDecl(parameters, curve, o.Span), ok);
+        return (new TrainingOutputsDecl(parameters, curve, o.Span) { BestParameters = best }, ok);
     }
 }

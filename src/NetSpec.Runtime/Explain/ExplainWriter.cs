@@ -13,6 +13,9 @@ public enum ExplainFormat
 
     /// <summary>A standalone LaTeX document (amsmath) that pdflatex compiles.</summary>
     Latex,
+
+    /// <summary>The HTML report (equations as MathML), written by the command line's report builder, not by <see cref="ExplainWriter"/>.</summary>
+    Html,
 }
 
 /// <summary>Writes an <see cref="ExplainDocument"/> as text, Markdown or LaTeX (the HTML report renders the same document as MathML).</summary>

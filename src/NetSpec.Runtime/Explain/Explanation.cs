@@ -1,4 +1,3 @@
-using NetSpec.Runtime.Graph;
 using NetSpec.Runtime.Ops;
 
 namespace NetSpec.Runtime.Explain;
@@ -157,12 +156,13 @@ public sealed class Explanation
     private readonly int[] _samples;
     private bool _cutNoted;
 
-    internal Explanation(ExplainPhase phase, GraphNode node, ExplainOptions options, int batch, int[] samples,
+    internal Explanation(ExplainPhase phase, string node, AttributeValues attributes, ExplainOptions options, int batch, int[] samples,
         Func<Explanation, ExplainTensor[]> inputs, Func<Explanation, ExplainTensor> output, Func<Explanation, ExplainTensor?>? outputGrad,
         Func<Explanation, ExplainTensor?[]>? contributions, Func<Explanation, Dictionary<string, ExplainTensor>>? sides, bool single)
     {
         Phase = phase;
         Node = node;
+        Attributes = attributes;
         Options = options;
         BatchSize = batch;
         _samples = samples;
@@ -176,10 +176,11 @@ public sealed class Explanation
 
     public ExplainPhase Phase { get; }
 
-    /// <summary>The node explained.</summary>
-    public GraphNode Node { get; }
+    /// <summary>The name of the node explained.</summary>
+    public string Node { get; }
 
-    public AttributeValues Attributes => Node.Attributes;
+    /// <summary>The node's attribute values, in the order of <see cref="Op.Attributes"/>.</summary>
+    public AttributeValues Attributes { get; }
 
     public ExplainOptions Options { get; }
 

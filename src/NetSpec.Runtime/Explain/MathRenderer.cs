@@ -240,9 +240,14 @@ public sealed class LatexMathRenderer(int digits) : MathRenderer(digits)
         return "\\mathrm{" + Escape(name) + "}";
     }
 
-    /// <summary>LaTeX's special characters escaped, for names and text.</summary>
+    /// <summary>
+    /// LaTeX's special characters escaped, for names and text; the symbols of the op formulas and
+    /// notes (λ, Σ, ᵀ, ², ⊙, ...) as math, which pdflatex's utf8 input does not take as text
+    /// (\ensuremath works in text and in math); any other character past Latin-1 as "?".
+    /// </summary>
     public static string Escape(string s)
     {
+        ArgumentNullException.ThrowIfNull(s);
         var sb = new StringBuilder();
         foreach (char c in s)
             sb.Append(c switch
@@ -251,10 +256,23 @@ public sealed class LatexMathRenderer(int digits) : MathRenderer(digits)
                 '\\' => "\\textbackslash{}",
                 '^' => "\\^{}",
                 '~' => "\\~{}",
+                '\u0302' => "",
+                _ when TextSymbols.TryGetValue(c, out var math) => "\\ensuremath{" + math + "}",
+                _ when c > '\u00FF' => "?",
                 _ => c.ToString(),
             });
         return sb.ToString();
     }
+
+    private static readonly Dictionary<char, string> TextSymbols = new()
+    {
+        ['·'] = "\\cdot", ['Σ'] = "\\Sigma", ['⊙'] = "\\odot", ['²'] = "^{2}", ['³'] = "^{3}", ['√'] = "\\surd", ['½'] = "\\tfrac{1}{2}",
+        ['ᵀ'] = "^{T}", ['ˣ'] = "^{x}", ['₀'] = "_{0}", ['÷'] = "\\div", ['±'] = "\\pm", ['≈'] = "\\approx", ['≥'] = "\\geq", ['≤'] = "\\leq",
+        ['≠'] = "\\neq", ['←'] = "\\leftarrow", ['→'] = "\\rightarrow", ['∫'] = "\\int", ['∂'] = "\\partial", ['∞'] = "\\infty", ['∈'] = "\\in",
+        ['×'] = "\\times", ['‖'] = "\\|", ['µ'] = "\\mu", ['α'] = "\\alpha", ['β'] = "\\beta", ['γ'] = "\\gamma", ['δ'] = "\\delta",
+        ['ε'] = "\\varepsilon", ['η'] = "\\eta", ['θ'] = "\\theta", ['λ'] = "\\lambda", ['μ'] = "\\mu", ['π'] = "\\pi", ['ρ'] = "\\rho",
+        ['σ'] = "\\sigma", ['τ'] = "\\tau", ['φ'] = "\\phi", ['Φ'] = "\\Phi", ['ψ'] = "\\psi", ['ω'] = "\\omega", ['Δ'] = "\\Delta",
+    };
 
     protected override string Symbol(MathSymbol s)
     {

@@ -131,7 +131,7 @@ internal sealed class AttributeBinder(SpecDocument spec, DiagnosticBag d)
     {
         if (s.Number is { } x) return (AttributeValue.Of(x), Format.Number(x));
         if (FindHyperparameter(s.Text) is { } h) return (AttributeValue.Of(h.Value), $"{h.Name} = {Format.Number(h.Value)}");
-        if (spec.IsReported(s.Text)) return null;
+        if (spec.IsReportedHyperparameter(s.Text)) return null;
         d.Error(Codes.UnknownHyperparameter, s.Span,
             $"attribute '{a.Name}' of node '{n.Name}' names '{Clip(s.Text)}', which is not a hyperparameter{Suggest.DidYouMean(s.Text, spec.Hyperparameters.Select(hp => hp.Name))}");
         return null;

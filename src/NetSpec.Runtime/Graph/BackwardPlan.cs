@@ -17,7 +17,7 @@ internal sealed record BackwardPlan(int From, double[]? Seed)
     public static BackwardPlan Bind(SpecDocument spec, ValueTable values, Shape?[] shapes, DiagnosticBag d)
     {
         var plan = BindFrom(spec, values, shapes, d);
-        if (spec.Optimizer is { } opt && spec.Backward is null)
+        if (spec.Optimizer is { } opt && spec.Backward is null && !spec.Unread("backward"))
             d.Error(Codes.NoBackward, opt.Span, "the optimizer needs gradients, but the spec has no 'backward' section saying where backward starts");
         return plan;
     }

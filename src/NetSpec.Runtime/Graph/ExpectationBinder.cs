@@ -29,6 +29,7 @@ internal static class ExpectationBinder
             }
             if (e.Kind == ExpectKind.Gradient && !hasBackward)
             {
+                if (spec.Unread("backward")) continue; // reported at the section
                 d.Error(Codes.NoBackward, e.Name.Span, $"gradient of '{e.Name.Name}' is expected, but the spec has no 'backward' section");
                 continue;
             }

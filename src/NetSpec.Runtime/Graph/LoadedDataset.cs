@@ -14,6 +14,9 @@ public sealed record LoadedDataset(
     DataSplit? Validation,
     DataSplit? Test)
 {
+    /// <summary>How raw rows become inputs (columns, scaling statistics, class names), for the trained-parameters file.</summary>
+    public Preprocessing? Preprocessing { get; init; }
+
     public int FeatureCount => FeatureNames.Count;
     public int ClassCount => Classes.Count;
 }

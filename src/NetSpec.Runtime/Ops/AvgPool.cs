@@ -120,4 +120,13 @@ public sealed class AvgPool : PoolOp
         writer.Node("AveragePool", node.Name, node.Inputs, node.Name,
             [.. OnnxWindowAttributes(node), ("count_include_pad", node.Attributes.Flag(5) ? 1L : 0L)]);
     }
+
+    /// <summary>FLOPs (see <see cref="OpCost"/>): k + 1 per output element forward (k taps summed, one division); backward the same (the gradient divided once and added to each tap).</summary>
+    public override OpCost Cost(IReadOnlyList<Shape> inputs, Shape output, AttributeValues attributes)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        var w = WindowsOf(inputs[0], attributes).W;
+        double taps = w is null ? 1 : w.Kernel[0] * w.Kernel[1] * w.Kernel[2];
+        return new OpCost(output.Length * (taps + 1), [output.Length * (taps + 1)]);
+    }
 }

@@ -67,6 +67,14 @@ public sealed class BatchNorm : Op
         new("N x C x H x W, evaluation mode", [[batch, 2, 2, 3], [2], [2], [2], [2]]) { Mode = "eval" },
     ];
 
+    /// <summary>FLOPs (see <see cref="OpCost"/>): 8 per element forward (mean 1, variance 3, normalize 2, scale and shift 2; evaluation mode needs 4 of them); backward 8 per element for dJ/dx, 2 for dJ/dγ (product and sum), 1 for dJ/dβ, none to the running statistics.</summary>
+    public override OpCost Cost(IReadOnlyList<Shape> inputs, Shape output, AttributeValues attributes)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        double n = inputs[0].Length;
+        return new OpCost(8 * n, [8 * n, 2 * n, n, 0, 0]);
+    }
+
     protected override ShapeResult InferShape(ShapeQuery q)
     {
         int c = q[0][1];

@@ -41,6 +41,13 @@ public sealed class Concat : Op
         new("a value listed twice", [[batch, 2], [batch, 3], [batch, 2]]) { Attributes = [("axis", "1")], Shared = [[0, 2]] },
     ];
 
+    /// <summary>FLOPs (see <see cref="OpCost"/>): none forward (it moves data); backward one add per element of each input (accumulating its part of dJ/dy).</summary>
+    public override OpCost Cost(IReadOnlyList<Shape> inputs, Shape output, AttributeValues attributes)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        return new OpCost(0, [.. inputs.Select(s => (double)s.Length)]);
+    }
+
     protected override ShapeResult InferShape(ShapeQuery q)
     {
         var first = q[0];

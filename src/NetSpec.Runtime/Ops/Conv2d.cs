@@ -61,6 +61,14 @@ public sealed class Conv2d : Op
     private static (Windows? W, string? Error) WindowsOf(Shape x, Shape w, AttributeValues a) =>
         Windows.Of(x.Dims[2..], [w[2], w[3]], a.Integers(0), a.Integers(1), a.Integers(2), ceilMode: false, needsInput: false);
 
+    /// <summary>FLOPs (see <see cref="OpCost"/>): 2 (C/groups) kh kw per output element forward (padding taps included, as PyTorch's counter does), plus one per output element for the bias; backward the same product for each of dJ/dx and dJ/dW, one per output element for dJ/db.</summary>
+    public override OpCost Cost(IReadOnlyList<Shape> inputs, Shape output, AttributeValues attributes)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        double taps = inputs[1].Length / (double)inputs[1][0], product = 2 * output.Length * taps, bias = inputs.Count > 2 ? output.Length : 0;
+        return inputs.Count > 2 ? new OpCost(product + bias, [product, product, bias]) : new OpCost(product, [product, product]);
+    }
+
     protected override ShapeResult InferShape(ShapeQuery q)
     {
         Shape x = q[0], w = q[1];

@@ -37,6 +37,13 @@ public sealed class CrossEntropy : Op
         new("one sample (a vector)", [[4], [4]]),
     ];
 
+    /// <summary>FLOPs (see <see cref="OpCost"/>): 3 per element forward (log, product with the target, sum); backward 3 per element of o (divide, times dJ/dL, accumulate).</summary>
+    public override OpCost Cost(IReadOnlyList<Shape> inputs, Shape output, AttributeValues attributes)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        return new OpCost(3.0 * inputs[0].Length, [3.0 * inputs[0].Length, 0]);
+    }
+
     protected override ShapeResult InferShape(ShapeQuery q) =>
         ClassAxis.Check(q, "probabilities") is { } error ? ShapeResult.Fail(error) : ShapeResult.Ok(Shape.Scalar);
 

@@ -51,6 +51,13 @@ public sealed class Flatten : Op
         return a >= 0 && a <= rank ? a : null;
     }
 
+    /// <summary>FLOPs (see <see cref="OpCost"/>): none forward (it moves data); backward one add per element of each input (accumulating its part of dJ/dy).</summary>
+    public override OpCost Cost(IReadOnlyList<Shape> inputs, Shape output, AttributeValues attributes)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        return new OpCost(0, [.. inputs.Select(s => (double)s.Length)]);
+    }
+
     protected override ShapeResult InferShape(ShapeQuery q)
     {
         var x = q[0];

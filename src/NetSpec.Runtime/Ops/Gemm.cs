@@ -32,6 +32,14 @@ public sealed class GemmOp : Op
         AttributeSpec.Flag("trans_b", "use Bᵀ: b is stored N x K (as linear's weight is)", false),
     ];
 
+    /// <summary>FLOPs (see <see cref="OpCost"/>): 2 M N K forward for the product, plus M N for C; backward 2 M N K for each of A and B, M N for C (alpha and beta scalings not counted).</summary>
+    public override OpCost Cost(IReadOnlyList<Shape> inputs, Shape output, AttributeValues attributes)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        double mn = output.Length, k = inputs[0].Length / (double)output[0], product = 2 * mn * k;
+        return inputs.Count > 2 ? new OpCost(product + mn, [product, product, mn]) : new OpCost(product, [product, product]);
+    }
+
     protected override ShapeResult InferShape(ShapeQuery q)
     {
         var s = q.Shapes;

@@ -38,4 +38,11 @@ public sealed class Identity : ElementwiseUnary
                 : "noop_with_empty_axes = 1 with axes given sums along them, which NetSpec's identity does not do",
         },
     ];
+
+    /// <summary>FLOPs (see <see cref="OpCost"/>): none forward (it moves data); backward one add per element of each input (accumulating its part of dJ/dy).</summary>
+    public override OpCost Cost(IReadOnlyList<Shape> inputs, Shape output, AttributeValues attributes)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        return new OpCost(0, [.. inputs.Select(s => (double)s.Length)]);
+    }
 }

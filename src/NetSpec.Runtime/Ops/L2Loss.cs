@@ -36,6 +36,13 @@ public sealed class L2Loss : Op
         new("one sample (a vector)", [[3], [3]]),
     ];
 
+    /// <summary>FLOPs (see <see cref="OpCost"/>): 3 per element forward (difference, square, sum); backward 3 per element of o (difference, times dJ/dL / N, accumulate).</summary>
+    public override OpCost Cost(IReadOnlyList<Shape> inputs, Shape output, AttributeValues attributes)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        return new OpCost(3.0 * inputs[0].Length, [3.0 * inputs[0].Length, 0]);
+    }
+
     protected override ShapeResult InferShape(ShapeQuery q) =>
         q[0].Equals(q[1]) ? ShapeResult.Ok(Shape.Scalar)
             : ShapeResult.Fail($"prediction {q.Name(0)} is {q[0]} but target {q.Name(1)} is {q[1]}");

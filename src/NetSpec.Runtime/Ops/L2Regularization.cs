@@ -24,6 +24,13 @@ public sealed class L2Regularization : Op
         new("any ranks: a kernel, a vector and a scalar", [[2, 3, 2, 2], [batch], []]) { Attributes = [("lambda", "0.7")] },
         new("one weight listed twice", [[3, 4], [3, 4]]) { Attributes = [("lambda", "0.3")], Shared = [[0, 1]] },
     ];
+    /// <summary>FLOPs (see <see cref="OpCost"/>): 2 per weight element forward (square, sum); backward 2 per element of each weight (times λ dJ/dS, accumulate).</summary>
+    public override OpCost Cost(IReadOnlyList<Shape> inputs, Shape output, AttributeValues attributes)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        return new OpCost(2.0 * inputs.Sum(s => (double)s.Length), [.. inputs.Select(s => 2.0 * s.Length)]);
+    }
+
     protected override ShapeResult InferShape(ShapeQuery q) => Infer(q.Shapes, q.Names);
     public override string Formula => "S = λ/2 Σ_k ||W_k||_F²";
     public override string GradientFormula => "dJ/dW_k = dJ/dS · λ W_k";

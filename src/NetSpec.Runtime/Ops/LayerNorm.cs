@@ -46,6 +46,15 @@ public sealed class LayerNorm : Op
         new("a vector", [[6], [6], [6]]),
     ];
 
+    /// <summary>FLOPs (see <see cref="OpCost"/>): 8 per element forward (mean 1, variance 3, normalize 2, scale and shift 2); backward 8 per element for dJ/dx, 2 per element of x for dJ/dw, 1 for dJ/db.</summary>
+    public override OpCost Cost(IReadOnlyList<Shape> inputs, Shape output, AttributeValues attributes)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        double n = inputs[0].Length;
+        double[] backward = inputs.Count switch { 1 => [8 * n], 2 => [8 * n, 2 * n], _ => [8 * n, 2 * n, n] };
+        return new OpCost(8 * n, backward);
+    }
+
     protected override ShapeResult InferShape(ShapeQuery q)
     {
         int axis = q.Attributes.Integer(0);

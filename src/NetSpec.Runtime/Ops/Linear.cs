@@ -39,6 +39,14 @@ public sealed class Linear : Op
         new("one sample (a vector), 1 x out bias", [[4], [3, 4], [1, 3]]),
     ];
 
+    /// <summary>FLOPs (see <see cref="OpCost"/>): 2 R in out + R out forward (the product X Wᵀ and the bias), R the samples; backward 2 R in out for dJ/dx, 2 R in out for dJ/dW, R out for dJ/db.</summary>
+    public override OpCost Cost(IReadOnlyList<Shape> inputs, Shape output, AttributeValues attributes)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        double rows = inputs[0].Rows, inF = inputs[1][1], outF = inputs[1][0], product = 2 * rows * inF * outF;
+        return new OpCost(product + rows * outF, [product, product, rows * outF]);
+    }
+
     protected override ShapeResult InferShape(ShapeQuery q)
     {
         Shape x = q[0], w = q[1], b = q[2];

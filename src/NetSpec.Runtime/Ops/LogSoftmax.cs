@@ -39,6 +39,9 @@ public sealed class LogSoftmax : Op
         new("a vector", [[5]]),
     ];
 
+    /// <summary>FLOPs (see <see cref="OpCost"/>): 5 per element forward (maximum, subtract, exp, sum, subtract the log); backward 5 (exp, the line's sum of dJ/do, multiply, subtract, accumulate).</summary>
+    public override OpCost Cost(IReadOnlyList<Shape> inputs, Shape output, AttributeValues attributes) => new(5.0 * output.Length, [5.0 * output.Length]);
+
     protected override ShapeResult InferShape(ShapeQuery q)
     {
         int axis = q.Attributes.Integer(0);

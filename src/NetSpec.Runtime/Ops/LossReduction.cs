@@ -69,6 +69,15 @@ public abstract class ElementwiseLoss : Op
         new("scalar, sum", [[], []]) { Attributes = [("reduction", "sum")] },
     ];
 
+    /// <summary>FLOPs (see <see cref="OpCost"/>): 3 per element forward (the element's loss, about 2, and the reduction's add); backward 3 per element of the prediction (its derivative, times the upstream gradient, accumulate); none to inputs without a gradient.</summary>
+    public override OpCost Cost(IReadOnlyList<Shape> inputs, Shape output, AttributeValues attributes)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        var backward = new double[inputs.Count];
+        for (int i = 0; i < inputs.Count; i++) backward[i] = i < Inputs.Count && Inputs[i].Differentiable ? 3.0 * inputs[0].Length : 0;
+        return new OpCost(3.0 * inputs[0].Length, backward);
+    }
+
     protected sealed override ShapeResult InferShape(ShapeQuery q)
     {
         if (!q[0].Equals(q[1]))

@@ -46,6 +46,14 @@ public sealed class MatMul : Op
         new("same value on both sides", [[4, 4], [4, 4]]) { Shared = [[0, 1]] },
     ];
 
+    /// <summary>FLOPs (see <see cref="OpCost"/>): 2 K per output element forward (K = A's last axis); the same for each of dJ/dA and dJ/dB.</summary>
+    public override OpCost Cost(IReadOnlyList<Shape> inputs, Shape output, AttributeValues attributes)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        double product = 2.0 * output.Length * inputs[0][inputs[0].Rank - 1];
+        return new OpCost(product, [product, product]);
+    }
+
     protected override ShapeResult InferShape(ShapeQuery q)
     {
         Shape a = q[0], b = q[1];

@@ -116,4 +116,13 @@ public sealed class MaxPool : PoolOp
         ArgumentNullException.ThrowIfNull(node);
         writer.Node("MaxPool", node.Name, node.Inputs, node.Name, [.. OnnxWindowAttributes(node)]);
     }
+
+    /// <summary>FLOPs (see <see cref="OpCost"/>): one comparison per window tap forward (k taps per output element); backward one add per output element (its gradient routed to the maximum).</summary>
+    public override OpCost Cost(IReadOnlyList<Shape> inputs, Shape output, AttributeValues attributes)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        var w = WindowsOf(inputs[0], attributes).W;
+        double taps = w is null ? 1 : w.Kernel[0] * w.Kernel[1] * w.Kernel[2];
+        return new OpCost(output.Length * taps, [output.Length]);
+    }
 }

@@ -152,6 +152,32 @@ public abstract class Op
     /// </summary>
     public abstract IEnumerable<GradientCase> GradientCases(int batch);
 
+    /// <summary>
+    /// The node's FLOPs (see <see cref="OpCost"/> for the convention) for inputs of
+    /// <paramref name="inputs"/> shapes (list slots flattened), output <paramref name="output"/>
+    /// and <paramref name="attributes"/>. The default fits an element-wise op: with n the elements
+    /// of the output (or of the largest input, when that is larger: a reduction reads every
+    /// element), n forward, and 2n backward for each differentiable input (the chain-rule product
+    /// dJ/dy ⊙ dy/dx and its accumulation into dJ/dx), 0 for the others. Ops whose work is not
+    /// one operation per element (products, convolutions, pools, softmax, norms, losses, data
+    /// movement) override it.
+    /// </summary>
+    public virtual OpCost Cost(IReadOnlyList<Shape> inputs, Shape output, AttributeValues attributes)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        double n = output.Length;
+        foreach (var s in inputs) n = Math.Max(n, s.Length);
+        var backward = new double[inputs.Count];
+        var slots = Inputs;
+        bool list = slots.Count == 1 && slots[0].IsList;
+        for (int i = 0; i < inputs.Count; i++)
+        {
+            var slot = list ? slots[0] : slots[Math.Min(i, slots.Count - 1)];
+            backward[i] = slot.Differentiable && !slot.State ? 2 * n : 0;
+        }
+        return new OpCost(n, backward);
+    }
+
     /// <summary>The index of the attribute named <paramref name="name"/>, or -1.</summary>
     public int AttributeIndex(string name)
     {

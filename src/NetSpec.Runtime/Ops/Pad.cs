@@ -41,6 +41,13 @@ public sealed class Pad : Op
         new("rank 5, last axis", [[batch, 1, 2, 1, 2]]) { Attributes = [("pads", "[0, 0, 0, 0, 1, 0, 0, 1, 0, 2]"), ("value", "-0.5")] },
     ];
 
+    /// <summary>FLOPs (see <see cref="OpCost"/>): none forward (it moves data); backward one add per element of each input (accumulating its part of dJ/dy).</summary>
+    public override OpCost Cost(IReadOnlyList<Shape> inputs, Shape output, AttributeValues attributes)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        return new OpCost(0, [.. inputs.Select(s => (double)s.Length)]);
+    }
+
     protected override ShapeResult InferShape(ShapeQuery q)
     {
         var x = q[0];

@@ -92,6 +92,13 @@ public sealed class Reshape : Op
 
     private static string Describe(Shape s) => s.Rank == 0 ? "a scalar" : s.ToString();
 
+    /// <summary>FLOPs (see <see cref="OpCost"/>): none forward (it moves data); backward one add per element of each input (accumulating its part of dJ/dy).</summary>
+    public override OpCost Cost(IReadOnlyList<Shape> inputs, Shape output, AttributeValues attributes)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        return new OpCost(0, [.. inputs.Select(s => (double)s.Length)]);
+    }
+
     protected override ShapeResult InferShape(ShapeQuery q)
     {
         var (dims, error) = Resolve(q[0], q.Name(0), q.Attributes.Integers(0));

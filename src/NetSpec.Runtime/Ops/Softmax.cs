@@ -40,6 +40,9 @@ public sealed class Softmax : Op
         new("a vector", [[5]]),
     ];
 
+    /// <summary>FLOPs (see <see cref="OpCost"/>): 5 per element forward (the line's maximum, subtract, exp, sum, divide); backward 5 (the dot product dJ/do · o counts 2, subtract, multiply, accumulate).</summary>
+    public override OpCost Cost(IReadOnlyList<Shape> inputs, Shape output, AttributeValues attributes) => new(5.0 * output.Length, [5.0 * output.Length]);
+
     protected override ShapeResult InferShape(ShapeQuery q)
     {
         int axis = q.Attributes.Integer(0);

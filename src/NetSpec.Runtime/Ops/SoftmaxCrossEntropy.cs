@@ -80,6 +80,16 @@ public sealed class SoftmaxCrossEntropy : Op
 
     private const int Axis = 0, Ignore = 1, Smoothing = 2, Reduction = 3;
 
+    /// <summary>FLOPs (see <see cref="OpCost"/>): 7 per score forward (a log-softmax, 5, then the target's product and sum, 2); backward 4 per score (softmax, minus the target, times dJ/dL, accumulate); none to the targets and weights.</summary>
+    public override OpCost Cost(IReadOnlyList<Shape> inputs, Shape output, AttributeValues attributes)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        double n = inputs[0].Length;
+        var backward = new double[inputs.Count];
+        backward[0] = 4 * n;
+        return new OpCost(7 * n, backward);
+    }
+
     protected override ShapeResult InferShape(ShapeQuery q)
     {
         Shape x = q[0], y = q[1];

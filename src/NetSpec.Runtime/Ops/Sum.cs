@@ -29,6 +29,13 @@ public sealed class Sum : Op
         new("a value listed twice", [[batch, 3], [batch, 3], [batch, 3]]) { Shared = [[0, 2]] },
     ];
 
+    /// <summary>FLOPs (see <see cref="OpCost"/>): k - 1 adds per element forward for k inputs; backward one add per element of each input (accumulating dJ/dK).</summary>
+    public override OpCost Cost(IReadOnlyList<Shape> inputs, Shape output, AttributeValues attributes)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        return new OpCost((inputs.Count - 1.0) * output.Length, [.. inputs.Select(s => (double)s.Length)]);
+    }
+
     protected override ShapeResult InferShape(ShapeQuery q)
     {
         for (int i = 1; i < q.Count; i++)

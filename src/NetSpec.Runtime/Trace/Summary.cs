@@ -1,21 +1,26 @@
-using System.Globalization;
 using System.Numerics.Tensors;
-using NetSpec.Parser.Model;
 using NetSpec.Runtime.Kernels;
 
 namespace NetSpec.Runtime.Trace;
 
-/// <summary>A one-line description of a tensor: shape, min, max, mean, count of non-finite values, first values.</summary>
+/// <summary>
+/// A one-line description of a tensor: shape, min, max, mean, count of non-finite values, first
+/// values; every number at the trace's precision (<see cref="TensorText.Number(double, bool)"/>:
+/// float32 values and their mean in float32's shortest digits, float64 to 10 digits).
+/// </summary>
 public static class Summary
 {
-    public static string Of(Shape shape, TraceValues v, int first = 4)
+    public static string Of(Shape shape, TraceValues v, int first = 4) => $"{shape} {Stats(v, first)}";
+
+    /// <summary>The summary without the shape: "min -1, max 2, mean 0.5, first [...]".</summary>
+    public static string Stats(TraceValues v, int first = 4)
     {
         var (min, max, sum, finite, nonFinite) = v.IsSingle ? Stats(v.Singles) : Stats(v.Doubles);
+        string N(double x) => TensorText.Number(x, v.IsSingle);
         var head = new List<string>();
-        for (int i = 0; i < Math.Min(first, v.Length); i++) head.Add(Format.Number(v[i]));
-        string stats = finite == 0 ? "no finite values"
-            : string.Create(CultureInfo.InvariantCulture, $"min {Format.Number(min)}, max {Format.Number(max)}, mean {Format.Number(sum / finite)}");
-        return $"{shape} {stats}{(nonFinite > 0 ? $", {nonFinite} non-finite" : "")}, first [{string.Join(", ", head)}{(v.Length > first ? ", ..." : "")}]";
+        for (int i = 0; i < Math.Min(first, v.Length); i++) head.Add(N(v[i]));
+        string stats = finite == 0 ? "no finite values" : $"min {N(min)}, max {N(max)}, mean {N(sum / finite)}";
+        return $"{stats}{(nonFinite > 0 ? $", {nonFinite} non-finite" : "")}, first [{string.Join(", ", head)}{(v.Length > first ? ", ..." : "")}]";
     }
 
     /// <summary>

@@ -7,7 +7,9 @@ namespace NetSpec.Runtime.Trace;
 /// Renders trace events for people, laid out the way the notes lay them out: a heading per
 /// phase and step, then one entry per value (matrices in rows, higher ranks as labelled 2-D
 /// slices). As a sink it writes each event to its writer in one piece, formatted straight from
-/// the tensor's data.
+/// the tensor's data. A node reads as its op applied to its inputs and the attributes the spec
+/// sets or that differ from their default ("elu(z, alpha = 0.5)", not "dropout(z, p = 0.5, seed = 0)"
+/// for a dropout that sets neither); the JSON trace keeps the graph's full expression.
 /// </summary>
 public sealed class TraceTextWriter : ITraceSink
 {
@@ -17,6 +19,7 @@ public sealed class TraceTextWriter : ITraceSink
     private readonly int _fullLimit;
     private readonly TextWriter _output;
     private readonly StringBuilder _sb = new();
+    private readonly string[] _expressions; // per node, as the text trace writes it
     private (TracePhase Phase, int Step)? _section;
 
     /// <summary>A writer whose <see cref="Emit"/> writes to <paramref name="output"/> (none: only <see cref="Write"/> writes).</summary>
@@ -25,8 +28,11 @@ public sealed class TraceTextWriter : ITraceSink
         _graph = graph;
         _fullLimit = fullLimit;
         _output = output ?? TextWriter.Null;
+        var decls = new Dictionary<string, Parser.Model.NodeDecl>(StringComparer.Ordinal);
+        foreach (var d in graph.Spec.Network) decls.TryAdd(d.Name, d);
+        _expressions = [.. graph.Nodes.Select(n => decls.TryGetValue(n.Name, out var d) ? Expression(graph, n, d) : n.Expression)];
         int widest = graph.Values.Max(v => v.Kind == ValueKind.Node
-            ? v.Name.Length + 3 + graph.Nodes[v.Producer].Expression.Length
+            ? v.Name.Length + 3 + _expressions[v.Producer].Length
             : v.Name.Length + 12);
         _labelWidth = Math.Min(MaxLabelWidth, widest + 4);
     }
@@ -47,7 +53,7 @@ public sealed class TraceTextWriter : ITraceSink
         switch (e.Phase)
         {
             case TracePhase.Forward:
-                string label = e.Op is "data" or "parameter" ? $"{e.Name} ({e.Op})" : $"{e.Name} = {e.Expression}";
+                string label = e.Op is "data" or "parameter" ? $"{e.Name} ({e.Op})" : $"{e.Name} = {NodeExpression(e)}";
                 Entry(label, e.Shape, e.Values);
                 break;
             case TracePhase.Backward:
@@ -64,6 +70,26 @@ public sealed class TraceTextWriter : ITraceSink
                 break;
         }
         output.Write(sb);
+    }
+
+    /// <summary>The node's expression as the text trace writes it, when the event is the node's output; else the event's own.</summary>
+    private string NodeExpression(TraceEvent e) =>
+        _graph.Find(e.Name) is { Kind: ValueKind.Node, Producer: >= 0 } v && _graph.Nodes[v.Producer].Expression == e.Expression
+            ? _expressions[v.Producer] : e.Expression;
+
+    /// <summary>"op(inputs, attributes)" with only the attributes <paramref name="decl"/> writes or whose value is not the default.</summary>
+    private static string Expression(NetworkGraph graph, GraphNode n, Parser.Model.NodeDecl decl)
+    {
+        var args = new List<string>(n.Inputs.Length + n.AttributeText.Length);
+        foreach (var i in n.Inputs) args.Add(graph.Values[i].Name);
+        for (int k = 0; k < n.AttributeText.Length; k++)
+        {
+            var a = n.Op.Attributes[k];
+            if (a.IsDefault(n.Attributes[k]) && !decl.Args.Any(x => x.Key == a.Name)) continue;
+            string text = n.AttributeText[k];
+            args.Add(text.StartsWith(a.Name + " = ", StringComparison.Ordinal) ? text : $"{a.Name} = {text}");
+        }
+        return $"{n.Op.Name}({string.Join(", ", args)})";
     }
 
     private static string ModeText(string mode) => mode == "eval" ? "evaluation mode" : "training mode";
@@ -93,7 +119,7 @@ public sealed class TraceTextWriter : ITraceSink
         sb.Append(shapeText);
         if (shapeText.Length < 8) sb.Append(' ', 8 - shapeText.Length);
         sb.Append(' ');
-        TensorText.Append(sb, shape, values, sb.Length - start, _fullLimit);
+        TensorText.Append(sb, shape, values, sb.Length - start, _fullLimit, shapeShown: true);
         sb.AppendLine();
     }
 }

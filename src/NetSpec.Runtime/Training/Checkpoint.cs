@@ -18,10 +18,21 @@ public static class Checkpoint
     public const string Format = "netspec-checkpoint";
 
     /// <summary>The loop's state after <paramref name="EpochsDone"/> epochs.</summary>
-    public sealed record State(int EpochsDone, int Steps, double Best, int Bad, bool Stopped, IReadOnlyList<EpochMetrics> History);
+    public sealed record State(int EpochsDone, int Steps, double Best, int Bad, bool Stopped, IReadOnlyList<EpochMetrics> History)
+    {
+        /// <summary>The epoch whose parameters are kept as the best (0: none kept).</summary>
+        public int BestEpoch { get; init; }
+
+        /// <summary>The plateau schedule's state: next learning rate, best loss, bad epochs, cooldown left.</summary>
+        public (double LearningRate, double Best, int Bad, int CooldownLeft)? Plateau { get; init; }
+
+        /// <summary>The divergence watch's state: average, batches, best smoothed loss.</summary>
+        public (double Average, long Count, double Best)? Divergence { get; init; }
+    }
 
     internal static void Write<T>(string path, NetworkGraph graph, Optimizer<T> optimizer,
-        IReadOnlyList<(string Name, Tensor<T> Value)> parameters, State state, string identity)
+        IReadOnlyList<(string Name, Tensor<T> Value)> parameters, State state, string identity,
+        IReadOnlyList<(string Name, Tensor<T> Value)>? best = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         try
@@ -43,6 +54,30 @@ public static class Checkpoint
                 else w.WriteNull("best_validation_loss");
                 w.WriteNumber("epochs_without_improvement", state.Bad);
                 w.WriteEndObject();
+                if (best is not null && state.BestEpoch > 0)
+                {
+                    w.WriteStartObject("best");
+                    w.WriteNumber("epoch", state.BestEpoch);
+                    ParameterFile.WriteParameters(w, best);
+                    w.WriteEndObject();
+                }
+                if (state.Plateau is { } pl)
+                {
+                    w.WriteStartObject("plateau");
+                    w.WriteNumber("learning_rate", pl.LearningRate);
+                    Finite(w, "best", pl.Best);
+                    w.WriteNumber("bad_epochs", pl.Bad);
+                    w.WriteNumber("cooldown_left", pl.CooldownLeft);
+                    w.WriteEndObject();
+                }
+                if (state.Divergence is { } dv)
+                {
+                    w.WriteStartObject("divergence");
+                    w.WriteNumber("average", dv.Average);
+                    w.WriteNumber("batches", dv.Count);
+                    Finite(w, "best", dv.Best);
+                    w.WriteEndObject();
+                }
                 ParameterFile.WriteParameters(w, parameters);
                 w.WriteStartObject("optimizer_state");
                 foreach (var v in graph.Values)
@@ -78,6 +113,15 @@ public static class Checkpoint
         }
     }
 
+    /// <summary>A number, or null for an infinity (JSON has none).</summary>
+    private static void Finite(Utf8JsonWriter w, string name, double v)
+    {
+        if (double.IsFinite(v)) w.WriteNumber(name, v);
+        else w.WriteNull(name);
+    }
+
+    private static double FiniteOr(JsonElement e, double infinity) => e.ValueKind == JsonValueKind.Null ? infinity : e.GetDouble();
+
     private static void Optional(Utf8JsonWriter w, string name, double? v)
     {
         if (v is { } x) w.WriteNumber(name, x);
@@ -92,8 +136,9 @@ public static class Checkpoint
     /// <param name="warmStart">Resume from a checkpoint of another spec or other data; its counters are still checked.</param>
     /// <param name="epochs">The spec's epochs: the checkpoint's counters must lie within them.</param>
     /// <param name="batchesPerEpoch">Optimizer steps per epoch, to check the step counter against the epochs done.</param>
+    /// <param name="best">Where the best epoch's parameters go, when the run keeps them and the checkpoint has them.</param>
     internal static State Read<T>(string path, NetworkGraph graph, Optimizer<T> optimizer, Interpreter<T> interp,
-        string identity, bool warmStart, int epochs, int batchesPerEpoch)
+        string identity, bool warmStart, int epochs, int batchesPerEpoch, IReadOnlyList<(string Name, Tensor<T> Value)>? best = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         try
@@ -138,7 +183,7 @@ public static class Checkpoint
             if (optimizer.Updates < 0) throw new FormatException($"its optimizer_updates is {optimizer.Updates}, below 0");
             var early = r.GetProperty("early_stopping");
             var bestEl = early.GetProperty("best_validation_loss");
-            double best = bestEl.ValueKind == JsonValueKind.Null ? double.PositiveInfinity : bestEl.GetDouble();
+            double bestLoss = bestEl.ValueKind == JsonValueKind.Null ? double.PositiveInfinity : bestEl.GetDouble();
             var history = new List<EpochMetrics>();
             foreach (var h in r.GetProperty("history").EnumerateArray())
             {
@@ -149,8 +194,28 @@ public static class Checkpoint
             }
             if (!warmStart && history.Count != epochsDone)
                 throw new FormatException($"its history has {history.Count} epochs, but epochs_done is {epochsDone}");
-            return new State(epochsDone, steps, best,
-                early.GetProperty("epochs_without_improvement").GetInt32(), r.GetProperty("stopped_early").GetBoolean(), history);
+            int bestEpoch = 0;
+            if (best is not null && r.TryGetProperty("best", out var b))
+            {
+                var saved = b.GetProperty("parameters");
+                foreach (var (name, tensor) in best)
+                    ParameterFile.ReadNumbers<T>(saved.GetProperty(name).GetProperty("values"), tensor.Data);
+                bestEpoch = b.GetProperty("epoch").GetInt32();
+            }
+            (double, double, int, int)? plateau = null;
+            if (r.TryGetProperty("plateau", out var pl))
+                plateau = (pl.GetProperty("learning_rate").GetDouble(), FiniteOr(pl.GetProperty("best"), double.PositiveInfinity),
+                    pl.GetProperty("bad_epochs").GetInt32(), pl.GetProperty("cooldown_left").GetInt32());
+            (double, long, double)? divergence = null;
+            if (r.TryGetProperty("divergence", out var dv))
+                divergence = (dv.GetProperty("average").GetDouble(), dv.GetProperty("batches").GetInt64(), FiniteOr(dv.GetProperty("best"), double.PositiveInfinity));
+            return new State(epochsDone, steps, bestLoss,
+                early.GetProperty("epochs_without_improvement").GetInt32(), r.GetProperty("stopped_early").GetBoolean(), history)
+            {
+                BestEpoch = bestEpoch,
+                Plateau = plateau,
+                Divergence = divergence,
+            };
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or IOException or UnauthorizedAccessException)
         {

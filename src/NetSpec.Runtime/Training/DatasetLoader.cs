@@ -34,7 +34,11 @@ public static class DatasetLoader
     private static string Visible(string s) =>
         string.Concat(s.Select(c => char.IsControl(c) ? $"\\u{(int)c:X4}" : c.ToString()));
 
-    private sealed record Table(string DisplayPath, int Rows, double[] Features, string[] Labels, int[] LabelLines, int[] LabelColumns, string[] FeatureNames);
+    private sealed record Table(string DisplayPath, int Rows, double[] Features, string[] Labels, int[] LabelLines, int[] LabelColumns, string[] FeatureNames)
+    {
+        /// <summary>Every column of the file, in order (the header, or c1..cN).</summary>
+        public string[] Columns { get; init; } = FeatureNames;
+    }
 
     /// <summary>The dataset, or null when a file is missing or malformed (the reasons are in <paramref name="diagnostics"/>).</summary>
     public static LoadedDataset? Load(SpecDocument spec, DiagnosticBag diagnostics, ParserLimits? limits = null)
@@ -130,8 +134,10 @@ public static class DatasetLoader
         }
         else train = Take("train", main, All(main));
 
-        Scale(d, train, validation, test);
-        return new LoadedDataset(main.FeatureNames, classes, train, validation, test);
+        var preprocessing = Preprocessing.Fit(main.Columns, main.FeatureNames, d.Label?.Name, classes, d.Scaling, d.ScaleFactor, train.Features, train.Rows);
+        foreach (var s in new[] { train, validation, test })
+            if (s is not null) preprocessing.Apply(s.Features);
+        return new LoadedDataset(main.FeatureNames, classes, train, validation, test) { Preprocessing = preprocessing };
     }
 
     /// <summary>
@@ -171,44 +177,6 @@ public static class DatasetLoader
 
     private static int Count(double fraction, int rows) =>
         fraction <= 0 ? 0 : Math.Max(1, (int)Math.Round(fraction * rows, MidpointRounding.AwayFromZero));
-
-    private static void Scale(DatasetDecl d, DataSplit train, DataSplit? validation, DataSplit? test)
-    {
-        int f = train.Rows == 0 ? 0 : train.Features.Length / train.Rows;
-        var splits = new[] { train, validation, test }.Where(s => s is not null).Select(s => s!).ToArray();
-        switch (d.Scaling)
-        {
-            case FeatureScaling.Scale:
-                foreach (var s in splits)
-                    for (int i = 0; i < s.Features.Length; i++) s.Features[i] *= d.ScaleFactor;
-                break;
-            case FeatureScaling.Standardize:
-            {
-                // Mean and population standard deviation of each column of the training split.
-                var mean = new double[f];
-                var std = new double[f];
-                for (int r = 0; r < train.Rows; r++)
-                    for (int j = 0; j < f; j++) mean[j] += train.Features[r * f + j];
-                for (int j = 0; j < f; j++) mean[j] /= train.Rows;
-                for (int r = 0; r < train.Rows; r++)
-                    for (int j = 0; j < f; j++)
-                    {
-                        double dv = train.Features[r * f + j] - mean[j];
-                        std[j] += dv * dv;
-                    }
-                for (int j = 0; j < f; j++)
-                {
-                    std[j] = Math.Sqrt(std[j] / train.Rows);
-                    if (std[j] == 0) std[j] = 1;
-                }
-                foreach (var s in splits)
-                    for (int r = 0; r < s.Rows; r++)
-                        for (int j = 0; j < f; j++)
-                            s.Features[r * f + j] = (s.Features[r * f + j] - mean[j]) / std[j];
-                break;
-            }
-        }
-    }
 
     private static List<string>? Classes(DatasetDecl d, Table?[] tables, DiagnosticBag diagnostics)
     {
@@ -275,7 +243,94 @@ public static class DatasetLoader
         }
     }
 
-    private static Table? ReadTable(string path, PathRef file, DatasetDecl d, DiagnosticBag diagnostics)
+    /// <summary>
+    /// Reads rows to predict or evaluate exactly as the data set's files are read (separator,
+    /// header, the same checks at file:line:column), with the columns of the trained network
+    /// (<paramref name="trained"/>: by name with a header; without one, the data file's layout,
+    /// with or without its label column), then scales them with the statistics saved at training
+    /// time. <paramref name="labels"/> false ignores a label column; true requires one. Null
+    /// when the file is missing or malformed (the reasons are in <paramref name="diagnostics"/>).
+    /// </summary>
+    public static InputRows? ReadInput(string path, DatasetDecl d, Preprocessing trained, bool labels, DiagnosticBag diagnostics, long maxElements = long.MaxValue)
+    {
+        var file = new PathRef(path, new SourceSpan(path, 1, 1, 1, 1));
+        if (!File.Exists(path))
+        {
+            diagnostics.Error(Codes.FileNotFound, file.Span, $"the input file '{Clip(path)}' does not exist");
+            return null;
+        }
+        Table? t;
+        try
+        {
+            t = ReadTable(path, file, d, diagnostics, trained, labels);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CsvFormatException or FormatException)
+        {
+            diagnostics.Error(Codes.FileUnreadable, file.Span, $"cannot read the input file '{Clip(path)}': {Excerpt.Message(e.Message)}");
+            return null;
+        }
+        if (t is null) return null;
+        if (t.Features.Length > maxElements)
+        {
+            diagnostics.Error(Codes.TooManyElements, file.Span, $"the input file has {t.Features.Length} feature values, more than {maxElements} (--max-elements raises the limit)");
+            return null;
+        }
+        trained.Apply(t.Features);
+        return new InputRows(path, t.Rows, t.Features, labels ? t.Labels : null, t.LabelLines, t.LabelColumns);
+    }
+
+    /// <summary>
+    /// The feature (and label) columns of an input file for a trained network: with a header by
+    /// name; without one, the data file's columns when the row is as wide, else those columns
+    /// without the label. False, with diagnostics, when a column is missing or a row's width fits neither.
+    /// </summary>
+    private static bool TrainedColumns(string path, ref string[] names, bool header, Preprocessing trained, bool labels, DiagnosticBag diagnostics,
+        out int[] featureIdx, out int labelIdx)
+    {
+        featureIdx = [];
+        labelIdx = -1;
+        var span = new SourceSpan(path, 1, 1, 1, 2);
+        if (!header)
+        {
+            var withoutLabel = trained.Columns.Where(c => c != trained.Label).ToArray();
+            if (names.Length == trained.Columns.Count) names = [.. trained.Columns];
+            else if (!labels && trained.Label is not null && names.Length == withoutLabel.Length) names = withoutLabel;
+            else
+            {
+                string widths = labels || trained.Label is null
+                    ? $"{trained.Columns.Count}"
+                    : $"{trained.Columns.Count} (or {withoutLabel.Length} without the label column '{Clip(trained.Label)}')";
+                diagnostics.Error(Codes.RaggedMatrix, span, $"row 1 has {names.Length} field{(names.Length == 1 ? "" : "s")}, but the rows of the data set the network was trained on have {widths}");
+                return false;
+            }
+        }
+        bool ok = true;
+        var idx = new List<int>();
+        foreach (var f in trained.Features)
+        {
+            int i = Array.IndexOf(names, f);
+            if (i >= 0)
+            {
+                idx.Add(i);
+                continue;
+            }
+            diagnostics.Error(Codes.UnknownReference, span, $"the input has no column '{Clip(f)}', a feature of the trained network{Suggest.DidYouMean(f, names)}");
+            ok = false;
+        }
+        featureIdx = [.. idx];
+        if (labels)
+        {
+            labelIdx = trained.Label is null ? -1 : Array.IndexOf(names, trained.Label);
+            if (labelIdx < 0)
+            {
+                diagnostics.Error(Codes.UnknownReference, span, $"the input has no label column{(trained.Label is null ? "" : $" '{Clip(trained.Label)}'")}: evaluating needs the true class of every row{(trained.Label is null ? "" : Suggest.DidYouMean(trained.Label, names))}");
+                ok = false;
+            }
+        }
+        return ok;
+    }
+
+    private static Table? ReadTable(string path, PathRef file, DatasetDecl d, DiagnosticBag diagnostics, Preprocessing? trained = null, bool withLabels = true)
     {
         // Read through SafeFile (regular files only, bounded), then parsed from memory.
         string content = ReadText(path);
@@ -300,7 +355,8 @@ public static class DatasetLoader
             {
                 width = header?.Length ?? r.FieldCount;
                 names = header ?? [.. Enumerable.Range(1, width).Select(i => $"c{i}")];
-                if (!Columns(names, d, diagnostics, out featureIdx, out labelIdx)) return null;
+                if (trained is null ? !Columns(names, d, diagnostics, out featureIdx, out labelIdx)
+                    : !TrainedColumns(path, ref names, header is not null, trained, withLabels, diagnostics, out featureIdx, out labelIdx)) return null;
             }
             int line = (int)r.LineNumber;
             if (r.FieldCount != width)
@@ -318,7 +374,7 @@ public static class DatasetLoader
                 return col;
             }
             bool rowOk = true;
-            foreach (var j in featureIdx.Append(labelIdx))
+            foreach (var j in labelIdx < 0 ? featureIdx : featureIdx.Append(labelIdx))
             {
                 // A control character (NUL, escape, ...) in a cell: the number parser may stop before it and read "2\0" as 2.
                 string cell = r.GetString(j);
@@ -348,8 +404,8 @@ public static class DatasetLoader
             }
             if (errors >= MaxErrorsPerFile) break;
             if (!rowOk) continue;
-            string label = r.GetString(labelIdx).Trim();
-            if (label.Length == 0)
+            string label = labelIdx < 0 ? "" : r.GetString(labelIdx).Trim();
+            if (label.Length == 0 && labelIdx >= 0)
             {
                 int col = Column(labelIdx);
                 diagnostics.Error(Codes.MissingField, new SourceSpan(path, line, col, line, col + 1), $"row {r.RowNumber} has no label in column '{Clip(names[labelIdx])}'");
@@ -358,7 +414,7 @@ public static class DatasetLoader
             }
             labels.Add(label);
             labelLines.Add(line);
-            labelColumns.Add(Column(labelIdx));
+            labelColumns.Add(labelIdx < 0 ? 0 : Column(labelIdx));
             rows++;
         }
         if (errors > 0) return null;
@@ -367,7 +423,7 @@ public static class DatasetLoader
             diagnostics.Error(Codes.FileEmpty, file.Span, $"the data file '{Clip(file.Path)}' has no rows of samples");
             return null;
         }
-        return new Table(path, rows, [.. features], [.. labels], [.. labelLines], [.. labelColumns], [.. featureIdx.Select(j => names[j])]);
+        return new Table(path, rows, [.. features], [.. labels], [.. labelLines], [.. labelColumns], [.. featureIdx.Select(j => names[j])]) { Columns = names };
     }
 
     private static bool Columns(string[] names, DatasetDecl d, DiagnosticBag diagnostics, out int[] featureIdx, out int labelIdx)
@@ -412,3 +468,6 @@ public static class DatasetLoader
         return ok;
     }
 }
+
+/// <summary>Rows read for a trained network (<see cref="DatasetLoader.ReadInput"/>): scaled features (rows x features) and, when asked for, each row's label with its line and column.</summary>
+public sealed record InputRows(string Path, int Rows, double[] Features, string[]? Labels, int[] LabelLines, int[] LabelColumns);

@@ -1,35 +1,129 @@
 using System.Numerics;
 using System.Text.Json;
+using NetSpec.Parser.Model;
+using NetSpec.Runtime.Graph;
 
 namespace NetSpec.Runtime.Training;
 
 /// <summary>
 /// The trained-parameters file: JSON with every parameter's shape and values in shortest
-/// round-trip form, so reading it back gives the same floats or doubles bit for bit.
-/// <code>{"format":"netspec-parameters","version":1,"spec":"digits","dtype":"float32",
-///  "parameters":{"W1":{"shape":[128,64],"values":[...]},...}}</code>
-/// A spec loads one with <c>parameters_file: path</c>. Writing is atomic: a temporary file in
-/// the same folder, then a rename over the target.
+/// round-trip form, so reading it back gives the same floats or doubles bit for bit, and (from
+/// version 2) the preprocessing of the data set training used: its columns, the feature
+/// columns in input order, the label column, the class names in class-index order and the
+/// scaling with its statistics, so predicting from raw rows scales them as training did.
+/// <code>{"format":"netspec-parameters","version":2,"spec":"iris","dtype":"float64",
+///  "preprocessing":{"columns":["sepal_length",...,"species"],"features":["sepal_length",...],
+///   "label":"species","classes":["setosa","versicolor","virginica"],
+///   "scaling":"standardize","mean":[...],"std":[...]},
+///  "parameters":{"W":{"shape":[16,4],"values":[...]},...}}</code>
+/// <c>"scaling"</c> is <c>"none"</c>, <c>"scale"</c> (with <c>"factor"</c>) or
+/// <c>"standardize"</c> (with <c>"mean"</c> and <c>"std"</c>, one per feature). Version 1 files
+/// (no preprocessing) still load. A spec loads one with <c>parameters_file: path</c>. Writing
+/// is atomic: a temporary file in the same folder, then a rename over the target.
 /// </summary>
 public static class ParameterFile
 {
     public const string Format = "netspec-parameters";
 
+    /// <summary>The version written; every version up to it is read.</summary>
+    public const int Version = 2;
+
     /// <summary>A parameter read back: its shape and values (exact for the dtype written).</summary>
     public sealed record Entry(int[] Shape, double[] Values);
 
-    public static void Write<T>(string path, string specName, IReadOnlyList<(string Name, Tensor<T> Value)> parameters)
+    /// <summary>A parameters file read back; <see cref="Preprocessing"/> is null in a version 1 file.</summary>
+    public sealed record Contents(int Version, string DType, string? Spec, Dictionary<string, Entry> Parameters, Preprocessing? Preprocessing);
+
+    public static void Write<T>(string path, string specName, IReadOnlyList<(string Name, Tensor<T> Value)> parameters, Preprocessing? preprocessing = null)
         where T : unmanaged, IFloatingPointIeee754<T> =>
         AtomicFile.Write(path, w =>
         {
             w.WriteStartObject();
             w.WriteString("format", Format);
-            w.WriteNumber("version", 1);
+            w.WriteNumber("version", Version);
             w.WriteString("spec", specName);
             w.WriteString("dtype", DTypeName<T>());
+            if (preprocessing is not null) WritePreprocessing(w, preprocessing);
             WriteParameters(w, parameters);
             w.WriteEndObject();
         });
+
+    private static void WritePreprocessing(Utf8JsonWriter w, Preprocessing p)
+    {
+        static void Strings(Utf8JsonWriter w, string name, IEnumerable<string> values)
+        {
+            w.WriteStartArray(name);
+            foreach (var v in values) w.WriteStringValue(v);
+            w.WriteEndArray();
+        }
+        w.WriteStartObject("preprocessing");
+        Strings(w, "columns", p.Columns);
+        Strings(w, "features", p.Features);
+        if (p.Label is { } label) w.WriteString("label", label);
+        else w.WriteNull("label");
+        Strings(w, "classes", p.Classes);
+        switch (p.Scaling)
+        {
+            case FeatureScaling.Scale:
+                w.WriteString("scaling", "scale");
+                w.WriteNumber("factor", p.Factor);
+                break;
+            case FeatureScaling.Standardize:
+                w.WriteString("scaling", "standardize");
+                WriteNumbers<double>(w, "mean", p.Mean!.ToArray());
+                WriteNumbers<double>(w, "std", p.Std!.ToArray());
+                break;
+            default:
+                w.WriteString("scaling", "none");
+                break;
+        }
+        w.WriteEndObject();
+    }
+
+    /// <summary>The <c>"preprocessing"</c> object, checked: every feature a column, one statistic per feature, finite, standard deviations above 0.</summary>
+    private static Preprocessing ReadPreprocessing(JsonElement p)
+    {
+        static string[] Strings(JsonElement p, string name)
+        {
+            var a = p.GetProperty(name);
+            if (a.ValueKind != JsonValueKind.Array) throw new FormatException($"preprocessing '{name}' is not a list");
+            return [.. a.EnumerateArray().Select(x => x.GetString() ?? throw new FormatException($"preprocessing '{name}' holds a null"))];
+        }
+        var columns = Strings(p, "columns");
+        var features = Strings(p, "features");
+        var classes = Strings(p, "classes");
+        var labelJson = p.GetProperty("label");
+        string? label = labelJson.ValueKind == JsonValueKind.Null ? null : labelJson.GetString();
+        if (features.Length == 0) throw new FormatException("its preprocessing lists no features");
+        if (classes.Length == 0 || classes.Distinct(StringComparer.Ordinal).Count() != classes.Length)
+            throw new FormatException("its preprocessing needs distinct class names, at least one");
+        foreach (var f in features.Append(label).OfType<string>())
+            if (!columns.Contains(f, StringComparer.Ordinal)) throw new FormatException($"its preprocessing names '{Clip(f)}', which is not one of its columns");
+        double[] Stats(string name)
+        {
+            var v = new double[features.Length];
+            ReadNumbers<double>(p.GetProperty(name), v);
+            if (v.Any(x => !double.IsFinite(x))) throw new FormatException($"its preprocessing '{name}' holds a value that is not finite");
+            return v;
+        }
+        string scaling = p.GetProperty("scaling").GetString() ?? "";
+        switch (scaling)
+        {
+            case "none":
+                return new Preprocessing(columns, features, label, classes, FeatureScaling.None, 1, null, null);
+            case "scale":
+                double factor = p.GetProperty("factor").GetDouble();
+                if (!double.IsFinite(factor) || factor == 0) throw new FormatException("its preprocessing 'factor' is not a finite, non-zero number");
+                return new Preprocessing(columns, features, label, classes, FeatureScaling.Scale, factor, null, null);
+            case "standardize":
+                var mean = Stats("mean");
+                var std = Stats("std");
+                if (std.Any(x => x <= 0)) throw new FormatException("its preprocessing 'std' holds a value that is not above 0");
+                return new Preprocessing(columns, features, label, classes, FeatureScaling.Standardize, 1, mean, std);
+            default:
+                throw new FormatException($"its preprocessing 'scaling' is '{Clip(scaling)}', not none, scale or standardize");
+        }
+    }
 
     internal static string DTypeName<T>() => typeof(T) == typeof(float) ? "float32" : "float64";
 
@@ -74,7 +168,7 @@ public static class ParameterFile
     }
 
     /// <summary>Reads a parameters file. Throws <see cref="FormatException"/> or <see cref="IOException"/> with a message for people.</summary>
-    public static (string DType, Dictionary<string, Entry> Parameters) Read(string path)
+    public static Contents Read(string path)
     {
         try
         {
@@ -82,7 +176,12 @@ public static class ParameterFile
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("format", out var f) || f.GetString() != Format)
                 throw new FormatException($"it is not a NetSpec parameters file (no \"format\": \"{Format}\")");
+            int version = root.TryGetProperty("version", out var ver) ? ver.GetInt32() : 1;
+            if (version < 1 || version > Version)
+                throw new FormatException($"it is version {version} of the format; this NetSpec reads versions 1 to {Version}{(version > Version ? " (a newer NetSpec wrote it)" : "")}");
             string dtype = root.GetProperty("dtype").GetString() ?? "float64";
+            string? specName = root.TryGetProperty("spec", out var sp) && sp.ValueKind == JsonValueKind.String ? sp.GetString() : null;
+            var preprocessing = version >= 2 && root.TryGetProperty("preprocessing", out var pre) ? ReadPreprocessing(pre) : null;
             var result = new Dictionary<string, Entry>(StringComparer.Ordinal);
             foreach (var p in root.GetProperty("parameters").EnumerateObject())
             {
@@ -110,7 +209,7 @@ public static class ParameterFile
                 else ReadNumbers<double>(valuesJson, values);
                 result[p.Name] = new Entry(shape, values);
             }
-            return (dtype, result);
+            return new Contents(version, dtype, specName, result, preprocessing);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or OverflowException)
         {

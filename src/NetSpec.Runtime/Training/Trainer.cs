@@ -96,32 +96,46 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         return Path.Combine(_run.OutputDirectory ?? Path.GetDirectoryName(_graph.Spec.Path) ?? "", p.Path);
     }
 
-    /// <summary>Trains for the spec's epochs (or until early stopping) and evaluates the test split.</summary>
+    /// <summary>
+    /// Trains for the spec's epochs (or until early stopping, or until the loss diverges) and
+    /// evaluates the test split.
+    /// </summary>
     public (TrainingReport Report, NumericFault? Fault) Train()
     {
         int n = _data.Train.Rows, f = _data.FeatureCount, c = _data.ClassCount;
         var history = new List<EpochMetrics>();
-        int firstEpoch = 0, step = 0, bad = 0;
+        int firstEpoch = 0, step = 0, bad = 0, bestEpoch = 0;
         double best = double.PositiveInfinity;
-        bool stopped = false;
+        bool stopped = false, restored = false;
+        var es = _t.EarlyStopping;
+        string? bestPath = OutputPath(_t.Outputs?.BestParameters);
+        // The best epoch's parameters, kept when early stopping restores them or a best-only file is written.
+        (string Name, Tensor<T> Value)[]? bestParams = _data.Validation is not null && (es is { RestoreBest: true } || _t.Outputs?.BestParameters is not null)
+            ? [.. Parameters.Select(p => (p.Name, p.Value.Clone()))]
+            : null;
+        var plateau = _graph.Spec.Optimizer!.Settings.Schedule?.Plateau is { } pd ? new ReduceOnPlateau(pd, _graph.Spec.Optimizer.LearningRate.Value) : null;
+        var watch = new DivergenceWatch(_t.DivergenceFactor);
         string? checkpointPath = OutputPath(_t.Checkpoint?.Path);
         if (_run.Resume && checkpointPath is not null && File.Exists(checkpointPath))
         {
-            var state = Checkpoint.Read<T>(checkpointPath, _graph, _optimizer, _main, Identity, _run.WarmStart, _t.Epochs, (n + _batch - 1) / _batch);
-            (firstEpoch, step, best, bad, stopped) = (state.EpochsDone, state.Steps, state.Best, state.Bad, state.Stopped);
+            var state = Checkpoint.Read<T>(checkpointPath, _graph, _optimizer, _main, Identity, _run.WarmStart, _t.Epochs, (n + _batch - 1) / _batch, bestParams);
+            (firstEpoch, step, best, bad, stopped, bestEpoch) = (state.EpochsDone, state.Steps, state.Best, state.Bad, state.Stopped, state.BestEpoch);
+            if (plateau is not null && state.Plateau is { } ps) plateau.Restore(ps.LearningRate, ps.Best, ps.Bad, ps.CooldownLeft);
+            if (state.Divergence is { } dv) watch.Restore(dv.Average, dv.Count, dv.Best);
             history.AddRange(state.History);
             _run.OnNote?.Invoke($"resumed from {checkpointPath} after epoch {firstEpoch}");
         }
         else if (_run.Resume)
             _run.OnNote?.Invoke(checkpointPath is null ? "nothing to resume: the spec writes no checkpoint" : $"no checkpoint at {checkpointPath}: training from the start");
         int resumedAfter = firstEpoch;
+        TrainingReport Partial() => Report(history, null, null, stopped, resumedAfter) with { BestEpoch = bestEpoch > 0 ? bestEpoch : null };
 
         var perm = new int[n];
         int batches = (n + _batch - 1) / _batch;
         for (int epoch = firstEpoch; epoch < _t.Epochs && !stopped; epoch++)
         {
             var clock = Stopwatch.StartNew();
-            double lr = _optimizer.LearningRate(epoch);
+            double lr = plateau?.LearningRate ?? _optimizer.LearningRate(epoch);
             if (_t.Shuffle) EpochPermutation(_t.Seed, epoch, perm);
             else for (int i = 0; i < n; i++) perm[i] = i;
             double lossSum = 0;
@@ -144,57 +158,107 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
                 interp.Training = _graph.TrainingMode;
                 bool ok = interp.Forward(step) && interp.Backward(step);
                 interp.Trace = null;
-                if (!ok) return (Report(history, null, null, stopped, resumedAfter), interp.Fault);
-                lossSum += rows * double.CreateChecked(interp.ValueAt(_objective)[0]);
+                if (!ok)
+                {
+                    _run.OnNote?.Invoke($"training stopped in epoch {epoch + 1}, batch {b + 1} of {batches} (step {step}): a NaN or infinity (below)");
+                    return (Partial(), interp.Fault);
+                }
+                double loss = double.CreateChecked(interp.ValueAt(_objective)[0]);
+                lossSum += rows * loss;
                 if (_accuracy >= 0) correct += Correct(interp.ValueAt(_accuracy).Data, y, rows, c);
-                if (!_optimizer.Step(interp, step, lr, trace)) return (Report(history, null, null, stopped, resumedAfter), _optimizer.Fault);
-                _run.OnBatch?.Invoke(b + 1, batches, epoch + 1);
+                if (watch.Add(loss))
+                {
+                    var d = new Divergence(epoch + 1, b + 1, batches, step, loss, watch.Smoothed, watch.Best, _t.DivergenceFactor);
+                    _run.OnNote?.Invoke(d.Message);
+                    return (Partial() with { Diverged = d }, null);
+                }
+                if (!_optimizer.Step(interp, step, lr, trace))
+                {
+                    _run.OnNote?.Invoke($"training stopped in epoch {epoch + 1}, batch {b + 1} of {batches} (step {step}): a NaN or infinity (below)");
+                    return (Partial(), _optimizer.Fault);
+                }
+                if (_run.OnBatch is { } onBatch)
+                {
+                    int done = Math.Min(n, (b + 1) * _batch);
+                    onBatch(new BatchProgress(epoch + 1, _t.Epochs, b + 1, batches, lossSum / done, done / Math.Max(clock.Elapsed.TotalSeconds, 1e-9)));
+                }
             }
             double? valLoss = null, valAcc = null;
             if (_data.Validation is { } v)
             {
-                if (Evaluate(v) is not { } m) return (Report(history, null, null, stopped, resumedAfter), _fault);
+                if (Evaluate(v) is not { } m) return (Partial(), _fault);
                 (valLoss, valAcc) = (m.Loss, m.Accuracy);
             }
             var metrics = new EpochMetrics(epoch + 1, lossSum / n, _accuracy >= 0 ? (double)correct / n : null, valLoss, valAcc, lr, clock.Elapsed.TotalSeconds);
             history.Add(metrics);
             EmitSummary(metrics);
-            if (_t.EarlyStopping is { } es && valLoss is { } vl)
+            if (valLoss is { } vl)
             {
-                if (vl < best - es.MinDelta) { best = vl; bad = 0; }
-                else if (++bad >= es.Patience)
+                if (vl < best - (es?.MinDelta ?? 0))
+                {
+                    best = vl;
+                    bad = 0;
+                    bestEpoch = epoch + 1;
+                    if (bestParams is not null)
+                    {
+                        foreach (var (i, (_, value)) in Parameters.Index()) value.Data.CopyTo(bestParams[i].Value.Data, 0);
+                        if (bestPath is not null) WriteParameters(bestPath, bestParams);
+                    }
+                }
+                else if (es is not null && ++bad >= es.Patience)
                 {
                     stopped = true;
                     _run.OnNote?.Invoke($"early stopping after epoch {epoch + 1}: the validation loss has not improved by more than {Format.Number(es.MinDelta)} for {es.Patience} epoch{(es.Patience == 1 ? "" : "s")}");
+                    if (es.RestoreBest && bestParams is not null && bestEpoch > 0)
+                    {
+                        foreach (var (i, (_, value)) in Parameters.Index()) bestParams[i].Value.Data.CopyTo(value.Data, 0);
+                        restored = true;
+                        _run.OnNote?.Invoke($"restored the parameters of epoch {bestEpoch}, the best validation loss {Format.Number(best)}");
+                    }
                 }
+            }
+            if (plateau is not null)
+            {
+                double before = plateau.LearningRate;
+                if (plateau.Step(valLoss ?? metrics.TrainLoss) && !stopped && epoch + 1 < _t.Epochs)
+                    _run.OnNote?.Invoke($"the {(valLoss is null ? "training" : "validation")} loss has not improved for {plateau.Patience + 1} epochs: learning rate {Format.Number(before)} -> {Format.Number(plateau.LearningRate)}");
             }
             if (checkpointPath is not null && ((epoch + 1) % _t.Checkpoint!.Every == 0 || epoch + 1 == _t.Epochs || stopped))
                 Checkpoint.Write(checkpointPath, _graph, _optimizer, Parameters,
-                    new Checkpoint.State(epoch + 1, step, best, bad, stopped, history), Identity);
+                    new Checkpoint.State(epoch + 1, step, best, bad, stopped, history)
+                    {
+                        BestEpoch = bestParams is null ? 0 : bestEpoch,
+                        Plateau = plateau is null ? null : (plateau.LearningRate, plateau.Best, plateau.BadEpochs, plateau.CooldownLeft),
+                        Divergence = watch.State,
+                    }, Identity, bestParams);
             _run.OnEpoch?.Invoke(metrics);
         }
+        if (!restored && stopped && es is { RestoreBest: true } && history.Count > 0 && bestEpoch > 0 && bestEpoch < history[^1].Epoch && resumedAfter == history[^1].Epoch)
+            restored = true; // resumed from the checkpoint of a run that had stopped and restored already
 
         double? testLoss = null, testAcc = null;
         if (_data.Test is { } test)
         {
-            if (Evaluate(test) is not { } m) return (Report(history, null, null, stopped, resumedAfter), _fault);
+            if (Evaluate(test) is not { } m) return (Partial(), _fault);
             (testLoss, testAcc) = (m.Loss, m.Accuracy);
             int last = history.Count > 0 ? history[^1].Epoch : 0;
             Emit(last, "test_loss", "objective J averaged over the test split", testLoss.Value, training: false);
             if (testAcc is { } ta) Emit(last, "test_accuracy", $"argmax {_graph.Values[_accuracy].Name} = argmax {_graph.Values[_targets].Name}, test split", ta, training: false);
         }
-        if (OutputPath(_t.Outputs?.Parameters) is { } paramsPath)
+        if (OutputPath(_t.Outputs?.Parameters) is { } paramsPath) WriteParameters(paramsPath, Parameters);
+        return (Report(history, testLoss, testAcc, stopped, resumedAfter) with { BestEpoch = bestEpoch > 0 ? bestEpoch : null, RestoredBest = restored }, null);
+    }
+
+    private void WriteParameters(string path, IReadOnlyList<(string Name, Tensor<T> Value)> parameters)
+    {
+        try
         {
-            try
-            {
-                ParameterFile.Write(paramsPath, _graph.Spec.Name, Parameters);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new TrainingFileException($"cannot write the parameters file {paramsPath}: {(e is NetSpec.Parser.Files.OutputFileException o ? o.Reason : Excerpt.Message(e.Message))}", e);
-            }
+            ParameterFile.Write(path, _graph.Spec.Name, parameters, _data.Preprocessing);
         }
-        return (Report(history, testLoss, testAcc, stopped, resumedAfter), null);
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new TrainingFileException($"cannot write the parameters file {path}: {(e is NetSpec.Parser.Files.OutputFileException o ? o.Reason : Excerpt.Message(e.Message))}", e);
+        }
     }
 
     private static TrainingReport Report(List<EpochMetrics> h, double? testLoss, double? testAcc, bool stopped, int resumed) =>

@@ -1,3 +1,5 @@
+using NetSpec.Parser.Model;
+
 namespace NetSpec.Runtime.Training;
 
 /// <summary>
@@ -23,6 +25,15 @@ public sealed record TrainingReport(
     bool StoppedEarly,
     int ResumedAfterEpoch)
 {
+    /// <summary>Set when the run stopped because the training loss diverged.</summary>
+    public Divergence? Diverged { get; init; }
+
+    /// <summary>The epoch of the best validation loss (null without a validation split).</summary>
+    public int? BestEpoch { get; init; }
+
+    /// <summary>Whether early stopping put back the parameters of <see cref="BestEpoch"/>.</summary>
+    public bool RestoredBest { get; init; }
+
     /// <summary>A final metric by its <c>expect: metrics</c> name, or null when it was not computed.</summary>
     public double? Metric(string name)
     {
@@ -40,8 +51,27 @@ public sealed record TrainingReport(
     }
 }
 
+/// <summary>A run stopped because its smoothed training loss rose above <c>Factor</c> times its best (see <see cref="DivergenceWatch"/>).</summary>
+public sealed record Divergence(int Epoch, int Batch, int Batches, int Step, double Loss, double SmoothedLoss, double Best, double Factor)
+{
+    /// <summary>What is printed: where, the values, and what to do.</summary>
+    public string Message =>
+        $"training diverged in epoch {Epoch}, batch {Batch} of {Batches} (step {Step}): the smoothed training loss {Format.Number(SmoothedLoss)} " +
+        $"(this batch {Format.Number(Loss)}) is above {Format.Number(Factor)} x its best {Format.Number(Best)}; " +
+        "lower the learning rate, or write 'divergence: false' in 'training' to train on";
+}
+
+/// <summary>Where a run is, after a batch: for progress displays.</summary>
+/// <param name="Epoch">The 1-based epoch.</param>
+/// <param name="Epochs">The spec's epochs.</param>
+/// <param name="Batch">Batches done in this epoch.</param>
+/// <param name="Batches">Batches per epoch.</param>
+/// <param name="RunningLoss">The epoch's training loss so far (mean over its samples).</param>
+/// <param name="SamplesPerSecond">Training samples per second in this epoch so far.</param>
+public sealed record BatchProgress(int Epoch, int Epochs, int Batch, int Batches, double RunningLoss, double SamplesPerSecond);
+
 /// <summary>The result of one <c>expect: metrics</c> check.</summary>
-public sealed record MetricResult(Parser.Model.MetricExpectation Expectation, double? Actual, bool Passed);
+public sealed record MetricResult(MetricExpectation Expectation, double? Actual, bool Passed);
 
 /// <summary>How a training run is carried out (not what it computes).</summary>
 public sealed record TrainingRunOptions
@@ -64,8 +94,8 @@ public sealed record TrainingRunOptions
     /// <summary>Called after every epoch.</summary>
     public Action<EpochMetrics>? OnEpoch { get; init; }
 
-    /// <summary>Called after every batch with (batches done in this epoch, batches per epoch, epoch).</summary>
-    public Action<int, int, int>? OnBatch { get; init; }
+    /// <summary>Called after every batch.</summary>
+    public Action<BatchProgress>? OnBatch { get; init; }
 
     /// <summary>Called with notes for people (resumed from a checkpoint, stopped early).</summary>
     public Action<string>? OnNote { get; init; }

@@ -139,9 +139,14 @@ public static class TrainingSetup
             }
             if (t.EarlyStopping is { } es && data is not null && data.Validation is null)
                 diagnostics.Error(Codes.MissingField, es.Span, "early stopping watches the validation loss: add 'split: {validation: 0.1}' or 'validation_file' to the dataset");
+            if (t.Outputs?.BestParameters is { } bp && data is not null && data.Validation is null)
+                diagnostics.Error(Codes.MissingField, bp.Span, "'best_parameters' keeps the parameters of the best validation epoch: add 'split: {validation: 0.1}' or 'validation_file' to the dataset");
         }
+
         else if (spec.Dataset is { } ds)
             diagnostics.Error(Codes.MissingField, ds.Span, "a 'dataset' is used for training: add a 'training' section (epochs, batch_size)");
+        if (spec.Training is null && spec.Optimizer?.Settings.Schedule is { Plateau: not null } plateau)
+            diagnostics.Error(Codes.InvalidValue, plateau.Type.Span, "a plateau schedule watches the loss of each epoch: it needs a 'training' section (a spec without training has no epochs)");
         if (spec.Training is not null && spec.Dataset is { } set && data is not null && graph.Find(set.Inputs.Name) is { } inputs)
             CheckOtherBatches(graph, data, inputs.Shape.Rows, diagnostics);
 

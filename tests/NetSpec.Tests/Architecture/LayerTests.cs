@@ -9,7 +9,9 @@ namespace NetSpec.Tests.Architecture;
 
 /// <summary>
 /// The layers run one way (src/NetSpec.Runtime/README.md):
-/// <code>Parser &lt;- {Tensors, Kernels} &lt;- Ops &lt;- Graph &lt;- Trace &lt;- Execution &lt;- {Training, Checks} &lt;- Engine &lt;- Onnx &lt;- Cli</code>
+/// <code>Parser &lt;- {Tensors, Kernels} &lt;- Ops &lt;- Graph &lt;- Trace &lt;- Execution &lt;- {Training, Checks} &lt;- Explaining &lt;- Engine &lt;- Onnx &lt;- Cli</code>
+/// The Ops layer includes Explain, the language an op's explanation is written in (its arithmetic
+/// tree, renderers and document); Explaining builds explanations of whole runs from their traces.
 /// Each layer may use only the layers left of it; layers in braces do not use each other. The
 /// command (Cli) is the outermost edge and offers ONNX export and import, so it may use Onnx.
 /// </summary>
@@ -24,15 +26,16 @@ public sealed class LayerTests
         new("Parser", 0, "NetSpec.Parser"),
         new("Tensors", 1, "NetSpec.Runtime.Tensors"),
         new("Kernels", 1, "NetSpec.Runtime.Kernels"),
-        new("Ops", 2, "NetSpec.Runtime.Ops"),
+        new("Ops", 2, "NetSpec.Runtime.Ops", "NetSpec.Runtime.Explain"),
         new("Graph", 3, "NetSpec.Runtime.Graph"),
         new("Trace", 4, "NetSpec.Runtime.Trace"),
         new("Execution", 5, "NetSpec.Runtime.Execution"),
         new("Training", 6, "NetSpec.Runtime.Training"),
         new("Checks", 6, "NetSpec.Runtime.Checks"),
-        new("Engine", 7, "NetSpec.Runtime"),
-        new("Onnx", 8, "NetSpec.Onnx"),
-        new("Cli", 9, "NetSpec.Cli"),
+        new("Explaining", 7, "NetSpec.Runtime.Explaining"),
+        new("Engine", 8, "NetSpec.Runtime"),
+        new("Onnx", 9, "NetSpec.Onnx"),
+        new("Cli", 10, "NetSpec.Cli"),
     ];
 
     private static readonly Assembly[] Assemblies =

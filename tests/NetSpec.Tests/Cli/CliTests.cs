@@ -119,6 +119,9 @@ public sealed class CliTests
     {
         var (code, output, _) = Invoke("run", Spec("lab07.yaml"), "--full-limit", "4");
         Assert.AreEqual(0, code);
-        StringAssert.Contains(output, "3x2 min 1, max 7, mean 3.3333333333333335");
+        // W = [[1, 2], [2, 5], [7, 3]] has 6 > 4 elements: its shape once (padded to 8 columns), then
+        // min, max, mean 20/6 to the trace's 10 digits and its first 6 values. Before: "3x2      3x2 min 1, max 7, mean 3.3333333333333335, ...".
+        StringAssert.Contains(output, "  3x2      min 1, max 7, mean 3.333333333, first [1, 2, 2, 5, 7, 3]");
+        Assert.DoesNotContain("3x2 min", output);
     }
 }

@@ -1,5 +1,6 @@
 using NetSpec.Runtime;
 using NetSpec.Runtime.Explain;
+using NetSpec.Runtime.Explaining;
 using NetSpec.Runtime.Trace;
 
 namespace NetSpec.Tests.Explain;

@@ -1,6 +1,7 @@
 using NetSpec.Runtime;
 using NetSpec.Runtime.Execution;
 using NetSpec.Runtime.Explain;
+using NetSpec.Runtime.Explaining;
 using NetSpec.Tests.Onnx;
 
 namespace NetSpec.Tests.Explain;

@@ -173,6 +173,11 @@ public sealed class SchemaTests
     [DataRow("network: {h: {op: relu, x: z}}\ndata: {z: 1}\noptimizer: {type: sgd, learning_rate: 0.1, schedule: {type: step, gamma: 0.5}}\n", DisplayName = "a step schedule without step_size")]
     [DataRow("network: {h: {op: relu, x: z}}\ndata: {z: 1}\noptimizer: {type: sgd, learning_rate: 0.1, schedule: {type: constant, gamma: 0.5}}\n", DisplayName = "a constant schedule with gamma")]
     [DataRow("network: {h: {op: relu, x: z}}\ndata: {z: 1}\noptimizer: {type: sgd, learning_rate: 0.1, schedule: {type: cosine}}\n", DisplayName = "an unknown schedule")]
+    [DataRow("network: {h: {op: relu, x: z}}\ndata: {z: 1}\noptimizer: {type: sgd, learning_rate: 0.1, schedule: {type: plateau, gamma: 0.5}}\n", DisplayName = "a plateau schedule with gamma")]
+    [DataRow("network: {h: {op: relu, x: z}}\ndata: {z: 1}\noptimizer: {type: sgd, learning_rate: 0.1, schedule: {type: plateau, factor: 2}}\n", DisplayName = "a plateau factor above 1")]
+    [DataRow("network: {h: {op: relu, x: z}}\ndata: {z: 1}\noptimizer: {type: sgd, learning_rate: 0.1, schedule: {type: step, gamma: 0.5, step_size: 2, patience: 3}}\n", DisplayName = "a plateau key in a step schedule")]
+    [DataRow(Train + "dataset: {file: d.csv, label: c, inputs: x, targets: y}\ntraining: {epochs: 1, batch_size: 4, divergence: 0.5}\n", DisplayName = "a divergence factor below 1")]
+    [DataRow(Train + "dataset: {file: d.csv, label: c, inputs: x, targets: y}\ntraining: {epochs: 1, batch_size: 4, early_stopping: {patience: 2, restore_best: 1}}\n", DisplayName = "restore_best not a boolean")]
     [DataRow(Train + "dataset: {file: d.csv, label: c, inputs: x, targets: y}\ntraining: {epochs: 1, batch_size: 4, accuracy_of: o}\nexpect: {metrics: {test_acc: {min: 0.9}}}\n", DisplayName = "an unknown metric")]
     [DataRow(Train + "dataset: {file: d.csv, label: c, inputs: x, targets: y}\ntraining: {epochs: 1, batch_size: 4, accuracy_of: o}\nexpect: {metrics: {test_accuracy: {}}}\n", DisplayName = "a metric check without min or max")]
     public void A_spec_the_parser_refuses_for_its_keys_is_invalid_for_the_schema_too(string yaml)
@@ -215,6 +220,20 @@ public sealed class SchemaTests
         Assert.IsTrue(loaded.Ok, string.Join("\n", loaded.Diagnostics.Items.Select(d => d.Message)));
         var result = Schema.Value.Evaluate(YamlToJson.Convert(yaml), new EvaluationOptions { OutputFormat = OutputFormat.List });
         Assert.IsTrue(result.IsValid, Errors(result));
+    }
+
+    [TestMethod]
+    public void A_training_spec_with_a_plateau_schedule_divergence_restore_best_and_a_best_only_file_is_valid_for_the_schema()
+    {
+        const string yaml = TNet + "dataset: {file: d.csv, label: c, inputs: x, targets: y, split: {validation: 0.34}}\n" + TBackward +
+            "optimizer: {type: sgd, learning_rate: 0.1, schedule: {type: plateau, factor: 0.5, patience: 2, threshold: 0.01, cooldown: 1, min_lr: 0.001}}\n" +
+            "training: {epochs: 1, batch_size: 2, accuracy_of: o, divergence: 20, early_stopping: {patience: 2, restore_best: false}, " +
+            "outputs: {best_parameters: best.json, learning_curve: curve.png}}\n";
+        var loaded = LoadBesideCsv(yaml);
+        Assert.IsTrue(loaded.Ok, string.Join("\n", loaded.Diagnostics.Items.Select(d => d.Message)));
+        var result = Schema.Value.Evaluate(YamlToJson.Convert(yaml), new EvaluationOptions { OutputFormat = OutputFormat.List });
+        Assert.IsTrue(result.IsValid, Errors(result));
+        Assert.IsTrue(Schema.Value.Evaluate(YamlToJson.Convert(yaml.Replace("divergence: 20", "divergence: false", StringComparison.Ordinal))).IsValid);
     }
 
     /// <summary>Rules NetSpec checks once the dataset is read (TrainingSetup.Check), which the schema states as well.</summary>

@@ -26,7 +26,7 @@ internal sealed class TrainingFolder : IDisposable
     {
         Directory.CreateDirectory(System.IO.Path.Combine(Path, "data"));
         foreach (var f in Directory.EnumerateFiles(System.IO.Path.Combine(TestPaths.Specs, "data")))
-            System.IO.File.Copy(f, System.IO.Path.Combine(Path, "data", System.IO.Path.GetFileName(f)));
+            System.IO.File.Copy(f, System.IO.Path.Combine(Path, "data", System.IO.Path.GetFileName(f)), overwrite: true);
         string text = System.IO.File.ReadAllText(System.IO.Path.Combine(TestPaths.Specs, name));
         return File(name, edit is null ? text : edit(text));
     }

@@ -1,9 +1,10 @@
+using NetSpec.Runtime.Explain;
 using NetSpec.Runtime.Graph;
 using NetSpec.Runtime.Ops;
 using NetSpec.Runtime.Trace;
 using NetSpec.Runtime.Training;
 
-namespace NetSpec.Runtime.Explain;
+namespace NetSpec.Runtime.Explaining;
 
 /// <summary>
 /// Builds the written-out arithmetic of a run from its trace: a trace sink that keeps one step's
@@ -205,7 +206,7 @@ public sealed class Explainer : ITraceSink
         ExplainTensor T(Explanation owner, string name, TraceValues values, Shape shape, int index, ExplainRole role, bool partial = false) =>
             new(owner, name, shape, values.ToArray(), values.IsSingle, _batched[index], role) { Partial = partial, Via = partial ? n.Name : null };
 
-        return new Explanation(phase, n, _o, _batched.Any(b => b) ? _batch : 1, _batched.Any(b => b) ? _samples : [0],
+        return new Explanation(phase, n.Name, n.Attributes, _o, _batched.Any(b => b) ? _batch : 1, _batched.Any(b => b) ? _samples : [0],
             owner => [.. n.Inputs.Select(i => { var v = _g.Values[i]; return T(owner, v.Name, _forward[v.Name].Values, v.Shape, i, ExplainRole.Value); })],
             owner => { var v = _g.Values[n.Output]; return T(owner, v.Name, _forward[v.Name].Values, v.Shape, n.Output, ExplainRole.Value); },
             phase == ExplainPhase.Backward ? owner => { var v = _g.Values[n.Output]; return T(owner, v.Name, _backward[v.Name].Values, v.Shape, n.Output, ExplainRole.Gradient); } : null,
