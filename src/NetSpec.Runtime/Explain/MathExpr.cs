@@ -25,7 +25,7 @@ public abstract record MathExpr
 /// </summary>
 public sealed record MathNumber(double Value, bool Single = false) : MathExpr
 {
-    internal override int Precedence => Value < 0 || double.IsNegative(Value) ? 2 : 5;
+    internal override int Precedence => Value < 0 ? 2 : 5;
 }
 
 /// <summary>

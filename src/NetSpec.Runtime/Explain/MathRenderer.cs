@@ -98,7 +98,8 @@ public abstract class MathRenderer
         _ => throw new ArgumentOutOfRangeException(nameof(e), e.GetType().Name),
     };
 
-    private static bool IsNegativeNumber(MathExpr e) => e is MathNumber n && (n.Value < 0 || double.IsNegative(n.Value));
+    // -0 is written 0, so it needs no parentheses.
+    private static bool IsNegativeNumber(MathExpr e) => e is MathNumber n && n.Value < 0;
 
     /// <summary>An operand, in parentheses when it binds less than <paramref name="precedence"/>.</summary>
     protected string Child(MathExpr e, int precedence) => e.Precedence < precedence ? Paren(Render(e)) : Render(e);

@@ -60,6 +60,26 @@ public sealed class AvgPool : PoolOp
 
     private Windows StateOf<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> => Plan(c, this);
 
+    private static int Count(Explain.Explanation e, Windows w, (int Flat, int O0, int O1, int O2) pos, int taps) =>
+        e.Attributes.Flag(5) ? w.Padded[0][pos.O0] * w.Padded[1][pos.O1] * w.Padded[2][pos.O2] : taps;
+
+    /// <summary>y_o = (1/count)(sum of window o's taps); backward each tap gets dJ/dy_o / count from every window holding it.</summary>
+    public override void ExplainForward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        ExplainPool(e, backward: false, (w, pos, taps) => OpExplain.Mean([.. taps], Count(e, w, pos, taps.Count)), (_, _, _, _, _) => null);
+    }
+
+    public override void ExplainBackward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        ExplainPool(e, backward: true, (_, _, _) => new Explain.MathNumber(0), (w, pos, taps, _, g) =>
+        {
+            int n = Count(e, w, pos, taps.Length);
+            return n == 1 ? g : new Explain.MathFraction(g, new Explain.MathNumber(n));
+        });
+    }
+
     protected override void Forward<T>(OpContext<T> c)
     {
         var w = c.State(StateOf);

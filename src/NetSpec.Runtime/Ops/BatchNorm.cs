@@ -105,6 +105,38 @@ public sealed class BatchNorm : Op
 
     private static string VarText<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> => "batch variance per channel, ÷ M";
 
+    /// <summary>
+    /// For each channel its mean and biased variance over the batch written out (training; the
+    /// running statistics in evaluation), then every entry y = (γ)((x - μ) / √(σ² + ε)) + β.
+    /// </summary>
+    public override void ExplainForward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        e.Note(Formula);
+        Explain(e, backward: false);
+    }
+
+    /// <summary>dJ/dγ, dJ/dβ as sums over the channel, and dJ/dx through the batch statistics (training) or not (evaluation).</summary>
+    public override void ExplainBackward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        e.Note(GradientFormula);
+        Explain(e, backward: true);
+    }
+
+    private static void Explain(Explain.Explanation e, bool backward)
+    {
+        var x = e.Input(0);
+        int ch = x.Shape[1], sp = x.Shape.Length / Math.Max(1, x.Shape[0] * ch);
+        var channel = Enumerable.Range(0, x.Shape.Length).Select(f => f / sp % ch).ToArray();
+        Explain.ExplainTensor? mean = e.Side("mean"), variance = e.Side("var");
+        bool training = mean is not null && variance is not null;
+        if (!backward && !training) e.Note("evaluation mode: μ and σ² are the running statistics");
+        Explain.MathNumber Mean(int c) => training ? OpExplain.NumFlat(mean!, c) : OpExplain.NumFlat(e.Input(3), c);
+        Explain.MathNumber Var(int c) => training ? OpExplain.NumFlat(variance!, c) : OpExplain.NumFlat(e.Input(4), c);
+        OpExplain.Normalization(e, backward, channel, channel, ch, "channel", e.Input(1), e.Input(2), e.Attributes.Number(0), training, Mean, Var);
+    }
+
     protected override void Forward<T>(OpContext<T> c)
     {
         var (n, ch, sp) = Layout(c);

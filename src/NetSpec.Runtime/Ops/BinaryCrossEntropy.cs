@@ -42,6 +42,22 @@ public sealed class BinaryCrossEntropy : ElementwiseLoss
     protected override T Dfdx<T>(T p, T y, T w) =>
         (p - y) / T.Max((T.One - p) * p, T.CreateChecked(Epsilon));
 
+    /// <summary>-((y)log(p) + (1 - y)log(1 - p)); where a log is clamped at -100 the clamp is written (max(log(0), -100)).</summary>
+    protected override Explain.MathExpr? ExplainTerm(Explain.MathNumber p, Explain.MathNumber y, Explain.MathNumber? w)
+    {
+        Explain.MathExpr Log(Explain.MathExpr v, double value) =>
+            Math.Log(value) >= -100 ? Explain.M.Call("log", v) : new Explain.MathNumber(-100);
+        var q = new Explain.MathDifference(new Explain.MathNumber(1), p);
+        return new Explain.MathNegation(new Explain.MathSum([
+            new Explain.MathProduct([y, Log(p, p.Value)]),
+            new Explain.MathProduct([new Explain.MathDifference(new Explain.MathNumber(1), y), Log(q, 1 - p.Value)]),
+        ]));
+    }
+
+    protected override IReadOnlyList<Explain.MathExpr>? ExplainDerivative(Explain.MathNumber p, Explain.MathNumber y, Explain.MathNumber? w) =>
+        (1 - p.Value) * p.Value < Epsilon ? null
+        : [new Explain.MathFraction(new Explain.MathDifference(p, y), new Explain.MathProduct([p, new Explain.MathDifference(new Explain.MathNumber(1), p)]))];
+
     protected override string WriteLosses(IOnnxWriter writer, string name, string p, string y, string? w)
     {
         string one = writer.Scalar($"{name}/one", 1), floor = writer.Scalar($"{name}/floor", -100);

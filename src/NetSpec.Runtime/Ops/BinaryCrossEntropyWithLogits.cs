@@ -62,6 +62,32 @@ public sealed class BinaryCrossEntropyWithLogits : ElementwiseLoss
         return p == T.One ? s - y : (p * y + T.One - y) * s - p * y;
     }
 
+    /// <summary>max(x, 0) - (x)(y) + log(1 + e^(-|x|)), -|x| substituted; with pos_weight p: -((p)(y)log(σ(x)) + (1 - y)log(1 - σ(x))).</summary>
+    protected override Explain.MathExpr? ExplainTerm(Explain.MathNumber x, Explain.MathNumber y, Explain.MathNumber? p)
+    {
+        var one = new Explain.MathNumber(1);
+        if (p is null || p.Value == 1)
+            return new Explain.MathSum([
+                new Explain.MathDifference(Explain.M.Call("max", x, new Explain.MathNumber(0)), new Explain.MathProduct([x, y])),
+                Explain.M.Call("log", new Explain.MathSum([one, Explain.M.Exp(new Explain.MathNumber(-Math.Abs(x.Value), x.Single))])),
+            ]);
+        var s = Explain.M.Call("σ", x);
+        return new Explain.MathNegation(new Explain.MathSum([
+            new Explain.MathProduct([p, y, Explain.M.Call("log", s)]),
+            new Explain.MathProduct([new Explain.MathDifference(one, y), Explain.M.Call("log", new Explain.MathDifference(one, s))]),
+        ]));
+    }
+
+    protected override IReadOnlyList<Explain.MathExpr>? ExplainDerivative(Explain.MathNumber x, Explain.MathNumber y, Explain.MathNumber? p)
+    {
+        var s = Explain.M.Call("σ", x);
+        if (p is null || p.Value == 1) return [new Explain.MathDifference(s, y)];
+        var one = new Explain.MathNumber(1);
+        return [new Explain.MathDifference(
+            new Explain.MathProduct([new Explain.MathSum([new Explain.MathProduct([p, y]), new Explain.MathDifference(one, y)]), s]),
+            new Explain.MathProduct([p, y]))];
+    }
+
     protected override string WriteLosses(IOnnxWriter writer, string name, string x, string y, string? w)
     {
         if (w is not null) return WriteWeighted(writer, name, x, y, w);

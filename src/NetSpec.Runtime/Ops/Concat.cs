@@ -75,6 +75,42 @@ public sealed class Concat : Op
         return (outer, inner, axis);
     }
 
+    private static Func<int, (int, int)> Source(Explain.Explanation e)
+    {
+        Shape y = e.Output.Shape;
+        int axis = Axes.Normalize(e.Attributes.Integer(0), y.Rank)!.Value;
+        return f =>
+        {
+            var i = OpExplain.Unflatten(y, f);
+            int at = i[axis];
+            for (int input = 0; input < e.InputCount; input++)
+            {
+                var x = e.Input(input).Shape;
+                if (at < x[axis])
+                {
+                    i[axis] = at;
+                    return (input, OpExplain.Flat(x, i));
+                }
+                at -= x[axis];
+            }
+            return (-1, -1);
+        };
+    }
+
+    public override void ExplainForward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        e.Note(Formula);
+        OpExplain.Moves(e, backward: false, Source(e));
+    }
+
+    public override void ExplainBackward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        e.Note(GradientFormula);
+        OpExplain.Moves(e, backward: true, Source(e));
+    }
+
     protected override void Forward<T>(OpContext<T> c)
     {
         var (outer, inner, axis) = Split(c);

@@ -84,6 +84,42 @@ public sealed class Conv2d : Op
         return ShapeResult.Ok(new Shape([x[0], w[0], .. win.SpatialOut]));
     }
 
+    /// <summary>(y, x, w) full flat index triples: y[n, m, o] += x[n, c, tap] w[m, c - group start, kernel tap].</summary>
+    private static List<(int Out, int A, int B)> Pairs(Shape x, Shape w, AttributeValues a)
+    {
+        var win = WindowsOf(x, w, a).W!;
+        int n = x[0], channels = x[1], filters = w[0], groups = a.Integer(3), cg = channels / groups, mg = filters / groups;
+        int kernel = w[2] * w[3], inPlane = win.InPlane, outPlane = win.OutPlane;
+        var pairs = new List<(int, int, int)>();
+        for (int s = 0; s < n; s++)
+            for (int m = 0; m < filters; m++)
+                foreach (var (o, o0, o1, o2) in OpExplain.Positions(win))
+                    for (int c = 0; c < cg; c++)
+                        foreach (var (tap, k) in OpExplain.Taps(win, o0, o1, o2))
+                            pairs.Add((((s * filters) + m) * outPlane + o, ((s * channels) + m / mg * cg + c) * inPlane + tap, ((m * cg) + c) * kernel + k));
+        return pairs;
+    }
+
+    /// <summary>One output entry as the sum of its window's products (taps in the padding left out) plus the filter's bias.</summary>
+    public override void ExplainForward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        Explain.ExplainTensor x = e.Input(0), w = e.Input(1), y = e.Output;
+        e.Note(Formula);
+        e.Note($"each entry of {y.Name} sums (input tap)(weight) over its window's taps inside {x.Name} (padding adds 0), then adds its filter's bias");
+        var b = e.InputCount > 2 ? e.Input(2) : null;
+        OpExplain.BilinearForward(e, x, w, y, Pairs(x.Shape, w.Shape, e.Attributes), b is null ? null : full => OpExplain.NumFlat(b, full[1]));
+    }
+
+    /// <summary>dJ/dx and dJ/dw entry by entry as sums of (dJ/dy)(w) and (x)(dJ/dy) over the windows; dJ/db the sum of its filter's dJ/dy.</summary>
+    public override void ExplainBackward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        e.Note(GradientFormula);
+        OpExplain.BilinearBackward(e, 0, 1, Pairs(e.Input(0).Shape, e.Input(1).Shape, e.Attributes));
+        if (e.InputCount > 2) OpExplain.BiasBackward(e, 2, full => [full[1]]);
+    }
+
     /// <summary>The node's geometry: windows, groups and the matrix sizes of the products.</summary>
     private sealed record Plan(Windows W, int N, int C, int M, int Groups, int Cg, int Mg, int Kg, int P)
     {

@@ -54,6 +54,62 @@ public sealed class CrossEntropy : Op
         return outer * inner;
     }
 
+    /// <summary>L = -(1/P)((y_11)log(o_11) + (y_12)log(o_12) + ...): every term written out, the averaging over the P samples too.</summary>
+    public override void ExplainForward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        Explain.ExplainTensor o = e.Input(0), y = e.Input(1), l = e.Output;
+        int axis = ClassAxis.Of(e.Attributes, o.Shape.Rank) ?? o.Shape.Rank - 1;
+        var (outer, _, inner) = Axes.Split(o.Shape, axis);
+        int samples = outer * inner;
+        e.Note(Formula);
+        Explain.MathExpr Term(int f) => new Explain.MathProduct([OpExplain.NumFlat(y, f), Explain.M.Call("log", OpExplain.NumFlat(o, f))]);
+        // A term with y = 0 counts as 0: written when o > 0 (log(0) is left out).
+        var kept = Enumerable.Range(0, o.Shape.Length).Where(f => y.Values[f] != 0 || o.Values[f] > 0).ToList();
+        if (kept.Count <= OpExplain.MaxTerms)
+        {
+            e.Entry(l, 0, new Explain.MathNegation(OpExplain.Mean([.. kept.Select(Term)], samples)));
+            return;
+        }
+        e.Note($"{o.Name} has {samples} samples: the first {Math.Min(samples, e.Options.MaxEntries)} are written out, then the mean of all");
+        double total = 0;
+        for (int p = 0; p < samples; p++)
+        {
+            var line = OpExplain.Line(o.Shape, axis, p).Where(f => y.Values[f] != 0).ToArray();
+            double lp = -line.Sum(f => y.Values[f] * Math.Log(o.Values[f]));
+            total += lp;
+            if (p < e.Options.MaxEntries) e.Line(new Explain.MathSymbol("L", [p + 1]), new Explain.MathNegation(OpExplain.Sum([.. line.Select(Term)])), new Explain.MathNumber(lp));
+        }
+        e.Entry(l, 0, OpExplain.Mean([new Explain.MathNumber(total)], samples));
+    }
+
+    /// <summary>dJ/do_j = -(dJ/dL)(y_j) / ((P)(o_j)) entry by entry.</summary>
+    public override void ExplainBackward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        e.Note(GradientFormula);
+        if (e.Contribution(0) is not { } d) return;
+        Explain.ExplainTensor o = e.Input(0), y = e.Input(1), g = e.OutputGrad!;
+        int axis = ClassAxis.Of(e.Attributes, o.Shape.Rank) ?? o.Shape.Rank - 1;
+        var (outer, _, inner) = Axes.Split(o.Shape, axis);
+        int samples = outer * inner;
+        OpExplain.Each(e, d, () =>
+        {
+            foreach (int k in e.Entries(d))
+            {
+                int f = OpExplain.Flat(o.Shape, OpExplain.Full(e, d, k));
+                Explain.MathExpr num = new Explain.MathNegation(OpExplain.Times(OpExplain.NumFlat(g, 0), OpExplain.NumFlat(y, f)));
+                if (y.Values[f] == 0)
+                {
+                    e.Entry(d, k, num);
+                    continue;
+                }
+                Explain.MathExpr den = samples == 1 ? OpExplain.NumFlat(o, f) : new Explain.MathProduct([new Explain.MathNumber(samples), OpExplain.NumFlat(o, f)]);
+                e.Entry(d, k, new Explain.MathFraction(num, den));
+            }
+        });
+    }
+
     protected override void Forward<T>(OpContext<T> c)
     {
         var o = c.Input(0).Data;

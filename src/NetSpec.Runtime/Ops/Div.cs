@@ -27,6 +27,11 @@ public sealed class Div : ElementwiseBinary
     /// <summary>Element <paramref name="i"/> of a block operand, which may be one element repeated.</summary>
     private static T At<T>(ReadOnlySpan<T> s, int i) => s.Length == 1 ? s[0] : s[i];
 
+    protected override Explain.MathExpr? ExplainValue(Explain.MathExpr a, Explain.MathExpr b) => new Explain.MathFraction(a, b);
+
+    protected override Explain.MathExpr? ExplainGradient(int input, Explain.MathNumber g, Explain.MathNumber a, Explain.MathNumber b) =>
+        input == 0 ? new Explain.MathFraction(g, b) : new Explain.MathNegation(new Explain.MathFraction(new Explain.MathProduct([g, a]), new Explain.MathPower(b, new Explain.MathNumber(2))));
+
     protected override void Apply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y)
     {
         if (a.Length == y.Length && b.Length == y.Length) TensorPrimitives.Divide(a, b, y);

@@ -50,6 +50,49 @@ public sealed class Dropout : Op
 
     protected override ShapeResult InferShape(ShapeQuery q) => ShapeResult.Ok(q[0]);
 
+    /// <summary>Training: y_i = (x_i)(m_i) / (1 - p) with the traced mask m; evaluation: y_i = x_i.</summary>
+    public override void ExplainForward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        Explain.ExplainTensor x = e.Input(0), y = e.Output;
+        var mask = e.Side("mask");
+        double p = e.Attributes.Number(0);
+        e.Note(mask is null ? "evaluation mode: dropout is the identity" : $"training mode: the mask m keeps each entry with probability 1 - p = {(1 - p).ToString(System.Globalization.CultureInfo.InvariantCulture)} and the kept ones are scaled by 1 / (1 - p)");
+        OpExplain.Each(e, y, () =>
+        {
+            foreach (int k in e.Entries(y))
+            {
+                var full = OpExplain.Full(e, y, k);
+                int f = OpExplain.Flat(y.Shape, full);
+                if (mask is null) e.Entry(y, k, OpExplain.Sym(x, full));
+                else e.Entry(y, k, new Explain.MathFraction(new Explain.MathProduct([OpExplain.NumFlat(x, f), OpExplain.NumFlat(mask, f)]),
+                    new Explain.MathDifference(new Explain.MathNumber(1), e.N(p))));
+            }
+        });
+    }
+
+    /// <summary>Training: dJ/dx_i = (dJ/dy_i)(m_i) / (1 - p), the forward pass's mask; evaluation: dJ/dx_i = dJ/dy_i.</summary>
+    public override void ExplainBackward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        e.Note(GradientFormula);
+        if (e.Contribution(0) is not { } dx) return;
+        var g = e.OutputGrad!;
+        var mask = e.Side("mask");
+        double p = e.Attributes.Number(0);
+        OpExplain.Each(e, dx, () =>
+        {
+            foreach (int k in e.Entries(dx))
+            {
+                var full = OpExplain.Full(e, dx, k);
+                int f = OpExplain.Flat(dx.Shape, full);
+                if (mask is null) e.Entry(dx, k, OpExplain.Sym(g, full));
+                else e.Entry(dx, k, new Explain.MathFraction(new Explain.MathProduct([OpExplain.NumFlat(g, f), OpExplain.NumFlat(mask, f)]),
+                    new Explain.MathDifference(new Explain.MathNumber(1), e.N(p))));
+            }
+        });
+    }
+
     protected override void Forward<T>(OpContext<T> c)
     {
         var x = c.Input(0).Span;

@@ -50,6 +50,93 @@ public abstract class ElementwiseBinary : Op
         Broadcast.Of(q[0], q[1]) is { } y ? ShapeResult.Ok(y)
         : ShapeResult.Fail($"{q.Name(0)} is {q[0]} and {q.Name(1)} is {q[1]}: they do not broadcast (aligned on the right, each axis equal, or 1)");
 
+    /// <summary>
+    /// One entry's arithmetic from its operands' entries (symbols or numbers): a + b, (a)(b),
+    /// max(a, b); null (an op that writes none) falls back to the generic explanation.
+    /// </summary>
+    protected virtual Explain.MathExpr? ExplainValue(Explain.MathExpr a, Explain.MathExpr b) => null;
+
+    /// <summary>
+    /// This entry's term of dJ/d(input <paramref name="input"/>) from the upstream gradient g and the
+    /// operands' numbers: dJ/da = (g)(b) for mul. A broadcast input's entry sums its terms.
+    /// </summary>
+    protected virtual Explain.MathExpr? ExplainGradient(int input, Explain.MathNumber g, Explain.MathNumber a, Explain.MathNumber b) => null;
+
+    /// <summary>
+    /// Writes each output entry with the operand entries it reads (with broadcasting, the one
+    /// entry of a repeated operand each output entry uses): y_12 = a_12 + b_2 = 3 + 4 = 7.
+    /// </summary>
+    public override void ExplainForward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        Explain.ExplainTensor a = e.Input(0), b = e.Input(1), y = e.Output;
+        if (ExplainValue(new Explain.MathSymbol(a.Name), new Explain.MathSymbol(b.Name)) is not { } formula)
+        {
+            base.ExplainForward(e);
+            return;
+        }
+        e.Formula(y.WholeSym, formula);
+        if (!a.Shape.Equals(b.Shape)) e.Note($"{a.Name} is {a.Shape} and {b.Name} is {b.Shape}: broadcast to {y.Shape}, each output entry reads the entries named in its line");
+        OpExplain.Each(e, y, () =>
+        {
+            foreach (int k in e.Entries(y))
+            {
+                var full = OpExplain.Full(e, y, k);
+                int[] ia = OpExplain.Broadcast(full, a.Shape), ib = OpExplain.Broadcast(full, b.Shape);
+                e.Entry(y, k, ExplainValue(OpExplain.Sym(a, ia), OpExplain.Sym(b, ib))!, ExplainValue(OpExplain.Num(a, ia), OpExplain.Num(b, ib))!);
+            }
+        });
+    }
+
+    /// <summary>
+    /// Writes each input's gradient entry by entry from dJ/dy and the operands; an input repeated by
+    /// broadcasting gets the sum of the terms of every output entry that read it.
+    /// </summary>
+    public override void ExplainBackward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        if (ExplainGradient(0, new(0), new(0), new(1)) is null)
+        {
+            base.ExplainBackward(e);
+            return;
+        }
+        e.Note(GradientFormula);
+        Explain.ExplainTensor a = e.Input(0), b = e.Input(1), y = e.Output, g = e.OutputGrad!;
+        for (int i = 0; i < 2; i++)
+        {
+            if (e.Contribution(i) is not { } d) continue;
+            var x = i == 0 ? a : b;
+            var terms = new Dictionary<int, List<Explain.MathExpr>>();
+            for (int f = 0; f < y.Shape.Length; f++)
+            {
+                var full = OpExplain.Unflatten(y.Shape, f);
+                int[] ia = OpExplain.Broadcast(full, a.Shape), ib = OpExplain.Broadcast(full, b.Shape);
+                OpExplain.Add(terms, OpExplain.Flat(x.Shape, i == 0 ? ia : ib),
+                    ExplainGradient(i, OpExplain.NumFlat(g, f), OpExplain.Num(a, ia), OpExplain.Num(b, ib))!);
+            }
+            if (x.Shape.Length < y.Shape.Length)
+            {
+                e.Note($"{x.Name} was broadcast: each entry of dJ/d{x.Name} sums the terms of the output entries that read it");
+                OpExplain.Scatter(e, d, terms);
+                continue;
+            }
+            // Not broadcast: one term per entry, the upstream gradient named when it passes unchanged (add, sub).
+            OpExplain.Each(e, d, () =>
+            {
+                foreach (int k in e.Entries(d))
+                {
+                    var full = OpExplain.Full(e, d, k);
+                    var yFull = full.Length < y.Shape.Rank ? [.. new int[y.Shape.Rank - full.Length], .. full] : full;
+                    var term = terms[OpExplain.Flat(x.Shape, full)][0];
+                    var gSym = OpExplain.Sym(g, yFull);
+                    if (term is Explain.MathNumber) e.Entry(d, k, gSym);
+                    else if (term is Explain.MathNegation { Of: Explain.MathNumber }) e.Entry(d, k, new Explain.MathNegation(gSym), term);
+                    else e.Entry(d, k, term);
+                }
+            });
+        }
+    }
+
     /// <summary>y = a ∘ b over one block; a or b may be one element, repeated.</summary>
     protected abstract void Apply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>;
 

@@ -69,6 +69,20 @@ public sealed class Flatten : Op
         return ShapeResult.Ok(new Shape(rows, rows == 0 ? 0 : x.Length / rows));
     }
 
+    public override void ExplainForward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        e.Note(Formula);
+        OpExplain.Moves(e, backward: false, f => (0, f));
+    }
+
+    public override void ExplainBackward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        e.Note(GradientFormula);
+        OpExplain.Moves(e, backward: true, f => (0, f));
+    }
+
     protected override void Forward<T>(OpContext<T> c) => c.Input(0).Span.CopyTo(c.Output.Span);
 
     protected override void Backward<T>(OpContext<T> c)

@@ -63,6 +63,44 @@ public sealed class GemmOp : Op
         return (ta, tb, ta ? a[1] : a[0], tb ? b[0] : b[1], ta ? a[0] : a[1]);
     }
 
+    private static List<(int Out, int A, int B)> Pairs(Shape a, Shape b, bool ta, bool tb)
+    {
+        int m = ta ? a[1] : a[0], n = tb ? b[0] : b[1], k = ta ? a[0] : a[1];
+        var pairs = new List<(int, int, int)>(m * n * k);
+        for (int r = 0; r < m; r++)
+            for (int j = 0; j < n; j++)
+                for (int t = 0; t < k; t++)
+                    pairs.Add((r * n + j, ta ? t * m + r : r * k + t, tb ? j * k + t : t * n + j));
+        return pairs;
+    }
+
+    /// <summary>Each entry of Y as the notes write a product: Y_11 = (a_11)(b_11) + (a_12)(b_21) + c_1, with α and β when not 1.</summary>
+    public override void ExplainForward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        bool ta = e.Attributes.Flag(2), tb = e.Attributes.Flag(3);
+        double alpha = e.Attributes.Number(0), beta = e.Attributes.Number(1);
+        Explain.ExplainTensor a = e.Input(0), b = e.Input(1), c = e.Input(2), y = e.Output;
+        Explain.MathExpr A = ta ? new Explain.MathTranspose(new Explain.MathSymbol(a.Name)) : new Explain.MathSymbol(a.Name);
+        Explain.MathExpr B = tb ? new Explain.MathTranspose(new Explain.MathSymbol(b.Name)) : new Explain.MathSymbol(b.Name);
+        Explain.MathExpr C = new Explain.MathSymbol(c.Name);
+        e.Formula(y.WholeSym, new Explain.MathSum([OpExplain.Times(e.N(alpha), new Explain.MathProduct([A, B])), OpExplain.Times(e.N(beta), C)]));
+        e.Note($"each entry of {y.Name} sums the products of a row of {(ta ? a.Name + "ᵀ" : a.Name)} and a column of {(tb ? b.Name + "ᵀ" : b.Name)}, then adds {(beta == 1 ? "" : "β times ")}{c.Name}'s entry{(c.Shape.Equals(y.Shape) ? "" : " broadcast to it")}");
+        OpExplain.BilinearForward(e, a, b, y, Pairs(a.Shape, b.Shape, ta, tb),
+            full => OpExplain.Times(e.N(beta), OpExplain.Num(c, OpExplain.Broadcast(full, c.Shape))), alpha);
+    }
+
+    /// <summary>dJ/dA, dJ/dB entry by entry as sums of products with dJ/dY; dJ/dC as the sum of dJ/dY over what it was broadcast to.</summary>
+    public override void ExplainBackward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        e.Note(GradientFormula);
+        bool ta = e.Attributes.Flag(2), tb = e.Attributes.Flag(3);
+        OpExplain.BilinearBackward(e, 0, 1, Pairs(e.Input(0).Shape, e.Input(1).Shape, ta, tb), e.Attributes.Number(0));
+        var cs = e.Input(2).Shape;
+        OpExplain.BiasBackward(e, 2, full => OpExplain.Broadcast(full, cs), e.Attributes.Number(1));
+    }
+
     protected override void Forward<T>(OpContext<T> c)
     {
         var (ta, tb, m, n, k) = Dims(c);

@@ -35,6 +35,44 @@ public sealed class GlobalAvgPool : Op
         return ShapeResult.Ok(new Shape(dims));
     }
 
+    /// <summary>y_nc = (1/S)(the S entries of plane (n, c)).</summary>
+    public override void ExplainForward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        Explain.ExplainTensor x = e.Input(0), y = e.Output;
+        int size = x.Shape.Length / Math.Max(1, x.Shape[0] * x.Shape[1]);
+        e.Note(Formula);
+        OpExplain.Each(e, y, () =>
+        {
+            foreach (int k in e.Entries(y))
+            {
+                int plane = OpExplain.Flat(y.Shape, OpExplain.Full(e, y, k));
+                var terms = Enumerable.Range(0, size).Select(s => (Explain.MathExpr)OpExplain.NumFlat(x, plane * size + s)).ToList();
+                if (terms.Count > OpExplain.MaxTerms) e.Entry(y, k);
+                else e.Entry(y, k, OpExplain.Mean(terms, size));
+            }
+        });
+    }
+
+    /// <summary>dJ/dx_ncs = dJ/dy_nc / S.</summary>
+    public override void ExplainBackward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        e.Note(GradientFormula);
+        if (e.Contribution(0) is not { } dx) return;
+        Explain.ExplainTensor x = e.Input(0), g = e.OutputGrad!;
+        int size = x.Shape.Length / Math.Max(1, x.Shape[0] * x.Shape[1]);
+        OpExplain.Each(e, dx, () =>
+        {
+            foreach (int k in e.Entries(dx))
+            {
+                int plane = OpExplain.Flat(x.Shape, OpExplain.Full(e, dx, k)) / size;
+                var gi = OpExplain.NumFlat(g, plane);
+                e.Entry(dx, k, size > 1 ? new Explain.MathFraction(gi, new Explain.MathNumber(size)) : gi);
+            }
+        });
+    }
+
     protected override void Forward<T>(OpContext<T> c)
     {
         var x = c.Input(0).Span;

@@ -77,6 +77,43 @@ public sealed class LayerNorm : Op
         return (d == 0 ? 0 : s.Length / d, d);
     }
 
+    /// <summary>For each row (the values of x.shape[axis:]) its mean and biased variance written out, then y = (w)((x - μ) / √(σ² + ε)) + b.</summary>
+    public override void ExplainForward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        e.Note(Formula);
+        Explain(e, backward: false);
+    }
+
+    /// <summary>dJ/dw, dJ/db as sums over the rows, and dJ/dx through the row statistics.</summary>
+    public override void ExplainBackward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        e.Note(GradientFormula);
+        Explain(e, backward: true);
+    }
+
+    private static void Explain(Explain.Explanation e, bool backward)
+    {
+        var x = e.Input(0);
+        var s = x.Shape;
+        int a = Axes.Normalize(e.Attributes.Integer(0), s.Rank)!.Value, d = 1;
+        for (int i = a; i < s.Rank; i++) d *= s[i];
+        int rows = d == 0 ? 0 : s.Length / d;
+        var row = Enumerable.Range(0, s.Length).Select(f => f / d).ToArray();
+        var place = Enumerable.Range(0, s.Length).Select(f => f % d).ToArray();
+        double eps = e.Attributes.Number(1);
+        var mean = new double[rows];
+        var variance = new double[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            mean[r] = Enumerable.Range(r * d, d).Average(f => x.Values[f]);
+            variance[r] = Enumerable.Range(r * d, d).Average(f => (x.Values[f] - mean[r]) * (x.Values[f] - mean[r]));
+        }
+        OpExplain.Normalization(e, backward, row, place, rows, "row", e.InputCount > 1 ? e.Input(1) : null, e.InputCount > 2 ? e.Input(2) : null, eps, true,
+            r => new Explain.MathNumber(mean[r], x.Single), r => new Explain.MathNumber(variance[r], x.Single));
+    }
+
     protected override void Forward<T>(OpContext<T> c)
     {
         var (rows, d) = Layout(c);

@@ -56,6 +56,49 @@ public sealed class LogSoftmax : Op
         return Axes.Split(s, Axes.Normalize(c.Attributes.Integer(0), s.Rank)!.Value);
     }
 
+    /// <summary>o_j = (v_j - m) - log(e^(v_1 - m) + ... + e^(v_C - m)) for each entry, m the line's largest value.</summary>
+    public override void ExplainForward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        Explain.ExplainTensor x = e.Input(0), o = e.Output;
+        int axis = Axes.Normalize(e.Attributes.Integer(0), x.Shape.Rank)!.Value;
+        e.Note(Formula);
+        OpExplain.Each(e, o, () =>
+        {
+            foreach (int k in e.Entries(o))
+            {
+                int f = OpExplain.Flat(o.Shape, OpExplain.Full(e, o, k));
+                var (p, j) = OpExplain.PositionOf(x.Shape, axis, f);
+                var line = OpExplain.Line(x.Shape, axis, p);
+                double m = OpExplain.Max(x, line);
+                var mNum = new Explain.MathNumber(m, x.Single);
+                e.Entry(o, k, new Explain.MathDifference(new Explain.MathGroup(new Explain.MathDifference(OpExplain.NumFlat(x, f), mNum)),
+                    Explain.M.Call("log", OpExplain.Sum([.. line.Select(i => OpExplain.ShiftedExp(x, i, m))]))));
+            }
+        });
+    }
+
+    /// <summary>dJ/dv_j = dJ/do_j - e^(o_j) (dJ/do_1 + ... + dJ/do_C), e^(o_j) the softmax.</summary>
+    public override void ExplainBackward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        e.Note(GradientFormula);
+        if (e.Contribution(0) is not { } dx) return;
+        Explain.ExplainTensor x = e.Input(0), o = e.Output, g = e.OutputGrad!;
+        int axis = Axes.Normalize(e.Attributes.Integer(0), x.Shape.Rank)!.Value;
+        OpExplain.Each(e, dx, () =>
+        {
+            foreach (int k in e.Entries(dx))
+            {
+                int f = OpExplain.Flat(x.Shape, OpExplain.Full(e, dx, k));
+                var (p, _) = OpExplain.PositionOf(x.Shape, axis, f);
+                var line = OpExplain.Line(x.Shape, axis, p);
+                e.Entry(dx, k, new Explain.MathDifference(OpExplain.NumFlat(g, f),
+                    new Explain.MathProduct([Explain.M.Exp(OpExplain.NumFlat(o, f)), OpExplain.Sum([.. line.Select(i => (Explain.MathExpr)OpExplain.NumFlat(g, i))])])));
+            }
+        });
+    }
+
     // Element (o, j, i) of the Outer x Size x Inner view is at (o · Size + j) · Inner + i; the
     // line of sample (o, i) along the axis has stride Inner.
     protected override void Forward<T>(OpContext<T> c)

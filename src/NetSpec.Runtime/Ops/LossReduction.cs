@@ -132,6 +132,90 @@ public abstract class ElementwiseLoss : Op
     }
 
     /// <summary>Exported as a chain of ONNX element-wise nodes (ONNX has no op for the loss), then ReduceMean, ReduceSum or Identity.</summary>
+    /// <summary>One element's loss from its numbers (x_i, y_i and w_i, null without a third input): (0.5 - 1)^2; null: the generic explanation.</summary>
+    protected virtual Explain.MathExpr? ExplainTerm(Explain.MathNumber x, Explain.MathNumber y, Explain.MathNumber? w) => null;
+
+    /// <summary>The factors of one element's derivative dl_i/dx_i: [2, (x - y)] for mse.</summary>
+    protected virtual IReadOnlyList<Explain.MathExpr>? ExplainDerivative(Explain.MathNumber x, Explain.MathNumber y, Explain.MathNumber? w) => null;
+
+    private static Explain.MathNumber? WeightOf(Explain.Explanation e, int i) =>
+        e.InputCount > 2 ? OpExplain.NumFlat(e.Input(2), i % e.Input(2).Shape.Length) : null;
+
+    /// <summary>
+    /// Each element's loss written out, then the reduction: L = (1/n)(l_1 + ... + l_n) for the mean
+    /// (the averaging over the batch written out), their sum, or the losses entry by entry (none).
+    /// </summary>
+    public override void ExplainForward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        Explain.ExplainTensor x = e.Input(0), y = e.Input(1), l = e.Output;
+        int n = x.Shape.Length;
+        Explain.MathExpr? Term(int i) => ExplainTerm(OpExplain.NumFlat(x, i), OpExplain.NumFlat(y, i), WeightOf(e, i));
+        if (n == 0 || Term(0) is null)
+        {
+            base.ExplainForward(e);
+            return;
+        }
+        e.Note(Formula);
+        string reduction = LossReduction.Of(e.Attributes, 0);
+        if (reduction == LossReduction.None)
+        {
+            OpExplain.Each(e, l, () =>
+            {
+                foreach (int k in e.Entries(l)) e.Entry(l, k, Term(OpExplain.Flat(l.Shape, OpExplain.Full(e, l, k)))!);
+            });
+            return;
+        }
+        bool mean = reduction == LossReduction.Mean;
+        if (n <= 4)
+        {
+            var terms = Enumerable.Range(0, n).Select(i => Term(i)!).ToList();
+            e.Entry(l, 0, mean ? OpExplain.Mean(terms, n) : OpExplain.Sum(terms));
+            return;
+        }
+        // More elements: each loss on its line (the first ones when many), then their mean or sum.
+        int shown = Math.Min(n, e.Options.MaxEntries);
+        if (shown < n) e.Note($"{x.Name} has {n} elements: the losses of the first {shown} are written out, then the {(mean ? "mean" : "sum")} of all {n}");
+        var losses = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            losses[i] = F(x.Values[i], y.Values[i], e.InputCount > 2 ? e.Input(2).Values[i % e.Input(2).Shape.Length] : 1.0) + 0.0;
+            if (i < shown) e.Line(new Explain.MathSymbol("l", [i + 1]), Term(i)!, new Explain.MathNumber(losses[i], x.Single));
+        }
+        List<Explain.MathExpr> parts = n <= OpExplain.MaxTerms ? [.. losses.Select(v => (Explain.MathExpr)new Explain.MathNumber(v, x.Single))] : [new Explain.MathNumber(losses.Sum(), x.Single)];
+        e.Entry(l, 0, mean ? OpExplain.Mean(parts, n) : OpExplain.Sum(parts));
+    }
+
+    /// <summary>dJ/dx_i = g dl_i/dx_i entry by entry, g = dJ/dL / n (mean), dJ/dL (sum) or dJ/dl_i (none).</summary>
+    public override void ExplainBackward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        Explain.ExplainTensor x = e.Input(0), y = e.Input(1), g = e.OutputGrad!;
+        IReadOnlyList<Explain.MathExpr>? Factors(int i) => ExplainDerivative(OpExplain.NumFlat(x, i), OpExplain.NumFlat(y, i), WeightOf(e, i));
+        if (x.Shape.Length == 0 || Factors(0) is null || e.Contribution(0) is not { } dx)
+        {
+            base.ExplainBackward(e);
+            return;
+        }
+        e.Note(GradientFormula);
+        string reduction = LossReduction.Of(e.Attributes, 0);
+        int n = x.Shape.Length;
+        OpExplain.Each(e, dx, () =>
+        {
+            foreach (int k in e.Entries(dx))
+            {
+                int i = OpExplain.Flat(x.Shape, OpExplain.Full(e, dx, k));
+                var d = Factors(i)!;
+                if (reduction == LossReduction.None) e.Entry(dx, k, new Explain.MathProduct([OpExplain.NumFlat(g, i), .. d]));
+                else
+                {
+                    Explain.MathExpr chain = new Explain.MathProduct([OpExplain.NumFlat(g, 0), .. d]);
+                    e.Entry(dx, k, reduction == LossReduction.Mean && n > 1 ? new Explain.MathFraction(chain, new Explain.MathNumber(n)) : chain);
+                }
+            }
+        });
+    }
+
     public override bool WritesOwnOnnx => true;
 
     public sealed override void WriteOnnx(IOnnxWriter writer, OnnxNodeInfo node)

@@ -94,6 +94,37 @@ public sealed class MatMul : Op
         return new Plan(m, k, n, count, ia, ib, Flat: ma is null && bBatch.Length == 1);
     }
 
+    private static List<(int Out, int A, int B)> Pairs(Shape a, Shape b)
+    {
+        var p = MakePlan(a, b);
+        int m = p.M, k = p.K, n = p.N;
+        var pairs = new List<(int, int, int)>(p.Count * m * n * k);
+        for (int q = 0; q < p.Count; q++)
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++)
+                    for (int t = 0; t < k; t++)
+                        pairs.Add((q * m * n + i * n + j, p.A[q] * m * k + i * k + t, p.B[q] * k * n + t * n + j));
+        return pairs;
+    }
+
+    /// <summary>Each entry of Y as the sum of a row of A times a column of B: Y_12 = (a_11)(b_12) + (a_12)(b_22).</summary>
+    public override void ExplainForward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        Explain.ExplainTensor a = e.Input(0), b = e.Input(1), y = e.Output;
+        e.Formula(y.WholeSym, new Explain.MathProduct([new Explain.MathSymbol(a.Name), new Explain.MathSymbol(b.Name)]));
+        e.Note($"each entry of {y.Name} sums the products of a row of {a.Name} and a column of {b.Name}{(a.Shape.Rank > 2 || b.Shape.Rank > 2 ? ", in the batch matrix it belongs to" : "")}");
+        OpExplain.BilinearForward(e, a, b, y, Pairs(a.Shape, b.Shape));
+    }
+
+    /// <summary>dJ/dA = G Bᵀ and dJ/dB = Aᵀ G entry by entry, summed over broadcast batch matrices.</summary>
+    public override void ExplainBackward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        e.Note(GradientFormula);
+        OpExplain.BilinearBackward(e, 0, 1, Pairs(e.Input(0).Shape, e.Input(1).Shape));
+    }
+
     protected override void Forward<T>(OpContext<T> c)
     {
         var a = c.Input(0).Data;

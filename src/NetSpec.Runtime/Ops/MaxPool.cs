@@ -57,6 +57,26 @@ public sealed class MaxPool : PoolOp
 
     private State StateOf<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> => new(Plan(c, this), new int[c.Output.Length]);
 
+    /// <summary>y_o = max(taps of window o); backward the window's dJ/dy goes to its first maximum.</summary>
+    public override void ExplainForward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        ExplainPool(e, backward: false, (_, _, taps) => Explain.M.Call("max", [.. taps]), (_, _, _, _, _) => null);
+    }
+
+    public override void ExplainBackward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var x = e.Input(0);
+        ExplainPool(e, backward: true, (_, _, _) => new Explain.MathNumber(0), (_, _, taps, t, g) =>
+        {
+            int first = 0;
+            for (int k = 1; k < taps.Length; k++)
+                if (x.Values[taps[k]] > x.Values[taps[first]]) first = k;
+            return t == first ? g : null;
+        });
+    }
+
     protected override void Forward<T>(OpContext<T> c)
     {
         var s = c.State(StateOf);

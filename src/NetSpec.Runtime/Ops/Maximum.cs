@@ -28,6 +28,11 @@ public sealed class Maximum : ElementwiseBinary
     private static T Max<T>(T a, T b) where T : System.Numerics.IFloatingPointIeee754<T> =>
         T.IsNaN(a) || T.IsNaN(b) ? T.NaN : a >= b ? a : b;
 
+    protected override Explain.MathExpr? ExplainValue(Explain.MathExpr a, Explain.MathExpr b) => Explain.M.Call("max", a, b);
+
+    protected override Explain.MathExpr? ExplainGradient(int input, Explain.MathNumber g, Explain.MathNumber a, Explain.MathNumber b) =>
+        new Explain.MathProduct([g, new Explain.MathNumber(Share(input == 0 ? a.Value : b.Value, input == 0 ? b.Value : a.Value))]);
+
     protected override void Apply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y)
     {
         for (int i = 0; i < y.Length; i++) y[i] = Max(At(a, i), At(b, i));

@@ -31,6 +31,12 @@ public sealed class MseLoss : ElementwiseLoss
 
     protected override T Dfdx<T>(T x, T y, T w) => T.CreateChecked(2) * (x - y);
 
+    protected override Explain.MathExpr? ExplainTerm(Explain.MathNumber x, Explain.MathNumber y, Explain.MathNumber? w) =>
+        new Explain.MathPower(new Explain.MathGroup(new Explain.MathDifference(x, y)), new Explain.MathNumber(2));
+
+    protected override IReadOnlyList<Explain.MathExpr>? ExplainDerivative(Explain.MathNumber x, Explain.MathNumber y, Explain.MathNumber? w) =>
+        [new Explain.MathNumber(2), new Explain.MathDifference(x, y)];
+
     protected override string WriteLosses(IOnnxWriter writer, string name, string x, string y, string? w)
     {
         writer.Node("Sub", $"{name}/diff", [x, y], $"{name}/diff");

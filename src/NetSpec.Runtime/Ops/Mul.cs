@@ -14,6 +14,11 @@ public sealed class Mul : ElementwiseBinary
     public override string Formula => "y = a ⊙ b";
     public override string GradientFormula => "dJ/da = G ⊙ b; dJ/db = G ⊙ a (G = dJ/dy, each summed over the axes its input was broadcast along)";
 
+    protected override Explain.MathExpr? ExplainValue(Explain.MathExpr a, Explain.MathExpr b) => new Explain.MathProduct([a, b]);
+
+    protected override Explain.MathExpr? ExplainGradient(int input, Explain.MathNumber g, Explain.MathNumber a, Explain.MathNumber b) =>
+        new Explain.MathProduct([g, input == 0 ? b : a]);
+
     protected override void Apply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) => Vec.Multiply(a, b, y);
     protected override void GradientA<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> da) => Vec.AddProductReduced(g, b, da);
     protected override void GradientB<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> db) => Vec.AddProductReduced(g, a, db);

@@ -76,6 +76,87 @@ public sealed class NllLoss : Op
         return Axes.Split(s, ClassAxisOf(s.Rank));
     }
 
+    /// <summary>
+    /// Each sample's term -(w_c)(x_(s,c)) at its label c, then the reduction:
+    /// L = -((w_c1)(x_1c1) + ...) / (w_c1 + ...) for the weighted mean ((1/N) without weights).
+    /// </summary>
+    public override void ExplainForward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        Explain.ExplainTensor x = e.Input(0), y = e.Input(1), l = e.Output;
+        var w = e.InputCount > 2 ? e.Input(2) : null;
+        int axis = ClassAxisOf(x.Shape.Rank), ignore = e.Attributes.Integer(0);
+        string reduction = LossReduction.Of(e.Attributes, 1);
+        var (outer, classes, inner) = Axes.Split(x.Shape, axis);
+        int samples = outer * inner;
+        var labels = Enumerable.Range(0, samples).Select(p => ClassLabels.Valid(y.Values[p], classes, ignore) ? (int)y.Values[p] : ClassLabels.Invalid).ToArray();
+        if (labels.Any(c => c == ClassLabels.Invalid))
+        {
+            base.ExplainForward(e);
+            return;
+        }
+        e.Note(Formula);
+        Explain.MathExpr Picked(int p) => OpExplain.NumFlat(x, OpExplain.Line(x.Shape, axis, p)[labels[p]]);
+        Explain.MathExpr Weighted(int p) => w is null ? Picked(p) : new Explain.MathProduct([OpExplain.NumFlat(w, labels[p]), Picked(p)]);
+        var kept = Enumerable.Range(0, samples).Where(p => labels[p] != ignore).ToList();
+        if (kept.Count < samples) e.Note($"{samples - kept.Count} sample{(samples - kept.Count == 1 ? " is" : "s are")} labelled ignore_index {ignore} and count 0");
+        if (reduction == LossReduction.None)
+        {
+            OpExplain.Each(e, l, () =>
+            {
+                foreach (int k in e.Entries(l))
+                {
+                    int p = OpExplain.Flat(l.Shape, OpExplain.Full(e, l, k));
+                    if (labels[p] == ignore) e.Entry(l, k);
+                    else e.Entry(l, k, new Explain.MathNegation(Weighted(p)));
+                }
+            });
+            return;
+        }
+        if (kept.Count > OpExplain.MaxTerms)
+        {
+            e.Entry(l, 0);
+            return;
+        }
+        var sum = new Explain.MathNegation(OpExplain.Sum([.. kept.Select(Weighted)]));
+        if (reduction == LossReduction.Sum) e.Entry(l, 0, sum);
+        else if (w is null) e.Entry(l, 0, kept.Count == 1 ? sum : new Explain.MathNegation(OpExplain.Mean([.. kept.Select(Weighted)], kept.Count)));
+        else e.Entry(l, 0, new Explain.MathFraction(sum, OpExplain.Sum([.. kept.Select(p => (Explain.MathExpr)OpExplain.NumFlat(w, labels[p]))])));
+    }
+
+    /// <summary>dJ/dx_(s,c) = -(w_c)(g_s) at each sample's label, 0 elsewhere.</summary>
+    public override void ExplainBackward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        e.Note(GradientFormula);
+        if (e.Contribution(0) is not { } dx) return;
+        Explain.ExplainTensor x = e.Input(0), y = e.Input(1), g = e.OutputGrad!;
+        var w = e.InputCount > 2 ? e.Input(2) : null;
+        int axis = ClassAxisOf(x.Shape.Rank), ignore = e.Attributes.Integer(0);
+        string reduction = LossReduction.Of(e.Attributes, 1);
+        var (outer, classes, inner) = Axes.Split(x.Shape, axis);
+        int samples = outer * inner;
+        double den = 0;
+        for (int p = 0; p < samples; p++)
+            if (y.Values[p] != ignore && ClassLabels.Valid(y.Values[p], classes, ignore)) den += w is null ? 1 : w.Values[(int)y.Values[p]];
+        OpExplain.Each(e, dx, () =>
+        {
+            foreach (int k in e.Entries(dx))
+            {
+                int f = OpExplain.Flat(x.Shape, OpExplain.Full(e, dx, k));
+                var (p, j) = OpExplain.PositionOf(x.Shape, axis, f);
+                if (y.Values[p] != j || y.Values[p] == ignore)
+                {
+                    e.Entry(dx, k);
+                    continue;
+                }
+                Explain.MathExpr gs = reduction == LossReduction.None ? OpExplain.NumFlat(g, p) : OpExplain.NumFlat(g, 0);
+                Explain.MathExpr term = new Explain.MathNegation(w is null ? gs : new Explain.MathProduct([OpExplain.NumFlat(w, j), gs]));
+                e.Entry(dx, k, reduction == LossReduction.Mean && den != 1 ? new Explain.MathFraction(term, new Explain.MathNumber(den, x.Single)) : term);
+            }
+        });
+    }
+
     // Sample s = o · Inner + i (the labels' row-major order) has its classes at (o · C + k) · Inner + i.
     protected override void Forward<T>(OpContext<T> c)
     {

@@ -101,6 +101,36 @@ public sealed class Pad : Op
         return new Plan(source);
     }
 
+    private static Func<int, (int, int)> Source(Explain.Explanation e)
+    {
+        Shape x = e.Input(0).Shape, y = e.Output.Shape;
+        var pads = e.Attributes.Integers(0);
+        return f =>
+        {
+            var i = OpExplain.Unflatten(y, f);
+            for (int k = 0; k < i.Length; k++)
+            {
+                i[k] -= pads[k];
+                if (i[k] < 0 || i[k] >= x[k]) return (-1, -1);
+            }
+            return (0, OpExplain.Flat(x, i));
+        };
+    }
+
+    public override void ExplainForward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        e.Note(Formula + $"; here value = {e.Attributes.Number(1).ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        OpExplain.Moves(e, backward: false, Source(e));
+    }
+
+    public override void ExplainBackward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        e.Note(GradientFormula);
+        OpExplain.Moves(e, backward: true, Source(e));
+    }
+
     protected override void Forward<T>(OpContext<T> c)
     {
         var source = c.State(PlanOf).Source;

@@ -60,6 +60,46 @@ public abstract class PoolOp : Op
     private protected static Windows Plan<T>(OpContext<T> c, PoolOp op) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> =>
         op.WindowsOf(c.Input(0).Shape, c.Attributes).W ?? throw new InvalidOperationException("the pool's windows passed setup but do not fit at run time");
 
+    /// <summary>
+    /// A pool's arithmetic: each output entry from its window's taps inside the input
+    /// (<paramref name="value"/>: max(...) or the mean), and backward each input entry's gradient
+    /// as the sum of the terms <paramref name="share"/> gives it from the windows holding it
+    /// (null: the tap gets nothing from that window).
+    /// </summary>
+    private protected void ExplainPool(Explain.Explanation e, bool backward,
+        Func<Windows, (int Flat, int O0, int O1, int O2), List<Explain.MathNumber>, Explain.MathExpr> value,
+        Func<Windows, (int Flat, int O0, int O1, int O2), int[], int, Explain.MathNumber, Explain.MathExpr?> share)
+    {
+        Explain.ExplainTensor x = e.Input(0), y = e.Output;
+        var w = WindowsOf(x.Shape, e.Attributes).W!;
+        int planes = x.Shape[0] * x.Shape[1];
+        if (!backward)
+        {
+            e.Note(Formula);
+            var windows = new Dictionary<int, Explain.MathExpr>();
+            for (int p = 0; p < planes; p++)
+                foreach (var pos in OpExplain.Positions(w))
+                    windows[p * w.OutPlane + pos.Flat] = value(w, pos, [.. OpExplain.Taps(w, pos.O0, pos.O1, pos.O2).Select(t => OpExplain.NumFlat(x, p * w.InPlane + t.Input))]);
+            OpExplain.Each(e, y, () =>
+            {
+                foreach (int k in e.Entries(y)) e.Entry(y, k, windows[OpExplain.Flat(y.Shape, OpExplain.Full(e, y, k))]);
+            });
+            return;
+        }
+        e.Note(GradientFormula);
+        if (e.Contribution(0) is not { } dx) return;
+        var g = e.OutputGrad!;
+        var terms = new Dictionary<int, List<Explain.MathExpr>>();
+        for (int p = 0; p < planes; p++)
+            foreach (var pos in OpExplain.Positions(w))
+            {
+                int[] taps = [.. OpExplain.Taps(w, pos.O0, pos.O1, pos.O2).Select(t => p * w.InPlane + t.Input)];
+                for (int t = 0; t < taps.Length; t++)
+                    if (share(w, pos, taps, t, OpExplain.NumFlat(g, p * w.OutPlane + pos.Flat)) is { } term) OpExplain.Add(terms, taps[t], term);
+            }
+        OpExplain.Scatter(e, dx, terms);
+    }
+
     /// <summary>N x C: the planes pooled one by one.</summary>
     private protected static int Planes(Shape x) => x[0] * x[1];
 

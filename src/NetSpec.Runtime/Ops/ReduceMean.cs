@@ -69,6 +69,18 @@ public sealed class ReduceMean : Op
         return new Plan(Broadcast.IndexMap(Axes.Reduce(x, axes, keep: true), x), n);
     }
 
+    public override void ExplainForward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        ReduceSum.ExplainReduction(e, mean: true, backward: false);
+    }
+
+    public override void ExplainBackward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        ReduceSum.ExplainReduction(e, mean: true, backward: true);
+    }
+
     protected override void Forward<T>(OpContext<T> c)
     {
         var plan = c.State(PlanOf);

@@ -80,6 +80,73 @@ public sealed class ReduceSum : Op
         return new Plan(Broadcast.IndexMap(Axes.Reduce(x, axes, keep: true), x));
     }
 
+    /// <summary>For every element of x (row-major), the flat index of the output element it is reduced into.</summary>
+    internal static int[] OutputOf(Shape x, AttributeValues attributes)
+    {
+        var axes = Normalize(attributes.Integers(0), x.Rank).Axes!;
+        var keep = Axes.Reduce(x, axes, keep: true);
+        return keep.Length == 1 ? new int[x.Length] : Broadcast.IndexMap(keep, x) ?? [.. Enumerable.Range(0, x.Length)];
+    }
+
+    /// <summary>
+    /// A reduction's arithmetic: each output entry as the sum of the entries reduced into it
+    /// (<paramref name="mean"/>: times 1/n), and backward each dJ/dx_i as the gradient of the entry it went into (over n).
+    /// </summary>
+    internal static void ExplainReduction(Explain.Explanation e, bool mean, bool backward)
+    {
+        Explain.ExplainTensor x = e.Input(0), y = e.Output;
+        var map = OutputOf(x.Shape, e.Attributes);
+        int n = Math.Max(1, x.Shape.Length / Math.Max(1, y.Shape.Length));
+        if (!backward)
+        {
+            e.Note(mean ? $"each entry of {y.Name} is the mean of the n = {n} entries of {x.Name} averaged into it" : $"each entry of {y.Name} sums the {n} entries of {x.Name} summed into it");
+            var terms = new Dictionary<int, List<Explain.MathExpr>>();
+            for (int f = 0; f < map.Length; f++) OpExplain.Add(terms, map[f], OpExplain.NumFlat(x, f));
+            bool noted = false;
+            OpExplain.Each(e, y, () =>
+            {
+                foreach (int k in e.Entries(y))
+                {
+                    var list = terms.GetValueOrDefault(OpExplain.Flat(y.Shape, OpExplain.Full(e, y, k))) ?? [];
+                    if (list.Count > OpExplain.MaxTerms)
+                    {
+                        if (!noted) e.Note($"a sum of more than {OpExplain.MaxTerms} entries is written as its value");
+                        noted = true;
+                        e.Entry(y, k);
+                    }
+                    else e.Entry(y, k, mean ? OpExplain.Mean(list, n) : OpExplain.Sum(list));
+                }
+            });
+            return;
+        }
+        e.Note(mean ? $"each dJ/d{x.Name}_i is dJ/d{y.Name} of the entry it was averaged into, over n = {n}" : $"each dJ/d{x.Name}_i is dJ/d{y.Name} of the entry it was summed into");
+        if (e.Contribution(0) is not { } dx) return;
+        var g = e.OutputGrad!;
+        OpExplain.Each(e, dx, () =>
+        {
+            foreach (int k in e.Entries(dx))
+            {
+                int j = map[OpExplain.Flat(x.Shape, OpExplain.Full(e, dx, k))];
+                var sym = OpExplain.Sym(g, OpExplain.Unflatten(g.Shape, j));
+                if (mean && n > 1)
+                    e.Entry(dx, k, new Explain.MathFraction(sym, new Explain.MathNumber(n)), new Explain.MathFraction(OpExplain.NumFlat(g, j), new Explain.MathNumber(n)));
+                else e.Entry(dx, k, sym);
+            }
+        });
+    }
+
+    public override void ExplainForward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        ExplainReduction(e, mean: false, backward: false);
+    }
+
+    public override void ExplainBackward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        ExplainReduction(e, mean: false, backward: true);
+    }
+
     protected override void Forward<T>(OpContext<T> c)
     {
         var x = c.Input(0).Span;

@@ -105,6 +105,20 @@ public sealed class Reshape : Op
         return dims is null ? ShapeResult.Fail(error!) : ShapeResult.Ok(new Shape(dims));
     }
 
+    public override void ExplainForward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        e.Note(Formula);
+        OpExplain.Moves(e, backward: false, f => (0, f));
+    }
+
+    public override void ExplainBackward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        e.Note(GradientFormula);
+        OpExplain.Moves(e, backward: true, f => (0, f));
+    }
+
     protected override void Forward<T>(OpContext<T> c) => c.Input(0).Span.CopyTo(c.Output.Span);
 
     protected override void Backward<T>(OpContext<T> c)

@@ -111,6 +111,162 @@ public sealed class SoftmaxCrossEntropy : Op
     private static bool Plain<T>(OpContext<T> c) where T : unmanaged, IFloatingPointIeee754<T> =>
         c.Input(1).Shape.Equals(c.Input(0).Shape) && !c.HasInput(2) && c.Attributes.Number(Smoothing) == 0;
 
+    public override void ExplainForward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        ExplainLoss(e, e.Attributes.Integer(Ignore), e.Attributes.Number(Smoothing), LossReduction.Of(e.Attributes, Reduction), backward: false);
+    }
+
+    public override void ExplainBackward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        ExplainLoss(e, e.Attributes.Integer(Ignore), e.Attributes.Number(Smoothing), LossReduction.Of(e.Attributes, Reduction), backward: true);
+    }
+
+    /// <summary>
+    /// The fused softmax cross-entropy written out (shared with softmax_cross_entropy_rows): per
+    /// sample p the softmax s_pj = e^(x_pj - m) / Σ_k e^(x_pk - m), its loss L_p = -Σ_j (t_pj)log(s_pj)
+    /// with the targets t (distributions, or one-hot labels times their weight, smoothed), then the
+    /// reduction with its denominator; backward dJ/dx_pj = g_p (s_pj - t_pj) entry by entry
+    /// ((s_pj)(Σ_j t_pj) - t_pj when the targets do not sum to 1).
+    /// </summary>
+    internal static void ExplainLoss(Explain.Explanation e, int ignore, double eps, string reduction, bool backward)
+    {
+        Explain.ExplainTensor x = e.Input(0), y = e.Input(1), l = e.Output;
+        var w = e.InputCount > 2 ? e.Input(2) : null;
+        int axis = ClassAxis.Of(e.Attributes, x.Shape.Rank) ?? x.Shape.Rank - 1;
+        var (outer, classes, inner) = Axes.Split(x.Shape, axis);
+        int samples = outer * inner;
+        bool labels = !y.Shape.Equals(x.Shape);
+        // Each sample's targets and its share of the mean's denominator, as the op's forward computes them.
+        double[] Targets(int p, out double weight)
+        {
+            var t = new double[classes];
+            var line = OpExplain.Line(x.Shape, axis, p);
+            if (!labels)
+            {
+                for (int j = 0; j < classes; j++)
+                {
+                    double yj = y.Values[line[j]], tj = eps == 0 ? yj : (1 - eps) * yj + eps / classes;
+                    t[j] = w is null ? tj : w.Values[j] * tj;
+                }
+                weight = 1;
+                return t;
+            }
+            double label = y.Values[p];
+            if (label == ignore || !(label >= 0 && label < classes && label == Math.Floor(label)))
+            {
+                weight = label == ignore ? 0 : double.NaN;
+                return t;
+            }
+            int c = (int)label;
+            for (int j = 0; j < classes; j++) t[j] = w is null ? eps / classes : w.Values[j] * eps / classes;
+            weight = w is null ? 1 : w.Values[c];
+            t[c] += (1 - eps) * weight;
+            return t;
+        }
+        double denominator = 0;
+        var targets = new double[samples][];
+        for (int p = 0; p < samples; p++)
+        {
+            targets[p] = Targets(p, out double wp);
+            denominator += wp;
+        }
+        if (double.IsNaN(denominator))
+        {
+            if (backward) e.Note("a label is not a class index: the loss is NaN");
+            else e.Note("a label is not a class index: the loss is NaN");
+            return;
+        }
+        Explain.MathNumber T(double v) => new(v, x.Single);
+        Explain.MathSymbol S(int p, int j) => new("s", samples == 1 ? [j + 1] : [p + 1, j + 1]);
+        bool plainTargets = !labels && w is null && eps == 0;
+        if (!backward)
+        {
+            e.Note("s = softmax(" + x.Name + ") along the class axis, then L_p = -Σ_j (t_pj)log(s_pj) per sample p" +
+                (labels ? $", t_p the one-hot vector of sample p's label{(w is null ? "" : " times its class weight")}{(ignore >= 0 || labels ? $" (labels equal to ignore_index {ignore} count 0)" : "")}" : w is null ? ", t = the targets" : ", t = the targets times the class weights") +
+                (eps > 0 ? $", smoothed: (1 - ε) t + ε/C with ε = {eps.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : ""));
+            bool perSample = reduction == LossReduction.None;
+            var lossOf = new double[samples];
+            var shown = new List<int>();
+            void Sample(int p, int? entry)
+            {
+                var line = OpExplain.Line(x.Shape, axis, p);
+                var t = targets[p];
+                var js = Enumerable.Range(0, classes).Where(j => t[j] != 0 || (classes <= 10 && OpExplain.Softmax(x, line, j) > 0)).ToList();
+                foreach (int j in js)
+                    e.Line(S(p, j), OpExplain.SoftmaxExpr(x, line, j), T(OpExplain.Softmax(x, line, j)));
+                var terms = js.Select(j => (Explain.MathExpr)new Explain.MathProduct([T(t[j]), Explain.M.Call("log", T(OpExplain.Softmax(x, line, j)))])).ToList();
+                Explain.MathExpr loss = new Explain.MathNegation(OpExplain.Sum(terms));
+                if (entry is int k) e.Entry(l, k, loss);
+                else e.Line(new Explain.MathSymbol("L", [p + 1]), loss, T(lossOf[p]));
+            }
+            for (int p = 0; p < samples; p++)
+            {
+                var line = OpExplain.Line(x.Shape, axis, p);
+                double m = OpExplain.Max(x, line), z = line.Sum(f => Math.Exp(x.Values[f] - m));
+                lossOf[p] = 0.0 - Enumerable.Range(0, classes).Where(j => targets[p][j] != 0).Sum(j => targets[p][j] * (x.Values[line[j]] - m - Math.Log(z)));
+            }
+            if (perSample)
+            {
+                OpExplain.Each(e, l, () =>
+                {
+                    foreach (int k in e.Entries(l)) Sample(OpExplain.Flat(l.Shape, OpExplain.Full(e, l, k)), k);
+                });
+                return;
+            }
+            int count = Math.Min(samples, e.Options.MaxEntries);
+            if (samples == 1)
+            {
+                var line = OpExplain.Line(x.Shape, axis, 0);
+                var t = targets[0];
+                var js = Enumerable.Range(0, classes).Where(j => t[j] != 0 || (classes <= 10 && OpExplain.Softmax(x, line, j) > 0)).ToList();
+                foreach (int j in js) e.Line(S(0, j), OpExplain.SoftmaxExpr(x, line, j), T(OpExplain.Softmax(x, line, j)));
+                Explain.MathExpr sum = OpExplain.Sum([.. js.Select(j => (Explain.MathExpr)new Explain.MathProduct([T(t[j]), Explain.M.Call("log", T(OpExplain.Softmax(x, line, j)))]))]);
+                bool divide = reduction == LossReduction.Mean && denominator != 1;
+                e.Entry(l, 0, divide ? new Explain.MathFraction(new Explain.MathNegation(sum), T(denominator)) : new Explain.MathNegation(sum));
+                return;
+            }
+            if (count < samples) e.Note($"the batch has {samples} samples: the first {count} are written out, then the {(reduction == LossReduction.Mean ? "mean" : "sum")} of all");
+            for (int p = 0; p < count; p++) Sample(p, null);
+            var parts = count == samples ? lossOf.Select(v => (Explain.MathExpr)T(v)).ToList() : [T(lossOf.Sum())];
+            if (reduction == LossReduction.Sum) e.Entry(l, 0, OpExplain.Sum(parts));
+            else if (plainTargets || (labels && w is null && denominator == samples)) e.Entry(l, 0, OpExplain.Mean(parts, samples));
+            else
+            {
+                Explain.MathExpr den = labels && w is not null && count == samples
+                    ? OpExplain.Sum([.. Enumerable.Range(0, samples).Select(p => (Explain.MathExpr)T(y.Values[p] == ignore ? 0 : w.Values[(int)y.Values[p]]))])
+                    : T(denominator);
+                e.Note(labels ? $"the mean divides by the sum of the weights of the labels not ignored ({denominator.ToString(System.Globalization.CultureInfo.InvariantCulture)})" : $"the mean divides by the {samples} samples");
+                e.Entry(l, 0, new Explain.MathFraction(OpExplain.Sum(parts), den));
+            }
+            return;
+        }
+        string scale = reduction == LossReduction.None ? "dJ/dL_p" : reduction == LossReduction.Sum ? "dJ/dL" : plainTargets ? "dJ/dL / P (the mean over the P samples)" : "dJ/dL over the mean's denominator";
+        e.Note(plainTargets ? $"dJ/dx_pj = g_p (s_pj - y_pj): the softmax minus the target, entry by entry, g_p = {scale}" : $"dJ/dx_pj = g_p ((s_pj)(Σ_j t_pj) - t_pj), g_p = {scale}");
+        if (e.Contribution(0) is not { } dx) return;
+        var g = e.OutputGrad!;
+        OpExplain.Each(e, dx, () =>
+        {
+            foreach (int k in e.Entries(dx))
+            {
+                int f = OpExplain.Flat(x.Shape, OpExplain.Full(e, dx, k));
+                var (p, j) = OpExplain.PositionOf(x.Shape, axis, f);
+                var line = OpExplain.Line(x.Shape, axis, p);
+                var t = targets[p];
+                double total = t.Sum();
+                var sj = T(OpExplain.Softmax(x, line, j));
+                Explain.MathExpr diff = total == 1 ? new Explain.MathDifference(sj, T(t[j])) : new Explain.MathDifference(new Explain.MathProduct([sj, T(total)]), T(t[j]));
+                if (reduction == LossReduction.None) e.Entry(dx, k, new Explain.MathProduct([OpExplain.NumFlat(g, p), diff]));
+                else
+                {
+                    Explain.MathExpr chain = g.Values[0] == 1 ? diff : new Explain.MathProduct([OpExplain.NumFlat(g, 0), diff]);
+                    e.Entry(dx, k, reduction == LossReduction.Mean && denominator != 1 ? new Explain.MathFraction(chain, T(denominator)) : chain);
+                }
+            }
+        });
+    }
+
     protected override void Forward<T>(OpContext<T> c)
     {
         var (rows, cols, inner) = ClassAxis.Split(c);

@@ -42,6 +42,18 @@ public sealed class SoftmaxCrossEntropyRows : Op
         ClassAxis.Check(q, "logits") is { } error ? ShapeResult.Fail(error)
         : ShapeResult.Ok(Axes.Reduce(q[0], [ClassAxis.Of(q.Attributes, q[0].Rank)!.Value], keep: false));
 
+    public override void ExplainForward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        SoftmaxCrossEntropy.ExplainLoss(e, -100, 0, LossReduction.None, backward: false);
+    }
+
+    public override void ExplainBackward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        SoftmaxCrossEntropy.ExplainLoss(e, -100, 0, LossReduction.None, backward: true);
+    }
+
     protected override void Forward<T>(OpContext<T> c)
     {
         var (_, cols, _) = ClassAxis.Split(c);

@@ -14,6 +14,11 @@ public sealed class Sub : ElementwiseBinary
     public override string Formula => "y = a - b";
     public override string GradientFormula => "dJ/da = G; dJ/db = -G (G = dJ/dy, each summed over the axes its input was broadcast along)";
 
+    protected override Explain.MathExpr? ExplainValue(Explain.MathExpr a, Explain.MathExpr b) => new Explain.MathDifference(a, b);
+
+    protected override Explain.MathExpr? ExplainGradient(int input, Explain.MathNumber g, Explain.MathNumber a, Explain.MathNumber b) =>
+        input == 0 ? g : new Explain.MathNegation(g);
+
     protected override void Apply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) => Vec.Subtract(a, b, y);
     protected override void GradientA<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> da) => Vec.AddReduced(g, da);
     protected override void GradientB<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> db) => Vec.SubtractReduced(g, db);

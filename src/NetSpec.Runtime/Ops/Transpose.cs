@@ -101,6 +101,33 @@ public sealed class Transpose : Op
         return new Plan(source);
     }
 
+    private static Func<int, (int, int)> Source(Explain.Explanation e)
+    {
+        Shape x = e.Input(0).Shape, y = e.Output.Shape;
+        var perm = Normalize(e.Attributes.Integers(0), x.Rank).Perm!;
+        return f =>
+        {
+            var i = OpExplain.Unflatten(y, f);
+            var j = new int[x.Rank];
+            for (int k = 0; k < i.Length; k++) j[perm[k]] = i[k];
+            return (0, OpExplain.Flat(x, j));
+        };
+    }
+
+    public override void ExplainForward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        e.Note(Formula);
+        OpExplain.Moves(e, backward: false, Source(e));
+    }
+
+    public override void ExplainBackward(Explain.Explanation e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        e.Note(GradientFormula);
+        OpExplain.Moves(e, backward: true, Source(e));
+    }
+
     protected override void Forward<T>(OpContext<T> c)
     {
         var source = c.State(PlanOf).Source;
