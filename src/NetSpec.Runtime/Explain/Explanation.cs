@@ -244,11 +244,19 @@ public sealed class Explanation
 
     /// <summary>
     /// Runs <paramref name="body"/> once per sample explained, with <see cref="Sample"/> set and,
-    /// in a batch of more than one, a heading before each sample's lines.
+    /// in a batch of more than one, a heading before each sample's lines; once, without a heading,
+    /// when none of the node's values is read by sample.
     /// </summary>
     public void ForEachSample(Action body)
     {
         ArgumentNullException.ThrowIfNull(body);
+        // A node whose inputs and output are all whole-batch values (a loss, a sum of losses) has
+        // no samples of its own: its lines are written once.
+        if (!Output.Batched && !_inputs.Any(t => t.Batched))
+        {
+            body();
+            return;
+        }
         foreach (int s in _samples)
         {
             Sample = s;

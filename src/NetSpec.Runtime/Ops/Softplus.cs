@@ -69,7 +69,11 @@ public sealed class Softplus : Op
     public override void ExplainForward(Explain.Explanation e)
     {
         ArgumentNullException.ThrowIfNull(e);
-        ElementwiseExplanation.Forward(e, Name, _ => null);
+        double beta = e.Attributes.Number(0), threshold = e.Attributes.Number(1);
+        // softplus(-1) = (1 / 2) log(1 + e^((2)(-1))) with beta 2; x itself above the threshold.
+        ElementwiseExplanation.Forward(e, Name, x => beta * x.Value > threshold ? Explain.M.Text($"x, since {Parser.Model.Format.Number(beta)} x > {Parser.Model.Format.Number(threshold)}")
+            : beta == 1 ? Explain.M.Call("log", Explain.M.Num(1) + Explain.M.Exp(x))
+            : Explain.M.Product(new Explain.MathFraction(Explain.M.Num(1), e.N(beta)), Explain.M.Call("log", Explain.M.Num(1) + Explain.M.Exp(Explain.M.Product(e.N(beta), x)))));
     }
 
     public override void ExplainBackward(Explain.Explanation e)

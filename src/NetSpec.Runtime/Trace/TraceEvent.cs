@@ -33,6 +33,13 @@ public sealed record TraceEvent(TracePhase Phase, int Step, string Name, string 
     public TraceValues? Gradient { get; init; }
 
     /// <summary>
+    /// Update only: the optimizer's state for the parameter before and after the update (momentum's
+    /// velocity, Adam's moments and update count), for explanations; null for plain gradient
+    /// descent. Not part of the trace file.
+    /// </summary>
+    public OptimizerState? State { get; init; }
+
+    /// <summary>
     /// The mode of the pass, "train" or "eval", on the forward and backward events and the epoch
     /// metrics of a graph with an op that depends on it (batch_norm, dropout); null otherwise.
     /// </summary>
@@ -42,7 +49,18 @@ public sealed record TraceEvent(TracePhase Phase, int Step, string Name, string 
     public static string ModeName(bool training) => training ? "train" : "eval";
 
     /// <summary>The event with copies of its values, which later steps do not change.</summary>
-    public TraceEvent Snapshot() => this with { Values = Values.Copy(), Old = Old?.Copy(), Gradient = Gradient?.Copy() };
+    public TraceEvent Snapshot() => this with { Values = Values.Copy(), Old = Old?.Copy(), Gradient = Gradient?.Copy(), State = State?.Copy() };
+}
+
+/// <summary>
+/// An optimizer's state for one parameter around one update: momentum's velocity v or Adam's
+/// first moment m (<paramref name="FirstBefore"/>, <paramref name="FirstAfter"/>), Adam's second
+/// moment v, and Adam's update count t (0 for the others).
+/// </summary>
+public sealed record OptimizerState(TraceValues FirstBefore, TraceValues FirstAfter, TraceValues? SecondBefore, TraceValues? SecondAfter, long Updates)
+{
+    /// <summary>The state with copies of its values.</summary>
+    public OptimizerState Copy() => new(FirstBefore.Copy(), FirstAfter.Copy(), SecondBefore?.Copy(), SecondAfter?.Copy(), Updates);
 }
 
 /// <summary>Receives trace events as the interpreter produces them.</summary>

@@ -35,6 +35,8 @@ public sealed class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly OptimizerSettings _s;
     private readonly int[] _parameters;
     private readonly T[]?[] _old; // the values before the update, kept for the trace only
+    private readonly T[]?[] _firstBefore; // the state before the update, kept for the trace only
+    private readonly T[]?[] _secondBefore;
 
     /// <summary>An optimizer for <paramref name="graph"/>'s parameters.</summary>
     /// <param name="graph">The graph whose parameters it updates.</param>
@@ -49,6 +51,8 @@ public sealed class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
         _decl = decl;
         StopOnNonFinite = stopOnNonFinite;
         _old = new T[]?[graph.Values.Count];
+        _firstBefore = new T[]?[graph.Values.Count];
+        _secondBefore = new T[]?[graph.Values.Count];
         _s = decl.Settings;
         _parameters = [.. graph.Values.Where(v => v.Kind == ValueKind.Parameter).Select(v => v.Index)];
         First = new T[]?[graph.Values.Count];
@@ -125,11 +129,14 @@ public sealed class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
                 });
                 continue;
             }
-            T[]? old = null;
+            T[]? old = null, firstBefore = null, secondBefore = null;
             if (trace is not null)
             {
                 old = _old[i] ??= new T[p.Length];
                 p.CopyTo(old.AsSpan());
+                // The state before the update, for the explanation of the update (not the trace file).
+                if (First[i] is { } f0) f0.CopyTo((firstBefore = _firstBefore[i] ??= new T[f0.Length]).AsSpan());
+                if (Second[i] is { } s0) s0.CopyTo((secondBefore = _secondBefore[i] ??= new T[s0.Length]).AsSpan());
             }
             bool? finite = null; // known when the update checked as it went
             if (adam)
@@ -168,6 +175,8 @@ public sealed class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
                 {
                     Old = TraceValues.Of(old!),
                     Gradient = TraceValues.Of(g),
+                    State = firstBefore is null ? null : new OptimizerState(TraceValues.Of(firstBefore), TraceValues.Of(First[i]!),
+                        secondBefore is null ? (TraceValues?)null : TraceValues.Of(secondBefore), Second[i] is { } s1 ? TraceValues.Of(s1) : (TraceValues?)null, adam ? Updates : 0),
                 });
             }
             if (!(finite ?? Vec.AllFinite<T>(p)))

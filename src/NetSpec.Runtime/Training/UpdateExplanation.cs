@@ -7,10 +7,10 @@ namespace NetSpec.Runtime.Training;
 /// <summary>
 /// The written-out arithmetic of each parameter update, rule by rule as <see cref="Optimizer{T}"/>
 /// computes it: W*_11 = 1 - (0.001)(20.1) = 0.9799 for sgd; the velocity first for momentum and
-/// Nesterov; m, v, their bias corrections and the step for Adam. The optimizer's state (v, m) is
-/// not traced: it is carried here from step 1 in float64 with the optimizer's formulas, from the
-/// traced gradients (it starts at 0, as the optimizer's does), so an explained run of several steps
-/// shows the state each update used. The updated values shown are the trace's.
+/// Nesterov; m, v, their bias corrections and the step for Adam. The state before each update
+/// (v, m, t) is the optimizer's own, handed over in the update event (<see cref="TraceEvent.State"/>);
+/// the state after it is computed here with the optimizer's formulas in float64, and the updated
+/// values shown are the trace's.
 /// </summary>
 internal sealed class UpdateExplainer
 {
@@ -40,6 +40,21 @@ internal sealed class UpdateExplainer
         int n = updated.Length;
         var items = new List<ExplainItem>();
         MathNumber N(double v) => new(v, single);
+        if (_g.Find(name) is { Trainable: false })
+        {
+            // A frozen parameter keeps its value: its gradient is computed, the optimizer leaves it.
+            items.Add(new ExplainNote($"{name} is trainable: false: the optimizer leaves it as it is (its gradient is still computed)."));
+            for (int i = 0; i < Math.Min(u.Values.Length, _o.MaxEntries); i++)
+            {
+                int[]? at = u.Shape.Rank == 0 ? null : [.. ExplainTarget.Unflatten(u.Shape, i).Select(x => x + 1)];
+                items.Add(new ExplainEquation(new MathEquation([new MathSymbol(name, at) { Updated = true }, new MathSymbol(name, at), N(u.Values[i])]))
+                {
+                    Target = new ExplainTarget(name, ExplainKind.Updated, i),
+                    Value = u.Values[i],
+                });
+            }
+            return new ExplainBlock(ExplainPhase.Update, name, decl.Type.Name, $"{name}* = {name} (trainable: false)", items);
+        }
         MathSymbol P(int[]? idx, bool star = false) => new(name, idx) { Updated = star };
         MathGradient G(int[]? idx) => new(new MathSymbol(name, idx));
         MathSymbol V(string sym, int[]? idx, bool hat = false) => new(sym, idx) { Hat = hat };
@@ -50,6 +65,14 @@ internal sealed class UpdateExplainer
         if (adam) _updates[name] = t = _updates.GetValueOrDefault(name) + 1;
         var m = momentum || adam ? (_first.TryGetValue(name, out var f) ? f : _first[name] = new double[n]) : null;
         var v2 = adam ? (_second.TryGetValue(name, out var q) ? q : _second[name] = new double[n]) : null;
+        if (u.State is { } state)
+        {
+            // The optimizer's own state before this update (exact, and right when steps were not traced).
+            m = state.FirstBefore.ToArray();
+            _first[name] = m;
+            if (state.SecondBefore is { } sb) _second[name] = v2 = sb.ToArray();
+            if (adam) _updates[name] = t = state.Updates;
+        }
         double c1 = adam ? 1 - Math.Pow(s.Beta1, t) : 0, c2 = adam ? 1 - Math.Pow(s.Beta2, t) : 0;
 
         if (adam)
