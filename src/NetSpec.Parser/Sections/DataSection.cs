@@ -45,17 +45,7 @@ internal static class DataSection
         if (e.Require("file", $"data '{name}' is a tensor, or a mapping with 'file:', a CSV file relative to the spec", out var f))
             ok &= (file = r.RelativePath(f.Value, "file")) is not null;
         else ok = false;
-        char separator = ',';
-        if (e.TryGet("separator", out var sep))
-        {
-            if (sep.Value is YamlScalarNode ss && ss.Value is { Length: 1 } sv && sv[0] < 128 && sv[0] is not ('"' or '\n' or '\r'))
-                separator = sv[0];
-            else
-            {
-                r.Error(Codes.InvalidValue, sep.Value, $"'separator' is one ASCII character such as ',' or ';' (quote it), not {YamlNodes.Describe(sep.Value)}");
-                ok = false;
-            }
-        }
+        ok &= DatasetSection.Separator(r, e, out char separator);
         bool header = true;
         if (e.TryGet("header", out var h)) ok &= r.Bool(h.Value, "header", out header);
         List<NameRef>? columns = null;

@@ -22,6 +22,20 @@ internal static class DatasetSection
     /// <summary>Keys that describe CSV files, which a synthetic dataset does not have.</summary>
     private static readonly string[] FileOnlyKeys = ["file", "validation_file", "test_file", "separator", "header", "features", "label", "classes"];
 
+    /// <summary>A CSV file's <c>separator:</c> (one ASCII character, ',' unless given), shared by data sets and data files; false after a diagnostic.</summary>
+    internal static bool Separator(SpecReader r, Fields e, out char separator)
+    {
+        separator = ',';
+        if (!e.TryGet("separator", out var sep)) return true;
+        if (sep.Value is YamlScalarNode ss && ss.Value is { Length: 1 } sv && sv[0] < 128 && sv[0] is not ('"' or '\n' or '\r'))
+        {
+            separator = sv[0];
+            return true;
+        }
+        r.Error(Codes.InvalidValue, sep.Value, $"'separator' is one ASCII character such as ',' or ';' (quote it), not {YamlNodes.Describe(sep.Value)}");
+        return false;
+    }
+
     public static DatasetDecl? Read(SpecReader r, YamlNode node)
     {
         if (r.Section(node, "'dataset'", Keys) is not { } e) return null;
@@ -49,17 +63,7 @@ internal static class DatasetSection
         if (e.TryGet("validation_file", out var vf)) ok &= (validationFile = r.RelativePath(vf.Value, "validation_file")) is not null;
         if (e.TryGet("test_file", out var tf)) ok &= (testFile = r.RelativePath(tf.Value, "test_file")) is not null;
 
-        char separator = ',';
-        if (e.TryGet("separator", out var sep))
-        {
-            if (sep.Value is YamlScalarNode ss && ss.Value is { Length: 1 } sv && sv[0] < 128 && sv[0] is not ('"' or '\n' or '\r'))
-                separator = sv[0];
-            else
-            {
-                r.Error(Codes.InvalidValue, sep.Value, $"'separator' is one ASCII character such as ',' or ';' (quote it), not {YamlNodes.Describe(sep.Value)}");
-                ok = false;
-            }
-        }
+        ok &= Separator(r, e, out char separator);
         bool header = true;
         if (e.TryGet("header", out var h)) ok &= r.Bool(h.Value, "header", out header);
 
