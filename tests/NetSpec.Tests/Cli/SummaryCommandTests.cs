@@ -97,6 +97,19 @@ public sealed class SummaryCommandTests
     }
 
     [TestMethod]
+    public void A_parameter_marked_trainable_false_counts_as_frozen()
+    {
+        // frozen-bias.yaml: W 3x2 (6), b 3 (trainable: false), M 2x3 (6), c 2: 17 parameters, 3 frozen.
+        var (code, output, err) = CliRunner.Invoke("summary", Spec("frozen-bias.yaml"), "--format", "json");
+        Assert.AreEqual(0, code, err);
+        using var doc = JsonDocument.Parse(output);
+        var totals = doc.RootElement.GetProperty("totals");
+        Assert.AreEqual(17, totals.GetProperty("parameters").GetInt64());
+        Assert.AreEqual(3, totals.GetProperty("frozen").GetInt64());
+        Assert.AreEqual(14, totals.GetProperty("trainable").GetInt64());
+    }
+
+    [TestMethod]
     public void A_conv_net_s_per_sample_shapes_leave_the_batch_axis_out()
     {
         var (code, output, err) = CliRunner.Invoke("summary", Spec("lenet-digits.yaml"), "--format", "json");
