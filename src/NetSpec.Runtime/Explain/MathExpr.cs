@@ -116,7 +116,7 @@ public sealed record MathMatrix(IReadOnlyList<IReadOnlyList<MathExpr>> Rows) : M
 {
     public bool ShowSize { get; init; }
 
-    /// <summary>A transposed symbol (x^T) is <see cref="MathTranspose"/>; this is a matrix of entries.</summary>
+    /// <summary>The number of rows (a transposed symbol, x^T, is a <see cref="MathTranspose"/>, not a matrix).</summary>
     public int RowCount => Rows.Count;
 
     public int ColumnCount => Rows.Count == 0 ? 0 : Rows[0].Count;

@@ -7,19 +7,16 @@ namespace NetSpec.Runtime.Training;
 /// <summary>
 /// The written-out arithmetic of each parameter update, rule by rule as <see cref="Optimizer{T}"/>
 /// computes it: W*_11 = 1 - (0.001)(20.1) = 0.9799 for sgd; the velocity first for momentum and
-/// Nesterov; m, v, their bias corrections and the step for Adam. The state before each update
-/// (v, m, t) is the optimizer's own, handed over in the update event (<see cref="TraceEvent.State"/>);
-/// the state after it is computed here with the optimizer's formulas in float64, and the updated
-/// values shown are the trace's.
+/// Nesterov; m, v, their bias corrections and the step for Adam. The state before and after each
+/// update (v, m, t) is the optimizer's own, handed over in the update event
+/// (<see cref="TraceEvent.State"/>), and the updated values shown are the trace's: nothing is
+/// carried or recomputed here but the bias corrections.
 /// </summary>
 internal sealed class UpdateExplainer
 {
     private readonly NetworkGraph _g;
     private readonly ExplainOptions _o;
     private readonly Optimizer<double>? _rates;
-    private readonly Dictionary<string, double[]> _first = [];
-    private readonly Dictionary<string, double[]> _second = [];
-    private readonly Dictionary<string, long> _updates = [];
 
     public UpdateExplainer(NetworkGraph graph, ExplainOptions options)
     {
@@ -61,18 +58,9 @@ internal sealed class UpdateExplainer
         var alpha = new MathSymbol("alpha");
         bool adam = decl.Type.Name == "adam";
         bool momentum = !adam && s.Momentum > 0;
-        long t = 0;
-        if (adam) _updates[name] = t = _updates.GetValueOrDefault(name) + 1;
-        var m = momentum || adam ? (_first.TryGetValue(name, out var f) ? f : _first[name] = new double[n]) : null;
-        var v2 = adam ? (_second.TryGetValue(name, out var q) ? q : _second[name] = new double[n]) : null;
-        if (u.State is { } state)
-        {
-            // The optimizer's own state before this update (exact, and right when steps were not traced).
-            m = state.FirstBefore.ToArray();
-            _first[name] = m;
-            if (state.SecondBefore is { } sb) _second[name] = v2 = sb.ToArray();
-            if (adam) _updates[name] = t = state.Updates;
-        }
+        // The optimizer's own state before and after this update, handed over in the event.
+        var state = momentum || adam ? u.State ?? throw new InvalidOperationException($"the update of {name} carries no optimizer state") : null;
+        long t = state?.Updates ?? 0;
         double c1 = adam ? 1 - Math.Pow(s.Beta1, t) : 0, c2 = adam ? 1 - Math.Pow(s.Beta2, t) : 0;
 
         if (adam)
@@ -92,35 +80,28 @@ internal sealed class UpdateExplainer
         else items.Add(Formula(P(null, true), P(null) - M.Product(alpha, G(null))));
 
         int shown = Math.Min(n, _o.MaxEntries);
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < shown; i++)
         {
-            // The state is carried for every entry, even those not written out.
             double g = grad[i];
             int[]? idx = u.Shape.Rank == 0 ? null : [.. ExplainTarget.Unflatten(u.Shape, i).Select(x => x + 1)];
-            bool write = i < shown;
             if (adam)
             {
-                double mOld = m![i], vOld = v2![i];
-                m[i] = s.Beta1 * mOld + (1 - s.Beta1) * g;
-                v2[i] = s.Beta2 * vOld + (1 - s.Beta2) * g * g;
-                double mHat = m[i] / c1, vHat = v2[i] / c2;
-                if (!write) continue;
-                items.Add(Line(V("m", idx), M.Sum([M.Product(N(s.Beta1), N(mOld)), M.Product(N(1 - s.Beta1), N(g))]), N(m[i])));
-                items.Add(Line(V("v", idx), M.Sum([M.Product(N(s.Beta2), N(vOld)), M.Product(N(1 - s.Beta2), M.Pow(N(g), M.Num(2)))]), N(v2[i])));
-                items.Add(Line(V("m", idx, true), new MathFraction(N(m[i]), N(c1)), N(mHat)));
-                items.Add(Line(V("v", idx, true), new MathFraction(N(v2[i]), N(c2)), N(vHat)));
+                double mOld = state!.FirstBefore[i], mNew = state.FirstAfter[i], vOld = state.SecondBefore!.Value[i], vNew = state.SecondAfter!.Value[i];
+                double mHat = mNew / c1, vHat = vNew / c2;
+                items.Add(Line(V("m", idx), M.Sum([M.Product(N(s.Beta1), N(mOld)), M.Product(N(1 - s.Beta1), N(g))]), N(mNew)));
+                items.Add(Line(V("v", idx), M.Sum([M.Product(N(s.Beta2), N(vOld)), M.Product(N(1 - s.Beta2), M.Pow(N(g), M.Num(2)))]), N(vNew)));
+                items.Add(Line(V("m", idx, true), new MathFraction(N(mNew), N(c1)), N(mHat)));
+                items.Add(Line(V("v", idx, true), new MathFraction(N(vNew), N(c2)), N(vHat)));
                 items.Add(Updated(idx, i, N(old[i]) - M.Product(N(lr), new MathFraction(N(mHat), new MathRoot(N(vHat)) + N(s.Epsilon))), updated[i], single));
             }
             else if (momentum)
             {
-                double vOld = m![i];
-                m[i] = s.Momentum * vOld + g;
-                if (!write) continue;
-                items.Add(Line(V("v", idx), M.Sum([M.Product(N(s.Momentum), N(vOld)), N(g)]), N(m[i])));
-                MathExpr step = s.Nesterov ? M.Product(N(lr), M.Group(M.Sum([N(g), M.Product(N(s.Momentum), N(m[i]))]))) : M.Product(N(lr), N(m[i]));
+                double vOld = state!.FirstBefore[i], vNew = state.FirstAfter[i];
+                items.Add(Line(V("v", idx), M.Sum([M.Product(N(s.Momentum), N(vOld)), N(g)]), N(vNew)));
+                MathExpr step = s.Nesterov ? M.Product(N(lr), M.Group(M.Sum([N(g), M.Product(N(s.Momentum), N(vNew))]))) : M.Product(N(lr), N(vNew));
                 items.Add(Updated(idx, i, N(old[i]) - step, updated[i], single));
             }
-            else if (write) items.Add(Updated(idx, i, N(old[i]) - M.Product(N(lr), N(g)), updated[i], single));
+            else items.Add(Updated(idx, i, N(old[i]) - M.Product(N(lr), N(g)), updated[i], single));
         }
         if (shown < n) items.Add(new ExplainNote($"{name} has {n} entries: the first {shown} are written out (--explain-entries N for more)."));
         return new ExplainBlock(ExplainPhase.Update, name, decl.Type.Name, $"{name}* = {u.Expression}", items);
