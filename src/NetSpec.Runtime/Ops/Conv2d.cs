@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -197,6 +198,7 @@ public sealed class Conv2d : Op
     }
 
     /// <summary>d = a + s, element by element: vector calls for long rows, 128-bit vectors (the last one overlapping) for short ones.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddRow<T>(ReadOnlySpan<T> a, T s, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = a.Length, w = Vector128<T>.Count;
@@ -217,6 +219,7 @@ public sealed class Conv2d : Op
     }
 
     /// <summary>d = a: a span copy for long rows, 128-bit vectors (the last one overlapping) for short ones.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CopyRow<T>(ReadOnlySpan<T> a, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = a.Length, w = Vector128<T>.Count;
@@ -416,6 +419,7 @@ public sealed class Conv2d : Op
     }
 
     /// <summary><see cref="Im2Col"/> for float32 with AVX-512 (the same values: it only copies).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Im2ColFloat(Plan p, TapTable t, ReadOnlySpan<float> xs, Span<float> cols)
     {
         int P = p.P, NP = p.NP, C = p.C, taps = t.Taps, inPlane = t.InPlane;
@@ -470,6 +474,7 @@ public sealed class Conv2d : Op
     }
 
     /// <summary><see cref="Col2Im"/> for float32 with AVX-512: each input entry gets its taps' values in the same order (kernel taps in row-major order), so the same bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Col2ImFloat(Plan p, TapTable t, ReadOnlySpan<float> cols, Span<float> dxs)
     {
         int P = p.P, NP = p.NP, C = p.C, taps = t.Taps, inPlane = t.InPlane;
