@@ -248,7 +248,8 @@ public sealed class Conv2d : Op
 
     /// <summary>
     /// col[(c · kH + i) · kW + j, n · P + oh · oW + ow] = x[n, c, oh · s_h - p_top + i · d_h, ow · s_w - p_left + j · d_w], 0 in the padding.
-    /// Plain index loops: the rows are short (LeNet's are 8 and 2 wide), so per-row span calls would cost more than the copies.
+    /// float32 with AVX-512 goes through <see cref="Im2ColFloat"/>; otherwise plain index loops (the rows are short, LeNet's 8 and 2 wide,
+    /// so per-row span calls would cost more than the copies).
     /// </summary>
     private static void Im2Col<T>(Plan p, ReadOnlySpan<T> x, Span<T> col) where T : unmanaged, IFloatingPointIeee754<T>
     {

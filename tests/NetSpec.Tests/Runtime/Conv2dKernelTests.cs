@@ -64,8 +64,9 @@ public sealed class Conv2dKernelTests
         T[] x = interp.Value("x").Data, k = interp.Value("K").Data, dy = interp.Gradient("y")!.Data;
         int P = oh * ow, NP = n * P, cg = c / groups, mg = m / groups, kg = cg * kh * kw, K = c * kh * kw;
 
-        // col[(ch, i, j), (s, a, b)] = x[s, ch, a·s_h - p_top + i·d_h, b·s_w - p_left + j·d_w], 0 in the padding.
-        var col = new T[K * NP];
+        // col[(ch, i, j), (s, a, b)] = x[s, ch, a·s_h - p_top + i·d_h, b·s_w - p_left + j·d_w], 0 in the padding:
+        // every (col entry, x entry or -1) pair, in the order (ch, i, j, s, a, b).
+        var pairs = new List<(int Col, int X)>();
         for (int ch = 0; ch < c; ch++)
             for (int i = 0; i < kh; i++)
                 for (int j = 0; j < kw; j++)
@@ -74,9 +75,10 @@ public sealed class Conv2dKernelTests
                             for (int b = 0; b < ow; b++)
                             {
                                 int r = a * stride[0] - pT + i * dil[0], q = b * stride[1] - pL + j * dil[1];
-                                col[((ch * kh + i) * kw + j) * NP + s * P + a * ow + b] =
-                                    r >= 0 && r < h && q >= 0 && q < w ? x[((s * c + ch) * h + r) * w + q] : T.Zero;
+                                pairs.Add((((ch * kh + i) * kw + j) * NP + s * P + a * ow + b, r >= 0 && r < h && q >= 0 && q < w ? ((s * c + ch) * h + r) * w + q : -1));
                             }
+        var col = new T[K * NP];
+        foreach (var (ci, xi) in pairs) col[ci] = xi >= 0 ? x[xi] : T.Zero;
         var yt = new T[m * NP];
         for (int g = 0; g < groups; g++)
             Gemm.Multiply(false, false, mg, NP, kg, T.One, k.AsSpan(g * mg * kg), kg, col.AsSpan(g * kg * NP), NP, T.Zero, yt.AsSpan(g * mg * NP), NP, GemmOptions.Default);
@@ -106,17 +108,8 @@ public sealed class Conv2dKernelTests
         for (int g = 0; g < groups; g++)
             Gemm.Multiply(true, false, kg, NP, mg, T.One, k.AsSpan(g * mg * kg), kg, dyt.AsSpan(g * mg * NP), NP, T.Zero, dcol.AsSpan(g * kg * NP), NP, GemmOptions.Default);
         var dx = new T[x.Length];
-        for (int ch = 0; ch < c; ch++)
-            for (int i = 0; i < kh; i++)
-                for (int j = 0; j < kw; j++)
-                    for (int s = 0; s < n; s++)
-                        for (int a = 0; a < oh; a++)
-                            for (int b = 0; b < ow; b++)
-                            {
-                                int r = a * stride[0] - pT + i * dil[0], q = b * stride[1] - pL + j * dil[1];
-                                if (r >= 0 && r < h && q >= 0 && q < w)
-                                    dx[((s * c + ch) * h + r) * w + q] += dcol[((ch * kh + i) * kw + j) * NP + s * P + a * ow + b];
-                            }
+        foreach (var (ci, xi) in pairs)
+            if (xi >= 0) dx[xi] += dcol[ci];
         AssertBits($"{name} ({typeof(T).Name}): dJ/dx", dx, interp.Gradient("x")!.Data);
     }
 
