@@ -184,7 +184,7 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
             n.Op.RunForward(ctx);
             var output = _values[n.Output];
             if (_trace is not null) EmitNode(step, n, ctx, output);
-            if (!Vec.AllFinite<T>(output.Data) && !Faulted(TracePhase.Forward, step, n, $"its output {n.Name}"))
+            if (!VecParallel.AllFinite<T>(output.Data, _options.Threads) && !Faulted(TracePhase.Forward, step, n, $"its output {n.Name}"))
                 return false;
         }
         return true;
@@ -222,7 +222,7 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
             BackwardPass(step, checkEachNode: false);
             bool finite = true;
             foreach (var g in _checkedGrads)
-                if (!Vec.AllFinite<T>(g.Data))
+                if (!VecParallel.AllFinite<T>(g.Data, _options.Threads))
                 {
                     finite = false;
                     break;
@@ -234,7 +234,7 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     private bool BackwardPass(int step, bool checkEachNode)
     {
-        foreach (var g in _cleared) g.Clear();
+        foreach (var g in _cleared) VecParallel.Clear<T>(g.Data, _options.Threads);
         var root = _grads[_g.BackwardFrom]!;
         if (_g.SeedGradient is { } seed)
             for (int i = 0; i < seed.Length; i++) root[i] = T.CreateChecked(seed[i]);

@@ -479,3 +479,102 @@ public static class Vec
             for (int j = 0; j < n; j++) dx[j] += g * (exp[j] / sum * ySum - y[j]);
     }
 }
+
+/// <summary>
+/// Element-wise passes over large buffers (the update, the L2 term's gradient, clears, fault
+/// checks) split across the product's helper threads (<see cref="GemmParallel"/>). Each element
+/// is computed exactly as <see cref="Vec"/>'s one-thread kernel computes it, whatever the split,
+/// so the results are the same bits at any thread count; a buffer of fewer than
+/// <see cref="MinPart"/> elements per thread runs on the calling thread alone.
+/// </summary>
+internal static unsafe class VecParallel
+{
+    /// <summary>The fewest elements worth handing to another thread (128 KB of float32).</summary>
+    internal const int MinPart = 1 << 15;
+
+    private enum Kind { AxpyAllFinite, Axpy, ScaleInto, Clear, AllFinite }
+
+    private struct Job<T> where T : unmanaged
+    {
+        public Kind Kind;
+        public T A;
+        public T* X, Y;
+        public int N;
+        public int* Finite;
+    }
+
+    /// <summary>How many parts <paramref name="n"/> elements are split into on <paramref name="threads"/> threads.</summary>
+    internal static int Parts(int n, int threads) => threads <= 1 ? 1 : Math.Clamp(n / MinPart, 1, threads);
+
+    /// <summary>y += a x and whether every updated y is finite (<see cref="Vec.AxpyAllFinite{T}"/>).</summary>
+    public static bool AxpyAllFinite<T>(T a, ReadOnlySpan<T> x, Span<T> y, int threads) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int parts = Parts(y.Length, threads);
+        if (parts == 1) return Vec.AxpyAllFinite(a, x, y);
+        if (x.Length < y.Length) throw new ArgumentException("x must be at least as long as y");
+        return Run(Kind.AxpyAllFinite, a, x, y, parts);
+    }
+
+    /// <summary>y += a x (<see cref="Vec.Axpy{T}"/>).</summary>
+    public static void Axpy<T>(T a, ReadOnlySpan<T> x, Span<T> y, int threads) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int parts = Parts(y.Length, threads);
+        if (parts == 1) Vec.Axpy(a, x, y);
+        else Run(Kind.Axpy, a, x[..y.Length], y, parts);
+    }
+
+    /// <summary>y = a x + 0 (<see cref="Vec.ScaleInto{T}"/>).</summary>
+    public static void ScaleInto<T>(T a, ReadOnlySpan<T> x, Span<T> y, int threads) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int parts = Parts(y.Length, threads);
+        if (parts == 1) Vec.ScaleInto(a, x, y);
+        else Run(Kind.ScaleInto, a, x[..y.Length], y, parts);
+    }
+
+    /// <summary>y = 0.</summary>
+    public static void Clear<T>(Span<T> y, int threads) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int parts = Parts(y.Length, threads);
+        if (parts == 1) y.Clear();
+        else Run(Kind.Clear, T.Zero, y, y, parts);
+    }
+
+    /// <summary>Whether every value is finite (<see cref="Vec.AllFinite{T}"/>).</summary>
+    public static bool AllFinite<T>(Span<T> y, int threads) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int parts = Parts(y.Length, threads);
+        return parts == 1 ? Vec.AllFinite<T>(y) : Run(Kind.AllFinite, T.Zero, y, y, parts);
+    }
+
+    private static bool Run<T>(Kind kind, T a, ReadOnlySpan<T> x, Span<T> y, int parts) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int* finite = stackalloc int[parts];
+        fixed (T* px = x, py = y)
+        {
+            var job = new Job<T> { Kind = kind, A = a, X = px, Y = py, N = y.Length, Finite = finite };
+            GemmParallel.Run(parts, &Body<T>, &job);
+        }
+        for (int p = 0; p < parts; p++)
+            if (finite[p] == 0) return false;
+        return true;
+    }
+
+    private static void Body<T>(void* arg, int part, int parts) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref var job = ref Unsafe.AsRef<Job<T>>(arg);
+        // Whole 64-element blocks per part (every vector width divides 64), the remainder in the last part.
+        int per = (job.N / parts) & ~63, start = part * per, length = part == parts - 1 ? job.N - start : per;
+        var y = new Span<T>(job.Y + start, length);
+        var x = new ReadOnlySpan<T>(job.X + start, length);
+        bool finite = true;
+        switch (job.Kind)
+        {
+            case Kind.AxpyAllFinite: finite = Vec.AxpyAllFinite(job.A, x, y); break;
+            case Kind.Axpy: Vec.Axpy(job.A, x, y); break;
+            case Kind.ScaleInto: Vec.ScaleInto(job.A, x, y); break;
+            case Kind.Clear: y.Clear(); break;
+            case Kind.AllFinite: finite = Vec.AllFinite<T>(y); break;
+        }
+        job.Finite[part] = finite ? 1 : 0;
+    }
+}

@@ -53,8 +53,8 @@ public sealed class L2Regularization : Op
         for (int i = 0; i < c.InputCount; i++)
             if (c.InputGrad(i) is { } dw)
             {
-                if (c.Overwrites(i)) Vec.ScaleInto<T>(scale, c.Input(i).Data, dw.Data);
-                else Vec.Axpy<T>(scale, c.Input(i).Data, dw.Data);
+                if (c.Overwrites(i)) VecParallel.ScaleInto<T>(scale, c.Input(i).Data, dw.Data, c.Gemm.Threads);
+                else VecParallel.Axpy<T>(scale, c.Input(i).Data, dw.Data, c.Gemm.Threads);
             }
     }
 
