@@ -18,7 +18,10 @@ namespace NetSpec.Bench;
 /// for the slow cells so that the whole grid takes a few minutes. Prints a markdown table of
 /// samples per second and ratios, then one JSON line per cell.
 /// Options: --widths 64,128,256,512,1024 --batches 1,8,32,128,256 --threads 1 --repeats 3
-/// --epochs-scale 1 --peers DIR (the peer scripts) --python /usr/bin/python3 --no-peer.
+/// --epochs-scale 1 --peers DIR (the peer scripts) --python /usr/bin/python3 --no-peer
+/// --openblas-coretype NAME (the peer runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset, as
+/// run.sh runs every peer; this sets the first, for a host whose OpenBLAS detects no kernel of its
+/// own and falls back to Prescott's). The table says which kernel the peer ran.
 /// </summary>
 internal static class ScalingBench
 {
@@ -39,6 +42,7 @@ internal static class ScalingBench
         int repeats = int.Parse(Option(args, "--repeats") ?? "3", CultureInfo.InvariantCulture);
         double scale = double.Parse(Option(args, "--epochs-scale") ?? "1", CultureInfo.InvariantCulture);
         string python = Option(args, "--python") ?? "/usr/bin/python3";
+        string? coreType = Option(args, "--openblas-coretype");
         string root = Root();
         string peers = Option(args, "--peers") ?? Path.Combine(root, "..", "shared", "bench", "peers");
         string peer = Path.Combine(peers, "mlp_train_numpy.py");
@@ -54,8 +58,8 @@ internal static class ScalingBench
         var table = new StringBuilder();
         table.AppendLine(CultureInfo.InvariantCulture, $"MLP 64-W-W-10 on digits (1438 training samples), float32, {threads} thread{(threads == 1 ? "" : "s")}, median of {repeats}; samples/s of training (epochs only)");
         table.AppendLine();
-        table.AppendLine("| width | batch | epochs | NetSpec samples/s | numpy samples/s | ratio |");
-        table.AppendLine("|------:|------:|-------:|------------------:|----------------:|------:|");
+        table.AppendLine("| width | batch | epochs | NetSpec samples/s | numpy samples/s | ratio | numpy's OpenBLAS kernel |");
+        table.AppendLine("|------:|------:|-------:|------------------:|----------------:|------:|---|");
         var lines = new List<string>();
         double worst = double.PositiveInfinity;
         string worstCell = "";
@@ -76,14 +80,14 @@ internal static class ScalingBench
                 void Theirs()
                 {
                     if (!withPeer) return;
-                    (numpy, blas) = Peer(python, peer, w, b, epochs, threads, repeats);
+                    (numpy, blas) = Peer(python, peer, w, b, epochs, threads, repeats, coreType);
                 }
                 if (cell++ % 2 == 0) { Theirs(); Ours(); }
                 else { Ours(); Theirs(); }
                 double? ratio = numpy is { } n && n > 0 ? netspec / n : null;
                 if (ratio is { } rr && rr < worst) (worst, worstCell) = (rr, $"{w} x batch {b}");
                 table.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {w} | {b} | {epochs} | {netspec:N0} | {(numpy is { } nn ? nn.ToString("N0", CultureInfo.InvariantCulture) : "-")} | {(ratio is { } r2 ? r2.ToString("0.00", CultureInfo.InvariantCulture) + "x" : "-")} |");
+                    $"| {w} | {b} | {epochs} | {netspec:N0} | {(numpy is { } nn ? nn.ToString("N0", CultureInfo.InvariantCulture) : "-")} | {(ratio is { } r2 ? r2.ToString("0.00", CultureInfo.InvariantCulture) + "x" : "-")} | {blas ?? "-"} |");
                 lines.Add(JsonSerializer.Serialize(new Dictionary<string, object?>
                 {
                     ["bench"] = "scaling",
@@ -166,7 +170,7 @@ internal static class ScalingBench
     }
 
     /// <summary>The numpy peer's samples per second (its median of <paramref name="repeats"/>) and the BLAS it reports.</summary>
-    private static (double? SamplesPerSecond, string? Blas) Peer(string python, string script, int width, int batch, int epochs, int threads, int repeats)
+    private static (double? SamplesPerSecond, string? Blas) Peer(string python, string script, int width, int batch, int epochs, int threads, int repeats, string? coreType)
     {
         var psi = new ProcessStartInfo(python)
         {
@@ -180,6 +184,7 @@ internal static class ScalingBench
         // OpenBLAS reads these at load time; unset, it picks its kernel for this processor (as run.sh runs the peers).
         psi.Environment.Remove("OPENBLAS_CORETYPE");
         psi.Environment.Remove("OPENBLAS_L2_SIZE");
+        if (coreType is not null) psi.Environment["OPENBLAS_CORETYPE"] = coreType;
         using var p = Process.Start(psi)!;
         var stderr = p.StandardError.ReadToEndAsync();
         string output = p.StandardOutput.ReadToEnd();
@@ -192,7 +197,12 @@ internal static class ScalingBench
         }
         using var doc = JsonDocument.Parse(line);
         var r = doc.RootElement;
-        string? blas = r.TryGetProperty("blas", out var b) ? b.ToString() : null;
+        // The OpenBLAS kernel threadpoolctl reports (its "architecture").
+        string? blas = null;
+        if (r.TryGetProperty("blas", out var b) && b.ValueKind == JsonValueKind.Array)
+            foreach (var lib in b.EnumerateArray())
+                if (lib.TryGetProperty("internal_api", out var api) && api.GetString() == "openblas" && lib.TryGetProperty("architecture", out var arch))
+                    blas = arch.GetString();
         return (r.GetProperty("samples_per_second").GetDouble(), blas);
     }
 
