@@ -81,6 +81,10 @@ peer "$BENCH" cnn --repeats "$REPEATS" --peers "$PEERS" --python "$PY" > "$OUT.c
 grep '^{' "$OUT.cnn.txt" | "$PY" -c 'import json,sys; [print(json.dumps(dict(json.loads(l), workload="cnn_" + json.loads(l).get("bench", json.loads(l).get("peer", "")) ))) for l in sys.stdin]' >> "$OUT"
 grep '^|' "$OUT.cnn.txt" >&2
 
+echo "bench: MLP scaling, widths 64..1024 x batch 1..256 on digits against numpy, 1 thread (about 5 minutes)..." >&2
+"$BENCH" scaling --threads 1 --repeats "${SCALING_REPEATS:-3}" --peers "$PEERS" --python "$PY" > "$OUT.scaling.md" 2>>"$OUT.stderr"
+grep '^{' "$OUT.scaling.md" | "$PY" -c 'import json,sys; [print(json.dumps(dict(json.loads(l), workload="scaling"))) for l in sys.stdin]' >> "$OUT"
+
 echo "bench: matrix products against OpenBLAS..." >&2
 peer "$BENCH" gemm-quick --dtype float --threads 1,2 > "$OUT.gemm.md" 2>>"$OUT.stderr"
 "$PY" - "$OUT.gemm.md" >> "$OUT" <<'PYEOF'

@@ -4,7 +4,7 @@ import json, sys
 
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 build = sys.argv[2] if len(sys.argv) > 2 else "?"
-by = {r["workload"]: r for r in rows if "workload" in r and r["workload"] not in ("gemm", "startup")}
+by = {r["workload"]: r for r in rows if "workload" in r and r["workload"] not in ("gemm", "startup", "scaling")}
 meta = by.get("meta", {})
 
 def sps(name):
@@ -64,3 +64,19 @@ if a and b and not a.get("error") and not b.get("error"):
     r = a["train_seconds"] / b["train_seconds"]
     line(f"digits training with per-epoch summaries traced, against untraced (steady state: {a['steady_state_allocated_bytes_per_step']:.1f} bytes/step, {a['steady_state_gen0_collections']} gen-0 collections)",
          f"{a['train_seconds']:.3f} s", f"untraced {b['train_seconds']:.3f} s", r, "<= 1.05x", lambda x: x <= 1.05)
+
+scaling = [r for r in rows if r.get("workload") == "scaling" and r.get("ratio")]
+if scaling:
+    worst = min(scaling, key=lambda r: r["ratio"])
+    line(f"every MLP 64-W-W-10, W 64..1024 x batch 1..256, on digits, float32, 1 thread (worst of {len(scaling)} cells: {worst['width']} x batch {worst['batch']})",
+         f"{worst['netspec_samples_per_second']:,.0f} samples/s", f"numpy {worst['numpy_samples_per_second']:,.0f}", worst["ratio"], ">= 1.2x numpy everywhere", lambda r: r >= 1.2)
+    print()
+    print("Scaling (samples/s, NetSpec / numpy):")
+    print()
+    widths = sorted({r["width"] for r in scaling})
+    batches = sorted({r["batch"] for r in scaling})
+    cell = {(r["width"], r["batch"]): r for r in scaling}
+    print("| width \\ batch | " + " | ".join(str(b) for b in batches) + " |")
+    print("|---|" + "---|" * len(batches))
+    for w in widths:
+        print(f"| {w} | " + " | ".join(f"{cell[(w, b)]['ratio']:.2f}x" if (w, b) in cell else "-" for b in batches) + " |")

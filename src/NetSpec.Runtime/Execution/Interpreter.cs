@@ -9,7 +9,8 @@ namespace NetSpec.Runtime.Execution;
 
 /// <summary>
 /// Runs a <see cref="NetworkGraph"/>: forward in topological order, backward in reverse with
-/// gradients accumulated, and compares values and gradients with the spec's expectations. The
+/// gradients accumulated (the first contributor to a gradient overwrites its buffer where its op
+/// can, instead of the buffer being cleared first: <see cref="Op.WritesFirstGradient"/>), and compares values and gradients with the spec's expectations. The
 /// parameter update and the loop over steps belong to the training layer (<c>StepRunner</c>,
 /// <c>Optimizer</c>). Every buffer is allocated once, when the interpreter is built.
 /// </summary>
@@ -23,6 +24,7 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly OpContext<T>[] _contexts;
     private readonly GraphNode[] _nodes; // an array: no enumerator is allocated per step
     private readonly Tensor<T>[] _checkedGrads; // every input gradient the backward pass writes, once each
+    private readonly Tensor<T>[] _cleared; // the gradient buffers cleared before each backward pass (see PlanClears)
     private NumericFault? _fault;
     private readonly RunState _run;
 
@@ -74,6 +76,48 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
                     written.Add(gi);
         }
         _checkedGrads = [.. written];
+        _cleared = PlanClears();
+    }
+
+    /// <summary>
+    /// Which gradient buffers the backward pass clears: every one except the objective's (filled
+    /// with the seed) and those whose first contributor, in the pass's order, overwrites them
+    /// (<see cref="OpContext{T}.Overwrites"/>). A node overwrites an input's gradient when its op
+    /// has <see cref="Op.WritesFirstGradient"/>, no node before it in the pass wrote that buffer,
+    /// and no other input of the node shares the buffer (a value listed twice accumulates).
+    /// </summary>
+    private Tensor<T>[] PlanClears()
+    {
+        var touched = new HashSet<Tensor<T>>(ReferenceEqualityComparer.Instance);
+        var overwritten = new HashSet<Tensor<T>>(ReferenceEqualityComparer.Instance);
+        if (_g.BackwardFrom >= 0 && _grads[_g.BackwardFrom] is { } root) touched.Add(root);
+        for (int k = _nodes.Length - 1; k >= 0 && _g.BackwardFrom >= 0; k--)
+        {
+            var n = _nodes[k];
+            if (_grads[n.Output] is null) continue;
+            var ctx = _contexts[n.Index];
+            bool[]? flags = null;
+            for (int i = 0; i < n.Inputs.Length; i++)
+            {
+                if (ctx.InputGrad(i) is not { } gi || touched.Contains(gi)) continue;
+                bool shared = false;
+                for (int j = 0; j < n.Inputs.Length; j++)
+                    if (j != i && ReferenceEquals(ctx.InputGrad(j), gi)) shared = true;
+                if (_options.FirstWriterOverwrites && n.Op.WritesFirstGradient && !shared)
+                {
+                    (flags ??= new bool[n.Inputs.Length])[i] = true;
+                    overwritten.Add(gi);
+                }
+            }
+            for (int i = 0; i < n.Inputs.Length; i++)
+                if (ctx.InputGrad(i) is { } gi) touched.Add(gi);
+            ctx.SetOverwrites(flags);
+        }
+        var cleared = new List<Tensor<T>>();
+        foreach (var g in _grads)
+            if (g is not null && !overwritten.Contains(g) && !(_g.BackwardFrom >= 0 && ReferenceEquals(g, _grads[_g.BackwardFrom])))
+                cleared.Add(g);
+        return [.. cleared];
     }
 
     public NetworkGraph Graph => _g;
@@ -111,6 +155,9 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>The gradient at graph index <paramref name="index"/>, or null.</summary>
     internal Tensor<T>? GradientAt(int index) => _grads[index];
 
+    /// <summary>The context node <paramref name="n"/> runs with (for tests of the backward plan).</summary>
+    internal OpContext<T> ContextOf(GraphNode n) => _contexts[n.Index];
+
     /// <summary>Whether the last pass produced a NaN or infinity, and where.</summary>
     public NumericFault? Fault => _fault;
 
@@ -137,7 +184,7 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
             n.Op.RunForward(ctx);
             var output = _values[n.Output];
             if (_trace is not null) EmitNode(step, n, ctx, output);
-            if (!Vec.AllFinite<T>(output.Data) && !Faulted(TracePhase.Forward, step, n, $"its output {n.Name}"))
+            if (!VecParallel.AllFinite<T>(output.Data, _options.Threads) && !Faulted(TracePhase.Forward, step, n, $"its output {n.Name}"))
                 return false;
         }
         return true;
@@ -162,9 +209,11 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <remarks>
     /// Untraced, the pass runs without a check after every node and then checks each gradient
     /// buffer once. Ops only accumulate into input gradients, so a buffer that held a NaN or
-    /// infinity after some node still holds one at the end; when one does, the pass is run again
-    /// (it starts from cleared buffers and reads values it never changes, so it computes the same
-    /// numbers) with the check after every node, which names the node that produced it.
+    /// infinity after some node still holds one at the end (a node that overwrites a buffer is its
+    /// first contributor in the pass, see <see cref="PlanClears"/>); when one does, the pass is run
+    /// again (it starts from the same cleared buffers and reads values it never changes, so it
+    /// computes the same numbers) with the check after every node, which names the node that
+    /// produced it.
     /// </remarks>
     public bool Backward(int step)
     {
@@ -173,7 +222,7 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
             BackwardPass(step, checkEachNode: false);
             bool finite = true;
             foreach (var g in _checkedGrads)
-                if (!Vec.AllFinite<T>(g.Data))
+                if (!VecParallel.AllFinite<T>(g.Data, _options.Threads))
                 {
                     finite = false;
                     break;
@@ -185,7 +234,7 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     private bool BackwardPass(int step, bool checkEachNode)
     {
-        foreach (var g in _grads) g?.Clear();
+        foreach (var g in _cleared) VecParallel.Clear<T>(g.Data, _options.Threads);
         var root = _grads[_g.BackwardFrom]!;
         if (_g.SeedGradient is { } seed)
             for (int i = 0; i < seed.Length; i++) root[i] = T.CreateChecked(seed[i]);

@@ -40,4 +40,12 @@ public sealed record InterpreterOptions
     /// bit-identical whatever the count.
     /// </summary>
     public int Threads { get; init; } = 1;
+
+    /// <summary>
+    /// Let the first contributor to a gradient overwrite its buffer instead of clearing it and
+    /// accumulating (for ops with <see cref="Ops.Op.WritesFirstGradient"/>): the same numbers, bit
+    /// for bit, without a pass that clears the buffer. Off, every gradient buffer is cleared before
+    /// each backward pass and every op accumulates (the tests compare the two).
+    /// </summary>
+    internal bool FirstWriterOverwrites { get; init; } = true;
 }

@@ -127,21 +127,91 @@ public static class Vec
         TensorPrimitives.MultiplyAdd(dy, d, dx, dx);
 
     /// <summary>Adds <paramref name="row"/> to every row of the rows x cols matrix <paramref name="m"/>.</summary>
+    /// <remarks>One add per element (the same bits in any order); plain vector loops, no call per row.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddRowToEachRow<T>(Span<T> m, int rows, int cols, ReadOnlySpan<T> row) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (m.Length < rows * cols || row.Length < cols) throw new ArgumentException("m must hold rows x cols values and row cols values");
+        ref T pm = ref MemoryMarshal.GetReference(m);
+        ref T pb = ref MemoryMarshal.GetReference(row);
         for (int r = 0; r < rows; r++)
         {
-            var dst = m.Slice(r * cols, cols);
-            TensorPrimitives.Add(dst, row, dst);
+            ref T pr = ref Unsafe.Add(ref pm, r * cols);
+            int j = 0;
+            if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+                for (; j <= cols - Vector512<T>.Count; j += Vector512<T>.Count)
+                    (Vector512.LoadUnsafe(ref pr, (nuint)j) + Vector512.LoadUnsafe(ref pb, (nuint)j)).StoreUnsafe(ref pr, (nuint)j);
+            if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+                for (; j <= cols - Vector256<T>.Count; j += Vector256<T>.Count)
+                    (Vector256.LoadUnsafe(ref pr, (nuint)j) + Vector256.LoadUnsafe(ref pb, (nuint)j)).StoreUnsafe(ref pr, (nuint)j);
+            for (; j < cols; j++) Unsafe.Add(ref pr, j) += Unsafe.Add(ref pb, j);
         }
     }
 
     /// <summary>sums[j] += sum over rows of m[r, j].</summary>
-    public static void AccumulateColumnSums<T>(ReadOnlySpan<T> m, int rows, int cols, Span<T> sums) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void AccumulateColumnSums<T>(ReadOnlySpan<T> m, int rows, int cols, Span<T> sums) where T : unmanaged, IFloatingPointIeee754<T> =>
+        ColumnSums(m, rows, cols, sums, overwrite: false);
+
+    /// <summary>
+    /// sums[j] (+)= m[0, j] + m[1, j] + ... in row order: added to sums, or with
+    /// <paramref name="overwrite"/> written over it starting from 0 (the bits of accumulating
+    /// into a cleared buffer). Vectorised across the columns, each column summed in row order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ColumnSums<T>(ReadOnlySpan<T> m, int rows, int cols, Span<T> sums, bool overwrite) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int r = 0; r < rows; r++)
-            TensorPrimitives.Add(m.Slice(r * cols, cols), sums, sums);
+        if (m.Length < rows * cols || sums.Length < cols) throw new ArgumentException("m must hold rows x cols values and sums cols values");
+        ref T pm = ref MemoryMarshal.GetReference(m);
+        ref T ps = ref MemoryMarshal.GetReference(sums);
+        int j = 0;
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+            for (; j <= cols - Vector512<T>.Count; j += Vector512<T>.Count)
+            {
+                var acc = overwrite ? Vector512<T>.Zero : Vector512.LoadUnsafe(ref ps, (nuint)j);
+                for (int r = 0; r < rows; r++) acc += Vector512.LoadUnsafe(ref pm, (nuint)(r * cols + j));
+                acc.StoreUnsafe(ref ps, (nuint)j);
+            }
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+            for (; j <= cols - Vector256<T>.Count; j += Vector256<T>.Count)
+            {
+                var acc = overwrite ? Vector256<T>.Zero : Vector256.LoadUnsafe(ref ps, (nuint)j);
+                for (int r = 0; r < rows; r++) acc += Vector256.LoadUnsafe(ref pm, (nuint)(r * cols + j));
+                acc.StoreUnsafe(ref ps, (nuint)j);
+            }
+        for (; j < cols; j++)
+        {
+            T acc = overwrite ? T.Zero : Unsafe.Add(ref ps, j);
+            for (int r = 0; r < rows; r++) acc += Unsafe.Add(ref pm, r * cols + j);
+            Unsafe.Add(ref ps, j) = acc;
+        }
     }
+
+    /// <summary>y = a * x + 0 (the bits of y += a * x on a cleared y: the product, then +0, so -0 becomes +0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ScaleInto<T>(T a, ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = y.Length, i = 0;
+        if (x.Length < n) throw new ArgumentException("x must be at least as long as y");
+        ref T px = ref MemoryMarshal.GetReference(x);
+        ref T py = ref MemoryMarshal.GetReference(y);
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+        {
+            var av = Vector512.Create(a);
+            for (; i <= n - Vector512<T>.Count; i += Vector512<T>.Count)
+                (Vector512.LoadUnsafe(ref px, (nuint)i) * av + Vector512<T>.Zero).StoreUnsafe(ref py, (nuint)i);
+        }
+        else if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+        {
+            var av = Vector256.Create(a);
+            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
+                (Vector256.LoadUnsafe(ref px, (nuint)i) * av + Vector256<T>.Zero).StoreUnsafe(ref py, (nuint)i);
+        }
+        for (; i < n; i++) Unsafe.Add(ref py, i) = Unsafe.Add(ref px, i) * a + T.Zero;
+    }
+
+    /// <summary>y = x + 0 (the bits of y += x on a cleared y: -0 becomes +0).</summary>
+    public static void CopyAsSum<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T> =>
+        TensorPrimitives.Add(x, T.Zero, y);
 
     /// <summary>y = max(x, 0).</summary>
     public static void Relu<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T> =>
@@ -183,6 +253,41 @@ public static class Vec
         }
         for (; i < n; i++)
             if (Unsafe.Add(ref px, i) > T.Zero) Unsafe.Add(ref pdx, i) += Unsafe.Add(ref pdy, i);
+    }
+
+    /// <summary>
+    /// dx = dy + 0 where x &gt; 0, else +0: <see cref="ReluBackward{T}"/> on a cleared dx, written
+    /// over dx's old contents (the first contributor to the gradient).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ReluBackwardInto<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = x.Length;
+        if (dy.Length < n || dx.Length < n) throw new ArgumentException("dy and dx must be at least as long as x");
+        ref T px = ref MemoryMarshal.GetReference(x);
+        ref T pdy = ref MemoryMarshal.GetReference(dy);
+        ref T pdx = ref MemoryMarshal.GetReference(dx);
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+        {
+            for (; i <= n - Vector512<T>.Count; i += Vector512<T>.Count)
+            {
+                var xv = Vector512.LoadUnsafe(ref px, (nuint)i);
+                var g = Vector512.LoadUnsafe(ref pdy, (nuint)i) + Vector512<T>.Zero;
+                Vector512.ConditionalSelect(Vector512.GreaterThan(xv, Vector512<T>.Zero), g, Vector512<T>.Zero).StoreUnsafe(ref pdx, (nuint)i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+        {
+            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
+            {
+                var xv = Vector256.LoadUnsafe(ref px, (nuint)i);
+                var g = Vector256.LoadUnsafe(ref pdy, (nuint)i) + Vector256<T>.Zero;
+                Vector256.ConditionalSelect(Vector256.GreaterThan(xv, Vector256<T>.Zero), g, Vector256<T>.Zero).StoreUnsafe(ref pdx, (nuint)i);
+            }
+        }
+        for (; i < n; i++)
+            Unsafe.Add(ref pdx, i) = Unsafe.Add(ref px, i) > T.Zero ? T.Zero + Unsafe.Add(ref pdy, i) : T.Zero;
     }
 
     /// <summary>Sum of squares of x.</summary>
@@ -315,12 +420,22 @@ public static class Vec
     /// -Σ_j y_j ln softmax(x)_j computed without cancellation. <paramref name="scratch"/> holds
     /// x.Length values.
     /// </summary>
-    public static T SoftmaxCrossEntropyRow<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> scratch) where T : unmanaged, IFloatingPointIeee754<T>
+    public static T SoftmaxCrossEntropyRow<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> scratch) where T : unmanaged, IFloatingPointIeee754<T> =>
+        SoftmaxCrossEntropyRowKept(x, y, scratch, out _);
+
+    /// <summary>
+    /// <see cref="SoftmaxCrossEntropyRow{T}"/>, leaving
+    /// e^(x_j - m) in <paramref name="exp"/> and their sum s in <paramref name="sum"/>: the softmax
+    /// is exp / s, which backward reuses.
+    /// </summary>
+    public static T SoftmaxCrossEntropyRowKept<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> exp, out T sum) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        var scratch = exp;
         T m = TensorPrimitives.Max(x);
         TensorPrimitives.Subtract(x, m, scratch);
         TensorPrimitives.Exp(scratch, scratch);
-        T logS = T.Log(TensorPrimitives.Sum<T>(scratch));
+        sum = TensorPrimitives.Sum<T>(scratch);
+        T logS = T.Log(sum);
         T loss = T.Zero;
         for (int j = 0; j < x.Length; j++)
             if (y[j] != T.Zero) loss += y[j] * ((m - x[j]) + logS);
@@ -331,10 +446,135 @@ public static class Vec
     /// dx += g (softmax(x) Σ_j y_j - y) for one row: the gradient of
     /// <see cref="SoftmaxCrossEntropyRow{T}"/> scaled by g. <paramref name="scratch"/> holds x.Length values.
     /// </summary>
-    public static void SoftmaxCrossEntropyRowBackward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, T g, Span<T> scratch, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void SoftmaxCrossEntropyRowBackward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, T g, Span<T> scratch, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T> =>
+        SoftmaxCrossEntropyRowBackward(x, y, g, scratch, dx, overwrite: false);
+
+    /// <summary>
+    /// The same, with <paramref name="overwrite"/>: dx = 0 + g (softmax(x) Σ_j y_j - y) written
+    /// over dx (the bits of accumulating into a cleared dx).
+    /// </summary>
+    public static void SoftmaxCrossEntropyRowBackward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, T g, Span<T> scratch, Span<T> dx, bool overwrite) where T : unmanaged, IFloatingPointIeee754<T>
     {
         SoftmaxRows(x, 1, x.Length, scratch);
         T ySum = TensorPrimitives.Sum(y);
-        for (int j = 0; j < x.Length; j++) dx[j] += g * (scratch[j] * ySum - y[j]);
+        if (overwrite)
+            for (int j = 0; j < x.Length; j++) dx[j] = T.Zero + g * (scratch[j] * ySum - y[j]);
+        else
+            for (int j = 0; j < x.Length; j++) dx[j] += g * (scratch[j] * ySum - y[j]);
+    }
+
+    /// <summary>
+    /// The same gradient from the forward pass's e^(x_j - m) (<paramref name="exp"/>) and their sum
+    /// <paramref name="sum"/> (<see cref="SoftmaxCrossEntropyRowKept{T}"/>):
+    /// softmax_j = exp_j / sum, the division <see cref="SoftmaxRows{T}"/> makes, so the bits are the same.
+    /// </summary>
+    public static void SoftmaxCrossEntropyRowBackwardKept<T>(ReadOnlySpan<T> exp, T sum, ReadOnlySpan<T> y, T g, Span<T> dx, bool overwrite) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T ySum = TensorPrimitives.Sum(y);
+        int n = exp.Length;
+        if (y.Length < n || dx.Length < n) throw new ArgumentException("y and dx must be as long as exp");
+        if (overwrite)
+            for (int j = 0; j < n; j++) dx[j] = T.Zero + g * (exp[j] / sum * ySum - y[j]);
+        else
+            for (int j = 0; j < n; j++) dx[j] += g * (exp[j] / sum * ySum - y[j]);
+    }
+}
+
+/// <summary>
+/// Element-wise passes over large buffers (the update, the L2 term's gradient, clears, fault
+/// checks) split across the product's helper threads (<see cref="GemmParallel"/>). Each element
+/// is computed exactly as <see cref="Vec"/>'s one-thread kernel computes it, whatever the split,
+/// so the results are the same bits at any thread count; a buffer of fewer than
+/// <see cref="MinPart"/> elements per thread runs on the calling thread alone.
+/// </summary>
+internal static unsafe class VecParallel
+{
+    /// <summary>The fewest elements worth handing to another thread (128 KB of float32).</summary>
+    internal const int MinPart = 1 << 15;
+
+    private enum Kind { AxpyAllFinite, Axpy, ScaleInto, Clear, AllFinite }
+
+    private struct Job<T> where T : unmanaged
+    {
+        public Kind Kind;
+        public T A;
+        public T* X, Y;
+        public int N;
+        public int* Finite;
+    }
+
+    /// <summary>How many parts <paramref name="n"/> elements are split into on <paramref name="threads"/> threads.</summary>
+    internal static int Parts(int n, int threads) => threads <= 1 ? 1 : Math.Clamp(n / MinPart, 1, threads);
+
+    /// <summary>y += a x and whether every updated y is finite (<see cref="Vec.AxpyAllFinite{T}"/>).</summary>
+    public static bool AxpyAllFinite<T>(T a, ReadOnlySpan<T> x, Span<T> y, int threads) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int parts = Parts(y.Length, threads);
+        if (parts == 1) return Vec.AxpyAllFinite(a, x, y);
+        if (x.Length < y.Length) throw new ArgumentException("x must be at least as long as y");
+        return Run(Kind.AxpyAllFinite, a, x, y, parts);
+    }
+
+    /// <summary>y += a x (<see cref="Vec.Axpy{T}"/>).</summary>
+    public static void Axpy<T>(T a, ReadOnlySpan<T> x, Span<T> y, int threads) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int parts = Parts(y.Length, threads);
+        if (parts == 1) Vec.Axpy(a, x, y);
+        else Run(Kind.Axpy, a, x[..y.Length], y, parts);
+    }
+
+    /// <summary>y = a x + 0 (<see cref="Vec.ScaleInto{T}"/>).</summary>
+    public static void ScaleInto<T>(T a, ReadOnlySpan<T> x, Span<T> y, int threads) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int parts = Parts(y.Length, threads);
+        if (parts == 1) Vec.ScaleInto(a, x, y);
+        else Run(Kind.ScaleInto, a, x[..y.Length], y, parts);
+    }
+
+    /// <summary>y = 0.</summary>
+    public static void Clear<T>(Span<T> y, int threads) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int parts = Parts(y.Length, threads);
+        if (parts == 1) y.Clear();
+        else Run(Kind.Clear, T.Zero, y, y, parts);
+    }
+
+    /// <summary>Whether every value is finite (<see cref="Vec.AllFinite{T}"/>).</summary>
+    public static bool AllFinite<T>(Span<T> y, int threads) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int parts = Parts(y.Length, threads);
+        return parts == 1 ? Vec.AllFinite<T>(y) : Run(Kind.AllFinite, T.Zero, y, y, parts);
+    }
+
+    private static bool Run<T>(Kind kind, T a, ReadOnlySpan<T> x, Span<T> y, int parts) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int* finite = stackalloc int[parts];
+        fixed (T* px = x, py = y)
+        {
+            var job = new Job<T> { Kind = kind, A = a, X = px, Y = py, N = y.Length, Finite = finite };
+            GemmParallel.Run(parts, &Body<T>, &job);
+        }
+        for (int p = 0; p < parts; p++)
+            if (finite[p] == 0) return false;
+        return true;
+    }
+
+    private static void Body<T>(void* arg, int part, int parts) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref var job = ref Unsafe.AsRef<Job<T>>(arg);
+        // Whole 64-element blocks per part (every vector width divides 64), the remainder in the last part.
+        int per = (job.N / parts) & ~63, start = part * per, length = part == parts - 1 ? job.N - start : per;
+        var y = new Span<T>(job.Y + start, length);
+        var x = new ReadOnlySpan<T>(job.X + start, length);
+        bool finite = true;
+        switch (job.Kind)
+        {
+            case Kind.AxpyAllFinite: finite = Vec.AxpyAllFinite(job.A, x, y); break;
+            case Kind.Axpy: Vec.Axpy(job.A, x, y); break;
+            case Kind.ScaleInto: Vec.ScaleInto(job.A, x, y); break;
+            case Kind.Clear: y.Clear(); break;
+            case Kind.AllFinite: finite = Vec.AllFinite<T>(y); break;
+        }
+        job.Finite[part] = finite ? 1 : 0;
     }
 }

@@ -93,6 +93,15 @@ public abstract class ElementwiseUnary : Op
 
     protected sealed override void Backward<T>(OpContext<T> c)
     {
-        if (c.InputGrad(0) is { } dx) Gradient<T>(c.Input(0).Span, c.Output.Span, c.OutputGrad!.Span, dx.Span);
+        if (c.InputGrad(0) is not { } dx) return;
+        if (c.Overwrites(0)) GradientInto<T>(c.Input(0).Span, c.Output.Span, c.OutputGrad!.Span, dx.Span);
+        else Gradient<T>(c.Input(0).Span, c.Output.Span, c.OutputGrad!.Span, dx.Span);
     }
+
+    /// <summary>Whether the op has a <see cref="GradientInto{T}"/> (see <see cref="Op.WritesFirstGradient"/>).</summary>
+    public override bool WritesFirstGradient => false;
+
+    /// <summary>dx = 0 + dy ⊙ f'(x, y) written over dx; only called for an op with <see cref="WritesFirstGradient"/>.</summary>
+    protected virtual void GradientInto<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> dy, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T> =>
+        throw new NotSupportedException($"{Name} does not write its first gradient");
 }

@@ -18,6 +18,7 @@ public sealed class L2Regularization : Op
         "weight_decay = λ adds. It is not divided by the batch size, and it is a node of its own: list the weights to decay " +
         "(usually not the biases).";
     public override string Example => "{op: l2_regularization, weights: [W, M], lambda: lambda}";
+    public override bool WritesFirstGradient => true;
     public override IEnumerable<GradientCase> GradientCases(int batch) =>
     [
         new("two weights", [[3, 4], [2, 3]]) { Attributes = [("lambda", "0.3")] },
@@ -50,7 +51,11 @@ public sealed class L2Regularization : Op
     {
         T scale = c.OutputGrad![0] * c.Number(0);
         for (int i = 0; i < c.InputCount; i++)
-            if (c.InputGrad(i) is { } dw) Vec.Axpy<T>(scale, c.Input(i).Data, dw.Data);
+            if (c.InputGrad(i) is { } dw)
+            {
+                if (c.Overwrites(i)) VecParallel.ScaleInto<T>(scale, c.Input(i).Data, dw.Data, c.Gemm.Threads);
+                else VecParallel.Axpy<T>(scale, c.Input(i).Data, dw.Data, c.Gemm.Threads);
+            }
     }
 
     // Explanation: S = (0.1 / 2)((1)^2 + (2)^2 + ...) = (0.1 / 2)(139) = 6.95, as the notes write it.

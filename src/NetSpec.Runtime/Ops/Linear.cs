@@ -24,6 +24,7 @@ public sealed class Linear : Op
         "(batch, sequence, ...) being a sample; a rank-1 x is one sample and gives a vector z. ONNX writes this as Gemm with " +
         "transB = 1 when x is a matrix, and as MatMul with Wᵀ plus Add otherwise.";
     public override string Example => "{op: linear, x: x, W: W, b: b}";
+    public override bool WritesFirstGradient => true;
 
     public override IReadOnlyList<InputSlot> Inputs { get; } =
     [
@@ -77,12 +78,14 @@ public sealed class Linear : Op
         var w = c.Input(1);
         var dz = c.OutputGrad!;
         int n = x.Shape.Rows, inF = w.Shape[1], outF = w.Shape[0];
+        // The first contributor to a gradient overwrites it (beta 0: the product's accumulators start
+        // at +0, so its sums are never -0 and 0 + sum is the sum itself).
         if (c.InputGrad(0) is { } dx)
-            Gemm.Multiply(false, false, n, inF, outF, T.One, dz.Data, outF, w.Data, inF, T.One, dx.Data, inF, c.Gemm);
+            Gemm.Multiply(false, false, n, inF, outF, T.One, dz.Data, outF, w.Data, inF, c.Overwrites(0) ? T.Zero : T.One, dx.Data, inF, c.Gemm);
         if (c.InputGrad(1) is { } dw)
-            Gemm.Multiply(true, false, outF, inF, n, T.One, dz.Data, outF, x.Data, inF, T.One, dw.Data, inF, c.Gemm);
+            Gemm.Multiply(true, false, outF, inF, n, T.One, dz.Data, outF, x.Data, inF, c.Overwrites(1) ? T.Zero : T.One, dw.Data, inF, c.Gemm);
         if (c.InputGrad(2) is { } db)
-            Vec.AccumulateColumnSums<T>(dz.Data, n, outF, db.Data);
+            Vec.ColumnSums<T>(dz.Data, n, outF, db.Data, c.Overwrites(2));
     }
 
     // Explanation: z_i = (W_i1)(x_1) + ... + (W_in)(x_n) + b_i per sample, as the notes write it.

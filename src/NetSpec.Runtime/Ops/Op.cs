@@ -58,7 +58,9 @@ public sealed record InputSlot(string Name, string Doc)
 /// <remarks>
 /// Ops are stateless; a node's buffers live in its <see cref="OpContext{T}"/>. Backward
 /// accumulates (<c>+=</c>) into input gradients, so a value used twice receives both
-/// contributions. Before a node runs, the sealed <see cref="Setup"/> checks its input count,
+/// contributions; an op with <see cref="WritesFirstGradient"/> overwrites instead where its node
+/// is a gradient's first contributor (<see cref="OpContext{T}.Overwrites"/>), which saves the
+/// interpreter clearing that buffer. Before a node runs, the sealed <see cref="Setup"/> checks its input count,
 /// attribute values and input ranks, then asks the op's own shape rule; while it runs, any
 /// exception is wrapped with the node's name and position (<see cref="RunForward{T}"/>).
 /// </remarks>
@@ -112,6 +114,15 @@ public abstract class Op
     /// mask or identity. The trace of a graph with such an op shows the mode of every pass.
     /// </summary>
     public virtual bool DependsOnMode => false;
+
+    /// <summary>
+    /// Whether the op's backward honours <see cref="OpContext{T}.Overwrites"/>: where the context
+    /// says the node is the first contributor to an input's gradient in the pass, the op writes
+    /// its contribution as 0 + contribution (so that signed zeros come out as accumulating into a
+    /// cleared buffer does) over the buffer's old contents, and the interpreter does not clear
+    /// that buffer first. False (the default): the op always accumulates into cleared buffers.
+    /// </summary>
+    public virtual bool WritesFirstGradient => false;
 
     /// <summary>
     /// Where the values of input <paramref name="index"/> lie for a node whose inputs have

@@ -123,6 +123,21 @@ public sealed class OpContext<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>The gradient buffer of input <paramref name="i"/> to accumulate into, or null.</summary>
     public Tensor<T>? InputGrad(int i) => _inputGrads[i];
 
+    private bool[]? _overwrites;
+
+    /// <summary>
+    /// Whether this node is the first contributor to input <paramref name="i"/>'s gradient in the
+    /// backward pass, so that an op with <see cref="Op.WritesFirstGradient"/> writes 0 + its
+    /// contribution over the buffer (which the interpreter has not cleared) instead of adding to
+    /// it. Always false for an op without <see cref="Op.WritesFirstGradient"/>, for a context not
+    /// made by an interpreter, and for an input whose gradient buffer is also another input's of
+    /// this node (a value listed twice accumulates both contributions into a cleared buffer).
+    /// </summary>
+    public bool Overwrites(int i) => _overwrites is { } o && o[i];
+
+    /// <summary>Set by the interpreter when it plans the backward pass (see <see cref="Overwrites"/>).</summary>
+    internal void SetOverwrites(bool[]? overwrites) => _overwrites = overwrites;
+
     public Tensor<T> Output { get; }
 
     /// <summary>dJ/d(output); present during backward for nodes the objective depends on.</summary>

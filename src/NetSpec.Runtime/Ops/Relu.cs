@@ -23,6 +23,8 @@ public sealed class Relu : ElementwiseUnary
     // F and Df, vectorised (Vec's kernels: the gradient adds dy where v > 0 and leaves dx alone elsewhere).
     protected override void Apply<T>(ReadOnlySpan<T> x, Span<T> y) => Vec.Relu(x, y);
     protected override void Gradient<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> dy, Span<T> dx) => Vec.ReluBackward(x, dy, dx);
+    public override bool WritesFirstGradient => true;
+    protected override void GradientInto<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> dy, Span<T> dx) => Vec.ReluBackwardInto(x, dy, dx);
 
     // ONNX: how the op is written in ONNX and read back from it (one table, both directions; see OnnxForm).
 

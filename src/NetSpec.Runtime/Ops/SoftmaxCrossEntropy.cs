@@ -19,6 +19,8 @@ namespace NetSpec.Runtime.Ops;
 /// </summary>
 public sealed class SoftmaxCrossEntropy : Op
 {
+    public override bool WritesFirstGradient => true;
+
     public override string Name => "softmax_cross_entropy";
     public override string Category => "loss";
     public override string Summary => "Softmax and cross-entropy in one stable step along the class axis, on distributions or class-index labels, with class weights, ignore_index and label smoothing.";
@@ -325,6 +327,7 @@ public sealed class SoftmaxCrossEntropy : Op
             each /= denominator;
         }
         var d = dx.Span;
+        bool overwrite = c.Overwrites(0);
         for (int o = 0; o < rows; o++)
             for (int i = 0; i < inner; i++)
             {
@@ -333,7 +336,11 @@ public sealed class SoftmaxCrossEntropy : Op
                 T sum = T.Zero;
                 foreach (var tj in t) sum += tj;
                 int start = o * cols * inner + i;
-                for (int j = 0; j < cols; j++) d[start + j * inner] += gs * (T.Exp(lp[j]) * sum - t[j]);
+                for (int j = 0; j < cols; j++)
+                {
+                    ref T dj = ref d[start + j * inner];
+                    dj = (overwrite ? T.Zero : dj) + gs * (T.Exp(lp[j]) * sum - t[j]);
+                }
             }
     }
 

@@ -13,6 +13,21 @@ namespace NetSpec.Runtime.Ops;
 /// </summary>
 public sealed class SoftmaxCrossEntropyRows : Op
 {
+    /// <summary>
+    /// The forward pass's exponentials e^(x - max) of every row and their sums, which backward
+    /// divides into the softmax instead of computing them again (rows along the last axis only).
+    /// </summary>
+    internal sealed class SoftmaxKept<T>(int length, int rows) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public readonly T[] Exp = new T[length];
+        public readonly T[] Sum = new T[rows];
+
+        /// <summary>Whether a forward pass has filled them (a backward pass on its own computes them).</summary>
+        public bool Valid;
+    }
+
+    public override bool WritesFirstGradient => true;
+
     public override string Name => "softmax_cross_entropy_rows";
     public override string Category => "loss";
     public override string Summary => "Softmax cross-entropy of each sample along the class axis, not reduced (ONNX SoftmaxCrossEntropyLoss with reduction none).";
@@ -80,8 +95,11 @@ public sealed class SoftmaxCrossEntropyRows : Op
         Span<T> xs = work[..cols], ys = work.Slice(cols, cols), e = work.Slice(2 * cols, cols);
         if (inner == 1)
         {
+            // The exponentials and their sums are kept for backward (the same values it would compute again).
+            var kept = c.State(static c => new SoftmaxKept<T>(c.Input(0).Length, ClassAxis.Split(c).Outer));
             for (int r = 0; r < rows; r++)
-                losses[r] = Vec.SoftmaxCrossEntropyRow<T>(x.AsSpan(r * cols, cols), y.AsSpan(r * cols, cols), e);
+                losses[r] = Vec.SoftmaxCrossEntropyRowKept<T>(x.AsSpan(r * cols, cols), y.AsSpan(r * cols, cols), kept.Exp.AsSpan(r * cols, cols), out kept.Sum[r]);
+            kept.Valid = true;
             return;
         }
         for (int o = 0; o < rows; o++)
@@ -109,8 +127,17 @@ public sealed class SoftmaxCrossEntropyRows : Op
         bool each = !perSample.IsEmpty;
         if (inner == 1)
         {
+            bool overwrite = c.Overwrites(0);
+            var kept = c.State(static c => new SoftmaxKept<T>(c.Input(0).Length, ClassAxis.Split(c).Outer));
             for (int r = 0; r < rows; r++)
-                Vec.SoftmaxCrossEntropyRowBackward<T>(x.AsSpan(r * cols, cols), y.AsSpan(r * cols, cols), each ? perSample[r] : scale, p, dx.Span.Slice(r * cols, cols));
+            {
+                var xr = x.AsSpan(r * cols, cols);
+                var yr = y.AsSpan(r * cols, cols);
+                var dr = dx.Span.Slice(r * cols, cols);
+                T g = each ? perSample[r] : scale;
+                if (kept.Valid) Vec.SoftmaxCrossEntropyRowBackwardKept<T>(kept.Exp.AsSpan(r * cols, cols), kept.Sum[r], yr, g, dr, overwrite);
+                else Vec.SoftmaxCrossEntropyRowBackward<T>(xr, yr, g, p, dr, overwrite);
+            }
             return;
         }
         for (int o = 0; o < rows; o++)
@@ -119,7 +146,8 @@ public sealed class SoftmaxCrossEntropyRows : Op
                 int start = o * cols * inner + i;
                 Vec.Gather<T>(x, start, inner, xs);
                 Vec.Gather<T>(y, start, inner, ys);
-                Vec.Gather<T>(dx.Data, start, inner, ds);
+                if (c.Overwrites(0)) ds.Clear();
+                else Vec.Gather<T>(dx.Data, start, inner, ds);
                 Vec.SoftmaxCrossEntropyRowBackward<T>(xs, ys, each ? perSample[o * inner + i] : scale, p, ds);
                 Vec.Scatter<T>(ds, dx.Data, start, inner);
             }

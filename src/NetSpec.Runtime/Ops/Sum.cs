@@ -17,6 +17,7 @@ public sealed class Sum : Op
     public override string Convention =>
         "ONNX Sum without broadcasting: every input has one shape (use add to broadcast). A name listed twice counts twice, in the value and in its gradient.";
     public override string Example => "{op: sum, inputs: [L, S]}";
+    public override bool WritesFirstGradient => true;
     public override IReadOnlyList<InputSlot> Inputs { get; } = [new("inputs", "one or more tensors of one shape") { IsList = true }];
 
     public override IEnumerable<GradientCase> GradientCases(int batch) =>
@@ -82,7 +83,11 @@ public sealed class Sum : Op
     protected override void Backward<T>(OpContext<T> c)
     {
         for (int i = 0; i < c.InputCount; i++)
-            if (c.InputGrad(i) is { } dx) Vec.AddInPlace<T>(c.OutputGrad!.Data, dx.Data);
+            if (c.InputGrad(i) is { } dx)
+            {
+                if (c.Overwrites(i)) Vec.CopyAsSum<T>(c.OutputGrad!.Data, dx.Data);
+                else Vec.AddInPlace<T>(c.OutputGrad!.Data, dx.Data);
+            }
     }
 
     // ONNX: how the op is written in ONNX and read back from it (one table, both directions; see OnnxForm).

@@ -24,7 +24,8 @@ namespace NetSpec.Runtime.Training;
 /// The state (v, m, t) is kept per parameter and saved in checkpoints. This is NetSpec's one
 /// update rule: plain gradient descent (the worked examples) is sgd with momentum 0, computed as
 /// p += (−alpha) g in one pass (<see cref="Vec.AxpyAllFinite{T}"/>) that also says whether every
-/// updated element is finite. A frozen parameter (<c>trainable: false</c>, <see cref="GraphValue.Trainable"/>)
+/// updated element is finite, split across the interpreter's threads for large parameters
+/// (<see cref="VecParallel"/>: the same bits at any thread count). A frozen parameter (<c>trainable: false</c>, <see cref="GraphValue.Trainable"/>)
 /// keeps its value and has no state; its gradient is computed as usual, and traced, the update
 /// event shows it unchanged.
 /// </summary>
@@ -163,7 +164,7 @@ public sealed class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
                 }
                 else Vec.Axpy<T>(-lr, vel, p);
             }
-            else finite = Vec.AxpyAllFinite<T>(-lr, g, p);
+            else finite = VecParallel.AxpyAllFinite<T>(-lr, g, p, interp.Options.Threads);
 
             if (trace is not null)
             {

@@ -30,6 +30,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly int _batch, _inputs, _targets, _objective, _accuracy;
     private readonly int[] _parameters;
     private readonly T[] _trainX, _trainY;
+    private readonly int[] _trainClass; // each training sample's target class (argmax, the first on ties), found once
     private readonly HashSet<int> _tracedSteps;
     private NumericFault? _fault;
     private readonly List<ExpectationResult> _expectations = [];
@@ -56,6 +57,8 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         _parameters = [.. graph.Values.Where(v => v.Kind == ValueKind.Parameter).Select(v => v.Index)];
         _trainX = Convert(data.Train.Features);
         _trainY = Convert(data.Train.Targets);
+        _trainClass = new int[data.Train.Rows];
+        for (int r = 0; r < _trainClass.Length; r++) _trainClass[r] = ArgMax(_trainY.AsSpan(r * data.ClassCount, data.ClassCount));
         _tracedSteps = [.. _t.Trace.Steps];
     }
 
@@ -170,7 +173,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
                 if (_graph.Expectations.Count > 0) interp.CheckExpectations(ExpectKind.Gradient, step, _expectations);
                 double loss = double.CreateChecked(interp.ValueAt(_objective)[0]);
                 lossSum += rows * loss;
-                if (_accuracy >= 0) correct += Correct(interp.ValueAt(_accuracy).Data, y, rows, c);
+                if (_accuracy >= 0) correct += Correct(interp.ValueAt(_accuracy).Data, perm.AsSpan(start, rows), c);
                 if (watch.Add(loss))
                 {
                     var d = new Divergence(epoch + 1, b + 1, batches, step, loss, watch.Smoothed, watch.Best, _t.DivergenceFactor);
@@ -286,6 +289,24 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         {
             Mode = _graph.UsesMode ? TraceEvent.ModeName(training) : null,
         });
+
+    /// <summary>The index of the largest entry (the first on ties).</summary>
+    private static int ArgMax(ReadOnlySpan<T> v)
+    {
+        int best = 0;
+        for (int j = 1; j < v.Length; j++)
+            if (v[j] > v[best]) best = j;
+        return best;
+    }
+
+    /// <summary>Rows whose largest score (the first on ties) is at the target class of training sample <paramref name="samples"/>[row].</summary>
+    private int Correct(ReadOnlySpan<T> scores, ReadOnlySpan<int> samples, int classes)
+    {
+        int correct = 0;
+        for (int r = 0; r < samples.Length; r++)
+            if (ArgMax(scores.Slice(r * classes, classes)) == _trainClass[samples[r]]) correct++;
+        return correct;
+    }
 
     /// <summary>Rows whose largest score is at the target's largest entry (the first on ties).</summary>
     private static int Correct(ReadOnlySpan<T> scores, ReadOnlySpan<T> targets, int rows, int classes)

@@ -27,6 +27,10 @@ if (args.Length > 0 && args[0] == "curve")
 {
     return CurveBench.Run(args[1..]);
 }
+if (args.Length > 0 && args[0] == "scaling")
+{
+    return ScalingBench.Run(args[1..]); // MLP widths x batch sizes on digits against numpy (see ScalingBench)
+}
 if (args.Length > 0 && args[0] == "train")
 {
     return TrainBench.Run(args[1..]);

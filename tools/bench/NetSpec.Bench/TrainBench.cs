@@ -15,7 +15,7 @@ namespace NetSpec.Bench;
 /// loading, set-up and the final test evaluation are outside the clock), warm-up runs for at least
 /// 2 s (at least one run; the JIT needs that long to reach its steady state), then
 /// the median of --repeats runs, each from the spec's initial parameters. Prints one JSON line
-/// with samples per second, the test accuracy, and the garbage collections and bytes allocated
+/// with samples per second, the processor time of the training (median), the test accuracy, and the garbage collections and bytes allocated
 /// during the timed runs (allocation per optimizer step in steady state should be zero).
 /// Options: --threads N (default 1), --repeats R (default 5), --trace summaries|none (default
 /// none: summaries sends every per-epoch summary event through a JSON-lines trace sink).
@@ -56,10 +56,12 @@ internal static class TrainBench
         long steadyBytes = 0, steadySteps = 0;
         int steadyGc = 0;
         int batches = (data.Train.Rows + t.BatchSize - 1) / t.BatchSize;
+        var cpuTimes = new List<double>();
         double Once(out TrainingReport report)
         {
             long bytesAtEpoch1 = 0;
             int gcAtEpoch1 = 0;
+            var cpuStart = TimeSpan.Zero;
             var options = new TrainingRunOptions
             {
                 Threads = threads,
@@ -70,15 +72,18 @@ internal static class TrainBench
                         bytesAtEpoch1 = GC.GetAllocatedBytesForCurrentThread();
                         gcAtEpoch1 = GC.CollectionCount(0);
                     }
-                    else if (m.Epoch == t.Epochs)
+                    if (m.Epoch == t.Epochs && m.Epoch > 1)
                     {
                         steadyBytes += GC.GetAllocatedBytesForCurrentThread() - bytesAtEpoch1;
                         steadyGc += GC.CollectionCount(0) - gcAtEpoch1;
                         steadySteps += (long)(t.Epochs - 1) * batches;
                     }
+                    if (m.Epoch == t.Epochs) // after the allocation count: reading the processor time allocates
+                        cpuTimes.Add((ProcessorTime() - cpuStart).TotalSeconds);
                 },
             };
             var trainer = new Trainer<T>(graph, data, options, sink);
+            cpuStart = ProcessorTime();
             var (r, fault) = trainer.Train();
             if (fault is not null) throw new InvalidOperationException($"numeric fault at {fault.Node}");
             report = r;
@@ -91,6 +96,7 @@ internal static class TrainBench
         var warm = Stopwatch.StartNew();
         do Once(out _); while (warm.Elapsed.TotalSeconds < 2);
         (steadyBytes, steadySteps, steadyGc) = (0, 0, 0);
+        cpuTimes.Clear();
         int gc0 = GC.CollectionCount(0), gc1 = GC.CollectionCount(1), gc2 = GC.CollectionCount(2);
         long allocated = GC.GetTotalAllocatedBytes(true);
         var times = new List<double>();
@@ -115,6 +121,9 @@ internal static class TrainBench
             ["train_seconds_min"] = times[0],
             ["train_seconds_max"] = times[^1],
             ["samples_per_second"] = samples / median,
+            // The process's processor time from the start of training to the end of its last epoch
+            // (median of the repeats): steadier than the wall time on a loaded machine.
+            ["train_cpu_seconds"] = Median(cpuTimes),
             ["test_accuracy"] = last.TestAccuracy,
             ["gc_gen0"] = GC.CollectionCount(0) - gc0,
             ["gc_gen1"] = GC.CollectionCount(1) - gc1,
@@ -126,6 +135,19 @@ internal static class TrainBench
         };
         Console.WriteLine(JsonSerializer.Serialize(o));
         return 0;
+    }
+
+    private static TimeSpan ProcessorTime()
+    {
+        using var p = Process.GetCurrentProcess();
+        return p.TotalProcessorTime;
+    }
+
+    private static double Median(List<double> v)
+    {
+        if (v.Count == 0) return double.NaN;
+        var s = v.Order().ToList();
+        return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2;
     }
 
     private static string? Option(string[] args, string name)
