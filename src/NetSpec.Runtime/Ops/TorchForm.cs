@@ -174,4 +174,67 @@ public static class TorchForms
         ArgumentNullException.ThrowIfNull(node);
         return node.InputShapes[i].Rank == 1 ? node[i] : $"{node[i]}.reshape(-1)";
     }
+
+    /// <summary>A loss's reduction of per-element losses <paramref name="losses"/>: <c>.mean()</c>, <c>.sum()</c>, or themselves (none).</summary>
+    public static string Reduce(string losses, string reduction) => reduction switch
+    {
+        "mean" => $"({losses}).mean()",
+        "sum" => $"({losses}).sum()",
+        _ => losses,
+    };
+
+    /// <summary>softplus(z) = max(z, 0) + ln(1 + e^-|z|) as <c>torch.logaddexp(z, 0)</c>, whose gradient is the sigmoid s(z) everywhere (s(0) = ½).</summary>
+    public static string Softplus(string z) => $"torch.logaddexp({z}, torch.zeros_like({z}))";
+
+    /// <summary>
+    /// Class-index labels (input <paramref name="i"/>) as torch's int64 targets for scores <paramref name="scores"/> with
+    /// classes on <paramref name="axis"/>: <c>y.long()</c>, a 1 x N data vector read as the N labels of N x C scores.
+    /// </summary>
+    public static string Labels(TorchNode node, int i, Shape scores, int axis)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        ArgumentNullException.ThrowIfNull(scores);
+        bool row = !node.InputShapes[i].Equals(Axes.Reduce(scores, [axis], keep: false));
+        return row ? $"{node[i]}.reshape(-1).long()" : $"{node[i]}.long()";
+    }
+
+    /// <summary>An attribute given as one value for every spatial axis or one per axis, per axis (empty: <paramref name="empty"/>).</summary>
+    public static int[] PerAxis(int[] values, int dims, int[] empty)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        if (values.Length == 0) return empty;
+        return values.Length == 1 ? [.. Enumerable.Repeat(values[0], dims)] : values;
+    }
+
+    /// <summary>
+    /// Padding given as one value for every side, one per axis, or <paramref name="dims"/> begin pads then
+    /// <paramref name="dims"/> end pads (ONNX's pads): the begin and end pads per spatial axis.
+    /// </summary>
+    public static (int[] Begin, int[] End) Pads(int[] padding, int dims)
+    {
+        ArgumentNullException.ThrowIfNull(padding);
+        if (padding.Length == 2 * dims && padding.Length != dims) return (padding[..dims], padding[dims..]);
+        var p = PerAxis(padding, dims, new int[dims]);
+        return (p, p);
+    }
+
+    /// <summary>
+    /// <c>F.pad</c>'s tuple for the last <c>begin.Length</c> axes: pairs from the last axis backwards,
+    /// (last_begin, last_end, second_last_begin, ...); negative entries crop.
+    /// </summary>
+    public static string PadTuple(int[] begin, int[] end)
+    {
+        ArgumentNullException.ThrowIfNull(begin);
+        ArgumentNullException.ThrowIfNull(end);
+        var items = new List<int>();
+        for (int a = begin.Length - 1; a >= 0; a--)
+        {
+            items.Add(begin[a]);
+            items.Add(end[a]);
+        }
+        return Py.Tuple(items);
+    }
+
+    /// <summary>The axes but axis 1 of a rank-<paramref name="rank"/> tensor: batch_norm's statistics' axes.</summary>
+    public static string AllButChannels(int rank) => Py.Tuple(Enumerable.Range(0, rank).Where(a => a != 1));
 }
