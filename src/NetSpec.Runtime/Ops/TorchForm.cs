@@ -239,8 +239,8 @@ public static class TorchForms
     public static string AllButChannels(int rank) => Py.Tuple(Enumerable.Range(0, rank).Where(a => a != 1));
 
     /// <summary>
-    /// The op's torch form for the docs, as the PyTorch export writes it for the node <c>y</c> of the op's first gradient case
-    /// (inputs named as their slots): "`y = F.linear(x, W, b)` (batch)", its statements first; or why the op has none.
+    /// The op's torch form for the docs, as the PyTorch export writes it for the node <c>out</c> of the op's first gradient case
+    /// (inputs named as their slots): "`out = F.linear(x, W, b)` (for x: 2x4, ...)", its statements first; or why the op has none.
     /// </summary>
     public static string Describe(Op op)
     {
@@ -253,10 +253,10 @@ public static class TorchForms
             c.Attributes.Where(x => x.Name == a.Name).Select(x => ReadAttribute(a, x.Yaml.Trim())).FirstOrDefault() ?? a.Default!)]);
         var output = op.Setup(shapes, names, attributes).Shape ?? throw new InvalidOperationException($"{op.Name}'s first gradient case does not fit it");
         var buffers = names.Select((n, i) => op.Inputs[Math.Min(i, op.Inputs.Count - 1)].State ? $"self.state.{n}" : "").ToArray();
-        var node = new TorchNode("y", names, shapes, output, attributes, buffers);
+        var node = new TorchNode("out", names, shapes, output, attributes, buffers);
         var form = op.ToTorch(node);
         if (form.Refusal is { } why) return "none: " + why;
-        var code = node.Lines.Select(l => $"`{l.Trim()}`").Append($"`y = {form.Expression}`");
+        var code = node.Lines.Select(l => $"`{l.Trim()}`").Append($"`out = {form.Expression}`");
         return string.Join("; ", code) + $" (for {string.Join(", ", names.Select((n, i) => $"{n}: {(shapes[i].Rank == 0 ? "scalar" : shapes[i].ToString())}"))})";
     }
 
