@@ -175,6 +175,18 @@ public static class TorchForms
         return node.InputShapes[i].Rank == 1 ? node[i] : $"{node[i]}.reshape(-1)";
     }
 
+    /// <summary>x.fn(dim=axes, keepdim=keepdims) of a reduce_sum or reduce_mean node (its attributes axes and keepdims); x.fn() over every axis.</summary>
+    internal static TorchForm Reduction(TorchNode node, string fn)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var x = node.InputShapes[0];
+        var axes = ReduceSum.Normalize(node.Attributes.Integers(0), x.Rank).Axes!;
+        bool keep = node.Attributes.Flag(1);
+        return TorchForm.Of(x.Rank == 0 || (axes.Length == x.Rank && !keep)
+            ? $"{node[0]}.{fn}()"
+            : $"{node[0]}.{fn}(dim={Py.Tuple(axes)}{(keep ? ", keepdim=True" : "")})");
+    }
+
     /// <summary>A loss's reduction of per-element losses <paramref name="losses"/>: <c>.mean()</c>, <c>.sum()</c>, or themselves (none).</summary>
     public static string Reduce(string losses, string reduction) => reduction switch
     {
