@@ -142,4 +142,9 @@ public sealed class ReduceMean : Op
             ],
         },
     ];
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above.
+
+    /// <summary>x.mean(dim=axes, keepdim=keepdims); x.mean() for every axis.</summary>
+    public override TorchForm ToTorch(TorchNode node) => TorchForms.Reduction(node, "mean");
 }

@@ -203,4 +203,9 @@ public sealed class ReduceSum : Op
             ],
         },
     ];
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above.
+
+    /// <summary>x.sum(dim=axes, keepdim=keepdims); x.sum() for every axis.</summary>
+    public override TorchForm ToTorch(TorchNode node) => TorchForms.Reduction(node, "sum");
 }
