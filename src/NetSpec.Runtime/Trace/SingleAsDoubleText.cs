@@ -17,6 +17,21 @@ internal static class SingleAsDoubleText
     /// <summary>5^i for i = 0..31 (5^31 &lt; 2^72).</summary>
     private static readonly UInt128[] Pow5 = MakePow5();
 
+    /// <summary>k = floor(log10(width)) of the rounding interval, per float exponent field and [frac != 0, frac == 0] (widths 4 and 3 units of 2^s).</summary>
+    private static readonly int[] Levels = MakeLevels();
+
+    private static int[] MakeLevels()
+    {
+        var k = new int[2 * 256];
+        for (int e8 = 1; e8 < 255; e8++)
+        {
+            int s = e8 - 150 - 31;
+            k[2 * e8] = (int)Math.Floor(Math.Log10(4.0) + s * 0.30102999566398120);
+            k[2 * e8 + 1] = (int)Math.Floor(Math.Log10(3.0) + s * 0.30102999566398120);
+        }
+        return k;
+    }
+
     private static UInt128[] MakePow5()
     {
         var p = new UInt128[32];
@@ -47,7 +62,7 @@ internal static class SingleAsDoubleText
         ulong v = m << 31, hi = v + 2, lo = frac == 0 ? v - 1 : v - 2; // the rounding interval [lo, hi] * 2^s, ends included (M is even)
         // The interval's width is (hi - lo) * 2^s: at level k = floor(log10(width)) it holds a
         // multiple of 10^k, at k + 1 at most one (a wrong k from rounding is caught below).
-        int k = (int)Math.Floor(Math.Log10((double)(hi - lo)) + s * 0.30102999566398120);
+        int k = Levels[2 * e8 + (frac == 0 ? 1 : 0)];
         if (k > 0) return false;
         int j = k + 1;
         if (j > 0 || !Range(lo, hi, s, j, out ulong clo, out ulong chi) || clo < chi) return false;
