@@ -24,7 +24,7 @@ build() {
   exit 2
 }
 build build -c Release "$proj" -o "$tmp/jit"
-build publish -c Release -r "$rid" "$proj" -o "$tmp/r2r" -p:NetSpecPublish=true -p:PublishReadyToRun=true --self-contained false
+build publish -c Release -r "$rid" "$proj" -o "$tmp/r2r" -p:NetSpecPublish=true -p:PublishReadyToRun=true
 builds=(jit r2r)
 if command -v clang >/dev/null; then
   build publish -c Release -r "$rid" "$proj" -o "$tmp/aot" -p:NetSpecPublish=true -p:PublishAot=true -p:IlcInstructionSet=native

@@ -14,7 +14,9 @@ namespace NetSpec.Runtime.Trace;
 /// A graph with batch_norm or dropout adds <c>"mode":"train"</c> or <c>"mode":"eval"</c> after <c>expr</c>.
 /// As a sink it formats each number as UTF-8 straight from the tensor's data into a pooled
 /// buffer, written to its stream when full; a large tensor's numbers are formatted in chunks on
-/// several threads and written in order, so the bytes are the same for any thread count.
+/// several threads and written in order, so the bytes are the same for any thread count. A float32
+/// value is written as its float64 (the golden traces' form) through <see cref="SingleAsDoubleText"/>,
+/// the same bytes as <c>double.TryFormat</c> in about half the time.
 /// </summary>
 public sealed class TraceJson : ITraceSink, IDisposable
 {
@@ -154,7 +156,9 @@ public sealed class TraceJson : ITraceSink, IDisposable
                     int start = (first + k) * ChunkElements;
                     lengths[k] = Format(values, start, Math.Min(ChunkElements, values.Length - start), buffers[k]);
                 });
-                for (int k = 0; k < inBatch; k++) Raw(buffers[k].AsSpan(0, lengths[k]));
+                // Each chunk goes to the stream as it is (no copy through the line buffer).
+                Drain();
+                for (int k = 0; k < inBatch; k++) _stream.Write(buffers[k], 0, lengths[k]);
             }
         }
         finally
@@ -174,7 +178,12 @@ public sealed class TraceJson : ITraceSink, IDisposable
         if (values.IsSingle)
         {
             var s = values.Singles.Slice(start, count);
-            for (int i = 0; i < s.Length; i++) used += Number(s[i], start + i > 0, destination[used..]);
+            for (int i = 0; i < s.Length; i++)
+            {
+                if (start + i > 0) destination[used++] = (byte)',';
+                float x = s[i];
+                used += float.IsFinite(x) ? SingleAsDoubleText.Format(x, destination[used..]) : Number(x, comma: false, destination[used..]);
+            }
         }
         else
         {
@@ -231,7 +240,7 @@ public sealed class TraceJson : ITraceSink, IDisposable
 
     private void Drain()
     {
-        _stream.Write(_buffer, 0, _used);
+        if (_used > 0) _stream.Write(_buffer, 0, _used);
         _used = 0;
     }
 

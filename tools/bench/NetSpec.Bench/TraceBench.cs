@@ -23,11 +23,15 @@ namespace NetSpec.Bench;
 /// over --repeats runs (after one warm-up), the ratios to the untraced step, the bytes written and
 /// the trace's MB/s (bytes over the time the trace added).
 /// Usage: trace &lt;spec&gt; [--dir FOLDER] [--repeats R] [--threads N] [--full-limit N].
+/// <c>trace --check-format [STRIDE]</c> instead checks the JSON trace's float32 numbers against the
+/// float64 path (<c>double.TryFormat</c>): every STRIDE-th float32 bit pattern (default 1: all 2^32).
 /// </summary>
 internal static class TraceBench
 {
     public static int Run(string[] args)
     {
+        if (args.Length > 0 && args[0] == "--check-format")
+            return CheckFormat(args.Length > 1 ? long.Parse(args[1], CultureInfo.InvariantCulture) : 1);
         if (args.Length == 0)
         {
             Console.Error.WriteLine("usage: trace <spec> [--dir FOLDER] [--repeats R] [--threads N] [--full-limit N]");
@@ -69,23 +73,26 @@ internal static class TraceBench
             interp.Trace = null;
         }
         string textPath = Path.Combine(o.Dir, "netspec-trace-bench.txt"), jsonPath = Path.Combine(o.Dir, "netspec-trace-bench.jsonl");
-        double untraced = Median(o.Repeats, () => Step(null));
+        double untraced = Median(o.Repeats, () => Step(null)), untracedCpu = _lastCpu;
         double discarded = Median(o.Repeats, () => Step(new Discard()));
         double text = Median(o.Repeats, () =>
         {
             using var w = new StreamWriter(textPath, false, new UTF8Encoding(false), 1 << 16);
             Step(new TraceTextWriter(graph, o.FullLimit, w));
         });
+        double textCpu = _lastCpu;
         double json = Median(o.Repeats, () =>
         {
             using var sink = TraceJson.ToFile(jsonPath);
             Step(sink);
         });
+        double jsonCpu = _lastCpu;
         double jsonOneThread = Median(o.Repeats, () =>
         {
             using var sink = TraceJson.ToFile(jsonPath, threads: 1);
             Step(sink);
         });
+        double jsonOneThreadCpu = _lastCpu;
         long textBytes = new FileInfo(textPath).Length, jsonBytes = new FileInfo(jsonPath).Length;
         File.Delete(textPath);
         File.Delete(jsonPath);
@@ -109,10 +116,51 @@ internal static class TraceBench
             ["json_bytes"] = jsonBytes,
             ["text_mb_per_s"] = Math.Round(textBytes / 1e6 / Math.Max(1e-9, text - untraced), 1),
             ["json_mb_per_s"] = Math.Round(jsonBytes / 1e6 / Math.Max(1e-9, json - untraced), 1),
+            ["untraced_cpu_ms"] = Math.Round(untracedCpu * 1e3, 2),
+            ["text_cpu_ms"] = Math.Round(textCpu * 1e3, 2),
+            ["json_cpu_ms"] = Math.Round(jsonCpu * 1e3, 2),
+            ["json_1_thread_cpu_ms"] = Math.Round(jsonOneThreadCpu * 1e3, 2),
+            ["text_cpu_ratio"] = Math.Round(textCpu / untracedCpu, 3),
+            ["json_1_thread_mb_per_cpu_s"] = Math.Round(jsonBytes / 1e6 / Math.Max(1e-9, jsonOneThreadCpu - untracedCpu), 1),
             ["processors"] = Environment.ProcessorCount,
+            ["load_average"] = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : null,
         };
         Console.WriteLine(JsonSerializer.Serialize(result));
         return 0;
+    }
+
+    /// <summary>
+    /// The JSON line of float32 values, written by the float32 path, against the line of the same
+    /// values as float64 (the shortest round-trip form by <c>double.TryFormat</c>, the golden
+    /// traces' form): every <paramref name="stride"/>-th bit pattern, in blocks on every processor.
+    /// </summary>
+    private static int CheckFormat(long stride)
+    {
+        const int Block = 1 << 16;
+        long patterns = (1L << 32) / stride, blocks = (patterns + Block - 1) / Block, bad = 0, done = 0;
+        var clock = Stopwatch.StartNew();
+        Parallel.For(0L, blocks, b =>
+        {
+            long first = b * Block, count = Math.Min(Block, patterns - first);
+            var singles = new List<float>((int)count);
+            for (long i = 0; i < count; i++)
+            {
+                float f = BitConverter.UInt32BitsToSingle((uint)((first + i) * stride));
+                if (float.IsFinite(f)) singles.Add(f);
+            }
+            float[] fs = [.. singles];
+            double[] ds = [.. fs.Select(f => (double)f)];
+            string a = TraceJson.Line(new TraceEvent(TracePhase.Forward, 1, "x", "data", "x", new Shape(fs.Length), new TraceValues(fs)));
+            string d = TraceJson.Line(new TraceEvent(TracePhase.Forward, 1, "x", "data", "x", new Shape(ds.Length), new TraceValues(ds)));
+            if (a != d)
+            {
+                Interlocked.Increment(ref bad);
+                Console.Error.WriteLine($"check-format: block {b} (bit patterns from 0x{first * stride:X8}) differs");
+            }
+            if (Interlocked.Increment(ref done) % 4096 == 0) Console.Error.WriteLine($"check-format: {done} of {blocks} blocks, {clock.Elapsed.TotalSeconds:F0} s");
+        });
+        Console.WriteLine($"check-format: {patterns} bit patterns (stride {stride}), {blocks} blocks, {bad} differ, {clock.Elapsed.TotalSeconds:F1} s");
+        return bad == 0 ? 0 : 1;
     }
 
     /// <summary>A sink that drops every event: what tracing costs the interpreter itself.</summary>
@@ -123,18 +171,29 @@ internal static class TraceBench
         }
     }
 
-    /// <summary>The median wall time of <paramref name="repeats"/> runs after one warm-up.</summary>
+    /// <summary>The processor time (every thread of the process) of the last <see cref="Median"/>, its median: steadier than the wall time on a loaded machine.</summary>
+    private static double _lastCpu;
+
+    /// <summary>The median wall time of <paramref name="repeats"/> runs after one warm-up (and in <see cref="_lastCpu"/> the median processor time).</summary>
     private static double Median(int repeats, Action run)
     {
         run();
         var times = new List<double>();
+        var cpu = new List<double>();
+        using var self = Process.GetCurrentProcess();
         for (int i = 0; i < repeats; i++)
         {
+            self.Refresh();
+            var before = self.TotalProcessorTime;
             var clock = Stopwatch.StartNew();
             run();
             times.Add(clock.Elapsed.TotalSeconds);
+            self.Refresh();
+            cpu.Add((self.TotalProcessorTime - before).TotalSeconds);
         }
         times.Sort();
+        cpu.Sort();
+        _lastCpu = cpu[cpu.Count / 2];
         return times[times.Count / 2];
     }
 
