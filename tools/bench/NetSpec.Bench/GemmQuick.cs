@@ -24,8 +24,8 @@ internal static class GemmQuick
             : $"OpenBLAS: {blas.Path}");
         Console.WriteLine($"Processors: {Environment.ProcessorCount}; samples per figure: {samples} (median); GFLOP/s = 2*m*n*k / time.");
         Console.WriteLine();
-        Console.WriteLine($"| {"shape",-28} | {"dtype",-6} | thr | {"NetSpec",8} | {"OpenBLAS",8} | {"ratio",5} |");
-        Console.WriteLine($"|{new string('-', 30)}|{new string('-', 8)}|-----|{new string('-', 10)}|{new string('-', 10)}|{new string('-', 7)}|");
+        Console.WriteLine($"| {"shape",-30} | {"dtype",-6} | thr | {"NetSpec",8} | {"OpenBLAS",8} | {"ratio",5} |");
+        Console.WriteLine($"|{new string('-', 32)}|{new string('-', 8)}|-----|{new string('-', 10)}|{new string('-', 10)}|{new string('-', 7)}|");
 
         foreach (GemmShape shape in GemmShape.All)
         {
@@ -65,7 +65,7 @@ internal static class GemmQuick
             theirs = g.ToString("F1");
             ratio = (ours / g).ToString("F2");
         }
-        Console.WriteLine($"| {s.Name,-28} | {dtypeName,-6} | {threads,3} | {ours,8:F1} | {theirs,8} | {ratio,5} |");
+        Console.WriteLine($"| {s.Name,-30} | {dtypeName,-6} | {threads,3} | {ours,8:F1} | {theirs,8} | {ratio,5} |");
     }
 
     /// <summary>Median GFLOP/s over samples; each sample repeats the call until it lasts about 20 ms.</summary>
