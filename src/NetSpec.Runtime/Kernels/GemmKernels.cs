@@ -353,30 +353,49 @@ internal static unsafe class GemmKernels<T, TV, TOps>
         T[] bufA = GemmPackBuffers<T>.A(w * k);
         T alpha = p.Alpha, beta = p.Beta;
         bool betaZero = T.IsZero(beta);
+        TV alphaV = TOps.Broadcast(alpha), betaV = TOps.Broadcast(beta);
         T* tile = stackalloc T[NarrowMax * 16];
+        T* rowsTile = stackalloc T[16 * 16];
         fixed (T* pb = bufB, pa = bufA)
         {
             // op(B) as k x NarrowMax, the columns past n zero.
-            for (int q = 0; q < k; q++)
+            if (n < NarrowMax)
             {
-                T* d = pb + q * NarrowMax;
-                T* s = p.B + q * p.RsB;
-                int j = 0;
-                for (; j < n; j++)
+                new Span<T>(pb, NarrowMax * k).Clear();
+            }
+            if (p.CsB == 1)
+            {
+                nint bytes = n * Unsafe.SizeOf<T>();
+                for (int q = 0; q < k; q++)
                 {
-                    d[j] = s[j * p.CsB];
-                }
-                for (; j < NarrowMax; j++)
-                {
-                    d[j] = T.Zero;
+                    Unsafe.CopyBlockUnaligned(pb + q * NarrowMax, p.B + q * p.RsB, (uint)bytes);
                 }
             }
+            else
+            {
+                TransposeB(k, n, p.B, p.RsB, p.CsB, pb, NarrowMax);
+            }
+            bool vectorStore = GemmTranspose.Supported<T>();
             for (int i = 0; i < m; i += w)
             {
                 int rows = Math.Min(w, m - i);
                 PackRows(rows, k, p.A + i * p.RsA, p.RsA, p.CsA, pa);
                 NarrowTile(k, pa, pb, tile);
                 T* c = p.C + i * p.Ldc;
+                if (vectorStore)
+                {
+                    // The tile holds columns of C; turn it into rows and store each with masked vectors.
+                    GemmTranspose.Run(n, rows, tile, w, rowsTile, 16);
+                    for (int r = 0; r < rows; r++)
+                    {
+                        for (int j = 0; j < n; j += w)
+                        {
+                            PutMasked(c + j, TOps.FirstLanes(Math.Min(w, n - j)), TOps.Load(rowsTile + r * 16 + j), alphaV, betaV, betaZero);
+                        }
+                        c += p.Ldc;
+                    }
+                    continue;
+                }
                 for (int r = 0; r < rows; r++)
                 {
                     for (int j = 0; j < n; j++)

@@ -22,7 +22,7 @@ internal static class GemmQuick
         Console.WriteLine(blas is null
             ? "OpenBLAS: not found (install libopenblas0-pthread to compare); NetSpec only."
             : $"OpenBLAS: {blas.Path}");
-        Console.WriteLine($"Processors: {Environment.ProcessorCount}; samples per figure: {samples} (median); GFLOP/s = 2*m*n*k / time.");
+        Console.WriteLine($"Processors: {Environment.ProcessorCount}; samples per figure: {samples} (median; NetSpec and OpenBLAS timed in turn in each round; ratio = median of the rounds' ratios); GFLOP/s = 2*m*n*k / time.");
         Console.WriteLine();
         Console.WriteLine($"| {"shape",-30} | {"dtype",-6} | thr | {"NetSpec",8} | {"OpenBLAS",8} | {"ratio",5} |");
         Console.WriteLine($"|{new string('-', 32)}|{new string('-', 8)}|-----|{new string('-', 10)}|{new string('-', 10)}|{new string('-', 7)}|");
@@ -53,44 +53,72 @@ internal static class GemmQuick
     {
         var ops = new Operands<T>(s, seed: 42);
         var options = GemmOptions.WithThreads(threads);
-        blas?.SetThreads(1);
-        double ours = Measure(s.Flops, samples, () =>
-            Gemm.Multiply(s.TransA, s.TransB, s.M, s.N, s.K, T.One, ops.A, ops.Lda, ops.B, ops.Ldb, T.Zero, ops.C, ops.Ldc, options));
-        string theirs = "-", ratio = "-";
+        var calls = new List<Action>
+        {
+            () => Gemm.Multiply(s.TransA, s.TransB, s.M, s.N, s.K, T.One, ops.A, ops.Lda, ops.B, ops.Ldb, T.Zero, ops.C, ops.Ldc, options),
+        };
         if (blas is not null)
         {
             blas.SetThreads(threads);
-            double g = Measure(s.Flops, samples, () => ops.RunBlas(blas));
+            calls.Add(() => ops.RunBlas(blas));
+        }
+        double[][] rates = MeasureInterleaved(s.Flops, samples, calls);
+        double ours = Median(rates[0]);
+        string theirs = "-", ratio = "-";
+        if (blas is not null)
+        {
             blas.SetThreads(1);
-            theirs = g.ToString("F1");
-            ratio = (ours / g).ToString("F2");
+            theirs = Median(rates[1]).ToString("F1");
+            // The median of the per-round ratios: each round times both back to back, so load swings reach them alike.
+            ratio = Median(rates[0].Zip(rates[1], (x, y) => x / y).ToArray()).ToString("F2");
         }
         Console.WriteLine($"| {s.Name,-30} | {dtypeName,-6} | {threads,3} | {ours,8:F1} | {theirs,8} | {ratio,5} |");
     }
 
-    /// <summary>Median GFLOP/s over samples; each sample repeats the call until it lasts about 20 ms.</summary>
-    private static double Measure(double flops, int samples, Action call)
+    /// <summary>
+    /// GFLOP/s of each call in each of <paramref name="samples"/> rounds; a round times every call in turn, each
+    /// repeated until it lasts about 20 ms (the repeat count fixed per call after a warm-up).
+    /// </summary>
+    private static double[][] MeasureInterleaved(double flops, int samples, List<Action> calls)
     {
-        for (int i = 0; i < 3; i++)
+        var sw = new Stopwatch();
+        var reps = new int[calls.Count];
+        for (int c = 0; c < calls.Count; c++)
         {
-            call();
+            for (int i = 0; i < 3; i++)
+            {
+                calls[c]();
+            }
+            sw.Restart();
+            calls[c]();
+            double once = Math.Max(sw.Elapsed.TotalSeconds, 1e-7);
+            reps[c] = (int)Math.Clamp(0.02 / once, 1, 1_000_000);
         }
-        var sw = Stopwatch.StartNew();
-        call();
-        double once = Math.Max(sw.Elapsed.TotalSeconds, 1e-7);
-        int reps = (int)Math.Clamp(0.02 / once, 1, 1_000_000);
-        var rates = new double[samples];
+        var rates = new double[calls.Count][];
+        for (int c = 0; c < calls.Count; c++)
+        {
+            rates[c] = new double[samples];
+        }
         for (int sample = 0; sample < samples; sample++)
         {
-            sw.Restart();
-            for (int r = 0; r < reps; r++)
+            for (int c = 0; c < calls.Count; c++)
             {
-                call();
+                sw.Restart();
+                for (int r = 0; r < reps[c]; r++)
+                {
+                    calls[c]();
+                }
+                rates[c][sample] = flops * reps[c] / sw.Elapsed.TotalSeconds / 1e9;
             }
-            rates[sample] = flops * reps / sw.Elapsed.TotalSeconds / 1e9;
         }
-        Array.Sort(rates);
-        return rates[samples / 2];
+        return rates;
+    }
+
+    private static double Median(double[] values)
+    {
+        double[] sorted = [.. values];
+        Array.Sort(sorted);
+        return sorted[sorted.Length / 2];
     }
 
     private static string? Option(string[] args, string name)
