@@ -7,7 +7,8 @@ namespace NetSpec.Bench;
 /// <summary>
 /// gemm-quick: times each shape without BenchmarkDotNet (median of several samples, each sample
 /// long enough to be measurable) and prints GFLOP/s for NetSpec and, when present, OpenBLAS.
-/// Options: --dtype float|double|both (default both), --threads 1,2 (default 1,2), --filter TEXT.
+/// Options: --dtype float|double|both (default both), --threads 1,2 (default 1,2), --filter TEXT, --samples N,
+/// --clock wall|thread (thread: 1-thread rows timed by the thread's processor time, for a loaded machine).
 /// </summary>
 internal static class GemmQuick
 {
@@ -17,12 +18,18 @@ internal static class GemmQuick
         int[] threadCounts = (Option(args, "--threads") ?? "1,2").Split(',').Select(int.Parse).ToArray();
         string? filter = Option(args, "--filter");
         int samples = int.Parse(Option(args, "--samples") ?? "7");
+        // --clock thread: time 1-thread rows by the calling thread's processor time (getrusage), for a loaded machine.
+        bool threadTime = Option(args, "--clock") == "thread";
 
         OpenBlas? blas = OpenBlas.TryLoad();
         Console.WriteLine(blas is null
             ? "OpenBLAS: not found (install libopenblas0-pthread to compare); NetSpec only."
             : $"OpenBLAS: {blas.Path}");
         Console.WriteLine($"Processors: {Environment.ProcessorCount}; samples per figure: {samples} (median; NetSpec and OpenBLAS timed in turn in each round; ratio = median of the rounds' ratios); GFLOP/s = 2*m*n*k / time.");
+        if (threadTime)
+        {
+            Console.WriteLine("Clock: 1-thread rows by the calling thread's processor time (getrusage RUSAGE_THREAD); 2-thread rows by wall time.");
+        }
         Console.WriteLine();
         Console.WriteLine($"| {"shape",-30} | {"dtype",-6} | thr | {"NetSpec",8} | {"OpenBLAS",8} | {"ratio",5} |");
         Console.WriteLine($"|{new string('-', 32)}|{new string('-', 8)}|-----|{new string('-', 10)}|{new string('-', 10)}|{new string('-', 7)}|");
@@ -37,18 +44,18 @@ internal static class GemmQuick
             {
                 if (dtype is "float" or "both")
                 {
-                    Row<float>(shape, threads, blas, samples, "float32");
+                    Row<float>(shape, threads, blas, samples, "float32", threadTime);
                 }
                 if (dtype is "double" or "both")
                 {
-                    Row<double>(shape, threads, blas, samples, "float64");
+                    Row<double>(shape, threads, blas, samples, "float64", threadTime);
                 }
             }
         }
         return 0;
     }
 
-    private static void Row<T>(GemmShape s, int threads, OpenBlas? blas, int samples, string dtypeName)
+    private static void Row<T>(GemmShape s, int threads, OpenBlas? blas, int samples, string dtypeName, bool threadTime)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var ops = new Operands<T>(s, seed: 42);
@@ -62,7 +69,7 @@ internal static class GemmQuick
             blas.SetThreads(threads);
             calls.Add(() => ops.RunBlas(blas));
         }
-        double[][] rates = MeasureInterleaved(s.Flops, samples, calls);
+        double[][] rates = MeasureInterleaved(s.Flops, samples, calls, threadTime && threads == 1);
         double ours = Median(rates[0]);
         string theirs = "-", ratio = "-";
         if (blas is not null)
@@ -79,9 +86,9 @@ internal static class GemmQuick
     /// GFLOP/s of each call in each of <paramref name="samples"/> rounds; a round times every call in turn, each
     /// repeated until it lasts about 20 ms (the repeat count fixed per call after a warm-up).
     /// </summary>
-    private static double[][] MeasureInterleaved(double flops, int samples, List<Action> calls)
+    private static double[][] MeasureInterleaved(double flops, int samples, List<Action> calls, bool threadTime)
     {
-        var sw = new Stopwatch();
+        var sw = new ThreadClock(threadTime);
         var reps = new int[calls.Count];
         for (int c = 0; c < calls.Count; c++)
         {
@@ -91,7 +98,7 @@ internal static class GemmQuick
             }
             sw.Restart();
             calls[c]();
-            double once = Math.Max(sw.Elapsed.TotalSeconds, 1e-7);
+            double once = Math.Max(sw.Seconds, 1e-7);
             reps[c] = (int)Math.Clamp(0.02 / once, 1, 1_000_000);
         }
         var rates = new double[calls.Count][];
@@ -108,7 +115,7 @@ internal static class GemmQuick
                 {
                     calls[c]();
                 }
-                rates[c][sample] = flops * reps[c] / sw.Elapsed.TotalSeconds / 1e9;
+                rates[c][sample] = flops * reps[c] / sw.Seconds / 1e9;
             }
         }
         return rates;
@@ -126,6 +133,40 @@ internal static class GemmQuick
         int i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
+}
+
+/// <summary>Wall time, or the calling thread's user + system time (Linux getrusage RUSAGE_THREAD), in seconds since Restart.</summary>
+internal sealed class ThreadClock(bool threadTime)
+{
+    private readonly Stopwatch wall = new();
+    private double start;
+
+    public void Restart()
+    {
+        if (threadTime)
+        {
+            start = Now();
+        }
+        else
+        {
+            wall.Restart();
+        }
+    }
+
+    public double Seconds => threadTime ? Now() - start : wall.Elapsed.TotalSeconds;
+
+    private static unsafe double Now()
+    {
+        long* usage = stackalloc long[18];
+        if (getrusage(1, usage) != 0)
+        {
+            throw new InvalidOperationException("getrusage(RUSAGE_THREAD) failed.");
+        }
+        return usage[0] + usage[1] * 1e-6 + usage[2] + usage[3] * 1e-6;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "getrusage")]
+    private static extern unsafe int getrusage(int who, long* usage);
 }
 
 /// <summary>Random operands for one shape, tightly packed (lda = stored width).</summary>
