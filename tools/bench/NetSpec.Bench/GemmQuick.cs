@@ -18,7 +18,7 @@ internal static class GemmQuick
         int[] threadCounts = (Option(args, "--threads") ?? "1,2").Split(',').Select(int.Parse).ToArray();
         string? filter = Option(args, "--filter");
         int samples = int.Parse(Option(args, "--samples") ?? "7");
-        // --clock thread: time 1-thread rows by the calling thread's processor time (getrusage), for a loaded machine.
+        // --clock thread: time 1-thread rows by the calling thread's processor time, for a loaded machine.
         bool threadTime = Option(args, "--clock") == "thread";
 
         OpenBlas? blas = OpenBlas.TryLoad();
@@ -28,7 +28,7 @@ internal static class GemmQuick
         Console.WriteLine($"Processors: {Environment.ProcessorCount}; samples per figure: {samples} (median; NetSpec and OpenBLAS timed in turn in each round; ratio = median of the rounds' ratios); GFLOP/s = 2*m*n*k / time.");
         if (threadTime)
         {
-            Console.WriteLine("Clock: 1-thread rows by the calling thread's processor time (getrusage RUSAGE_THREAD); 2-thread rows by wall time.");
+            Console.WriteLine("Clock: 1-thread rows by the calling thread's processor time (CLOCK_THREAD_CPUTIME_ID); 2-thread rows by wall time.");
         }
         Console.WriteLine();
         Console.WriteLine($"| {"shape",-30} | {"dtype",-6} | thr | {"NetSpec",8} | {"OpenBLAS",8} | {"ratio",5} |");
@@ -97,8 +97,14 @@ internal static class GemmQuick
                 calls[c]();
             }
             sw.Restart();
-            calls[c]();
-            double once = Math.Max(sw.Seconds, 1e-7);
+            int calibration = 0;
+            do
+            {
+                calls[c]();
+                calibration++;
+            }
+            while (sw.Seconds < 0.002);
+            double once = sw.Seconds / calibration;
             reps[c] = (int)Math.Clamp(0.02 / once, 1, 1_000_000);
         }
         var rates = new double[calls.Count][];
@@ -135,7 +141,7 @@ internal static class GemmQuick
     }
 }
 
-/// <summary>Wall time, or the calling thread's user + system time (Linux getrusage RUSAGE_THREAD), in seconds since Restart.</summary>
+/// <summary>Wall time, or the calling thread's user + system time (Linux CLOCK_THREAD_CPUTIME_ID), in seconds since Restart.</summary>
 internal sealed class ThreadClock(bool threadTime)
 {
     private readonly Stopwatch wall = new();
@@ -157,16 +163,16 @@ internal sealed class ThreadClock(bool threadTime)
 
     private static unsafe double Now()
     {
-        long* usage = stackalloc long[18];
-        if (getrusage(1, usage) != 0)
+        long* time = stackalloc long[2];
+        if (clock_gettime(3, time) != 0)
         {
-            throw new InvalidOperationException("getrusage(RUSAGE_THREAD) failed.");
+            throw new InvalidOperationException("clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed.");
         }
-        return usage[0] + usage[1] * 1e-6 + usage[2] + usage[3] * 1e-6;
+        return time[0] + time[1] * 1e-9;
     }
 
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "getrusage")]
-    private static extern unsafe int getrusage(int who, long* usage);
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern unsafe int clock_gettime(int clock, long* time);
 }
 
 /// <summary>Random operands for one shape, tightly packed (lda = stored width).</summary>
