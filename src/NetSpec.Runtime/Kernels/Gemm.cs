@@ -117,35 +117,47 @@ public static partial class Gemm
         }
     }
 
+    // Columns the narrow kernel covers (GemmKernels.NarrowMax, the same for every element type).
+    private const int NarrowMax = 12;
+
+    // Span of B (k rows at its stride, in bytes) from which direct row products copy it one column strip at a time.
+    private const long PanelBytes = 512 * 1024;
+
     // Work (m*n*k multiply-adds) below which a product stays on the calling thread.
     private const long ParallelThreshold = 1L << 21;
 
     /// <summary>Chooses the kernel family and the fixed split of the output; returns the number of parts.</summary>
     private static int Plan<T>(ref GemmProblem<T> p, GemmOptions options, int lanes) where T : unmanaged
     {
+        int elementSize = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
         long work = (long)p.M * p.N * p.K;
         bool large = p.M >= 128 && p.N >= 128 && p.K >= 128 && work >= 256L * 256 * 256;
-        if (p.CsB == 1 && !large)
-        {
-            p.Path = GemmPath.DirectRows;
-        }
-        else if (!large)
-        {
-            p.Path = GemmPath.DirectRowsTransposedB;
-        }
-        else
+        if (large)
         {
             p.Path = GemmPath.Packed;
         }
+        else if (p.N <= NarrowMax && p.M >= 8)
+        {
+            p.Path = GemmPath.Narrow;
+        }
+        else if (p.CsB != 1 || (p.M >= 8 && (long)p.K * p.RsB * elementSize >= PanelBytes))
+        {
+            // B stored transposed, or rows of B so far apart that a column strip would not stay in cache.
+            p.Path = GemmPath.PanelRows;
+        }
+        else
+        {
+            p.Path = GemmPath.DirectRows;
+        }
 
-        int rowUnit = 8;
+        int rowUnit = p.Path == GemmPath.Narrow ? lanes : 8;
         int colUnit = p.Path switch
         {
-            GemmPath.DirectRows or GemmPath.DirectRowsTransposedB => 4 * lanes,
+            GemmPath.DirectRows or GemmPath.PanelRows => 4 * lanes,
             _ => 2 * lanes,
         };
         // Each part packs its own share of op(A) or op(B) and all of the other, so split the larger side.
-        p.SplitRows = p.M >= p.N;
+        p.SplitRows = p.M >= p.N || p.Path == GemmPath.Narrow;
         p.SplitUnit = p.SplitRows ? rowUnit : colUnit;
 
         int threads = Math.Min(options.Threads, Environment.ProcessorCount);

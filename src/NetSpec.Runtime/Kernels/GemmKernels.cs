@@ -8,8 +8,17 @@ internal enum GemmPath
 {
     /// <summary>op(B) rows are contiguous: broadcast op(A) elements (any strides) against B row vectors, no packing.</summary>
     DirectRows,
-    /// <summary>op(B) is transposed storage: copy it once into row-major k x n in a reusable buffer, then as <see cref="DirectRows"/>.</summary>
-    DirectRowsTransposedB,
+    /// <summary>
+    /// As <see cref="DirectRows"/>, one column strip of op(B) (all of k, 4 vectors wide) at a time, first copied into a
+    /// contiguous reusable buffer (transposed when B is stored transposed). Each strip stays in cache while every row
+    /// of A passes over it, and B is never transposed whole.
+    /// </summary>
+    PanelRows,
+    /// <summary>
+    /// At most <see cref="GemmKernels{T, TV, TOps}.NarrowMax"/> columns: one vector of rows of op(A) (packed k x lanes)
+    /// against every column at once, so that all lanes do useful work and enough independent sums are in flight.
+    /// </summary>
+    Narrow,
     /// <summary>Cache-blocked: op(A) and op(B) packed into reusable per-thread buffers, 8-row register tiles.</summary>
     Packed,
 }
@@ -115,20 +124,12 @@ internal static unsafe class GemmKernels<T, TV, TOps>
             case GemmPath.DirectRows:
                 DirectRows(in p);
                 break;
-            case GemmPath.DirectRowsTransposedB:
-                {
-                    int ldt = RoundUp(p.N, TOps.Count);
-                    T[] buffer = GemmPackBuffers<T>.B(ldt * p.K);
-                    fixed (T* t = buffer)
-                    {
-                        TransposeB(p.K, p.N, p.B, p.RsB, p.CsB, t, ldt);
-                        p.B = t;
-                        p.RsB = ldt;
-                        p.CsB = 1;
-                        DirectRows(in p);
-                    }
-                    break;
-                }
+            case GemmPath.PanelRows:
+                PanelRows(in p);
+                break;
+            case GemmPath.Narrow:
+                Narrow(in p);
+                break;
             default:
                 Packed(in p);
                 break;
@@ -294,6 +295,182 @@ internal static unsafe class GemmKernels<T, TV, TOps>
         {
             PutMasked(c, mask, c0, alpha, beta, betaZero);
         }
+    }
+
+    // ---------------------------------------------------------------- panel rows (op(B) copied one column strip at a time)
+
+    /// <summary>Columns per strip of <see cref="GemmPath.PanelRows"/>: the width of the 4 x 4 row kernel.</summary>
+    public static int PanelWidth => 4 * TOps.Count;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PanelRows(in GemmProblem<T> p)
+    {
+        int w = TOps.Count, sw = PanelWidth;
+        int n = p.N, k = p.K;
+        T[] buffer = GemmPackBuffers<T>.B(sw * k);
+        fixed (T* t = buffer)
+        {
+            for (int j = 0; j < n; j += sw)
+            {
+                int cols = Math.Min(sw, n - j);
+                int ldt = RoundUp(cols, w);
+                T* b = p.B + j * p.CsB;
+                if (p.CsB == 1)
+                {
+                    // Rows of op(B) are contiguous: copy the strip's part of each.
+                    nint bytes = cols * Unsafe.SizeOf<T>();
+                    for (int q = 0; q < k; q++)
+                    {
+                        Unsafe.CopyBlockUnaligned(t + q * ldt, b + q * p.RsB, (uint)bytes);
+                    }
+                }
+                else
+                {
+                    TransposeB(k, cols, b, p.RsB, p.CsB, t, ldt);
+                }
+                GemmProblem<T> strip = p;
+                strip.N = cols;
+                strip.B = t;
+                strip.RsB = ldt;
+                strip.CsB = 1;
+                strip.C = p.C + j;
+                DirectRows(in strip);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- narrow (few columns)
+
+    /// <summary>Most columns the <see cref="GemmPath.Narrow"/> kernel computes at once (its register tile is one vector of rows by this many columns).</summary>
+    public const int NarrowMax = 12;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Narrow(in GemmProblem<T> p)
+    {
+        int w = TOps.Count;
+        int m = p.M, n = p.N, k = p.K;
+        T[] bufB = GemmPackBuffers<T>.B(NarrowMax * k);
+        T[] bufA = GemmPackBuffers<T>.A(w * k);
+        T alpha = p.Alpha, beta = p.Beta;
+        bool betaZero = T.IsZero(beta);
+        TV alphaV = TOps.Broadcast(alpha), betaV = TOps.Broadcast(beta);
+        T* tile = stackalloc T[NarrowMax * 16];
+        T* rowsTile = stackalloc T[16 * 16];
+        fixed (T* pb = bufB, pa = bufA)
+        {
+            // op(B) as k x NarrowMax, the columns past n zero.
+            if (n < NarrowMax)
+            {
+                new Span<T>(pb, NarrowMax * k).Clear();
+            }
+            if (p.CsB == 1)
+            {
+                nint bytes = n * Unsafe.SizeOf<T>();
+                for (int q = 0; q < k; q++)
+                {
+                    Unsafe.CopyBlockUnaligned(pb + q * NarrowMax, p.B + q * p.RsB, (uint)bytes);
+                }
+            }
+            else
+            {
+                TransposeB(k, n, p.B, p.RsB, p.CsB, pb, NarrowMax);
+            }
+            bool vectorStore = GemmTranspose.Supported<T>();
+            for (int i = 0; i < m; i += w)
+            {
+                int rows = Math.Min(w, m - i);
+                PackRows(rows, k, p.A + i * p.RsA, p.RsA, p.CsA, pa);
+                NarrowTile(k, pa, pb, tile);
+                T* c = p.C + i * p.Ldc;
+                if (vectorStore)
+                {
+                    // The tile holds columns of C; turn it into rows and store each with masked vectors.
+                    GemmTranspose.Run(n, rows, tile, w, rowsTile, 16);
+                    for (int r = 0; r < rows; r++)
+                    {
+                        for (int j = 0; j < n; j += w)
+                        {
+                            PutMasked(c + j, TOps.FirstLanes(Math.Min(w, n - j)), TOps.Load(rowsTile + r * 16 + j), alphaV, betaV, betaZero);
+                        }
+                        c += p.Ldc;
+                    }
+                    continue;
+                }
+                for (int r = 0; r < rows; r++)
+                {
+                    for (int j = 0; j < n; j++)
+                    {
+                        PutScalar(c + j, tile[j * w + r], alpha, beta, betaZero);
+                    }
+                    c += p.Ldc;
+                }
+            }
+        }
+    }
+
+    /// <summary>dst[q*w + r] = op(A)[r, q] for r &lt; rows (zero for the rows past them), q &lt; k.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackRows(int rows, int k, T* a, nint rsA, nint csA, T* dst)
+    {
+        int w = TOps.Count;
+        if (rsA == 1)
+        {
+            // Stored A is k x m: each k index is a contiguous run of rows.
+            TV mask = TOps.FirstLanes(rows);
+            bool full = rows == w;
+            for (int q = 0; q < k; q++)
+            {
+                TOps.Store(dst + q * w, full ? TOps.Load(a + q * csA) : TOps.LoadMasked(a + q * csA, mask));
+            }
+            return;
+        }
+        if (rows < w)
+        {
+            new Span<T>(dst, w * k).Clear();
+        }
+        if (csA == 1 && GemmTranspose.Supported<T>())
+        {
+            GemmTranspose.Run(rows, k, a, rsA, dst, w);
+            return;
+        }
+        for (int r = 0; r < rows; r++)
+        {
+            T* s = a + r * rsA;
+            for (int q = 0; q < k; q++)
+            {
+                dst[q * w + r] = s[q * csA];
+            }
+        }
+    }
+
+    /// <summary>tile[j*w + r] = sum over q of a[q*w + r] * b[q*NarrowMax + j], one fused multiply-add per q in increasing q.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void NarrowTile(int k, T* a, T* b, T* tile)
+    {
+        int w = TOps.Count;
+        TV c0 = TOps.Zero, c1 = TOps.Zero, c2 = TOps.Zero, c3 = TOps.Zero, c4 = TOps.Zero, c5 = TOps.Zero;
+        TV c6 = TOps.Zero, c7 = TOps.Zero, c8 = TOps.Zero, c9 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero;
+        for (int q = 0; q < k; q++)
+        {
+            TV x = TOps.Load(a);
+            c0 = TOps.Fma(x, TOps.Broadcast(b[0]), c0);
+            c1 = TOps.Fma(x, TOps.Broadcast(b[1]), c1);
+            c2 = TOps.Fma(x, TOps.Broadcast(b[2]), c2);
+            c3 = TOps.Fma(x, TOps.Broadcast(b[3]), c3);
+            c4 = TOps.Fma(x, TOps.Broadcast(b[4]), c4);
+            c5 = TOps.Fma(x, TOps.Broadcast(b[5]), c5);
+            c6 = TOps.Fma(x, TOps.Broadcast(b[6]), c6);
+            c7 = TOps.Fma(x, TOps.Broadcast(b[7]), c7);
+            c8 = TOps.Fma(x, TOps.Broadcast(b[8]), c8);
+            c9 = TOps.Fma(x, TOps.Broadcast(b[9]), c9);
+            c10 = TOps.Fma(x, TOps.Broadcast(b[10]), c10);
+            c11 = TOps.Fma(x, TOps.Broadcast(b[11]), c11);
+            a += w;
+            b += NarrowMax;
+        }
+        TOps.Store(tile, c0); TOps.Store(tile + w, c1); TOps.Store(tile + 2 * w, c2); TOps.Store(tile + 3 * w, c3);
+        TOps.Store(tile + 4 * w, c4); TOps.Store(tile + 5 * w, c5); TOps.Store(tile + 6 * w, c6); TOps.Store(tile + 7 * w, c7);
+        TOps.Store(tile + 8 * w, c8); TOps.Store(tile + 9 * w, c9); TOps.Store(tile + 10 * w, c10); TOps.Store(tile + 11 * w, c11);
     }
 
     /// <summary>dst[q*ldt + j] = op(B)[q, j] for a k x n op(B) stored transposed (walks the stored rows contiguously).</summary>

@@ -119,6 +119,47 @@ public sealed class GemmTests
         }
     }
 
+    /// <summary>
+    /// Products below the cache-blocked size (the direct, column-strip and narrow-column kernels) compute every element
+    /// of C as the scalar fallback does, one fused multiply-add per k in increasing k, then alpha and beta: the same bits,
+    /// for every transpose combination, strides, edge sizes and scalings, at 1 and 2 threads.
+    /// </summary>
+    [TestMethod]
+    [DataRow(false, false)]
+    [DataRow(false, true)]
+    [DataRow(true, false)]
+    [DataRow(true, true)]
+    public void SmallProductKernelsGiveTheScalarFusedMultiplyAddBits(bool transA, bool transB)
+    {
+        (int M, int N, int K)[] shapes =
+        [
+            // Narrow: 1 to 12 columns, row counts around the vector widths.
+            (32, 10, 64), (256, 10, 1024), (8, 12, 33), (9, 1, 17), (33, 7, 129), (100, 11, 70), (17, 3, 5), (64, 12, 1),
+            // Just past narrow, and too few rows for it.
+            (32, 13, 64), (7, 10, 64), (1, 10, 100),
+            // Column strips: B stored transposed, or k rows of B spanning more than the strip threshold.
+            (32, 200, 300), (40, 300, 300), (5, 64, 65), (16, 300, 520), (9, 129, 1100), (127, 65, 64), (1, 300, 200),
+        ];
+        var rng = new Random(21);
+        int[] pads = [0, 1, 5, 17];
+        int index = 0;
+        foreach (var (m, n, k) in shapes)
+        {
+            foreach (GemmOptions options in new[] { GemmOptions.Default, GemmOptions.WithThreads(2) })
+            {
+                var (alpha, beta) = Scalings[index++ % Scalings.Length];
+                int padA = pads[rng.Next(pads.Length)], padB = pads[rng.Next(pads.Length)], padC = pads[rng.Next(pads.Length)];
+                AssertSameBitsAsScalar<float>(transA, transB, m, n, k, padA, padB, padC, alpha, beta, Gemm.GemmIsa.Best, options, seed: index);
+                AssertSameBitsAsScalar<double>(transA, transB, m, n, k, padA, padB, padC, alpha, beta, Gemm.GemmIsa.Best, options, seed: index);
+                if (System.Runtime.Intrinsics.X86.Avx.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported)
+                {
+                    AssertSameBitsAsScalar<float>(transA, transB, m, n, k, padA, padB, padC, alpha, beta, Gemm.GemmIsa.Vector256, options, seed: index);
+                    AssertSameBitsAsScalar<double>(transA, transB, m, n, k, padA, padB, padC, alpha, beta, Gemm.GemmIsa.Vector256, options, seed: index);
+                }
+            }
+        }
+    }
+
     [TestMethod]
     public void ZeroAlphaScalesCWithoutReadingAOrB()
     {
@@ -236,6 +277,31 @@ public sealed class GemmTests
         }
 
         string Describe() => $"{typeof(T).Name} transA={transA} transB={transB} m={m} n={n} k={k} lda={lda} ldb={ldb} ldc={ldc} alpha={alpha} beta={beta} isa={isa} threads={options.Threads}";
+    }
+
+    private static void AssertSameBitsAsScalar<T>(bool transA, bool transB, int m, int n, int k, int padA, int padB, int padC,
+        double alpha, double beta, Gemm.GemmIsa isa, GemmOptions options, int seed)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rng = new Random(seed);
+        int aRows = transA ? k : m, aCols = transA ? m : k;
+        int bRows = transB ? n : k, bCols = transB ? k : n;
+        int lda = aCols + padA, ldb = bCols + padB, ldc = n + padC;
+        T[] a = Matrix<T>(rng, aRows, aCols, lda, T.NaN);
+        T[] b = Matrix<T>(rng, bRows, bCols, ldb, T.NaN);
+        T[] c = Matrix<T>(rng, m, n, ldc, T.CreateChecked(12345.0));
+        T[] want = (T[])c.Clone();
+        T ta = T.CreateChecked(alpha), tb = T.CreateChecked(beta);
+        Gemm.MultiplyWith(transA, transB, m, n, k, ta, a, lda, b, ldb, tb, want, ldc, GemmOptions.Default, Gemm.GemmIsa.Scalar);
+        Gemm.MultiplyWith(transA, transB, m, n, k, ta, a, lda, b, ldb, tb, c, ldc, options, isa);
+        for (int i = 0; i < c.Length; i++)
+        {
+            if (!c[i].Equals(want[i]))
+            {
+                Assert.Fail($"Element {i} (row {i / ldc}, column {i % ldc}) is {c[i]}, the scalar fallback gives {want[i]}, for {typeof(T).Name} " +
+                    $"transA={transA} transB={transB} m={m} n={n} k={k} lda={lda} ldb={ldb} ldc={ldc} alpha={alpha} beta={beta} isa={isa} threads={options.Threads}.");
+            }
+        }
     }
 
     private static void AssertDeterministic<T>(bool transA, bool transB, int m, int n, int k, int seed)
