@@ -45,6 +45,7 @@ internal static class TorchConfig
         config.Add("data_gradients", graph.Values.Where(v => v.Kind == ValueKind.Data && graph.NeedsGradient(v.Index, !training) && v.Index != graph.BackwardFrom)
             .Select(v => v.Name).ToList());
         var parameters = graph.Values.Where(v => v.Kind == ValueKind.Parameter).ToList();
+        config.Add("parameters", parameters.Select(v => v.Name).ToList());
         config.Add("updated", parameters.Where(v => graph.NeedsGradient(v.Index)).Select(v => v.Name).ToList());
         config.Add("frozen", parameters.Where(v => !v.Trainable).Select(v => v.Name).ToList());
         config.Add("optimizer", spec.Optimizer is { } o ? Optimizer(o) : null);

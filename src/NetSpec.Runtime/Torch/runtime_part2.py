@@ -61,18 +61,10 @@ class Distributed:
 # --- parameters ------------------------------------------------------------
 
 def tensors_of(net):
-    """Every parameter and state tensor of the network, by the spec's names."""
-    found = {}
-    for name, p in net.params.items():
-        found[name] = p
-    buffers = dict(net.named_buffers())
-    for name in getattr(net, "STATE", []):
-        if name in found:
-            continue
-        for key, b in buffers.items():
-            if key == name or key.endswith("." + name):
-                found[name] = b
-                break
+    """Every parameter and state tensor of the network (nn.Parameters and buffers), by the spec's names."""
+    found = dict(net.params.items())
+    for name in net.STATE:
+        found[name] = getattr(net.state, name)
     return found
 
 
@@ -85,7 +77,7 @@ def load_parameters(net, path):
     tensors = tensors_of(net)
     stored = contents["parameters"]
     with torch.no_grad():
-        for name in net.PARAMETERS:
+        for name in CONFIG["parameters"]:
             if name not in stored:
                 raise SystemExit("%s: no parameter '%s'" % (path, name))
             entry = stored[name]
@@ -103,7 +95,7 @@ def write_parameters(net, path, preprocessing):
     if preprocessing is not None:
         out["preprocessing"] = preprocessing
     params = {}
-    for name in net.PARAMETERS:
+    for name in CONFIG["parameters"]:
         t = tensors[name].detach()
         if t.dtype == torch.float32:
             values = [float(np.float32(x)) for x in t.reshape(-1).tolist()]
@@ -576,7 +568,7 @@ def run_training(net, dist, trace, splits):
     accuracy_of = t["accuracy_of"]
     es = t["early_stopping"]
     keep_best = validation is not None and es is not None and es["restore_best"]
-    best_params = {k: tensors[k].detach().clone() for k in net.PARAMETERS} if keep_best else None
+    best_params = {k: tensors[k].detach().clone() for k in CONFIG["parameters"]} if keep_best else None
     plateau = ReduceOnPlateau(CONFIG["optimizer"]["plateau"], CONFIG["optimizer"]["learning_rate"]) if CONFIG["optimizer"]["plateau"] else None
     watch = DivergenceWatch(t["divergence_factor"])
     model = torch.nn.parallel.DistributedDataParallel(net, find_unused_parameters=True) if dist.active else net
