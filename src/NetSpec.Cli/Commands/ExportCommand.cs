@@ -149,6 +149,12 @@ internal static class ExportCommand
             Console.Error.WriteLine($"netspec: {e.Message}");
             return ExitCodes.OutputError;
         }
+        catch (IOException e)
+        {
+            // Writing failed after the files were opened (a full disk): neither target is touched.
+            Console.Error.WriteLine($"netspec: cannot write '{Parser.Diagnostics.Excerpt.ClipPath(output)}': {Parser.Diagnostics.Excerpt.Message(e.Message)}");
+            return ExitCodes.OutputError;
+        }
         var graph = loaded.Graph!;
         Console.Out.WriteLine($"wrote {output} and {parametersOut}: {graph.Nodes.Count} nodes, " +
                               $"{graph.Values.Count(v => v.Kind == Runtime.Graph.ValueKind.Parameter)} parameters, {(float32 ?? graph.Spec.DType == Parser.Model.DType.Float32 ? "float32" : "float64")}; " +
