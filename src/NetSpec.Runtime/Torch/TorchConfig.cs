@@ -183,8 +183,6 @@ internal static class TorchConfig
     {
         string? refused = null;
         var terms = new List<object?>();
-        if (graph.Spec.Training is null || graph.BackwardFrom < 0)
-            return new Dict { { "terms", terms }, { "refused", null } };
         // The values that depend on the samples of the batch.
         var perSample = new bool[graph.Values.Count];
         foreach (var v in graph.Values) if (fed.Contains(v.Name)) perSample[v.Index] = true;
@@ -196,6 +194,8 @@ internal static class TorchConfig
             if (n.Op.Name == "dropout" && graph.TrainingMode)
                 refused ??= $"'{n.Name}' is dropout: its mask is drawn for each element's place in the whole batch; run it in one process";
         }
+        if (graph.Spec.Training is null || graph.BackwardFrom < 0)
+            return new Dict { { "terms", terms }, { "refused", refused } };
         var objective = graph.Nodes.Single(n => n.Output == graph.BackwardFrom);
         var parts = objective.Op.Name == "sum" ? objective.Inputs : [objective.Output];
         foreach (var i in parts)

@@ -457,6 +457,12 @@ def prepare_feeds(feeds):
     return feeds
 
 
+def wrap_ddp(net):
+    """The module under DistributedDataParallel (looking for unused parameters only when some parameter takes no gradient)."""
+    unused = set(net.params.keys()) - set(CONFIG["updated"])
+    return torch.nn.parallel.DistributedDataParallel(net, find_unused_parameters=bool(unused))
+
+
 # --- a spec's steps --------------------------------------------------------
 
 def run_steps(net, dist, trace):
@@ -467,32 +473,35 @@ def run_steps(net, dist, trace):
     model = net
     if dist.active and CONFIG["objective"] is not None:
         # No data set to split: every process computes the whole step, DDP averages equal gradients.
-        model = torch.nn.parallel.DistributedDataParallel(net, find_unused_parameters=True)
+        model = wrap_ddp(net)
     net.train(CONFIG["training_mode"])
     for step in range(1, s["count"] + 1):
         traced = trace is not None and (s["trace_steps"] is None or step in s["trace_steps"] or (s["trace_every"] > 0 and step % s["trace_every"] == 0))
         sink = trace if traced else None
-        feeds = prepare_feeds(inline_feeds(dist.device))
-        if sink is not None:
-            emit_leaves(sink, step, net, feeds, tensors)
-        v = model(feeds, step)
-        if sink is not None:
-            emit_nodes(sink, step, net, v, tensors)
+        grads = None
+        if sink is not None or not dist.active:
+            feeds = prepare_feeds(inline_feeds(dist.device))
+            if sink is not None:
+                emit_leaves(sink, step, net, feeds, tensors)
+            v = net(feeds, step)
+            if sink is not None:
+                emit_nodes(sink, step, net, v, tensors)
+            if CONFIG["objective"] is not None:
+                grads = gradients(v[CONFIG["objective"]], backward_targets(v, feeds, tensors), CONFIG["seed_gradient"])
+                if sink is not None:
+                    emit_gradients(sink, step, net, grads)
         if CONFIG["objective"] is None:
             continue
-        objective = v[CONFIG["objective"]]
         if dist.active:
-            if sink is not None:
-                emit_gradients(sink, step, net, gradients(objective, backward_targets(v, feeds, tensors), CONFIG["seed_gradient"]))
+            # No data set to split: every process computes the whole step and DDP averages equal
+            # gradients (rank 0 computed the traced values apart, above, on the module itself).
+            v = model(prepare_feeds(inline_feeds(dist.device)), step)
+            objective = v[CONFIG["objective"]]
             for p in net.parameters():
                 p.grad = None
             seed = None if CONFIG["seed_gradient"] is None else torch.tensor(CONFIG["seed_gradient"], dtype=torch.float64).reshape(objective.shape).to(objective)
             objective.backward(seed)
             grads = {name: (tensors[name].grad if tensors[name].grad is not None else torch.zeros_like(tensors[name])) for name in CONFIG["updated"]}
-        else:
-            grads = gradients(objective, backward_targets(v, feeds, tensors), CONFIG["seed_gradient"])
-            if sink is not None:
-                emit_gradients(sink, step, net, grads)
         if optimizer is not None:
             if not optimizer.step(tensors, grads, step, optimizer.learning_rate(step - 1), sink):
                 print("netspec script: step %d: a NaN or infinity in the updated parameters; stopped" % step, file=sys.stderr)
@@ -571,7 +580,7 @@ def run_training(net, dist, trace, splits):
     best_params = {k: tensors[k].detach().clone() for k in CONFIG["parameters"]} if keep_best else None
     plateau = ReduceOnPlateau(CONFIG["optimizer"]["plateau"], CONFIG["optimizer"]["learning_rate"]) if CONFIG["optimizer"]["plateau"] else None
     watch = DivergenceWatch(t["divergence_factor"])
-    model = torch.nn.parallel.DistributedDataParallel(net, find_unused_parameters=True) if dist.active else net
+    model = wrap_ddp(net) if dist.active else net
     mode_of_training = CONFIG["training_mode"]
     step, best, bad, best_epoch, stopped = 0, math.inf, 0, 0, False
     last_epoch = 0
