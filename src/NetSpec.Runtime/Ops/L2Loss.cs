@@ -130,4 +130,14 @@ public sealed class L2Loss : Op
         writer.Node("Mul", $"{n}/square", [$"{n}/diff", $"{n}/diff"], $"{n}/square");
         OnnxChains.ScaledMeanOfRowSums(writer, n, $"{n}/square", node.InputShapes[0], 0.5, n);
     }
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above.
+
+    /// <summary>((o - y) ** 2).sum() / (2 N), N the first axis at run time (1 for a vector or a scalar).</summary>
+    public override TorchForm ToTorch(TorchNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        string n = node.InputShapes[0].Rank >= 2 ? $"(2 * {node[0]}.shape[0])" : "2";
+        return TorchForm.Of($"(({node[0]} - {node[1]}) ** 2).sum() / {n}");
+    }
 }

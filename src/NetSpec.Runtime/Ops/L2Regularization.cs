@@ -112,4 +112,13 @@ public sealed class L2Regularization : Op
         writer.Node("Sum", $"{n}/total", parts, $"{n}/total");
         writer.Node("Mul", $"{n}/scaled", [$"{n}/total", writer.Scalar($"{n}/scale", node.Attributes.Number(0) / 2)], n);
     }
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives λ W.
+
+    /// <summary>λ / 2 * (W_1.square().sum() + W_2.square().sum() + ...).</summary>
+    public override TorchForm ToTorch(TorchNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        return TorchForm.Of($"{Py.Num(node.Attributes.Number(0))} / 2 * ({Py.Sum(node.Inputs.Select(w => $"{w}.square().sum()"))})");
+    }
 }

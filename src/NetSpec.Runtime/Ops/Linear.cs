@@ -168,4 +168,13 @@ public sealed class Linear : Op
             ],
         },
     ];
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above.
+
+    /// <summary>F.linear(x, W, b), a 1 x out bias as the vector it is.</summary>
+    public override TorchForm ToTorch(TorchNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        return TorchForm.Of($"F.linear({node[0]}, {node[1]}, {TorchForms.Vector(node, 2)})");
+    }
 }

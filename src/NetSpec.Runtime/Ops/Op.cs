@@ -147,6 +147,12 @@ public abstract class Op
         throw new NotSupportedException($"op '{Name}' has no ONNX chain of its own");
 
     /// <summary>
+    /// The node's forward as PyTorch code (see <see cref="TorchForm"/>, <see cref="TorchNode"/>), whose
+    /// autograd gives the op's backward; a refusal with the reason when the op has no faithful torch form.
+    /// </summary>
+    public virtual TorchForm ToTorch(TorchNode node) => TorchForm.Refuse($"op '{Name}' has no PyTorch form");
+
+    /// <summary>
     /// The random-input cases of the finite-difference gradient check at batch size
     /// <paramref name="batch"/>: at least one, at ranks above 2 where the op takes them.
     /// </summary>

@@ -28,4 +28,9 @@ public sealed class Relu : ElementwiseUnary
 
     /// <summary>ONNX Relu (opset 6 on; before 6 it had a consumed_inputs attribute).</summary>
     public override IReadOnlyList<OnnxForm> OnnxForms { get; } = [new("Relu") { MinOpset = 6 }];
+
+    // PyTorch: the node's forward as torch code (see TorchForm); torch's relu'(0) is 0 too.
+
+    /// <summary>F.relu(x).</summary>
+    public override TorchForm ToTorch(TorchNode node) => TorchForms.Call("F.relu", node);
 }

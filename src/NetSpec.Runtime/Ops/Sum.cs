@@ -89,4 +89,13 @@ public sealed class Sum : Op
 
     /// <summary>ONNX Sum (from opset 8 ONNX broadcasts; NetSpec's shape rule takes inputs of one shape only).</summary>
     public override IReadOnlyList<OnnxForm> OnnxForms { get; } = [new("Sum") { MinOpset = 6 }];
+
+    // PyTorch: the node's forward as torch code (see TorchForm); a value listed twice counts twice in autograd too.
+
+    /// <summary>s_1 + s_2 + ... (one input: a copy of it, a tensor of its own).</summary>
+    public override TorchForm ToTorch(TorchNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        return TorchForm.Of(node.Count == 1 ? $"{node[0]}.clone()" : Py.Sum(node.Inputs));
+    }
 }

@@ -9,7 +9,7 @@ namespace NetSpec.Tests.Architecture;
 
 /// <summary>
 /// The layers run one way (src/NetSpec.Runtime/README.md):
-/// <code>Parser &lt;- {Tensors, Kernels} &lt;- Ops &lt;- Graph &lt;- Trace &lt;- Execution &lt;- {Training, Checks} &lt;- Explaining &lt;- Engine &lt;- Onnx &lt;- Cli</code>
+/// <code>Parser &lt;- {Tensors, Kernels} &lt;- Ops &lt;- Graph &lt;- Trace &lt;- Execution &lt;- {Training, Checks} &lt;- {Explaining, Torch} &lt;- Engine &lt;- Onnx &lt;- Cli</code>
 /// The Ops layer includes Explain, the language an op's explanation is written in (its arithmetic
 /// tree, renderers and document); Explaining builds explanations of whole runs from their traces.
 /// Each layer may use only the layers left of it; layers in braces do not use each other. The
@@ -33,6 +33,7 @@ public sealed class LayerTests
         new("Training", 6, "NetSpec.Runtime.Training"),
         new("Checks", 6, "NetSpec.Runtime.Checks"),
         new("Explaining", 7, "NetSpec.Runtime.Explaining"),
+        new("Torch", 7, "NetSpec.Runtime.Torch"), // the PyTorch export: above Training, beside Explaining
         new("Engine", 8, "NetSpec.Runtime"),
         new("Onnx", 9, "NetSpec.Onnx"),
         new("Cli", 10, "NetSpec.Cli"),
