@@ -19,4 +19,9 @@ public sealed class Abs : ElementwiseUnary
 
     /// <summary>ONNX Abs (opset 6 on; before 6 it had a consumed_inputs attribute).</summary>
     public override IReadOnlyList<OnnxForm> OnnxForms { get; } = [new("Abs") { MinOpset = 6 }];
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above, torch's sgn(0) = 0 included.
+
+    /// <summary>torch.abs(x).</summary>
+    public override TorchForm ToTorch(TorchNode node) => TorchForms.Call("torch.abs", node);
 }

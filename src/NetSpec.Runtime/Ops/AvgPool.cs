@@ -129,4 +129,32 @@ public sealed class AvgPool : PoolOp
         double taps = w is null ? 1 : w.Kernel[0] * w.Kernel[1] * w.Kernel[2];
         return new OpCost(output.Length * (taps + 1), [output.Length * (taps + 1)]);
     }
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above.
+
+    /// <summary>
+    /// F.avg_poolNd(x, kernel, stride, padding, ceil_mode, count_include_pad) when torch takes the window (no dilation; padding the
+    /// same on both sides and at most half the kernel): torch's counts are NetSpec's, the last ceil_mode window counted up to the end
+    /// padding. Otherwise window sums by a depthwise convolution with ones over x padded with zeros to the extent the windows cover,
+    /// divided by each window's count, the same convolution over a mask of ones in the input (and its padding with count_include_pad).
+    /// </summary>
+    public override TorchForm ToTorch(TorchNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var (kernel, stride, dilation, begin, end, floorEnd) = TorchWindows(node);
+        bool include = node.Attributes.Flag(5);
+        string x = node[0];
+        if (dilation.All(d => d == 1) && TorchPadsFit(kernel, begin, end))
+            return TorchForm.Of($"F.avg_pool{Dims}d({x}, {Py.Tuple(kernel)}, {Py.Tuple(stride)}, {Py.Tuple(begin)}, " +
+                $"ceil_mode={Py.Bool(node.Attributes.Flag(4))}, count_include_pad={Py.Bool(include)})");
+        string conv = $"F.conv{Dims}d", window = $"stride={Py.Tuple(stride)}, dilation={Py.Tuple(dilation)}";
+        var spatial = Enumerable.Range(2, Dims).Select(i => node.InputShapes[0][i]).ToArray();
+        string ones = $"{x}.new_ones({Py.Tuple([1, 1, .. spatial])})";
+        string mask = include
+            ? $"F.pad(F.pad({ones}, {TorchForms.PadTuple(begin, end)}, value=1.0), {TorchForms.PadTuple(new int[Dims], [.. floorEnd.Zip(end, (f, e) => f - e)])})"
+            : $"F.pad({ones}, {TorchForms.PadTuple(begin, floorEnd)})";
+        string count = node.Let("count", $"{conv}({mask}, {x}.new_ones({Py.Tuple([1, 1, .. kernel])}), {window})");
+        string sums = $"{conv}(F.pad({x}, {TorchForms.PadTuple(begin, floorEnd)}), {x}.new_ones(({x}.shape[1], 1) + {Py.Tuple(kernel)}), {window}, groups={x}.shape[1])";
+        return TorchForm.Of($"{sums} / {count}");
+    }
 }

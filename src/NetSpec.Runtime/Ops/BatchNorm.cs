@@ -289,4 +289,20 @@ public sealed class BatchNorm : Op
         writer.Node("BatchNormalization", node.Name, node.Inputs, node.Name,
             ("epsilon", node.Attributes.Number(0)), ("momentum", 1 - node.Attributes.Number(1)));
     }
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above, none to the running statistics.
+
+    /// <summary>F.batch_norm(x, running_mean, running_var, γ, β, self.training, momentum, eps) on the state buffers, which
+    /// torch updates in training mode by NetSpec's rule (the unbiased batch variance); in training mode the batch mean and biased
+    /// variance are the side values node.mean and node.var, as NetSpec traces them.</summary>
+    public override TorchForm ToTorch(TorchNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var a = node.Attributes;
+        string x = node[0], dims = TorchForms.AllButChannels(node.InputShapes[0].Rank);
+        node.Line($"if {TorchNode.Training}:");
+        node.Line($"    {node.Side("mean")} = {x}.detach().mean(dim={dims})");
+        node.Line($"    {node.Side("var")} = {x}.detach().var(dim={dims}, unbiased=False)");
+        return TorchForm.Of($"F.batch_norm({x}, {node.Buffer(3)}, {node.Buffer(4)}, {node[1]}, {node[2]}, {TorchNode.Training}, {Py.Num(a.Number(1))}, {Py.Num(a.Number(0))})");
+    }
 }

@@ -73,4 +73,13 @@ public sealed class BinaryCrossEntropy : ElementwiseLoss
         writer.Node("Neg", $"{name}/losses", [$"{name}/log_likelihood"], $"{name}/losses");
         return $"{name}/losses";
     }
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above.
+
+    /// <summary>F.binary_cross_entropy(p, y, reduction=reduction): torch's clamp at -100, log1p(-p) and 1e-12 (as float32) in the gradient are NetSpec's.</summary>
+    public override TorchForm ToTorch(TorchNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        return TorchForm.Of($"F.binary_cross_entropy({node[0]}, {node[1]}, reduction={Py.Str(LossReduction.Of(node.Attributes, 0))})");
+    }
 }

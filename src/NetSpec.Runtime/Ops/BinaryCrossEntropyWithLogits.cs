@@ -125,4 +125,19 @@ public sealed class BinaryCrossEntropyWithLogits : ElementwiseLoss
         writer.Node("Add", $"{name}/losses", [$"{name}/negative", $"{name}/positive"], $"{name}/losses");
         return $"{name}/losses";
     }
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above.
+
+    /// <summary>NetSpec's stable losses: softplus(x) - x y, with pos_weight p y softplus(-x) + (1 - y) softplus(x),
+    /// softplus as torch.logaddexp(z, 0) (F.binary_cross_entropy_with_logits computes (1 - y) x + softplus(-x), losing digits at large
+    /// negative x); then the reduction. Autograd gives s(x) - y (and the weighted form), s(0) = ½ included.</summary>
+    public override TorchForm ToTorch(TorchNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        string x = node[0], y = node[1];
+        string losses = node.Count > 2
+            ? $"{node[2]} * {y} * {TorchForms.Softplus("-" + x)} + (1 - {y}) * {TorchForms.Softplus(x)}"
+            : $"{TorchForms.Softplus(x)} - {x} * {y}";
+        return TorchForm.Of(TorchForms.Reduce(losses, LossReduction.Of(node.Attributes, 0)));
+    }
 }

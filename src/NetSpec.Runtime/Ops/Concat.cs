@@ -160,4 +160,13 @@ public sealed class Concat : Op
                 : null,
         },
     ];
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above, a value listed twice receiving both parts.
+
+    /// <summary>torch.cat([x_1, x_2, ...], dim=axis).</summary>
+    public override TorchForm ToTorch(TorchNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        return TorchForm.Of($"torch.cat([{string.Join(", ", node.Inputs)}], dim={node.Attributes.Integer(0)})");
+    }
 }

@@ -318,4 +318,26 @@ public sealed class Conv2d : Op
         if (node.Attributes.Integer(3) != 1) attributes.Add(("group", (long)node.Attributes.Integer(3)));
         writer.Node("Conv", node.Name, node.Inputs, node.Name, [.. attributes]);
     }
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above.
+
+    /// <summary>
+    /// F.conv2d(x, W, b, stride, padding, dilation, groups); padding [top, left, bottom, right] that is not the same on both
+    /// sides of an axis is an F.pad of zeros first (torch's Conv2d pads both sides alike).
+    /// </summary>
+    public override TorchForm ToTorch(TorchNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var a = node.Attributes;
+        var (begin, end) = TorchForms.Pads(a.Integers(1), 2);
+        string x = node[0], padding = Py.Tuple(begin);
+        if (!begin.SequenceEqual(end))
+        {
+            x = $"F.pad({x}, {TorchForms.PadTuple(begin, end)})";
+            padding = "0";
+        }
+        string b = node.Count > 2 ? node[2] : "None";
+        return TorchForm.Of($"F.conv2d({x}, {node[1]}, {b}, stride={Py.Tuple(TorchForms.PerAxis(a.Integers(0), 2, [1, 1]))}, padding={padding}, " +
+            $"dilation={Py.Tuple(TorchForms.PerAxis(a.Integers(2), 2, [1, 1]))}, groups={a.Integer(3)})");
+    }
 }

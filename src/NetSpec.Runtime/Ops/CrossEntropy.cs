@@ -145,4 +145,18 @@ public sealed class CrossEntropy : Op
         writer.Node("Mul", $"{n}/weighted", [node.Inputs[1], $"{n}/log"], $"{n}/weighted");
         OnnxChains.ScaledMeanOfRowSums(writer, n, $"{n}/weighted", node.InputShapes[0], -1, n);
     }
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above.
+
+    /// <summary>-(Σ y ln o) / P over the entries with y ≠ 0 (a y = 0 entry is 0 even where o = 0: the inner where keeps
+    /// its log and gradient finite); P = o.numel() / C at run time.</summary>
+    public override TorchForm ToTorch(TorchNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var o = node.InputShapes[0];
+        int axis = ClassAxis.Of(node.Attributes, o.Rank)!.Value;
+        string p = node[0], y = node[1];
+        string terms = $"torch.where({y} != 0, {y} * torch.log(torch.where({y} != 0, {p}, torch.ones_like({p}))), torch.zeros_like({p}))";
+        return TorchForm.Of($"-({terms}).sum() / ({p}.numel() // {p}.shape[{axis}])");
+    }
 }

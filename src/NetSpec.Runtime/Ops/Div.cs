@@ -76,4 +76,13 @@ public sealed class Div : ElementwiseBinary
 
     /// <summary>ONNX Div with NumPy broadcasting (opset 7 on).</summary>
     public override IReadOnlyList<OnnxForm> OnnxForms { get; } = [new("Div") { MinOpset = 7 }];
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above, -G a / (b b) for b as torch's div backward.
+
+    /// <summary>a / b, torch broadcasting as NumPy's.</summary>
+    public override TorchForm ToTorch(TorchNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        return TorchForm.Of($"{node[0]} / {node[1]}");
+    }
 }

@@ -164,4 +164,18 @@ public sealed class Dropout : Op
             Note = "evaluation mode: the identity",
         },
     ];
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above, the same mask.
+
+    /// <summary>Training: x * (m * 1/(1 - p)) with NetSpec's mask m_i = [u_i >= p], u = counter_uniform(seed, node, step, n) (the side
+    /// value node.mask); evaluation: a copy of x. torch's own F.dropout draws from torch's generator, which NetSpec does not reproduce.</summary>
+    public override TorchForm ToTorch(TorchNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        double p = node.Attributes.Number(0);
+        string x = node[0], mask = node.Side("mask");
+        node.Line($"if {TorchNode.Training}:");
+        node.Line($"    {mask} = (torch.from_numpy(counter_uniform({node.Attributes.Integer(1)}, {Py.Str(node.Name)}, {TorchNode.Step}, {x}.numel())) >= {Py.Num(p)}).to({x}.dtype).reshape({x}.shape)");
+        return TorchForm.Of($"{x} * ({mask} * {Py.Num(p < 1 ? 1.0 / (1.0 - p) : 0)}) if {TorchNode.Training} else {x}.clone()");
+    }
 }

@@ -81,4 +81,17 @@ public sealed class Elu : Op
     /// <summary>ONNX Elu (opset 6 on; before 6 it had a consumed_inputs attribute): alpha with the same default 1.0.</summary>
     public override IReadOnlyList<OnnxForm> OnnxForms { get; } =
         [new("Elu") { MinOpset = 6, Attributes = [new OnnxAttribute("alpha", "alpha")] }];
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above, alpha at 0.
+
+    /// <summary>
+    /// torch.where(x > 0, x, alpha · expm1(min(x, 0))): NetSpec's expm1 where torch 1.13's F.elu computes exp(x) - 1 (and loses
+    /// digits near 0); the clamp keeps expm1 finite on the branch not taken, so its zero gradient stays zero.
+    /// </summary>
+    public override TorchForm ToTorch(TorchNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        string x = node[0];
+        return TorchForm.Of($"torch.where({x} > 0, {x}, {Py.Num(node.Attributes.Number(0))} * torch.expm1({x}.clamp(max=0)))");
+    }
 }

@@ -24,4 +24,9 @@ public sealed class Erf : ElementwiseUnary
 
     /// <summary>ONNX Erf (opset 9 on; 13 added bfloat16).</summary>
     public override IReadOnlyList<OnnxForm> OnnxForms { get; } = [new("Erf") { MinOpset = 9 }];
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above.
+
+    /// <summary>torch.erf(x).</summary>
+    public override TorchForm ToTorch(TorchNode node) => TorchForms.Call("torch.erf", node);
 }

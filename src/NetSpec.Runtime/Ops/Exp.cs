@@ -23,4 +23,9 @@ public sealed class Exp : ElementwiseUnary
 
     /// <summary>ONNX Exp (opset 6 on; before 6 it had a consumed_inputs attribute).</summary>
     public override IReadOnlyList<OnnxForm> OnnxForms { get; } = [new("Exp") { MinOpset = 6 }];
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above.
+
+    /// <summary>torch.exp(x).</summary>
+    public override TorchForm ToTorch(TorchNode node) => TorchForms.Call("torch.exp", node);
 }

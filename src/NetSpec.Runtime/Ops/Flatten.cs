@@ -106,4 +106,20 @@ public sealed class Flatten : Op
                 : null,
         },
     ];
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above.
+
+    /// <summary>torch.flatten(x, 1) at the default axis, else x.reshape(rows, columns) with -1 for the rows (any batch size).</summary>
+    public override TorchForm ToTorch(TorchNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var x = node.InputShapes[0];
+        int a = Split(node.Attributes.Integer(0), x.Rank)!.Value;
+        if (a == 0) return TorchForm.Of($"{node[0]}.reshape(1, -1)");
+        if (a == x.Rank) return TorchForm.Of($"{node[0]}.reshape(-1, 1)");
+        if (a == 1 && x.Rank >= 2) return TorchForm.Of($"torch.flatten({node[0]}, 1)");
+        int cols = 1;
+        for (int k = a; k < x.Rank; k++) cols *= x[k];
+        return TorchForm.Of($"{node[0]}.reshape(-1, {cols})");
+    }
 }

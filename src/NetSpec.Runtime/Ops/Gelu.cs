@@ -181,4 +181,19 @@ public sealed class Gelu : Op
         writer.Node("Mul", $"{n}/x_times", [x, $"{n}/one_plus"], $"{n}/x_times");
         writer.Node("Mul", $"{n}/half", [$"{n}/x_times", writer.Scalar($"{n}/half_c", 0.5)], n);
     }
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above.
+
+    /// <summary>
+    /// NetSpec's forms, which F.gelu(x, approximate=...) computes with cancellation for large negative x: exact
+    /// x · ½ erfc(-x/√2); tanh x · s(2u), u = √(2/π) (x + 0.044715 x³). Autograd of either is the derivative above.
+    /// </summary>
+    public override TorchForm ToTorch(TorchNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        string x = node[0];
+        return TorchForm.Of(node.Attributes.Choice(0) == "tanh"
+            ? $"{x} * torch.sigmoid(2 * ({Py.Num(Beta)} * ({x} + {Py.Num(Kappa)} * ({x} * {x} * {x}))))"
+            : $"{x} * (0.5 * torch.special.erfc(-{x} * {Py.Num(Sqrt1Over2)}))");
+    }
 }

@@ -146,4 +146,15 @@ public sealed class GemmOp : Op
             Attributes = [new("alpha", "alpha"), new("beta", "beta"), new("transA", "trans_a"), new("transB", "trans_b")],
         },
     ];
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above, C's broadcast summed.
+
+    /// <summary>torch.addmm(C, op(A), op(B), beta=β, alpha=α), op(A) = A.T when trans_a.</summary>
+    public override TorchForm ToTorch(TorchNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var a = node.Attributes;
+        string opA = a.Flag(2) ? $"{node[0]}.T" : node[0], opB = a.Flag(3) ? $"{node[1]}.T" : node[1];
+        return TorchForm.Of($"torch.addmm({node[2]}, {opA}, {opB}, beta={Py.Num(a.Number(1))}, alpha={Py.Num(a.Number(0))})");
+    }
 }

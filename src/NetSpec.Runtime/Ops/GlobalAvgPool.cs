@@ -96,4 +96,14 @@ public sealed class GlobalAvgPool : Op
 
     /// <summary>ONNX GlobalAveragePool (opset 1 on), no attributes.</summary>
     public override IReadOnlyList<OnnxForm> OnnxForms { get; } = [new("GlobalAveragePool")];
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above.
+
+    /// <summary>x.mean(dim=(2, ...), keepdim=True), torch.nn.AdaptiveAvgPool2d(1) for images.</summary>
+    public override TorchForm ToTorch(TorchNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        int r = node.InputShapes[0].Rank;
+        return TorchForm.Of($"{node[0]}.mean(dim={Py.Tuple(Enumerable.Range(2, r - 2))}, keepdim=True)");
+    }
 }

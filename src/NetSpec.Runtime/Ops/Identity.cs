@@ -45,4 +45,13 @@ public sealed class Identity : ElementwiseUnary
         ArgumentNullException.ThrowIfNull(inputs);
         return new OpCost(0, [.. inputs.Select(s => (double)s.Length)]);
     }
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above.
+
+    /// <summary>x.clone(): the same values in a tensor of the node's own (its gradient is the node's).</summary>
+    public override TorchForm ToTorch(TorchNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        return TorchForm.Of($"{node[0]}.clone()");
+    }
 }

@@ -237,4 +237,16 @@ public sealed class LayerNorm : Op
         }
         writer.Node("LayerNormalization", node.Name, inputs, node.Name, ("axis", (long)axis), ("epsilon", node.Attributes.Number(1)));
     }
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above.
+
+    /// <summary>F.layer_norm(x, x.shape[axis:], weight, bias, eps).</summary>
+    public override TorchForm ToTorch(TorchNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var x = node.InputShapes[0];
+        int a = Axes.Normalize(node.Attributes.Integer(0), x.Rank)!.Value;
+        string w = node.Count > 1 ? node[1] : "None", b = node.Count > 2 ? node[2] : "None";
+        return TorchForm.Of($"F.layer_norm({node[0]}, {node[0]}.shape[{a}:], {w}, {b}, {Py.Num(node.Attributes.Number(1))})");
+    }
 }

@@ -75,4 +75,13 @@ public sealed class LeakyRelu : Op
 
     public override IReadOnlyList<OnnxForm> OnnxForms { get; } =
         [new("LeakyRelu") { MinOpset = 6, Attributes = [new OnnxAttribute("alpha", "slope")] }];
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above, slope at 0 as torch's leaky_relu_backward.
+
+    /// <summary>F.leaky_relu(x, slope).</summary>
+    public override TorchForm ToTorch(TorchNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        return TorchForms.Call("F.leaky_relu", node, Py.Num(node.Attributes.Number(0)));
+    }
 }

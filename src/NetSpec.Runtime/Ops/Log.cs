@@ -22,4 +22,9 @@ public sealed class Log : ElementwiseUnary
 
     /// <summary>ONNX Log (opset 6 on; before 6 it had a consumed_inputs attribute).</summary>
     public override IReadOnlyList<OnnxForm> OnnxForms { get; } = [new("Log") { MinOpset = 6 }];
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above.
+
+    /// <summary>torch.log(x).</summary>
+    public override TorchForm ToTorch(TorchNode node) => TorchForms.Call("torch.log", node);
 }

@@ -161,4 +161,13 @@ public sealed class LogSoftmax : Op
             },
         },
     ];
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above.
+
+    /// <summary>torch.log_softmax(x, dim=axis).</summary>
+    public override TorchForm ToTorch(TorchNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        return TorchForm.Of($"torch.log_softmax({node[0]}, dim={node.Attributes.Integer(0)})");
+    }
 }

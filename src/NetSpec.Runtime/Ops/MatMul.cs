@@ -172,4 +172,13 @@ public sealed class MatMul : Op
 
     /// <summary>ONNX MatMul.</summary>
     public override IReadOnlyList<OnnxForm> OnnxForms { get; } = [new("MatMul")];
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above, broadcast batch matrices summed.
+
+    /// <summary>torch.matmul(a, b): the same batching, broadcasting and vector promotion.</summary>
+    public override TorchForm ToTorch(TorchNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        return TorchForm.Of($"torch.matmul({node[0]}, {node[1]})");
+    }
 }

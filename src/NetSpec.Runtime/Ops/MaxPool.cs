@@ -125,4 +125,23 @@ public sealed class MaxPool : PoolOp
         double taps = w is null ? 1 : w.Kernel[0] * w.Kernel[1] * w.Kernel[2];
         return new OpCost(output.Length * taps, [output.Length]);
     }
+
+    // PyTorch: the node's forward as torch code (see TorchForm); torch's CPU max pools send a tie's gradient to the first maximum too.
+
+    /// <summary>
+    /// F.max_poolNd(x, kernel, stride, padding, dilation, ceil_mode) when torch takes the padding (the same on both sides, at most
+    /// half the kernel: then torch's window count is NetSpec's); otherwise F.pad with -inf (never a maximum) to the extent the
+    /// windows cover, then an unpadded pool.
+    /// </summary>
+    public override TorchForm ToTorch(TorchNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var (kernel, stride, dilation, begin, end, floorEnd) = TorchWindows(node);
+        string fn = $"F.max_pool{Dims}d";
+        string common = $"{Py.Tuple(kernel)}, {Py.Tuple(stride)}";
+        if (TorchPadsFit(kernel, begin, end))
+            return TorchForm.Of($"{fn}({node[0]}, {common}, {Py.Tuple(begin)}, {Py.Tuple(dilation)}, ceil_mode={Py.Bool(node.Attributes.Flag(4))})");
+        string padded = $"F.pad({node[0]}, {TorchForms.PadTuple(begin, floorEnd)}, value={Py.Num(double.NegativeInfinity)})";
+        return TorchForm.Of($"{fn}({padded}, {common}, 0, {Py.Tuple(dilation)})");
+    }
 }

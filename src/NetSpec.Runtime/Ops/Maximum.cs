@@ -63,4 +63,13 @@ public sealed class Maximum : ElementwiseBinary
 
     /// <summary>ONNX Max of two inputs with NumPy broadcasting (opset 8 on).</summary>
     public override IReadOnlyList<OnnxForm> OnnxForms { get; } = [new("Max") { MinOpset = 8 }];
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above, ties split in halves as torch's maximum backward.
+
+    /// <summary>torch.maximum(a, b).</summary>
+    public override TorchForm ToTorch(TorchNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        return TorchForm.Of($"torch.maximum({node[0]}, {node[1]})");
+    }
 }

@@ -43,4 +43,13 @@ public sealed class MseLoss : ElementwiseLoss
         writer.Node("Mul", $"{name}/square", [$"{name}/diff", $"{name}/diff"], $"{name}/square");
         return $"{name}/square";
     }
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above.
+
+    /// <summary>F.mse_loss(x, y, reduction=reduction).</summary>
+    public override TorchForm ToTorch(TorchNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        return TorchForm.Of($"F.mse_loss({node[0]}, {node[1]}, reduction={Py.Str(LossReduction.Of(node.Attributes, 0))})");
+    }
 }

@@ -27,4 +27,13 @@ public sealed class Mul : ElementwiseBinary
 
     /// <summary>ONNX Mul with NumPy broadcasting (opset 7 on).</summary>
     public override IReadOnlyList<OnnxForm> OnnxForms { get; } = [new("Mul") { MinOpset = 7 }];
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above, a broadcast input's gradient summed as NetSpec sums it.
+
+    /// <summary>a * b, torch broadcasting as NumPy's.</summary>
+    public override TorchForm ToTorch(TorchNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        return TorchForm.Of($"{node[0]} * {node[1]}");
+    }
 }

@@ -18,4 +18,9 @@ public sealed class Neg : ElementwiseUnary
 
     /// <summary>ONNX Neg (opset 6 on; before 6 it had a consumed_inputs attribute).</summary>
     public override IReadOnlyList<OnnxForm> OnnxForms { get; } = [new("Neg") { MinOpset = 6 }];
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above.
+
+    /// <summary>torch.neg(x).</summary>
+    public override TorchForm ToTorch(TorchNode node) => TorchForms.Call("torch.neg", node);
 }

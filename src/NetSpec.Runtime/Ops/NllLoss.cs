@@ -269,4 +269,18 @@ public sealed class NllLoss : Op
             ("reduction", reduction), ("ignore_index", (long)node.Attributes.Integer(0)));
         if (squeeze) writer.Node("Reshape", $"{n}/scalar", [output, writer.Int64s($"{n}/scalar_shape")], n);
     }
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above.
+
+    /// <summary>F.nll_loss(x, y.long(), weight=w, ignore_index, reduction): classes on axis 1, as torch's.</summary>
+    public override TorchForm ToTorch(TorchNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var x = node.InputShapes[0];
+        var args = new List<string> { node[0], TorchForms.Labels(node, 1, x, ClassAxisOf(x.Rank)) };
+        if (node.Count > 2) args.Add($"weight={node[2]}");
+        if (node.Attributes.Integer(0) != -100) args.Add($"ignore_index={node.Attributes.Integer(0)}");
+        args.Add($"reduction={Py.Str(LossReduction.Of(node.Attributes, 1))}");
+        return TorchForm.Of($"F.nll_loss({string.Join(", ", args)})");
+    }
 }

@@ -184,4 +184,15 @@ public sealed class Pad : Op
             Fixed = [new OnnxFixed("mode", AttributeValue.Of("constant")) { IsOnnxDefault = true }],
         },
     ];
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above.
+
+    /// <summary>F.pad(x, pairs from the last axis backwards, value=value): ONNX's pads reordered, negative pads crop.</summary>
+    public override TorchForm ToTorch(TorchNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var pads = node.Attributes.Integers(0);
+        int r = node.InputShapes[0].Rank;
+        return TorchForm.Of($"F.pad({node[0]}, {TorchForms.PadTuple(pads[..r], pads[r..])}, value={Py.Num(node.Attributes.Number(1))})");
+    }
 }

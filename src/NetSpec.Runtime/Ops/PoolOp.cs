@@ -175,4 +175,32 @@ public abstract class PoolOp : Op
         if (q.Attribute("pads") is { Integers.Count: > 0 } p && p.Integers.Any(v => v != 0)) return $"it gives both auto_pad {mode} and pads {p}";
         return q.InputShapes.Count > 0 && q.InputShapes[0] is null ? $"auto_pad {mode} needs the input's shape, which the model does not give" : null;
     }
+
+    // PyTorch: what the pools' torch forms share (see MaxPool.ToTorch, AvgPool.ToTorch).
+
+    /// <summary>
+    /// A pool's windows per spatial axis for torch: kernel, stride (the kernel when left out), dilation, begin and end pads, and
+    /// the end pad that makes floor mode give the node's output size (the windows ceil_mode adds, cropped where they would start in the
+    /// end padding), for an explicit F.pad followed by an unpadded pool.
+    /// </summary>
+    private protected (int[] Kernel, int[] Stride, int[] Dilation, int[] Begin, int[] End, int[] FloorEnd) TorchWindows(TorchNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var a = node.Attributes;
+        var kernel = TorchForms.PerAxis(a.Integers(0), Dims, []);
+        var stride = TorchForms.PerAxis(a.Integers(1), Dims, kernel);
+        var dilation = TorchForms.PerAxis(a.Integers(3), Dims, [.. Enumerable.Repeat(1, Dims)]);
+        var (begin, end) = TorchForms.Pads(a.Integers(2), Dims);
+        var floorEnd = new int[Dims];
+        for (int i = 0; i < Dims; i++)
+        {
+            int n = node.InputShapes[0][2 + i], o = node.Output[2 + i];
+            floorEnd[i] = (o - 1) * stride[i] + dilation[i] * (kernel[i] - 1) + 1 - n - begin[i];
+        }
+        return (kernel, stride, dilation, begin, end, floorEnd);
+    }
+
+    /// <summary>Whether torch's own pool takes the padding: the same on both sides and at most half the kernel on every axis.</summary>
+    private protected static bool TorchPadsFit(int[] kernel, int[] begin, int[] end) =>
+        begin.SequenceEqual(end) && begin.Zip(kernel).All(p => 2 * p.First <= p.Second);
 }

@@ -175,4 +175,14 @@ public sealed class Reshape : Op
         }
         writer.Node("Reshape", node.Name, [node.Inputs[0], writer.Int64s($"{node.Name}/shape", shape)], node.Name);
     }
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above.
+
+    /// <summary>x.reshape(...) with an entry 0 as x.shape[k] at run time (so any batch size fits) and -1 as torch's.</summary>
+    public override TorchForm ToTorch(TorchNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var dims = node.Attributes.Integers(0).Select((s, k) => s == 0 ? $"{node[0]}.shape[{k}]" : Py.Int(s)).ToList();
+        return TorchForm.Of($"{node[0]}.reshape({(dims.Count == 0 ? "()" : string.Join(", ", dims))})");
+    }
 }

@@ -32,4 +32,9 @@ public sealed class Sigmoid : ElementwiseUnary
 
     /// <summary>ONNX Sigmoid (opset 6 on; before 6 it had a consumed_inputs attribute).</summary>
     public override IReadOnlyList<OnnxForm> OnnxForms { get; } = [new("Sigmoid") { MinOpset = 6 }];
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above.
+
+    /// <summary>torch.sigmoid(x).</summary>
+    public override TorchForm ToTorch(TorchNode node) => TorchForms.Call("torch.sigmoid", node);
 }

@@ -198,4 +198,13 @@ public sealed class Softmax : Op
             },
         },
     ];
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above.
+
+    /// <summary>torch.softmax(x, dim=axis).</summary>
+    public override TorchForm ToTorch(TorchNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        return TorchForm.Of($"torch.softmax({node[0]}, dim={node.Attributes.Integer(0)})");
+    }
 }

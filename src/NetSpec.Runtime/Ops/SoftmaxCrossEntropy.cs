@@ -552,4 +552,33 @@ public sealed class SoftmaxCrossEntropy : Op
             writer.Node("Reshape", $"{n}/scalar", [losses, writer.Int64s($"{n}/scalar_shape")], n);
         else LossReduction.WriteOnnx(writer, n, losses, reduction);
     }
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above.
+
+    /// <summary>F.cross_entropy(x, y, weight=w, ignore_index, reduction, label_smoothing), the class axis moved to torch's
+    /// axis 1: torch's rules are NetSpec's (probability targets of x's shape, class indices of one axis fewer, the weighted mean over
+    /// the labels not ignored, smoothing as (1 - ε) nll + ε/C Σ w (-ln p)). A label that is neither a class nor ignore_index gives NaN
+    /// in NetSpec, where torch raises an error.</summary>
+    public override TorchForm ToTorch(TorchNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var x = node.InputShapes[0];
+        var a = node.Attributes;
+        return TorchForm.Of(TorchCrossEntropy(node, ClassAxis.Of(a, x.Rank)!.Value, a.Integer(Ignore), a.Number(Smoothing), LossReduction.Of(a, Reduction)));
+    }
+
+    /// <summary>F.cross_entropy of the node's x and y (and w), the class axis <paramref name="axis"/> moved to torch's 1.</summary>
+    internal static string TorchCrossEntropy(TorchNode node, int axis, int ignore, double smoothing, string reduction)
+    {
+        var x = node.InputShapes[0];
+        bool labels = !node.InputShapes[1].Equals(x);
+        string Classes(string t) => axis == 1 || x.Rank == 1 ? t : $"torch.movedim({t}, {axis}, 1)";
+        string y = labels ? TorchForms.Labels(node, 1, x, axis) : Classes(node[1]);
+        var args = new List<string> { Classes(node[0]), y };
+        if (node.Count > 2) args.Add($"weight={node[2]}");
+        if (ignore != -100) args.Add($"ignore_index={ignore}");
+        args.Add($"reduction={Py.Str(reduction)}");
+        if (smoothing != 0) args.Add($"label_smoothing={Py.Num(smoothing)}");
+        return $"F.cross_entropy({string.Join(", ", args)})";
+    }
 }

@@ -146,4 +146,14 @@ public sealed class SoftmaxCrossEntropyRows : Op
         writer.Node("ReduceSum", $"{n}/row_sums", [$"{n}/weighted", axes], $"{n}/row_sums", ("keepdims", 0L));
         writer.Node("Neg", $"{n}/neg", [$"{n}/row_sums"], n);
     }
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above.
+
+    /// <summary>F.cross_entropy(x, y, reduction='none') with probability targets, the class axis moved to torch's axis 1.</summary>
+    public override TorchForm ToTorch(TorchNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var x = node.InputShapes[0];
+        return TorchForm.Of(SoftmaxCrossEntropy.TorchCrossEntropy(node, ClassAxis.Of(node.Attributes, x.Rank)!.Value, -100, 0, LossReduction.None));
+    }
 }

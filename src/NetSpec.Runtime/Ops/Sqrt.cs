@@ -25,4 +25,9 @@ public sealed class Sqrt : ElementwiseUnary
 
     /// <summary>ONNX Sqrt (opset 6 on; before 6 it had a consumed_inputs attribute).</summary>
     public override IReadOnlyList<OnnxForm> OnnxForms { get; } = [new("Sqrt") { MinOpset = 6 }];
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above.
+
+    /// <summary>torch.sqrt(x).</summary>
+    public override TorchForm ToTorch(TorchNode node) => TorchForms.Call("torch.sqrt", node);
 }

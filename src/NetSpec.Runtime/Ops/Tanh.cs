@@ -21,4 +21,9 @@ public sealed class Tanh : ElementwiseUnary
 
     /// <summary>ONNX Tanh (opset 6 on; before 6 it had a consumed_inputs attribute).</summary>
     public override IReadOnlyList<OnnxForm> OnnxForms { get; } = [new("Tanh") { MinOpset = 6 }];
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above.
+
+    /// <summary>torch.tanh(x).</summary>
+    public override TorchForm ToTorch(TorchNode node) => TorchForms.Call("torch.tanh", node);
 }

@@ -174,4 +174,99 @@ public static class TorchForms
         ArgumentNullException.ThrowIfNull(node);
         return node.InputShapes[i].Rank == 1 ? node[i] : $"{node[i]}.reshape(-1)";
     }
+
+    /// <summary>A loss's reduction of per-element losses <paramref name="losses"/>: <c>.mean()</c>, <c>.sum()</c>, or themselves (none).</summary>
+    public static string Reduce(string losses, string reduction) => reduction switch
+    {
+        "mean" => $"({losses}).mean()",
+        "sum" => $"({losses}).sum()",
+        _ => losses,
+    };
+
+    /// <summary>softplus(z) = max(z, 0) + ln(1 + e^-|z|) as <c>torch.logaddexp(z, 0)</c>, whose gradient is the sigmoid s(z) everywhere (s(0) = ½).</summary>
+    public static string Softplus(string z) => $"torch.logaddexp({z}, torch.zeros_like({z}))";
+
+    /// <summary>
+    /// Class-index labels (input <paramref name="i"/>) as torch's int64 targets for scores <paramref name="scores"/> with
+    /// classes on <paramref name="axis"/>: <c>y.long()</c>, a 1 x N data vector read as the N labels of N x C scores.
+    /// </summary>
+    public static string Labels(TorchNode node, int i, Shape scores, int axis)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        ArgumentNullException.ThrowIfNull(scores);
+        bool row = !node.InputShapes[i].Equals(Axes.Reduce(scores, [axis], keep: false));
+        return row ? $"{node[i]}.reshape(-1).long()" : $"{node[i]}.long()";
+    }
+
+    /// <summary>An attribute given as one value for every spatial axis or one per axis, per axis (empty: <paramref name="empty"/>).</summary>
+    public static int[] PerAxis(int[] values, int dims, int[] empty)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        if (values.Length == 0) return empty;
+        return values.Length == 1 ? [.. Enumerable.Repeat(values[0], dims)] : values;
+    }
+
+    /// <summary>
+    /// Padding given as one value for every side, one per axis, or <paramref name="dims"/> begin pads then
+    /// <paramref name="dims"/> end pads (ONNX's pads): the begin and end pads per spatial axis.
+    /// </summary>
+    public static (int[] Begin, int[] End) Pads(int[] padding, int dims)
+    {
+        ArgumentNullException.ThrowIfNull(padding);
+        if (padding.Length == 2 * dims && padding.Length != dims) return (padding[..dims], padding[dims..]);
+        var p = PerAxis(padding, dims, new int[dims]);
+        return (p, p);
+    }
+
+    /// <summary>
+    /// <c>F.pad</c>'s tuple for the last <c>begin.Length</c> axes: pairs from the last axis backwards,
+    /// (last_begin, last_end, second_last_begin, ...); negative entries crop.
+    /// </summary>
+    public static string PadTuple(int[] begin, int[] end)
+    {
+        ArgumentNullException.ThrowIfNull(begin);
+        ArgumentNullException.ThrowIfNull(end);
+        var items = new List<int>();
+        for (int a = begin.Length - 1; a >= 0; a--)
+        {
+            items.Add(begin[a]);
+            items.Add(end[a]);
+        }
+        return Py.Tuple(items);
+    }
+
+    /// <summary>The axes but axis 1 of a rank-<paramref name="rank"/> tensor: batch_norm's statistics' axes.</summary>
+    public static string AllButChannels(int rank) => Py.Tuple(Enumerable.Range(0, rank).Where(a => a != 1));
+
+    /// <summary>
+    /// The op's torch form for the docs, as the PyTorch export writes it for the node <c>y</c> of the op's first gradient case
+    /// (inputs named as their slots): "`y = F.linear(x, W, b)` (batch)", its statements first; or why the op has none.
+    /// </summary>
+    public static string Describe(Op op)
+    {
+        ArgumentNullException.ThrowIfNull(op);
+        var c = op.GradientCases(2).First();
+        var shapes = c.InputShapes.Select(s => new Shape(s)).ToArray();
+        bool list = op.Inputs.Count == 1 && op.Inputs[0].IsList;
+        var names = shapes.Select((_, i) => list ? $"{op.Inputs[0].Name}_{i + 1}" : op.Inputs[i].Name).ToArray();
+        var attributes = new AttributeValues([.. op.Attributes.Select(a =>
+            c.Attributes.Where(x => x.Name == a.Name).Select(x => ReadAttribute(a, x.Yaml.Trim())).FirstOrDefault() ?? a.Default!)]);
+        var output = op.Setup(shapes, names, attributes).Shape ?? throw new InvalidOperationException($"{op.Name}'s first gradient case does not fit it");
+        var buffers = names.Select((n, i) => op.Inputs[Math.Min(i, op.Inputs.Count - 1)].State ? $"self.state.{n}" : "").ToArray();
+        var node = new TorchNode("y", names, shapes, output, attributes, buffers);
+        var form = op.ToTorch(node);
+        if (form.Refusal is { } why) return "none: " + why;
+        var code = node.Lines.Select(l => $"`{l.Trim()}`").Append($"`y = {form.Expression}`");
+        return string.Join("; ", code) + $" (for {string.Join(", ", names.Select((n, i) => $"{n}: {(shapes[i].Rank == 0 ? "scalar" : shapes[i].ToString())}"))})";
+    }
+
+    /// <summary>An attribute as a gradient case writes it (<c>0.3</c>, <c>[0, 2]</c>, <c>true</c>, <c>tanh</c>), read by its type.</summary>
+    private static AttributeValue ReadAttribute(AttributeSpec a, string yaml) => a.Type switch
+    {
+        AttributeType.Number or AttributeType.Integer => AttributeValue.Of(double.Parse(yaml, CultureInfo.InvariantCulture)),
+        AttributeType.Flag => AttributeValue.Of(yaml is "1" or "true"),
+        AttributeType.Enum => AttributeValue.Of(yaml),
+        _ => AttributeValue.Of([.. yaml.Trim('[', ']').Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(x => long.Parse(x, CultureInfo.InvariantCulture))]),
+    };
 }

@@ -149,4 +149,15 @@ public sealed class Transpose : Op
 
     /// <summary>ONNX Transpose (perm an attribute in every opset; left out, the axes reversed, which an empty perm exports as).</summary>
     public override IReadOnlyList<OnnxForm> OnnxForms { get; } = [new("Transpose") { Attributes = [new OnnxAttribute("perm", "perm")] }];
+
+    // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above.
+
+    /// <summary>x.permute(perm) (perm reversed when left out; a copy of a scalar).</summary>
+    public override TorchForm ToTorch(TorchNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var x = node.InputShapes[0];
+        if (x.Rank == 0) return TorchForm.Of($"{node[0]}.clone()");
+        return TorchForm.Of($"{node[0]}.permute({Py.Tuple(Normalize(node.Attributes.Integers(0), x.Rank).Perm!)})");
+    }
 }
