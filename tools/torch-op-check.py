@@ -4,7 +4,8 @@ Usage: python3 tools/torch-op-check.py CASES.json RESULTS.json
 
 CASES.json is a list of cases, each {"id", "module" (the Python source of class Net), "node" (the
 value to run backward from), "training", "step", "values" (every input, parameter and state value
-by name, row-major), "grad" (the gradient backward starts from, row-major), "requires_grad" (the
+by name, row-major), "shapes" (their shapes: a module written at one batch size may run at
+another), "grad" (the gradient backward starts from, row-major), "requires_grad" (the
 data inputs whose gradient is wanted)}. For each case this builds Net(torch.float64), loads the
 values, runs forward(feeds, step) in the case's mode, then backward from the node, and writes
 {"id", "error", "value", "grads", "sides", "state"}: the node's value, the gradient of every
@@ -44,7 +45,7 @@ def run(case):
     values = case["values"]
 
     def tensor(name):
-        return torch.tensor(values[name], dtype=torch.float64).reshape(net.SHAPES[name])
+        return torch.tensor(values[name], dtype=torch.float64).reshape(case["shapes"][name])
 
     with torch.no_grad():
         for name in net.PARAMETERS:

@@ -18,10 +18,11 @@ internal static class ExportCommand
         var onnx = new Option<string?>("--onnx") { Description = "The ONNX model file to write (the inference graph; parameters as initializers)" };
         var pytorch = new Option<string?>("--pytorch")
         {
+            HelpName = "FILE",
             Description = "The PyTorch script to write: the network as an nn.Module and what the spec runs (its steps, or the training with NetSpec's data, batch order, "
                         + "optimizer and schedule), its parameters beside it (FILE without .py, then .parameters.json); see docs/export-pytorch.md",
         };
-        var parameters = new Option<string?>("--parameters") { Description = "With --pytorch: start from the values of this NetSpec parameters file (e.g. trained ones) instead of the spec's initial values" };
+        var parameters = new Option<string?>("--parameters") { HelpName = "FILE", Description = "With --pytorch: start from the values of this NetSpec parameters file (e.g. trained ones) instead of the spec's initial values" };
         var f32 = new Option<bool>("--float32") { Description = "Write float32 tensors (default: the spec's dtype)" };
         var f64 = new Option<bool>("--float64") { Description = "Write float64 tensors (default: the spec's dtype)" };
         var keepLoss = new Option<bool>("--keep-loss") { Description = "With --onnx: keep loss and regularization nodes; their targets become inputs" };

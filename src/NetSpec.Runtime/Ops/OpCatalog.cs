@@ -236,6 +236,7 @@ public static class OpCatalog
         sb.Append("- shapes: ").Append(op.ShapeRule).Append('\n');
         if (op.Convention is { } c) sb.Append("- convention: ").Append(c).Append('\n');
         sb.Append("- ONNX: ").Append(OnnxText(op)).Append('\n');
+        sb.Append("- PyTorch: ").Append(TorchForms.Describe(op)).Append('\n');
         if (op.HasKinkAtZero) sb.Append("- kink: ").Append(KinkText).Append('\n');
         sb.Append("\n```yaml\n").Append(ExampleYaml(op)).Append("```\n");
         return sb.ToString();

@@ -237,4 +237,36 @@ public static class TorchForms
 
     /// <summary>The axes but axis 1 of a rank-<paramref name="rank"/> tensor: batch_norm's statistics' axes.</summary>
     public static string AllButChannels(int rank) => Py.Tuple(Enumerable.Range(0, rank).Where(a => a != 1));
+
+    /// <summary>
+    /// The op's torch form for the docs, as the PyTorch export writes it for the node <c>out</c> of the op's first gradient case
+    /// (inputs named as their slots): "`out = F.linear(x, W, b)` (for x: 2x4, ...)", its statements first; or why the op has none.
+    /// </summary>
+    public static string Describe(Op op)
+    {
+        ArgumentNullException.ThrowIfNull(op);
+        var c = op.GradientCases(2).First();
+        var shapes = c.InputShapes.Select(s => new Shape(s)).ToArray();
+        bool list = op.Inputs.Count == 1 && op.Inputs[0].IsList;
+        var names = shapes.Select((_, i) => list ? $"{op.Inputs[0].Name}_{i + 1}" : op.Inputs[i].Name).ToArray();
+        var attributes = new AttributeValues([.. op.Attributes.Select(a =>
+            c.Attributes.Where(x => x.Name == a.Name).Select(x => ReadAttribute(a, x.Yaml.Trim())).FirstOrDefault() ?? a.Default!)]);
+        var output = op.Setup(shapes, names, attributes).Shape ?? throw new InvalidOperationException($"{op.Name}'s first gradient case does not fit it");
+        var buffers = names.Select((n, i) => op.Inputs[Math.Min(i, op.Inputs.Count - 1)].State ? $"self.state.{n}" : "").ToArray();
+        var node = new TorchNode("out", names, shapes, output, attributes, buffers);
+        var form = op.ToTorch(node);
+        if (form.Refusal is { } why) return "none: " + why;
+        var code = node.Lines.Select(l => $"`{l.Trim()}`").Append($"`out = {form.Expression}`");
+        return string.Join("; ", code) + $" (for {string.Join(", ", names.Select((n, i) => $"{n}: {(shapes[i].Rank == 0 ? "scalar" : shapes[i].ToString())}"))})";
+    }
+
+    /// <summary>An attribute as a gradient case writes it (<c>0.3</c>, <c>[0, 2]</c>, <c>true</c>, <c>tanh</c>), read by its type.</summary>
+    private static AttributeValue ReadAttribute(AttributeSpec a, string yaml) => a.Type switch
+    {
+        AttributeType.Number or AttributeType.Integer => AttributeValue.Of(double.Parse(yaml, CultureInfo.InvariantCulture)),
+        AttributeType.Flag => AttributeValue.Of(yaml is "1" or "true"),
+        AttributeType.Enum => AttributeValue.Of(yaml),
+        _ => AttributeValue.Of([.. yaml.Trim('[', ']').Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(x => long.Parse(x, CultureInfo.InvariantCulture))]),
+    };
 }

@@ -44,6 +44,9 @@ internal static class TorchConfig
         config.Add("trace", Trace(graph, dataGradients: !training));
         config.Add("data_gradients", graph.Values.Where(v => v.Kind == ValueKind.Data && graph.NeedsGradient(v.Index, !training) && v.Index != graph.BackwardFrom)
             .Select(v => v.Name).ToList());
+        // Data a traced training step makes a leaf that takes a gradient, so that every node NetSpec differentiates (a reshape of x) is in torch's graph.
+        config.Add("traced_data", graph.Values.Where(v => v.Kind == ValueKind.Data && graph.NeedsGradient(v.Index, true) && v.Index != graph.BackwardFrom)
+            .Select(v => v.Name).ToList());
         var parameters = graph.Values.Where(v => v.Kind == ValueKind.Parameter).ToList();
         config.Add("parameters", parameters.Select(v => v.Name).ToList());
         config.Add("updated", parameters.Where(v => graph.NeedsGradient(v.Index)).Select(v => v.Name).ToList());

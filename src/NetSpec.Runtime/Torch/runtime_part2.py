@@ -450,9 +450,9 @@ def emit_gradients(trace, step, net, grads):
         trace.emit("backward", step, name, op, "dJ/d" + name, grads[name], mode=mode)
 
 
-def prepare_feeds(feeds):
+def prepare_feeds(feeds, names=None):
     """Data NetSpec differentiates (dJ/dx in the worked examples) becomes a leaf that takes a gradient."""
-    for name in CONFIG["data_gradients"]:
+    for name in CONFIG["data_gradients"] if names is None else names:
         feeds[name] = feeds[name].detach().requires_grad_(True)
     return feeds
 
@@ -589,11 +589,12 @@ def run_training(net, dist, trace, splits):
         if trace is not None:
             trace.emit("epoch", epoch, name, "metric", expr, torch.tensor(value, dtype=torch.float64), mode="train" if training else "eval")
 
-    def batch_feeds(rows_idx):
+    def batch_feeds(rows_idx, traced=False):
         feeds = inline_feeds(dist.device)
         feeds[d["inputs"]] = torch.tensor(x_train[rows_idx], dtype=torch.float64).to(DTYPE).to(dist.device)
         feeds[d["targets"]] = torch.tensor(y_train[rows_idx], dtype=torch.float64).to(DTYPE).to(dist.device)
-        return feeds
+        # Traced, the data takes a gradient too, so that dJ/d of every node NetSpec traces exists (not written for the data).
+        return prepare_feeds(feeds, CONFIG["traced_data"]) if traced else feeds
 
     for epoch in range(t["epochs"]):
         if stopped:
@@ -610,7 +611,7 @@ def run_training(net, dist, trace, splits):
             sink = trace if traced else None
             net.train(mode_of_training)
             if not dist.active:
-                feeds = batch_feeds(idx)
+                feeds = batch_feeds(idx, traced=sink is not None)
                 if sink is not None:
                     emit_leaves(sink, step, net, feeds, tensors)
                 v = net(feeds, step)
@@ -625,7 +626,7 @@ def run_training(net, dist, trace, splits):
             else:
                 if sink is not None and dist.writes:
                     # The trace's per-node values are the whole batch's: rank 0 computes them once, apart.
-                    feeds = batch_feeds(idx)
+                    feeds = batch_feeds(idx, traced=True)
                     emit_leaves(sink, step, net, feeds, tensors)
                     v = net(feeds, step)
                     emit_nodes(sink, step, net, v, tensors)

@@ -126,11 +126,21 @@ internal static class TorchExportHarness
         return results;
     }
 
-    /// <summary>What a comparison found: the largest relative difference, where, and every mismatch (empty when equal).</summary>
+    /// <summary>
+    /// What a comparison found: the largest relative difference of any element (|a - b| / max(|a|, |b|),
+    /// of differences above <see cref="NoiseFloor"/>), where, and every mismatch beyond the tolerance (empty when equal).
+    /// </summary>
     public sealed record Comparison(double Largest, string Where, List<string> Problems)
     {
         public string Summary => $"largest relative difference {Largest.ToString("G3", CultureInfo.InvariantCulture)}{(Where.Length > 0 ? $" ({Where})" : "")}";
     }
+
+    /// <summary>
+    /// Below this absolute difference two values pass whatever their relative difference: both are
+    /// rounding noise of a value that is 0 in exact arithmetic (the gradient of a bias in front of
+    /// batch_norm, 1e-18 with either sign), which no relative tolerance can compare.
+    /// </summary>
+    public const double NoiseFloor = 1e-15;
 
     private sealed record Line(string Key, string Phase, string Op, string Expr, string? Mode, string Shape, Dictionary<string, double[]> Numbers);
 
@@ -187,8 +197,8 @@ internal static class TorchExportHarness
                     problems.Add($"{x.Key}: '{field}' missing or of another length in the script's trace");
                     continue;
                 }
-                var (rel, at) = Largest(xs, ys);
-                if (rel > largest) (largest, where) = (rel, $"{x.Key} {field}[{at}]: {xs[at]:R} against {ys[at]:R}");
+                var (raw, rawAt, rel, at) = Largest(xs, ys);
+                if (raw > largest) (largest, where) = (raw, $"{x.Key} {field}[{rawAt}]: {xs[rawAt]:R} against {ys[rawAt]:R}");
                 if (rel > rtol) problems.Add($"{x.Key} {field}[{at}]: {xs[at]:R} against {ys[at]:R} (relative {rel:G3})");
             }
         }
@@ -208,30 +218,38 @@ internal static class TorchExportHarness
                 problems.Add($"parameter '{name}' missing or of another size");
                 continue;
             }
-            var (rel, at) = Largest(xs, ys);
-            if (rel > largest) (largest, where) = (rel, $"{name}[{at}]: {xs[at]:R} against {ys[at]:R}");
+            var (raw, rawAt, rel, at) = Largest(xs, ys);
+            if (raw > largest) (largest, where) = (raw, $"{name}[{rawAt}]: {xs[rawAt]:R} against {ys[rawAt]:R}");
             if (rel > rtol) problems.Add($"{name}[{at}]: {xs[at]:R} against {ys[at]:R} (relative {rel:G3})");
         }
         if (actual.Keys.Except(expected.Keys).FirstOrDefault() is { } extra) problems.Add($"parameter '{extra}' only in the script's");
         return new Comparison(largest, where, problems);
     }
 
-    /// <summary>The largest relative difference of two arrays and its index (differences below 1e-14 of the largest magnitude count as 0).</summary>
-    private static (double Relative, int Index) Largest(double[] xs, double[] ys)
+    /// <summary>
+    /// The largest relative difference of two arrays and its index, of every element above the
+    /// <see cref="NoiseFloor"/> (Raw, reported) and as the tolerance judges it (Checked: a
+    /// difference below 1e-14 of the arrays' largest magnitude, a cancellation the two order
+    /// differently, counts as 0 too).
+    /// </summary>
+    private static (double Raw, int RawAt, double Checked, int At) Largest(double[] xs, double[] ys)
     {
         double scale = 0;
         for (int i = 0; i < xs.Length; i++) scale = Math.Max(scale, Math.Max(Math.Abs(xs[i]), Math.Abs(ys[i])));
-        double worst = 0;
-        int at = 0;
+        double raw = 0, worst = 0;
+        int rawAt = 0, at = 0;
         for (int i = 0; i < xs.Length; i++)
         {
             double x = xs[i], y = ys[i];
             if (x.Equals(y)) continue;
             double d = Math.Abs(x - y);
-            double rel = double.IsNaN(d) ? double.PositiveInfinity : d <= 1e-14 * scale ? 0 : d / Math.Max(Math.Abs(x), Math.Abs(y));
+            double rel = double.IsNaN(d) ? double.PositiveInfinity : d / Math.Max(Math.Abs(x), Math.Abs(y));
+            if (!double.IsNaN(d) && d <= NoiseFloor) continue;
+            if (rel > raw) (raw, rawAt) = (rel, i);
+            if (!double.IsNaN(d) && d <= 1e-14 * scale) continue;
             if (rel > worst) (worst, at) = (rel, i);
         }
-        return (worst, at);
+        return (raw, rawAt, worst, at);
     }
 
     /// <summary>A parameters file's values by name.</summary>

@@ -19,7 +19,11 @@ namespace NetSpec.Tests.Torch;
 [TestClass]
 public sealed class TorchExportScriptTests
 {
-    private sealed record Outcome(string? Refused, Comparison? Trace, Comparison? Parameters, int Code, string Output);
+    private sealed record Outcome(string? Refused, Comparison? Trace, Comparison? Parameters, int Code, string Output)
+    {
+        /// <summary>The script's trace file.</summary>
+        public string TracePath { get; init; } = "";
+    }
 
     private static readonly Lazy<Dictionary<string, Outcome>> s_outcomes = new(RunAll, LazyThreadSafetyMode.ExecutionAndPublication);
 
@@ -65,7 +69,7 @@ public sealed class TorchExportScriptTests
                 continue;
             }
             outcomes[file] = new Outcome(null, CompareTraces(script + ".netspec.jsonl", script + ".trace.jsonl"),
-                CompareParameters(netspec[file], ReadParameters(script + ".out.json")), code, output);
+                CompareParameters(netspec[file], ReadParameters(script + ".out.json")), code, output) { TracePath = script + ".trace.jsonl" };
         }
         return outcomes;
     }
@@ -84,5 +88,15 @@ public sealed class TorchExportScriptTests
         Console.WriteLine($"{file}: trace {o.Trace!.Summary}; final parameters {o.Parameters!.Summary}");
         Assert.IsEmpty(o.Trace.Problems, $"{file}: the traces differ:\n{string.Join("\n", o.Trace.Problems.Take(20))}");
         Assert.IsEmpty(o.Parameters.Problems, $"{file}: the final parameters differ:\n{string.Join("\n", o.Parameters.Problems.Take(20))}");
+    }
+
+    /// <summary>lab07's numbers are small integers and short decimals: the script's trace is the golden trace, byte for byte.</summary>
+    [TestMethod]
+    public void Lab07_s_script_writes_the_golden_trace_byte_for_byte()
+    {
+        Python();
+        var o = s_outcomes.Value["lab07.yaml"];
+        Assert.AreEqual(0, o.Code, o.Output);
+        Assert.AreEqual(File.ReadAllText(Path.Combine(TestPaths.Golden, "lab07.trace.jsonl")), File.ReadAllText(o.TracePath));
     }
 }

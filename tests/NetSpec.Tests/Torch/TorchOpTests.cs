@@ -31,7 +31,8 @@ public sealed class TorchOpTests
 
     /// <summary>What NetSpec computed for one case, and the module that should compute it in torch.</summary>
     private sealed record Expected(string Id, string Op, string Yaml, string Module, bool Training, double[] Value, double[] Grad,
-        Dictionary<string, double[]> Values, Dictionary<string, double[]?> Gradients, Dictionary<string, double[]> Sides, Dictionary<string, double[]> State);
+        Dictionary<string, double[]> Values, Dictionary<string, int[]> Shapes, Dictionary<string, double[]?> Gradients,
+        Dictionary<string, double[]> Sides, Dictionary<string, double[]> State);
 
     private sealed record Run(string? Unavailable, Dictionary<string, Expected> Cases, Dictionary<string, JsonObject> Results);
 
@@ -51,7 +52,7 @@ public sealed class TorchOpTests
         }
         var run = All.Value;
         if (run.Unavailable is { } reason) Assert.Inconclusive(reason);
-        var cases = run.Cases.Values.Where(c => c.Op == op).ToList();
+        var cases = run.Cases.Values.Where(c => c.Op == op && !c.Id.StartsWith(Mutant, StringComparison.Ordinal)).ToList();
         Assert.IsNotEmpty(cases);
         var problems = new List<string>();
         foreach (var c in cases) problems.AddRange(Compare(c, run.Results[c.Id]).Select(p => $"{c.Id}: {p}"));
@@ -67,6 +68,17 @@ public sealed class TorchOpTests
     {
         foreach (var op in OpRegistry.All)
             Assert.IsTrue(OverridesToTorch(op), $"op '{op.Name}' has neither a torch form nor a documented refusal (override Op.ToTorch)");
+    }
+
+    [TestMethod]
+    public void A_wrong_torch_form_is_caught()
+    {
+        var run = All.Value;
+        if (run.Unavailable is { } reason) Assert.Inconclusive(reason);
+        var mutants = run.Cases.Values.Where(c => c.Id.StartsWith(Mutant, StringComparison.Ordinal)).ToList();
+        Assert.HasCount(2, mutants);
+        foreach (var c in mutants)
+            Assert.IsNotEmpty(Compare(c, run.Results[c.Id]).ToList(), $"{c.Id}: the comparison found nothing wrong in\n{c.Module}");
     }
 
     [TestMethod]
@@ -184,10 +196,33 @@ public sealed class TorchOpTests
             foreach (int batch in Batches)
                 foreach (var c in op.GradientCases(batch))
                 {
-                    var e = Compute(op, c, batch);
+                    string yaml = GradientCaseSpecs.Spec(op, c, batch, seed: 1);
+                    var e = Compute($"{op.Name} | {c.Label} | batch {batch}", op.Name, yaml);
                     cases.Add(e.Id, e);
+                    // The module written at batch 2 must run any batch (training's last batch, a rank's share under DDP).
+                    var at2 = op.GradientCases(2).SingleOrDefault(x => x.Label == c.Label);
+                    if (batch == 5 && at2 is not null && SameParameters(yaml, GradientCaseSpecs.Spec(op, at2, 2, seed: 1)) is { } module)
+                    {
+                        var cross = Compute($"{op.Name} | {c.Label} | batch 5 through the module written at batch 2", op.Name, yaml, module);
+                        cases.Add(cross.Id, cross);
+                    }
                 }
         }
+        foreach (var (op, c) in ExtraCases)
+        {
+            var e = Compute($"{op} | {c.Label} | batch 2", op, GradientCaseSpecs.Spec(OpRegistry.Find(op)!, c, 2, seed: 3));
+            cases.Add(e.Id, e);
+        }
+        foreach (var (op, label, yaml) in KinkSpecs)
+        {
+            var e = Compute($"{op} | {label}", op, yaml);
+            cases.Add(e.Id, e);
+        }
+        // Two wrong forms, which the comparison must catch: relu as elu (values), and abs without its gradient.
+        var relu = cases.Values.First(c => c.Op == "relu");
+        cases.Add(Mutant + "relu as elu", relu with { Id = Mutant + "relu as elu", Module = relu.Module.Replace("F.relu(", "F.elu(", StringComparison.Ordinal) });
+        var abs = cases.Values.First(c => c.Op == "abs");
+        cases.Add(Mutant + "abs detached", abs with { Id = Mutant + "abs detached", Module = abs.Module.Replace("torch.abs(v[\"x\"])", "(v[\"x\"].detach().abs() + 0 * v[\"x\"])", StringComparison.Ordinal) });
         var (python, reason) = TestPython.Find("torch, numpy");
         if (python is null) return new Run(reason, cases, []);
 
@@ -202,6 +237,7 @@ public sealed class TorchOpTests
             ["training"] = c.Training,
             ["step"] = Step,
             ["values"] = new JsonObject(c.Values.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)Array(kv.Value)))),
+            ["shapes"] = new JsonObject(c.Shapes.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)new JsonArray([.. kv.Value.Select(d => (JsonNode)JsonValue.Create(d))])))),
             ["grad"] = Array(c.Grad),
             ["requires_grad"] = new JsonArray([.. c.Gradients.Where(g => g.Value is not null).Select(g => (JsonNode)JsonValue.Create(g.Key))]),
         })]);
@@ -216,10 +252,55 @@ public sealed class TorchOpTests
 
     private static JsonArray Array(double[] xs) => new([.. xs.Select(x => (JsonNode)JsonValue.Create(x))]);
 
-    /// <summary>NetSpec's forward and backward of the case's one-node spec, traced.</summary>
-    private static Expected Compute(Op op, GradientCase c, int batch)
+    private const string Mutant = "mutant | ";
+
+    /// <summary>
+    /// Cases the ops' gradient cases leave out: the general routes of the pools (padding torch's pools do not take, dilation in an
+    /// average, counted padding with ceil_mode), dropout dropping everything, softplus on both sides of its threshold.
+    /// </summary>
+    private static readonly (string Op, GradientCase Case)[] ExtraCases =
+    [
+        ("avg_pool2d", new("asymmetric pads, padding counted, ceil_mode", [[2, 1, 5, 6]]) { Attributes = [("kernel_size", "3"), ("stride", "2"), ("padding", "[0, 1, 1, 0]"), ("ceil_mode", "true")] }),
+        ("avg_pool1d", new("dilation 2, padding 1 counted, ceil_mode", [[2, 2, 8]]) { Attributes = [("kernel_size", "3"), ("stride", "2"), ("dilation", "2"), ("padding", "1"), ("ceil_mode", "true")] }),
+        ("avg_pool3d", new("padding above half the kernel, not counted", [[2, 1, 3, 3, 3]]) { Attributes = [("kernel_size", "3"), ("stride", "1"), ("padding", "2"), ("count_include_pad", "false")] }),
+        ("max_pool2d", new("padding above half the kernel", [[2, 1, 4, 4]]) { Attributes = [("kernel_size", "3"), ("stride", "1"), ("padding", "2")] }),
+        ("max_pool1d", new("asymmetric pads, dilation 2", [[2, 2, 7]]) { Attributes = [("kernel_size", "2"), ("stride", "2"), ("dilation", "2"), ("padding", "[2, 0]")] }),
+        ("max_pool3d", new("ceil_mode, padding 1", [[2, 1, 3, 4, 5]]) { Attributes = [("kernel_size", "2"), ("stride", "2"), ("padding", "1"), ("ceil_mode", "true")] }),
+        ("dropout", new("p 1 drops everything", [[2, 3]]) { Attributes = [("p", "1")] }),
+        ("softplus", new("beta 30 threshold 20: both sides of the threshold", [[2, 8]]) { Attributes = [("beta", "30")] }),
+        ("gemm", new("a scalar bias, trans_a", [[4, 2], [4, 3], []]) { Attributes = [("trans_a", "1"), ("beta", "-2")] }),
+    ];
+
+    /// <summary>One-node specs at the kinks and ties, where NetSpec's subgradient must be torch's too.</summary>
+    private static readonly (string Op, string Label, string Yaml)[] KinkSpecs =
+    [
+        ("relu", "x = 0", Kink("{op: relu, x: x}", "x: [[0, -1, 2, 0]]", "[[1, 2, 3, 4]]")),
+        ("abs", "x = 0", Kink("{op: abs, x: x}", "x: [[0, -1, 2, 0]]", "[[1, 2, 3, 4]]")),
+        ("leaky_relu", "x = 0", Kink("{op: leaky_relu, x: x, slope: 0.2}", "x: [[0, -1, 2, 0]]", "[[1, 2, 3, 4]]")),
+        ("elu", "x = 0", Kink("{op: elu, x: x, alpha: 0.5}", "x: [[0, -1, 2, 0]]", "[[1, 2, 3, 4]]")),
+        ("softplus", "beta x = 0 and at the threshold", Kink("{op: softplus, x: x, beta: 2, threshold: 4}", "x: [[0, 2, 2.5, -1]]", "[[1, 2, 3, 4]]")),
+        ("maximum", "ties", Kink("{op: maximum, a: a, b: b}", "a: [[0, 1, 2, -3]], b: [[0, 1, 3, -3]]", "[[1, 2, 3, 4]]")),
+        ("max_pool1d", "ties in a window go to the first", Kink("{op: max_pool1d, x: x, kernel_size: 2, stride: 1}", "x: [[[1, 1, 2, 2, 0, 3]]]", "[[[1, 2, 3, 4, 5]]]")),
+        ("max_pool2d", "ties in a window go to the first", Kink("{op: max_pool2d, x: x, kernel_size: 2}", "x: [[[[1, 1], [1, 1]]]]", "[[[[2]]]]")),
+        ("binary_cross_entropy_with_logits", "x = 0", Kink("{op: binary_cross_entropy_with_logits, x: x, y: y, reduction: none}", "x: [[0, 0, 1]], y: [[0.25, 1, 0]]", "[[1, 2, 3]]")),
+        ("binary_cross_entropy", "p = 0 and 1 (the clamp and the 1e-12)", Kink("{op: binary_cross_entropy, p: p, y: y, reduction: none}", "p: [[0, 1, 0.5]], y: [[0, 0, 1]]", "[[1, 1, 1]]")),
+    ];
+
+    private static string Kink(string node, string data, string grad) =>
+        $"network:\n  out: {node}\ndata: {{{data}}}\nbackward: {{from: out, grad: {grad}}}\n";
+
+    /// <summary>The module of <paramref name="other"/> when its parameters have the shapes of <paramref name="yaml"/>'s (only data differs), else null.</summary>
+    private static string? SameParameters(string yaml, string other)
     {
-        string yaml = GradientCaseSpecs.Spec(op, c, batch, seed: 1);
+        var (a, b) = (Load(yaml), Load(other));
+        var pa = a.Values.Where(v => v.Kind == ValueKind.Parameter).Select(v => (v.Name, v.Shape.ToString()));
+        var pb = b.Values.Where(v => v.Kind == ValueKind.Parameter).Select(v => (v.Name, v.Shape.ToString()));
+        return pa.SequenceEqual(pb) ? TorchModule.Write(b) : null;
+    }
+
+    /// <summary>NetSpec's forward and backward of a one-node spec (the node <c>out</c>), traced, and the module that must compute the same.</summary>
+    private static Expected Compute(string id, string op, string yaml, string? module = null)
+    {
         var graph = Load(yaml);
         var trace = new CollectingTraceSink();
         var interp = new Interpreter<double>(graph, null, trace);
@@ -229,13 +310,14 @@ public sealed class TorchOpTests
         var forward = trace.Events.Where(e => e.Phase == TracePhase.Forward).ToList();
         var backward = trace.Events.Where(e => e.Phase == TracePhase.Backward).ToList();
         var values = forward.Where(e => e.Op is "data" or "parameter").ToDictionary(e => e.Name, e => e.Values.ToArray());
+        var shapes = graph.Values.ToDictionary(v => v.Name, v => v.Shape.ToArray());
         var sides = forward.Where(e => e.Name.StartsWith(node + ".", StringComparison.Ordinal)).ToDictionary(e => e.Name, e => e.Values.ToArray());
         var state = forward.Where(e => e.Op == "state").ToDictionary(e => e.Name, e => e.Values.ToArray());
         var grads = new Dictionary<string, double[]?>(StringComparer.Ordinal);
         foreach (var v in graph.Values.Where(v => v.Kind != ValueKind.Node && !state.ContainsKey(v.Name)))
             grads[v.Name] = backward.FirstOrDefault(e => e.Name == v.Name)?.Values.ToArray();
         var seed = backward.First(e => e.Name == node).Values.ToArray();
-        return new Expected($"{op.Name} | {c.Label} | batch {batch}", op.Name, yaml, TorchModule.Write(graph), interp.Training,
-            interp.Value(node).ToDoubles(), seed, values, grads, sides, state);
+        return new Expected(id, op, yaml, module ?? TorchModule.Write(graph), interp.Training,
+            interp.Value(node).ToDoubles(), seed, values, shapes, grads, sides, state);
     }
 }
