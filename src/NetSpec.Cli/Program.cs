@@ -47,6 +47,7 @@ internal static class Program
             SummaryCommand.Create(common),
             WorksheetCommand.Create(common),
             CheckAnswersCommand.Create(common),
+            CompareCommand.Create(),
         };
         InputChecks.RefuseEmptyStrings(root);
         return root;
