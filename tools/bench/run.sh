@@ -30,8 +30,24 @@ if [[ ${#missing[@]} -gt 0 ]]; then
 fi
 
 # OpenBLAS reads these at load time; on some processors they are set to an older kernel.
-# Unset them for the peers only, so numpy runs its best kernel for this processor.
-peer() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$@"; }
+# Unset them for the peers only, so numpy runs its best kernel for this processor. OpenBLAS 0.3.21
+# does not know every processor: on a recent Intel Xeon it falls back to its SSE3 "Prescott"
+# kernel (a fifth of the machine's speed), so when the unset run reports a fallback kernel on a
+# processor with AVX-512, the peers get OpenBLAS's AVX-512 kernel (SkylakeX) by name instead, and
+# the table says which kernel they ran (threadpoolctl's report).
+blas_kernel() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE ${1:+OPENBLAS_CORETYPE=$1} "$PY" -c \
+  'import numpy, threadpoolctl; print(next((i.get("architecture") for i in threadpoolctl.threadpool_info() if i.get("internal_api") == "openblas"), "unknown"))' 2>/dev/null || echo unknown; }
+PEER_CORETYPE="${PEER_CORETYPE:-}"
+if [[ -z "$PEER_CORETYPE" ]]; then
+  k="$(blas_kernel)"
+  if [[ "$k" =~ ^(Prescott|Core2|Nehalem|Penryn|Dunnington|Atom|unknown)$ ]] && grep -qw avx512f /proc/cpuinfo; then
+    PEER_CORETYPE=SkylakeX
+    echo "bench: OpenBLAS picks its '$k' kernel here unset; the peers run with OPENBLAS_CORETYPE=SkylakeX (AVX-512)" >&2
+  fi
+fi
+PEER_KERNEL="$(blas_kernel "$PEER_CORETYPE")"
+peer() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE ${PEER_CORETYPE:+OPENBLAS_CORETYPE=$PEER_CORETYPE} "$@"; }
+coretype_arg=(); [[ -n "$PEER_CORETYPE" ]] && coretype_arg=(--openblas-coretype "$PEER_CORETYPE")
 
 echo "bench: building (Release)..." >&2
 dotnet build -c Release tools/bench/NetSpec.Bench --nologo -v quiet >/dev/null || { echo "bench: build failed" >&2; exit 1; }
@@ -48,7 +64,7 @@ record() { # record NAME CMD...: one JSON line from CMD, tagged with NAME
   fi
 }
 
-"$PY" - >> "$OUT" <<'PYEOF'
+PEER_KERNEL="$PEER_KERNEL" PEER_CORETYPE="$PEER_CORETYPE" "$PY" - >> "$OUT" <<'PYEOF'
 import json, os, platform, subprocess
 cpu = open("/proc/cpuinfo").read().splitlines()
 val = lambda k: next((l.split(":", 1)[1].strip() for l in cpu if l.startswith(k)), "")
@@ -58,7 +74,8 @@ import numpy
 print(json.dumps({"workload": "meta", "cpu": val("model name"), "mhz": val("cpu MHz"), "cores": os.cpu_count(),
                   "avx512f": "avx512f" in flags, "fma": "fma" in flags, "kernel": platform.release(),
                   "dotnet": dotnet, "python": platform.python_version(), "numpy": numpy.__version__,
-                  "loadavg": open("/proc/loadavg").read().split()[:3]}))
+                  "loadavg": open("/proc/loadavg").read().split()[:3],
+                  "peer_blas_kernel": os.environ.get("PEER_KERNEL", ""), "peer_coretype": os.environ.get("PEER_CORETYPE", "")}))
 PYEOF
 
 for t in 1 2; do
@@ -77,12 +94,12 @@ for t in 1 2; do
 done
 
 echo "bench: conv2d against the GEMM, LeNet CNN against PyTorch, 1 thread..." >&2
-peer "$BENCH" cnn --repeats "$REPEATS" --peers "$PEERS" --python "$PY" > "$OUT.cnn.txt" 2>>"$OUT.stderr"
+peer "$BENCH" cnn --repeats "$REPEATS" --peers "$PEERS" --python "$PY" "${coretype_arg[@]}" > "$OUT.cnn.txt" 2>>"$OUT.stderr"
 grep '^{' "$OUT.cnn.txt" | "$PY" -c 'import json,sys; [print(json.dumps(dict(json.loads(l), workload="cnn_" + json.loads(l).get("bench", json.loads(l).get("peer", "")) ))) for l in sys.stdin]' >> "$OUT"
 grep '^|' "$OUT.cnn.txt" >&2
 
 echo "bench: MLP scaling, widths 64..1024 x batch 1..256 on digits against numpy, 1 thread (about 5 minutes)..." >&2
-"$BENCH" scaling --threads 1 --repeats "${SCALING_REPEATS:-3}" --peers "$PEERS" --python "$PY" > "$OUT.scaling.md" 2>>"$OUT.stderr"
+"$BENCH" scaling --threads 1 --repeats "${SCALING_REPEATS:-3}" --peers "$PEERS" --python "$PY" "${coretype_arg[@]}" > "$OUT.scaling.md" 2>>"$OUT.stderr"
 grep '^{' "$OUT.scaling.md" | "$PY" -c 'import json,sys; [print(json.dumps(dict(json.loads(l), workload="scaling"))) for l in sys.stdin]' >> "$OUT"
 
 echo "bench: matrix products against OpenBLAS..." >&2
@@ -99,15 +116,20 @@ for line in open(sys.argv[1]):
             pass
 PYEOF
 
+echo "bench: the full trace of one wide step (text and JSON lines) against untraced..." >&2
+record "trace_wide" "$BENCH" trace tools/bench/specs/wide-mlp.yaml --repeats "${TRACE_REPEATS:-3}"
+
 echo "bench: start-up and trace (hyperfine)..." >&2
 hyperfine -N --warmup 3 --runs 20 --export-json "$OUT.hyperfine.json" \
   -n netspec_lab07 "./netspec run specs/lab07.yaml" \
   -n netspec_lab07_quiet "./netspec run specs/lab07.yaml --quiet" \
   -n netspec_lab07_traced "./netspec run specs/lab07.yaml --quiet --trace-file /tmp/netspec-bench-trace.jsonl" \
   -n numpy_lab07 "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $PY $PEERS/lab07_numpy.py" >&2
-"$PY" - "$OUT.hyperfine.json" >> "$OUT" <<'PYEOF'
+hyperfine -N --warmup 2 --runs 10 --export-json "$OUT.hyperfine-digits.json" \
+  -n netspec_digits "./netspec run specs/digits.yaml" >&2
+"$PY" - "$OUT.hyperfine.json" "$OUT.hyperfine-digits.json" >> "$OUT" <<'PYEOF'
 import json, sys
-for r in json.load(open(sys.argv[1]))["results"]:
+for r in [r for f in sys.argv[1:] for r in json.load(open(f))["results"]]:
     print(json.dumps({"workload": "startup", "name": r["command"], "median_s": r["median"], "min_s": r["min"], "max_s": r["max"]}))
 PYEOF
 

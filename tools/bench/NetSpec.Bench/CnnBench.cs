@@ -61,8 +61,12 @@ internal static class CnnBench
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
             };
+            // OpenBLAS reads these at load time: unset, it picks its kernel for this processor;
+            // --openblas-coretype NAME names it where OpenBLAS does not know the processor (run.sh decides).
             psi.Environment.Remove("OPENBLAS_CORETYPE");
             psi.Environment.Remove("OPENBLAS_L2_SIZE");
+            int ct = Array.IndexOf(args, "--openblas-coretype");
+            if (ct >= 0 && ct + 1 < args.Length) psi.Environment["OPENBLAS_CORETYPE"] = args[ct + 1];
             using var p = Process.Start(psi)!;
             string stdout = p.StandardOutput.ReadToEnd(), stderr = p.StandardError.ReadToEnd();
             p.WaitForExit();
