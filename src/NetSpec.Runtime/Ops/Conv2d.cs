@@ -1,5 +1,9 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using NetSpec.Runtime.Kernels;
 
 namespace NetSpec.Runtime.Ops;
@@ -125,6 +129,9 @@ public sealed class Conv2d : Op
     {
         public int K => Groups * Kg;
         public int NP => N * P;
+
+        /// <summary>The windows as tap tables for the float32 AVX-512 loops (null without AVX-512: the index loops serve).</summary>
+        public TapTable? Taps { get; init; }
     }
 
     private static Plan PlanOf<T>(OpContext<T> c) where T : unmanaged, IFloatingPointIeee754<T>
@@ -132,7 +139,10 @@ public sealed class Conv2d : Op
         Shape x = c.Input(0).Shape, w = c.Input(1).Shape;
         var win = WindowsOf(x, w, c.Attributes).W ?? throw new InvalidOperationException("the convolution's windows passed setup but do not fit at run time");
         int groups = c.Attributes.Integer(3);
-        return new Plan(win, x[0], x[1], w[0], groups, x[1] / groups, w[0] / groups, w[1] * w[2] * w[3], win.OutPlane);
+        return new Plan(win, x[0], x[1], w[0], groups, x[1] / groups, w[0] / groups, w[1] * w[2] * w[3], win.OutPlane)
+        {
+            Taps = typeof(T) == typeof(float) && TapTable.Supported ? new TapTable(win) : null,
+        };
     }
 
     /// <summary>Column buffer (K x NP), output-shaped buffer in matrix layout (M x NP), column gradient (K x NP).</summary>
@@ -154,17 +164,14 @@ public sealed class Conv2d : Op
         for (int g = 0; g < p.Groups; g++)
             Gemm.Multiply(false, false, p.Mg, p.NP, p.Kg, T.One, w.Slice(g * p.Mg * p.Kg), p.Kg, col.Slice(g * p.Kg * p.NP), p.NP,
                 T.Zero, yt.Slice(g * p.Mg * p.NP), p.NP, c.Gemm);
-        // Y (M x N·P) to y (N x M x P), plus the bias: vector calls for long planes, plain loops for short ones.
+        // Y (M x N·P) to y (N x M x P), plus the bias (0 without one, as before: -0 becomes +0).
         var y = c.Output.Span;
         var b = c.HasInput(2) ? c.Input(2).Span : default;
-        for (int n = 0; n < p.N; n++)
-            for (int m = 0; m < p.M; m++)
-            {
-                int src = m * p.NP + n * p.P, dst = (n * p.M + m) * p.P;
-                T bm = b.IsEmpty ? T.Zero : b[m];
-                if (p.P >= 16) TensorPrimitives.Add(yt.Slice(src, p.P), bm, y.Slice(dst, p.P));
-                else for (int k = 0; k < p.P; k++) y[dst + k] = yt[src + k] + bm;
-            }
+        for (int m = 0; m < p.M; m++)
+        {
+            T bm = b.IsEmpty ? T.Zero : b[m];
+            for (int n = 0; n < p.N; n++) AddRow(yt.Slice(m * p.NP + n * p.P, p.P), bm, y.Slice((n * p.M + m) * p.P, p.P));
+        }
     }
 
     protected override void Backward<T>(OpContext<T> c)
@@ -172,13 +179,8 @@ public sealed class Conv2d : Op
         var p = c.State(PlanOf);
         Buffers(c, p, out var col, out var dyt, out var dcol);
         var dy = c.OutputGrad!.Span;
-        for (int n = 0; n < p.N; n++)
-            for (int m = 0; m < p.M; m++)
-            {
-                int src = (n * p.M + m) * p.P, dst = m * p.NP + n * p.P;
-                if (p.P >= 16) dy.Slice(src, p.P).CopyTo(dyt.Slice(dst, p.P));
-                else for (int k = 0; k < p.P; k++) dyt[dst + k] = dy[src + k];
-            }
+        for (int m = 0; m < p.M; m++)
+            for (int n = 0; n < p.N; n++) CopyRow<T>(dy.Slice((n * p.M + m) * p.P, p.P), dyt.Slice(m * p.NP + n * p.P, p.P));
         if (c.HasInput(2) && c.InputGrad(2) is { } db)
             for (int m = 0; m < p.M; m++) db[m] += TensorPrimitives.Sum<T>(dyt.Slice(m * p.NP, p.NP));
         if (c.InputGrad(1) is { } dw)
@@ -195,6 +197,47 @@ public sealed class Conv2d : Op
         }
     }
 
+    /// <summary>d = a + s, element by element: vector calls for long rows, 128-bit vectors (the last one overlapping) for short ones.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AddRow<T>(ReadOnlySpan<T> a, T s, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = a.Length, w = Vector128<T>.Count;
+        if (n >= 16) TensorPrimitives.Add(a, s, d);
+        else if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported && n >= w)
+        {
+            ref T pa = ref MemoryMarshal.GetReference(a);
+            ref T pd = ref MemoryMarshal.GetReference(d);
+            var vs = Vector128.Create(s);
+            for (int i = 0; ; i += w)
+            {
+                int at = Math.Min(i, n - w);
+                (Vector128.LoadUnsafe(ref pa, (nuint)at) + vs).StoreUnsafe(ref pd, (nuint)at);
+                if (at == n - w) break;
+            }
+        }
+        else for (int k = 0; k < n; k++) d[k] = a[k] + s;
+    }
+
+    /// <summary>d = a: a span copy for long rows, 128-bit vectors (the last one overlapping) for short ones.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void CopyRow<T>(ReadOnlySpan<T> a, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = a.Length, w = Vector128<T>.Count;
+        if (n >= 16) a.CopyTo(d);
+        else if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported && n >= w)
+        {
+            ref T pa = ref MemoryMarshal.GetReference(a);
+            ref T pd = ref MemoryMarshal.GetReference(d);
+            for (int i = 0; ; i += w)
+            {
+                int at = Math.Min(i, n - w);
+                Vector128.LoadUnsafe(ref pa, (nuint)at).StoreUnsafe(ref pd, (nuint)at);
+                if (at == n - w) break;
+            }
+        }
+        else for (int k = 0; k < n; k++) d[k] = a[k];
+    }
+
     /// <summary>The outputs o (lo &lt;= o &lt; hi) whose tap at offset <paramref name="off"/> (tap · dilation - pad) lies inside an axis of <paramref name="size"/> positions.</summary>
     private static (int Lo, int Hi) Inside(int off, int stride, int size, int outputs)
     {
@@ -205,10 +248,16 @@ public sealed class Conv2d : Op
 
     /// <summary>
     /// col[(c · kH + i) · kW + j, n · P + oh · oW + ow] = x[n, c, oh · s_h - p_top + i · d_h, ow · s_w - p_left + j · d_w], 0 in the padding.
-    /// Plain index loops: the rows are short (LeNet's are 8 and 2 wide), so per-row span calls would cost more than the copies.
+    /// float32 with AVX-512 goes through <see cref="Im2ColFloat"/>; otherwise plain index loops (the rows are short, LeNet's 8 and 2 wide,
+    /// so per-row span calls would cost more than the copies).
     /// </summary>
     private static void Im2Col<T>(Plan p, ReadOnlySpan<T> x, Span<T> col) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (typeof(T) == typeof(float) && p.Taps is { } taps)
+        {
+            Im2ColFloat(p, taps, MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(col));
+            return;
+        }
         var w = p.W;
         int inH = w.In[1], inW = w.In[2], outH = w.Out[1], outW = w.Out[2], kH = w.Kernel[1], kW = w.Kernel[2];
         int sH = w.Stride[1], sW = w.Stride[2], dH = w.Dilation[1], dW = w.Dilation[2], pT = w.PadBegin[1], pL = w.PadBegin[2];
@@ -243,6 +292,11 @@ public sealed class Conv2d : Op
     /// <summary>dx[n, c, h, w] += every col entry that <see cref="Im2Col"/> read from (n, c, h, w), in the same order.</summary>
     private static void Col2Im<T>(Plan p, ReadOnlySpan<T> col, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (typeof(T) == typeof(float) && p.Taps is { } taps)
+        {
+            Col2ImFloat(p, taps, MemoryMarshal.Cast<T, float>(col), MemoryMarshal.Cast<T, float>(dx));
+            return;
+        }
         var w = p.W;
         int inH = w.In[1], inW = w.In[2], outH = w.Out[1], outW = w.Out[2], kH = w.Kernel[1], kW = w.Kernel[2];
         int sH = w.Stride[1], sW = w.Stride[2], dH = w.Dilation[1], dW = w.Dilation[2], pT = w.PadBegin[1], pL = w.PadBegin[2];
@@ -269,6 +323,213 @@ public sealed class Conv2d : Op
                 }
             }
     }
+
+    /// <summary>
+    /// The windows of one plane as tables, for the AVX-512 loops: Src[t · P + o] is the input position
+    /// (within its plane) that kernel tap t = i · kW + j of output position o reads, -1 in the padding.
+    /// Planes of at most 16 values in and out (LeNet's 4 x 4 to 2 x 2) are one vector each: per tap
+    /// a permutation gathers the tap's outputs from the input plane (<see cref="Gather"/>, zero where
+    /// <see cref="Valid"/> is not set) and another spreads them back (<see cref="Scatter"/>, onto the
+    /// positions <see cref="Hit"/> marks). Larger planes go by 16 outputs at a time: a chunk whose
+    /// inputs are one run (stride 1 along W with oW = W, as LeNet's padded 8 x 8) is one masked load
+    /// from <see cref="Base"/>; any other is copied value by value.
+    /// </summary>
+    private sealed class TapTable
+    {
+        public static bool Supported => Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
+
+        public readonly int Taps, P, InPlane, Chunks;
+        public readonly int[] Src;
+        public readonly bool Small;
+        public readonly Vector512<int>[] Gather = [], Scatter = [];
+        public readonly Vector512<float>[] Valid = [], Hit = [];
+
+        /// <summary>Per tap and chunk (t · Chunks + chunk): 0 all padding, 1 one run from Base, 2 value by value.</summary>
+        public readonly int[] Kind = [], Base = [];
+
+        /// <summary>Per tap and chunk: the lanes inside the input.</summary>
+        public readonly Vector512<float>[] Mask = [];
+
+        public TapTable(Windows w)
+        {
+            int inH = w.In[1], inW = w.In[2], outW = w.Out[2], kW = w.Kernel[2];
+            Taps = w.Kernel[1] * kW;
+            P = w.OutPlane;
+            InPlane = w.InPlane;
+            Src = new int[Taps * P];
+            for (int t = 0; t < Taps; t++)
+            {
+                int offH = t / kW * w.Dilation[1] - w.PadBegin[1], offW = t % kW * w.Dilation[2] - w.PadBegin[2];
+                for (int o = 0; o < P; o++)
+                {
+                    int h = o / outW * w.Stride[1] + offH, x = o % outW * w.Stride[2] + offW;
+                    Src[t * P + o] = h >= 0 && h < inH && x >= 0 && x < inW ? h * inW + x : -1;
+                }
+            }
+            const int L = 16;
+            Small = P <= L && InPlane <= L;
+            if (Small)
+            {
+                Gather = new Vector512<int>[Taps];
+                Scatter = new Vector512<int>[Taps];
+                Valid = new Vector512<float>[Taps];
+                Hit = new Vector512<float>[Taps];
+                Span<int> gather = stackalloc int[L], scatter = stackalloc int[L];
+                Span<float> valid = stackalloc float[L], hit = stackalloc float[L];
+                float on = BitConverter.Int32BitsToSingle(-1);
+                for (int t = 0; t < Taps; t++)
+                {
+                    gather.Clear(); scatter.Clear(); valid.Clear(); hit.Clear();
+                    for (int o = 0; o < P; o++)
+                        if (Src[t * P + o] is int q and >= 0)
+                        {
+                            (gather[o], valid[o]) = (q, on);
+                            (scatter[q], hit[q]) = (o, on);
+                        }
+                    Gather[t] = Vector512.Create<int>(gather);
+                    Scatter[t] = Vector512.Create<int>(scatter);
+                    Valid[t] = Vector512.Create<float>(valid);
+                    Hit[t] = Vector512.Create<float>(hit);
+                }
+                return;
+            }
+            Chunks = (P + L - 1) / L;
+            Kind = new int[Taps * Chunks];
+            Base = new int[Taps * Chunks];
+            Mask = new Vector512<float>[Taps * Chunks];
+            Span<float> mask = stackalloc float[L];
+            for (int t = 0; t < Taps; t++)
+                for (int ch = 0; ch < Chunks; ch++)
+                {
+                    int o0 = ch * L, lanes = Math.Min(L, P - o0), e = t * Chunks + ch, first = 0;
+                    bool any = false, run = true;
+                    mask.Clear();
+                    for (int l = 0; l < lanes; l++)
+                        if (Src[t * P + o0 + l] is int q and >= 0)
+                        {
+                            mask[l] = BitConverter.Int32BitsToSingle(-1);
+                            if (!any) first = q - l;
+                            else run &= q - l == first;
+                            any = true;
+                        }
+                    Kind[e] = !any ? 0 : run ? 1 : 2;
+                    Base[e] = first;
+                    Mask[e] = Vector512.Create<float>(mask);
+                }
+        }
+    }
+
+    /// <summary><see cref="Im2Col"/> for float32 with AVX-512 (the same values: it only copies).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Im2ColFloat(Plan p, TapTable t, ReadOnlySpan<float> xs, Span<float> cols)
+    {
+        int P = p.P, NP = p.NP, C = p.C, taps = t.Taps, inPlane = t.InPlane;
+        var zero = Vector512<float>.Zero;
+        fixed (float* x = xs, col = cols)
+        {
+            if (t.Small)
+            {
+                var inMask = FirstLanes(inPlane);
+                var outMask = FirstLanes(P);
+                for (int n = 0; n < p.N; n++)
+                    for (int c = 0; c < C; c++)
+                    {
+                        var v = Avx512F.MaskLoad(x + (long)(n * C + c) * inPlane, inMask, zero);
+                        float* dst = col + (long)c * taps * NP + n * P;
+                        for (int k = 0; k < taps; k++, dst += NP)
+                        {
+                            var r = Vector512.ConditionalSelect(t.Valid[k], Avx512F.PermuteVar16x32(v, t.Gather[k]), zero);
+                            if (P == 16) r.Store(dst);
+                            else Avx512F.MaskStore(dst, outMask, r);
+                        }
+                    }
+                return;
+            }
+            int chunks = t.Chunks;
+            var tail = FirstLanes(P - (chunks - 1) * 16);
+            for (int n = 0; n < p.N; n++)
+                for (int c = 0; c < C; c++)
+                {
+                    float* plane = x + (long)(n * C + c) * inPlane;
+                    float* row = col + (long)c * taps * NP + n * P;
+                    for (int k = 0; k < taps; k++, row += NP)
+                        for (int h = 0; h < chunks; h++)
+                        {
+                            int e = k * chunks + h;
+                            float* dst = row + h * 16;
+                            Vector512<float> r;
+                            if (t.Kind[e] == 0) r = zero;
+                            else if (t.Kind[e] == 1) r = Avx512F.MaskLoad(plane + t.Base[e], t.Mask[e], zero);
+                            else
+                            {
+                                int lanes = Math.Min(16, P - h * 16);
+                                for (int l = 0; l < lanes; l++)
+                                    dst[l] = t.Src[k * P + h * 16 + l] is int q and >= 0 ? plane[q] : 0f;
+                                continue;
+                            }
+                            if (h < chunks - 1) r.Store(dst);
+                            else Avx512F.MaskStore(dst, tail, r);
+                        }
+                }
+        }
+    }
+
+    /// <summary><see cref="Col2Im"/> for float32 with AVX-512: each input entry gets its taps' values in the same order (kernel taps in row-major order), so the same bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Col2ImFloat(Plan p, TapTable t, ReadOnlySpan<float> cols, Span<float> dxs)
+    {
+        int P = p.P, NP = p.NP, C = p.C, taps = t.Taps, inPlane = t.InPlane;
+        var zero = Vector512<float>.Zero;
+        fixed (float* col = cols, dx = dxs)
+        {
+            if (t.Small)
+            {
+                var inMask = FirstLanes(inPlane);
+                var outMask = FirstLanes(P);
+                for (int n = 0; n < p.N; n++)
+                    for (int c = 0; c < C; c++)
+                    {
+                        float* d = dx + (long)(n * C + c) * inPlane;
+                        var acc = Avx512F.MaskLoad(d, inMask, zero);
+                        float* src = col + (long)c * taps * NP + n * P;
+                        for (int k = 0; k < taps; k++, src += NP)
+                        {
+                            var g = Avx512F.PermuteVar16x32(Avx512F.MaskLoad(src, outMask, zero), t.Scatter[k]);
+                            acc = Vector512.ConditionalSelect(t.Hit[k], acc + g, acc);
+                        }
+                        Avx512F.MaskStore(d, inMask, acc);
+                    }
+                return;
+            }
+            int chunks = t.Chunks;
+            for (int n = 0; n < p.N; n++)
+                for (int c = 0; c < C; c++)
+                {
+                    float* plane = dx + (long)(n * C + c) * inPlane;
+                    float* row = col + (long)c * taps * NP + n * P;
+                    for (int k = 0; k < taps; k++, row += NP)
+                        for (int h = 0; h < chunks; h++)
+                        {
+                            int e = k * chunks + h;
+                            float* src = row + h * 16;
+                            if (t.Kind[e] == 1)
+                            {
+                                var m = t.Mask[e];
+                                float* d = plane + t.Base[e];
+                                Avx512F.MaskStore(d, m, Avx512F.MaskLoad(d, m, zero) + Avx512F.MaskLoad(src, m, zero));
+                            }
+                            else if (t.Kind[e] == 2)
+                            {
+                                int lanes = Math.Min(16, P - h * 16);
+                                for (int l = 0; l < lanes; l++)
+                                    if (t.Src[k * P + h * 16 + l] is int q and >= 0) plane[q] += src[l];
+                            }
+                        }
+                }
+        }
+    }
+
+    private static Vector512<float> FirstLanes(int count) => Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
 
     // ONNX: how the op is written in ONNX and read back from it (one table, both directions; see OnnxForm).
 

@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace NetSpec.Runtime.Ops;
 
@@ -14,39 +16,30 @@ internal static class Pooling
     /// index of the tap chosen: the first maximum in scan order (a later tap wins only when it is
     /// strictly larger, or NaN: NaN propagates as in PyTorch).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaxForward<T>(Windows w, int planes, ReadOnlySpan<T> x, Span<T> y, Span<int> argmax) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int inPlane = w.InPlane, o = 0;
-        for (int p = 0; p < planes; p++)
+        var (start, offset) = w.InsideTaps;
+        int inPlane = w.InPlane, outPlane = w.OutPlane;
+        if ((long)planes * inPlane > x.Length || (long)planes * outPlane > Math.Min(y.Length, argmax.Length))
+            throw new ArgumentException("the pool's buffers are smaller than its planes");
+        ref T x0 = ref MemoryMarshal.GetReference(x);
+        ref int s0 = ref MemoryArrayRef(start), f0 = ref MemoryArrayRef(offset);
+        for (int p = 0, o = 0; p < planes; p++)
         {
             int basePlane = p * inPlane;
-            for (int od = 0; od < w.Out[0]; od++)
-            for (int oh = 0; oh < w.Out[1]; oh++)
-            for (int ow = 0; ow < w.Out[2]; ow++, o++)
+            for (int k = 0; k < outPlane; k++, o++)
             {
                 T best = T.NegativeInfinity;
                 int at = -1;
-                int d0 = od * w.Stride[0] - w.PadBegin[0], h0 = oh * w.Stride[1] - w.PadBegin[1], w0 = ow * w.Stride[2] - w.PadBegin[2];
-                for (int jd = w.First[0][od]; jd < w.Last[0][od]; jd++)
+                for (int t = Unsafe.Add(ref s0, k), end = Unsafe.Add(ref s0, k + 1); t < end; t++)
                 {
-                    int id = d0 + jd * w.Dilation[0];
-                    if ((uint)id >= (uint)w.In[0]) continue;
-                    for (int jh = w.First[1][oh]; jh < w.Last[1][oh]; jh++)
+                    int i = basePlane + Unsafe.Add(ref f0, t);
+                    T v = Unsafe.Add(ref x0, i);
+                    if (at < 0 || v > best || T.IsNaN(v))
                     {
-                        int ih = h0 + jh * w.Dilation[1];
-                        if ((uint)ih >= (uint)w.In[1]) continue;
-                        int row = basePlane + (id * w.In[1] + ih) * w.In[2];
-                        for (int jw = w.First[2][ow]; jw < w.Last[2][ow]; jw++)
-                        {
-                            int iw = w0 + jw * w.Dilation[2];
-                            if ((uint)iw >= (uint)w.In[2]) continue;
-                            T v = x[row + iw];
-                            if (at < 0 || v > best || T.IsNaN(v))
-                            {
-                                best = v;
-                                at = row + iw;
-                            }
-                        }
+                        best = v;
+                        at = i;
                     }
                 }
                 y[o] = best;
@@ -54,6 +47,8 @@ internal static class Pooling
             }
         }
     }
+
+    private static ref int MemoryArrayRef(int[] a) => ref MemoryMarshal.GetArrayDataReference(a);
 
     /// <summary>dJ/dx at each window's chosen tap += dJ/dy (a tap chosen by several windows gets each one's share).</summary>
     public static void MaxBackward<T>(ReadOnlySpan<int> argmax, ReadOnlySpan<T> dy, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T>

@@ -146,14 +146,5 @@ public sealed class ReduceMean : Op
     // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above.
 
     /// <summary>x.mean(dim=axes, keepdim=keepdims); x.mean() for every axis.</summary>
-    public override TorchForm ToTorch(TorchNode node)
-    {
-        ArgumentNullException.ThrowIfNull(node);
-        var x = node.InputShapes[0];
-        var axes = ReduceSum.Normalize(node.Attributes.Integers(0), x.Rank).Axes!;
-        bool keep = node.Attributes.Flag(1);
-        if (axes.Length == x.Rank && !keep) return TorchForm.Of($"{node[0]}.mean()");
-        if (x.Rank == 0) return TorchForm.Of($"{node[0]}.mean()");
-        return TorchForm.Of($"{node[0]}.mean(dim={Py.Tuple(axes)}{(keep ? ", keepdim=True" : "")})");
-    }
+    public override TorchForm ToTorch(TorchNode node) => TorchForms.Reduction(node, "mean");
 }

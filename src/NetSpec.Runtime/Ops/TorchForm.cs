@@ -175,6 +175,18 @@ public static class TorchForms
         return node.InputShapes[i].Rank == 1 ? node[i] : $"{node[i]}.reshape(-1)";
     }
 
+    /// <summary>x.fn(dim=axes, keepdim=keepdims) of a reduce_sum or reduce_mean node (its attributes axes and keepdims); x.fn() over every axis.</summary>
+    internal static TorchForm Reduction(TorchNode node, string fn)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var x = node.InputShapes[0];
+        var axes = ReduceSum.Normalize(node.Attributes.Integers(0), x.Rank).Axes!;
+        bool keep = node.Attributes.Flag(1);
+        return TorchForm.Of(x.Rank == 0 || (axes.Length == x.Rank && !keep)
+            ? $"{node[0]}.{fn}()"
+            : $"{node[0]}.{fn}(dim={Py.Tuple(axes)}{(keep ? ", keepdim=True" : "")})");
+    }
+
     /// <summary>A loss's reduction of per-element losses <paramref name="losses"/>: <c>.mean()</c>, <c>.sum()</c>, or themselves (none).</summary>
     public static string Reduce(string losses, string reduction) => reduction switch
     {
@@ -239,8 +251,8 @@ public static class TorchForms
     public static string AllButChannels(int rank) => Py.Tuple(Enumerable.Range(0, rank).Where(a => a != 1));
 
     /// <summary>
-    /// The op's torch form for the docs, as the PyTorch export writes it for the node <c>y</c> of the op's first gradient case
-    /// (inputs named as their slots): "`y = F.linear(x, W, b)` (batch)", its statements first; or why the op has none.
+    /// The op's torch form for the docs, as the PyTorch export writes it for the node <c>out</c> of the op's first gradient case
+    /// (inputs named as their slots): "`out = F.linear(x, W, b)` (for x: 2x4, ...)", its statements first; or why the op has none.
     /// </summary>
     public static string Describe(Op op)
     {
@@ -253,10 +265,10 @@ public static class TorchForms
             c.Attributes.Where(x => x.Name == a.Name).Select(x => ReadAttribute(a, x.Yaml.Trim())).FirstOrDefault() ?? a.Default!)]);
         var output = op.Setup(shapes, names, attributes).Shape ?? throw new InvalidOperationException($"{op.Name}'s first gradient case does not fit it");
         var buffers = names.Select((n, i) => op.Inputs[Math.Min(i, op.Inputs.Count - 1)].State ? $"self.state.{n}" : "").ToArray();
-        var node = new TorchNode("y", names, shapes, output, attributes, buffers);
+        var node = new TorchNode("out", names, shapes, output, attributes, buffers);
         var form = op.ToTorch(node);
         if (form.Refusal is { } why) return "none: " + why;
-        var code = node.Lines.Select(l => $"`{l.Trim()}`").Append($"`y = {form.Expression}`");
+        var code = node.Lines.Select(l => $"`{l.Trim()}`").Append($"`out = {form.Expression}`");
         return string.Join("; ", code) + $" (for {string.Join(", ", names.Select((n, i) => $"{n}: {(shapes[i].Rank == 0 ? "scalar" : shapes[i].ToString())}"))})";
     }
 

@@ -126,6 +126,46 @@ internal sealed class Windows
         return (w, null);
     }
 
+    private (int[] Start, int[] Offset)? _insideTaps;
+
+    /// <summary>
+    /// Per output position o of a plane (row-major over D, H, W): the positions within the input
+    /// plane of its window's taps that lie inside the input, in scan order (row-major over the
+    /// window), as Offset[Start[o] .. Start[o + 1]). Built on first use and kept.
+    /// </summary>
+    public (int[] Start, int[] Offset) InsideTaps => _insideTaps ??= BuildInsideTaps();
+
+    private (int[] Start, int[] Offset) BuildInsideTaps()
+    {
+        var start = new int[OutPlane + 1];
+        var offsets = new List<int>();
+        int o = 0;
+        for (int od = 0; od < Out[0]; od++)
+        for (int oh = 0; oh < Out[1]; oh++)
+        for (int ow = 0; ow < Out[2]; ow++, o++)
+        {
+            start[o] = offsets.Count;
+            int d0 = od * Stride[0] - PadBegin[0], h0 = oh * Stride[1] - PadBegin[1], w0 = ow * Stride[2] - PadBegin[2];
+            for (int jd = First[0][od]; jd < Last[0][od]; jd++)
+            {
+                int id = d0 + jd * Dilation[0];
+                if ((uint)id >= (uint)In[0]) continue;
+                for (int jh = First[1][oh]; jh < Last[1][oh]; jh++)
+                {
+                    int ih = h0 + jh * Dilation[1];
+                    if ((uint)ih >= (uint)In[1]) continue;
+                    for (int jw = First[2][ow]; jw < Last[2][ow]; jw++)
+                    {
+                        int iw = w0 + jw * Dilation[2];
+                        if ((uint)iw < (uint)In[2]) offsets.Add((id * In[1] + ih) * In[2] + iw);
+                    }
+                }
+            }
+        }
+        start[o] = offsets.Count;
+        return (start, [.. offsets]);
+    }
+
     /// <summary>Output sizes of the spatial axes, for the op's output shape.</summary>
     public IEnumerable<int> SpatialOut => Out.Skip(3 - Dims);
 

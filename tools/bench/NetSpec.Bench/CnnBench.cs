@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using System.Text.Json;
@@ -34,16 +35,17 @@ internal static class CnnBench
         Emit(new() { ["bench"] = "fma_peak", ["gflops"] = peak, ["vector_bits"] = Vector512.IsHardwareAccelerated && Avx512F.IsSupported ? 512 : 256 });
         rows.Add(("FMA peak, 1 thread (float32)", $"{peak:F1} GFLOP/s"));
 
-        var (convSeconds, gemmSeconds) = ConvAgainstGemm();
+        var (convSeconds, gemmSeconds, convCpu, gemmCpu) = ConvAgainstGemm();
         double convGflops = Flops / convSeconds / 1e9, gemmGflops = Flops / gemmSeconds / 1e9;
         Emit(new()
         {
             ["bench"] = "conv_lenet", ["flops_per_step"] = Flops, ["conv_step_us"] = convSeconds * 1e6, ["conv_gflops"] = convGflops,
             ["gemm_step_us"] = gemmSeconds * 1e6, ["gemm_gflops"] = gemmGflops, ["conv_over_gemm_time"] = convSeconds / gemmSeconds,
+            ["conv_step_cpu_us"] = convCpu * 1e6, ["gemm_step_cpu_us"] = gemmCpu * 1e6, ["conv_over_gemm_cpu"] = convCpu / gemmCpu,
         });
-        rows.Add(("conv2d fwd + bwd, LeNet shapes, batch 32", $"{convSeconds * 1e6:F1} µs/step, {convGflops:F1} GFLOP/s"));
-        rows.Add(("the GEMM on the same 5 products", $"{gemmSeconds * 1e6:F1} µs/step, {gemmGflops:F1} GFLOP/s"));
-        rows.Add(("conv time / GEMM time (goal <= 1.5)", $"{convSeconds / gemmSeconds:F2}"));
+        rows.Add(("conv2d fwd + bwd, LeNet shapes, batch 32", $"{convSeconds * 1e6:F1} µs/step, {convGflops:F1} GFLOP/s (thread processor time {convCpu * 1e6:F1} µs)"));
+        rows.Add(("the GEMM on the same 5 products", $"{gemmSeconds * 1e6:F1} µs/step, {gemmGflops:F1} GFLOP/s (thread processor time {gemmCpu * 1e6:F1} µs)"));
+        rows.Add(("conv time / GEMM time (goal <= 1.5)", $"{convSeconds / gemmSeconds:F2} (processor time {convCpu / gemmCpu:F2})"));
 
         // Whole training: NetSpec's epochs, then PyTorch's script, one after the other.
         var ours = Capture(() => TrainBench.Run(["specs/lenet-digits.yaml", "--threads", "1", "--repeats", repeats.ToString(CultureInfo.InvariantCulture)]));
@@ -131,7 +133,7 @@ internal static class CnnBench
     /// less the same interpreter running only the objective that sums their outputs) and of the
     /// GEMM alone on their products.
     /// </summary>
-    private static (double Conv, double Gemm) ConvAgainstGemm()
+    private static (double Conv, double Gemm, double ConvCpu, double GemmCpu) ConvAgainstGemm()
     {
         // Data cannot be drawn by an initializer: the 32 x 1 x 8 x 8 images are written out.
         var r0 = new Random(1);
@@ -147,7 +149,7 @@ internal static class CnnBench
         float[] w1 = Buf(8 * 9), col1 = Buf(9 * 2048), y1 = Buf(8 * 2048), dw1 = Buf(8 * 9);
         float[] w2 = Buf(16 * 72), col2 = Buf(72 * 128), y2 = Buf(16 * 128), dw2 = Buf(16 * 72), dcol2 = Buf(72 * 128);
         var one = GemmOptions.Default;
-        var times = Medians(
+        var (times, cpu) = Medians(
             () =>
             {
                 interp.Forward(1);
@@ -166,16 +168,16 @@ internal static class CnnBench
                 Gemm.Multiply(false, true, 16, 72, 128, 1f, y2, 128, col2, 128, 1f, dw2, 72, one);
                 Gemm.Multiply(true, false, 72, 128, 16, 1f, w2, 72, y2, 128, 0f, dcol2, 128, one);
             });
-        double conv = times[0] - times[1], gemm = times[2];
-        return (conv, gemm);
+        return (times[0] - times[1], times[2], cpu[0] - cpu[1], cpu[2]);
     }
 
     /// <summary>
     /// Seconds per call of each step: after a 1 s warm-up of each, 21 rounds in which every step
     /// runs for about 20 ms in turn (so that a change in the machine's load reaches them alike),
-    /// the median per step.
+    /// the median per step, in wall time and in the calling thread's processor time (which leaves
+    /// out the time other processes held the core; on a loaded machine the steadier figure).
     /// </summary>
-    private static double[] Medians(params Action[] steps)
+    private static (double[] Wall, double[] Cpu) Medians(params Action[] steps)
     {
         var per = new long[steps.Length];
         for (int k = 0; k < steps.Length; k++)
@@ -190,14 +192,29 @@ internal static class CnnBench
             per[k] = Math.Max(1, calls / 50);
         }
         var samples = steps.Select(_ => new List<double>()).ToArray();
+        var cpu = steps.Select(_ => new List<double>()).ToArray();
         for (int round = 0; round < 21; round++)
             for (int k = 0; k < steps.Length; k++)
             {
+                double c0 = ThreadCpuSeconds();
                 var t = Stopwatch.StartNew();
                 for (long i = 0; i < per[k]; i++) steps[k]();
                 samples[k].Add(t.Elapsed.TotalSeconds / per[k]);
+                cpu[k].Add((ThreadCpuSeconds() - c0) / per[k]);
             }
-        return [.. samples.Select(l => l.Order().ElementAt(l.Count / 2))];
+        static double[] Median(List<double>[] l) => [.. l.Select(v => v.Order().ElementAt(v.Count / 2))];
+        return (Median(samples), Median(cpu));
+    }
+
+    private static unsafe readonly delegate* unmanaged[Cdecl]<int, long*, int> ClockGettime =
+        (delegate* unmanaged[Cdecl]<int, long*, int>)NativeLibrary.GetExport(NativeLibrary.Load("libc.so.6"), "clock_gettime");
+
+    /// <summary>The calling thread's processor time (clock_gettime CLOCK_THREAD_CPUTIME_ID; Linux).</summary>
+    private static unsafe double ThreadCpuSeconds()
+    {
+        long* ts = stackalloc long[2];
+        if (ClockGettime(3, ts) != 0) throw new InvalidOperationException("clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+        return ts[0] + ts[1] * 1e-9;
     }
 
     /// <summary>Float32 GFLOP/s of 12 independent FMA chains on the widest vectors (2 FLOPs per lane per FMA), the median of 7 samples.</summary>
