@@ -111,9 +111,7 @@ public static class TorchScript
         return $""""
             """{spec.Name}: the NetSpec spec {Path.GetFileName(spec.Path)} as a standalone PyTorch script.
             {description}
-            Written by `netspec export {Path.GetFileName(spec.Path)} --pytorch {script}`. The script {runs},
-            in {(float32 ? "float32" : "float64")}, starting from the {(trained ? "parameters given to the export" : "spec's initial parameters")} in {parametersName}
-            (NetSpec's parameters-file format, beside this script).
+            {Wrap($"Written by `netspec export {Path.GetFileName(spec.Path)} --pytorch {script}`. The script {runs}, in {(float32 ? "float32" : "float64")}, starting from the {(trained ? "parameters given to the export" : "spec's initial parameters")} in {parametersName} (NetSpec's parameters-file format, beside this script).", 92)}
 
             Run it:
                 python3 {script} [--trace TRACE.jsonl] [--parameters-out PARAMS.json] [--parameters FILE]
@@ -123,8 +121,8 @@ public static class TorchScript
 
             What it reproduces: NetSpec's batch order (its generator, ported below), data split and
             scaling, initial values, optimizer updates, learning-rate schedule, epochs, evaluation
-            passes and trace format. In float64 its numbers equal NetSpec's to about 1e-12 relative
-            (the order of floating-point sums inside torch's kernels differs). See docs/export-pytorch.md.
+            passes and trace format. In float64 its numbers equal NetSpec's to 1e-10 relative (only
+            the order of the sums inside torch's kernels differs). See docs/export-pytorch.md.
             """
 
             """";

@@ -128,7 +128,7 @@ internal static class TorchExportHarness
 
     /// <summary>
     /// What a comparison found: the largest relative difference of any element (|a - b| / max(|a|, |b|),
-    /// of differences above <see cref="NoiseFloor"/>), where, and every mismatch beyond the tolerance (empty when equal).
+    /// of pairs not both below <see cref="NoiseFloor"/>), where, and every mismatch beyond the tolerance (empty when equal).
     /// </summary>
     public sealed record Comparison(double Largest, string Where, List<string> Problems)
     {
@@ -136,7 +136,7 @@ internal static class TorchExportHarness
     }
 
     /// <summary>
-    /// Below this absolute difference two values pass whatever their relative difference: both are
+    /// Two values both below this magnitude pass whatever their relative difference: both are
     /// rounding noise of a value that is 0 in exact arithmetic (the gradient of a bias in front of
     /// batch_norm, 1e-18 with either sign), which no relative tolerance can compare.
     /// </summary>
@@ -227,7 +227,7 @@ internal static class TorchExportHarness
     }
 
     /// <summary>
-    /// The largest relative difference of two arrays and its index, of every element above the
+    /// The largest relative difference of two arrays and its index, of every pair not both below the
     /// <see cref="NoiseFloor"/> (Raw, reported) and as the tolerance judges it (Checked: a
     /// difference below 1e-14 of the arrays' largest magnitude, a cancellation the two order
     /// differently, counts as 0 too).
@@ -244,7 +244,7 @@ internal static class TorchExportHarness
             if (x.Equals(y)) continue;
             double d = Math.Abs(x - y);
             double rel = double.IsNaN(d) ? double.PositiveInfinity : d / Math.Max(Math.Abs(x), Math.Abs(y));
-            if (!double.IsNaN(d) && d <= NoiseFloor) continue;
+            if (Math.Max(Math.Abs(x), Math.Abs(y)) <= NoiseFloor) continue;
             if (rel > raw) (raw, rawAt) = (rel, i);
             if (!double.IsNaN(d) && d <= 1e-14 * scale) continue;
             if (rel > worst) (worst, at) = (rel, i);
