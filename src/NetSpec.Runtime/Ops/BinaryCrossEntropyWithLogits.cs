@@ -129,7 +129,7 @@ public sealed class BinaryCrossEntropyWithLogits : ElementwiseLoss
     // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above.
 
     /// <summary>NetSpec's stable losses: softplus(x) - x y, with pos_weight p y softplus(-x) + (1 - y) softplus(x),
-    /// softplus as torch.logaddexp(z, 0) (F.binary_cross_entropy_with_logits computes (1 - y) x + softplus(-x), losing digits at large
+    /// softplus as max(z, 0) + log1p(e^-|z|) term by term (TorchForms.Softplus; F.binary_cross_entropy_with_logits computes (1 - y) x + softplus(-x), losing digits at large
     /// negative x); then the reduction. Autograd gives s(x) - y (and the weighted form), s(0) = ½ included.</summary>
     public override TorchForm ToTorch(TorchNode node)
     {

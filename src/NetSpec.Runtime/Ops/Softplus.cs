@@ -151,8 +151,8 @@ public sealed class Softplus : Op
     // PyTorch: the node's forward as torch code (see TorchForm); autograd gives the backward above.
 
     /// <summary>
-    /// torch.where(z > threshold, x, logaddexp(z, 0) / beta), z = beta x: NetSpec's stable max(z, 0) + ln(1 + e^-|z|) is
-    /// torch.logaddexp's, and its gradient s(z) is logaddexp's (s(0) = ½ included, where a hand-written max and |z| would give 1).
+    /// torch.where(z > threshold, x, (max(z, 0) + ln(1 + e^-|z|)) / beta), z = beta x: NetSpec's stable form term by term
+    /// (TorchForms.Softplus), whose autograd gradient is s(z), s(0) = ½ included (torch.maximum halves a tie; |z|' = 0 at 0).
     /// F.softplus(x, beta, threshold) computes ln(1 + e^z) directly and overflows above z = 709.78.
     /// </summary>
     public override TorchForm ToTorch(TorchNode node)
@@ -160,7 +160,7 @@ public sealed class Softplus : Op
         ArgumentNullException.ThrowIfNull(node);
         double beta = node.Attributes.Number(0), threshold = node.Attributes.Number(1);
         string x = node[0], z = beta == 1 ? x : node.Let("z", $"{Py.Num(beta)} * {x}");
-        string soft = $"torch.logaddexp({z}, torch.zeros_like({z}))" + (beta == 1 ? "" : $" / {Py.Num(beta)}");
+        string soft = beta == 1 ? TorchForms.Softplus(z) : $"{TorchForms.Softplus(z)} / {Py.Num(beta)}";
         return TorchForm.Of($"torch.where({z} > {Py.Num(threshold)}, {x}, {soft})");
     }
 }

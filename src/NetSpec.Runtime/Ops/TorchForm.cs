@@ -195,8 +195,14 @@ public static class TorchForms
         _ => losses,
     };
 
-    /// <summary>softplus(z) = max(z, 0) + ln(1 + e^-|z|) as <c>torch.logaddexp(z, 0)</c>, whose gradient is the sigmoid s(z) everywhere (s(0) = ½).</summary>
-    public static string Softplus(string z) => $"torch.logaddexp({z}, torch.zeros_like({z}))";
+    /// <summary>
+    /// softplus(z) = max(z, 0) + ln(1 + e^-|z|), written term by term as NetSpec computes it:
+    /// <c>(torch.maximum(z, 0) + torch.log1p(torch.exp(-torch.abs(z))))</c> (parenthesized: it is a term of larger expressions). Its autograd gradient is the
+    /// sigmoid s(z) everywhere, s(0) = ½ included (torch.maximum gives a tie half the gradient and
+    /// |z|'s derivative at 0 is 0). torch.logaddexp(z, 0) is not used: torch 1.13 computes it as
+    /// ln(e^a + e^b) far from 0, so softplus(-20) loses 8 digits (3.4e-8 relative).
+    /// </summary>
+    public static string Softplus(string z) => $"(torch.maximum({z}, torch.zeros_like({z})) + torch.log1p(torch.exp(-torch.abs({z}))))";
 
     /// <summary>
     /// Class-index labels (input <paramref name="i"/>) as torch's int64 targets for scores <paramref name="scores"/> with
