@@ -12,6 +12,9 @@ public sealed record OnnxExportOptions
     /// <summary>Run the spec's optimizer steps first and export the trained parameters.</summary>
     public bool Trained { get; init; }
 
+    /// <summary>Parameter values to write instead of the spec's (a NetSpec parameters file read back, e.g. a training's trained values).</summary>
+    public IReadOnlyDictionary<string, NetSpec.Runtime.Training.ParameterFile.Entry>? Parameters { get; init; }
+
     /// <summary>The ONNX opset the model declares.</summary>
     public int Opset { get; init; } = 17;
 }

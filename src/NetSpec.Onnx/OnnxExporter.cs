@@ -35,6 +35,11 @@ public static class OnnxExporter
         bool f32 = options.Float32 ?? graph.Spec.DType == DType.Float32;
         var (nodes, outputs) = Select(graph, options.KeepLoss);
         var values = ParameterValues(graph, options.Trained);
+        if (options.Parameters is { } given)
+        {
+            if (NetSpec.Runtime.Training.ParameterFile.Mismatch(graph, given) is { } error) throw new OnnxExportException(error);
+            foreach (var (name, e) in given) values[name] = e.Values;
+        }
 
         var g = new GraphProto { Name = graph.Spec.Name, DocString = graph.Spec.Description?.Trim() ?? "" };
         var used = nodes.SelectMany(n => n.Inputs).Distinct().Select(i => graph.Values[i]).ToList();
@@ -52,7 +57,7 @@ public static class OnnxExporter
             IrVersion = 8,
             ProducerName = "NetSpec",
             ProducerVersion = typeof(OnnxExporter).Assembly.GetName().Version?.ToString(3) ?? "",
-            DocString = $"Exported by NetSpec from the spec '{graph.Spec.Name}'" + (options.Trained ? " after its optimizer steps" : ""),
+            DocString = $"Exported by NetSpec from the spec '{graph.Spec.Name}'" + (options.Parameters is not null ? " with the values of a parameters file" : options.Trained ? " after its optimizer steps" : ""),
             Graph = g,
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = options.Opset });

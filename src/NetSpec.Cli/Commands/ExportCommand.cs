@@ -22,11 +22,11 @@ internal static class ExportCommand
             Description = "The PyTorch script to write: the network as an nn.Module and what the spec runs (its steps, or the training with NetSpec's data, batch order, "
                         + "optimizer and schedule), its parameters beside it (FILE without .py, then .parameters.json); see docs/export-pytorch.md",
         };
-        var parameters = new Option<string?>("--parameters") { HelpName = "FILE", Description = "With --pytorch: start from the values of this NetSpec parameters file (e.g. trained ones) instead of the spec's initial values" };
+        var parameters = new Option<string?>("--parameters") { HelpName = "FILE", Description = "Write the values of this NetSpec parameters file (e.g. the ones a training wrote) instead of the spec's initial values: the ONNX model's initializers, or the PyTorch script's starting values" };
         var f32 = new Option<bool>("--float32") { Description = "Write float32 tensors (default: the spec's dtype)" };
         var f64 = new Option<bool>("--float64") { Description = "Write float64 tensors (default: the spec's dtype)" };
         var keepLoss = new Option<bool>("--keep-loss") { Description = "With --onnx: keep loss and regularization nodes; their targets become inputs" };
-        var trained = new Option<bool>("--trained") { Description = "With --onnx: run the optimizer's steps first and write the trained parameters" };
+        var trained = new Option<bool>("--trained") { Description = "With --onnx: run the spec's optimizer steps first and write the parameters they give (for a training spec, export the file its training wrote with --parameters instead)" };
         var opset = new Option<int>("--opset") { Description = "With --onnx: the ONNX opset to declare (13 or newer)", DefaultValueFactory = _ => 17 }
             .Between(13, 23);
         var cmd = new Command("export", "Write the network as an ONNX model (inference graph; parameters as initializers) or as a standalone PyTorch script (--pytorch)")
@@ -54,9 +54,9 @@ internal static class ExportCommand
                 Console.Error.WriteLine("netspec: --keep-loss, --trained and --opset are for --onnx; a PyTorch script keeps the whole graph and runs the training itself (--parameters FILE starts it from trained values)");
                 return ExitCodes.Usage;
             }
-            if (onnxPath is not null && r.GetValue(parameters) is not null)
+            if (onnxPath is not null && r.GetValue(parameters) is not null && r.GetValue(trained))
             {
-                Console.Error.WriteLine("netspec: --parameters is for --pytorch; for ONNX, give the spec 'parameters_file: FILE' or use --trained");
+                Console.Error.WriteLine("netspec: --parameters and --trained exclude each other: write the file's values, or the values the optimizer's steps give");
                 return ExitCodes.Usage;
             }
             var path = r.GetValue(spec)!;
@@ -64,10 +64,13 @@ internal static class ExportCommand
             var loaded = NetSpecEngine.Load(path, common.Limits(r));
             Reporting.Diagnostics(Console.Error, loaded);
             if (!loaded.Ok) return ExitCodes.InvalidSpec;
+            Dictionary<string, ParameterFile.Entry>? values = null;
+            if (r.GetValue(parameters) is { } parametersPath && ReadParameters(parametersPath, out values) is { } failed) return failed;
             return torchPath is not null
-                ? Torch(path, loaded, torchPath, r.GetValue(parameters), float32)
+                ? Torch(path, loaded, torchPath, values, float32)
                 : Onnx(path, loaded, onnxPath!, new OnnxExportOptions
                 {
+                    Parameters = values,
                     Float32 = float32,
                     KeepLoss = r.GetValue(keepLoss),
                     Trained = r.GetValue(trained),
@@ -104,26 +107,29 @@ internal static class ExportCommand
         return ExitCodes.Success;
     }
 
-    private static int Torch(string path, LoadedSpec loaded, string output, string? parametersPath, bool? float32)
+    /// <summary>Reads <c>--parameters FILE</c>; an exit code when it cannot be read.</summary>
+    private static int? ReadParameters(string parametersPath, out Dictionary<string, ParameterFile.Entry>? parameters)
     {
-        Dictionary<string, ParameterFile.Entry>? parameters = null;
-        if (parametersPath is not null)
+        parameters = null;
+        if (!File.Exists(parametersPath))
         {
-            if (!File.Exists(parametersPath))
-            {
-                Console.Error.WriteLine($"netspec: --parameters: the parameters file '{Parser.Diagnostics.Excerpt.ClipPath(parametersPath)}' does not exist");
-                return ExitCodes.Usage;
-            }
-            try
-            {
-                parameters = ParameterFile.Read(parametersPath).Parameters;
-            }
-            catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
-            {
-                Console.Error.WriteLine($"netspec: {Parser.Diagnostics.Excerpt.ClipPath(parametersPath)}: cannot read the parameters file: {Parser.Diagnostics.Excerpt.Message(e.Message)}");
-                return ExitCodes.InvalidSpec;
-            }
+            Console.Error.WriteLine($"netspec: --parameters: the parameters file '{Parser.Diagnostics.Excerpt.ClipPath(parametersPath)}' does not exist");
+            return ExitCodes.Usage;
         }
+        try
+        {
+            parameters = ParameterFile.Read(parametersPath).Parameters;
+            return null;
+        }
+        catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"netspec: {Parser.Diagnostics.Excerpt.ClipPath(parametersPath)}: cannot read the parameters file: {Parser.Diagnostics.Excerpt.Message(e.Message)}");
+            return ExitCodes.InvalidSpec;
+        }
+    }
+
+    private static int Torch(string path, LoadedSpec loaded, string output, Dictionary<string, ParameterFile.Entry>? parameters, bool? float32)
+    {
         TorchExport export;
         try
         {

@@ -64,22 +64,14 @@ public static class TorchScript
     /// <summary>Every parameter's values: the spec's initial ones, or those of <paramref name="given"/> where it has them.</summary>
     private static List<(string Name, Shape Shape, double[] Values)> ParameterValues(NetworkGraph graph, IReadOnlyDictionary<string, ParameterFile.Entry>? given)
     {
+        if (given is not null && ParameterFile.Mismatch(graph, given) is { } error) throw new TorchExportException(error);
         var list = new List<(string, Shape, double[])>();
-        var known = new HashSet<string>(StringComparer.Ordinal);
         foreach (var v in graph.Values.Where(v => v.Kind == ValueKind.Parameter))
         {
-            known.Add(v.Name);
             double[] values = v.Literal ?? (v.Init is { } init ? Initializers.Draw(init) : new double[v.Shape.Length]);
-            if (given is not null && given.TryGetValue(v.Name, out var e))
-            {
-                if (!e.Shape.AsSpan().SequenceEqual(v.Shape.Dims))
-                    throw new TorchExportException($"parameter '{v.Name}' is {string.Join("x", v.Shape.Dims.ToArray())} in the spec but {string.Join("x", e.Shape)} in the parameters file");
-                values = e.Values;
-            }
+            if (given is not null && given.TryGetValue(v.Name, out var e)) values = e.Values;
             list.Add((v.Name, v.Shape, values));
         }
-        if (given is not null && given.Keys.FirstOrDefault(k => !known.Contains(k)) is { } stray)
-            throw new TorchExportException($"the parameters file has a parameter '{stray}', which is not a parameter of the spec");
         return list;
     }
 

@@ -31,6 +31,27 @@ public static class ParameterFile
     /// <summary>A parameter read back: its shape and values (exact for the dtype written).</summary>
     public sealed record Entry(int[] Shape, double[] Values);
 
+    /// <summary>
+    /// Why <paramref name="given"/> cannot replace the parameters of <paramref name="graph"/> (a
+    /// parameter of another shape, or one the spec does not have), or null when it can. A parameter
+    /// the file leaves out keeps the spec's value. Used by the exports' <c>--parameters FILE</c>.
+    /// </summary>
+    public static string? Mismatch(Graph.NetworkGraph graph, IReadOnlyDictionary<string, Entry> given)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        ArgumentNullException.ThrowIfNull(given);
+        var known = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var v in graph.Values.Where(v => v.Kind == Graph.ValueKind.Parameter))
+        {
+            known.Add(v.Name);
+            if (given.TryGetValue(v.Name, out var e) && !e.Shape.AsSpan().SequenceEqual(v.Shape.Dims))
+                return $"parameter '{v.Name}' is {string.Join("x", v.Shape.Dims.ToArray())} in the spec but {string.Join("x", e.Shape)} in the parameters file";
+        }
+        return given.Keys.FirstOrDefault(k => !known.Contains(k)) is { } stray
+            ? $"the parameters file has a parameter '{stray}', which is not a parameter of the spec"
+            : null;
+    }
+
     /// <summary>A parameters file read back; <see cref="Preprocessing"/> is null in a version 1 file.</summary>
     public sealed record Contents(int Version, string DType, string? Spec, Dictionary<string, Entry> Parameters, Preprocessing? Preprocessing);
 
