@@ -132,7 +132,7 @@ public static class Py
     /// <summary>A list of ints: <c>[1, 2]</c>.</summary>
     public static string List(IEnumerable<int> xs) => "[" + string.Join(", ", xs.Select(x => Int(x))) + "]";
 
-    /// <summary>A Python string literal in double quotes (names are letters, digits and '_'; anything else escaped).</summary>
+    /// <summary>A Python string literal in double quotes (text as it is; quotes, backslashes and control characters escaped).</summary>
     public static string Str(string s)
     {
         var sb = new StringBuilder("\"");
@@ -142,7 +142,7 @@ public static class Py
                 '"' => "\\\"",
                 '\\' => "\\\\",
                 '\n' => "\\n",
-                _ when c < ' ' => $"\\x{(int)c:x2}",
+                _ when char.IsControl(c) => $"\\u{(int)c:x4}",
                 _ => c.ToString(),
             });
         return sb.Append('"').ToString();

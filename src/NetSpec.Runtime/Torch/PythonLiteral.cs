@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using NetSpec.Runtime.Ops;
 
 namespace NetSpec.Runtime.Torch;
 
@@ -30,9 +31,9 @@ internal static class PythonLiteral
         {
             case null: sb.Append("None"); break;
             case bool b: sb.Append(b ? "True" : "False"); break;
-            case string s: String(sb, s); break;
+            case string s: sb.Append(Py.Str(s)); break;
             case int or long or ulong: sb.Append(Convert.ToString(value, CultureInfo.InvariantCulture)); break;
-            case double d: sb.Append(Number(d)); break;
+            case double d: sb.Append(Py.Num(d)); break;
             case Dict dict:
                 if (dict.Count == 0)
                 {
@@ -45,7 +46,7 @@ internal static class PythonLiteral
                 {
                     if (multiline) sb.Append('\n').Append(' ', indent + 4);
                     else if (i > 0) sb.Append(' ');
-                    String(sb, dict[i].Key);
+                    sb.Append(Py.Str(dict[i].Key));
                     sb.Append(": ");
                     Write(sb, dict[i].Value, indent + 4, depth + 1);
                     if (multiline || i < dict.Count - 1) sb.Append(',');
@@ -67,34 +68,5 @@ internal static class PythonLiteral
             default:
                 throw new ArgumentException($"no Python literal for a {value.GetType().Name}", nameof(value));
         }
-    }
-
-    /// <summary>A double as Python reads it back exactly: shortest round-trip digits, always with a point or an exponent.</summary>
-    public static string Number(double d)
-    {
-        if (double.IsNaN(d)) return "float(\"nan\")";
-        if (double.IsInfinity(d)) return d > 0 ? "float(\"inf\")" : "-float(\"inf\")";
-        string s = d.ToString("R", CultureInfo.InvariantCulture);
-        return s.Contains('.') || s.Contains('E') ? s.Replace("E", "e", StringComparison.Ordinal) : s + ".0";
-    }
-
-    /// <summary>A Python string literal in double quotes (UTF-8 text as it is; quotes, backslashes and control characters escaped).</summary>
-    public static void String(StringBuilder sb, string s)
-    {
-        sb.Append('"');
-        foreach (char c in s)
-        {
-            switch (c)
-            {
-                case '"': sb.Append("\\\""); break;
-                case '\\': sb.Append("\\\\"); break;
-                case '\n': sb.Append("\\n"); break;
-                default:
-                    if (char.IsControl(c)) sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-                    else sb.Append(c);
-                    break;
-            }
-        }
-        sb.Append('"');
     }
 }

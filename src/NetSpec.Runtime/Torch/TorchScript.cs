@@ -80,14 +80,8 @@ public static class TorchScript
         var stream = new MemoryStream();
         using (var w = new Utf8JsonWriter(stream))
         {
-            w.WriteStartObject();
-            w.WriteString("format", ParameterFile.Format);
-            w.WriteNumber("version", ParameterFile.Version);
-            w.WriteString("spec", graph.Spec.Name);
-            w.WriteString("dtype", float32 ? "float32" : "float64");
-            if (float32) ParameterFile.WriteParameters<float>(w, [.. values.Select(p => (p.Name, Tensor<float>.FromDoubles(p.Shape, p.Values)))]);
-            else ParameterFile.WriteParameters<double>(w, [.. values.Select(p => (p.Name, Tensor<double>.FromDoubles(p.Shape, p.Values)))]);
-            w.WriteEndObject();
+            if (float32) ParameterFile.WriteDocument<float>(w, graph.Spec.Name, [.. values.Select(p => (p.Name, Tensor<float>.FromDoubles(p.Shape, p.Values)))]);
+            else ParameterFile.WriteDocument<double>(w, graph.Spec.Name, [.. values.Select(p => (p.Name, Tensor<double>.FromDoubles(p.Shape, p.Values)))]);
         }
         return stream.ToArray();
     }

@@ -57,17 +57,22 @@ public static class ParameterFile
 
     public static void Write<T>(string path, string specName, IReadOnlyList<(string Name, Tensor<T> Value)> parameters, Preprocessing? preprocessing = null)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        AtomicFile.Write(path, w =>
-        {
-            w.WriteStartObject();
-            w.WriteString("format", Format);
-            w.WriteNumber("version", Version);
-            w.WriteString("spec", specName);
-            w.WriteString("dtype", DTypeName<T>());
-            if (preprocessing is not null) WritePreprocessing(w, preprocessing);
-            WriteParameters(w, parameters);
-            w.WriteEndObject();
-        });
+        AtomicFile.Write(path, w => WriteDocument(w, specName, parameters, preprocessing));
+
+    /// <summary>The whole parameters file (format, version, spec, dtype, preprocessing, parameters) as one JSON object.</summary>
+    public static void WriteDocument<T>(Utf8JsonWriter w, string specName, IReadOnlyList<(string Name, Tensor<T> Value)> parameters, Preprocessing? preprocessing = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        w.WriteStartObject();
+        w.WriteString("format", Format);
+        w.WriteNumber("version", Version);
+        w.WriteString("spec", specName);
+        w.WriteString("dtype", DTypeName<T>());
+        if (preprocessing is not null) WritePreprocessing(w, preprocessing);
+        WriteParameters(w, parameters);
+        w.WriteEndObject();
+    }
 
     private static void WritePreprocessing(Utf8JsonWriter w, Preprocessing p)
     {
