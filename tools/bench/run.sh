@@ -52,6 +52,15 @@ coretype_arg=(); [[ -n "$PEER_CORETYPE" ]] && coretype_arg=(--openblas-coretype 
 echo "bench: building (Release)..." >&2
 dotnet build -c Release tools/bench/NetSpec.Bench --nologo -v quiet >/dev/null || { echo "bench: build failed" >&2; exit 1; }
 ./netspec --help >/dev/null # builds the command if needed
+# The start-up figures time both builds ./netspec makes: Native AOT (.netspec/bin, where clang is
+# installed) and the ReadyToRun fallback, built into a folder of its own so that neither replaces
+# the other. Where ./netspec built ReadyToRun (no clang), that build is the only one.
+build="ReadyToRun"
+if [[ "$(cat .netspec/bin/.built 2>/dev/null)" == aot || -f .netspec/bin/netspec.dbg ]]; then build="Native AOT"; fi
+R2R_OUT="$root/.netspec/r2r"
+if [[ $build == "Native AOT" ]]; then
+  NETSPEC_BUILD=r2r NETSPEC_OUT="$R2R_OUT" ./netspec --help >/dev/null || { echo "bench: the ReadyToRun build failed" >&2; exit 1; }
+fi
 BENCH="$root/tools/bench/NetSpec.Bench/bin/Release/net10.0/NetSpec.Bench"
 
 record() { # record NAME CMD...: one JSON line from CMD, tagged with NAME
@@ -120,19 +129,29 @@ echo "bench: the full trace of one wide step (text and JSON lines) against untra
 record "trace_wide" "$BENCH" trace tools/bench/specs/wide-mlp.yaml --repeats "${TRACE_REPEATS:-3}"
 
 echo "bench: start-up and trace (hyperfine)..." >&2
-hyperfine -N --warmup 3 --runs 20 --export-json "$OUT.hyperfine.json" \
-  -n netspec_lab07 "./netspec run specs/lab07.yaml" \
-  -n netspec_lab07_quiet "./netspec run specs/lab07.yaml --quiet" \
-  -n netspec_lab07_traced "./netspec run specs/lab07.yaml --quiet --trace-file /tmp/netspec-bench-trace.jsonl" \
-  -n numpy_lab07 "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $PY $PEERS/lab07_numpy.py" >&2
-hyperfine -N --warmup 2 --runs 10 --export-json "$OUT.hyperfine-digits.json" \
-  -n netspec_digits "./netspec run specs/digits.yaml" >&2
-"$PY" - "$OUT.hyperfine.json" "$OUT.hyperfine-digits.json" >> "$OUT" <<'PYEOF'
+startup() { # startup PREFIX BUILD CMD...: hyperfine of lab07 (and its quiet and traced runs, numpy's) and digits through CMD
+  local prefix="$1" label="$2"; shift 2
+  local cmd="$*" extra=()
+  if [[ -z "$prefix" ]]; then
+    extra=(-n netspec_lab07_quiet "$cmd run specs/lab07.yaml --quiet"
+           -n netspec_lab07_traced "$cmd run specs/lab07.yaml --quiet --trace-file /tmp/netspec-bench-trace.jsonl"
+           -n numpy_lab07 "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $PY $PEERS/lab07_numpy.py")
+  fi
+  hyperfine -N --warmup 3 --runs 20 --export-json "$OUT.hyperfine$prefix.json" \
+    -n "netspec${prefix}_lab07" "$cmd run specs/lab07.yaml" "${extra[@]}" >&2
+  hyperfine -N --warmup 2 --runs 10 --export-json "$OUT.hyperfine$prefix-digits.json" \
+    -n "netspec${prefix}_digits" "$cmd run specs/digits.yaml" >&2
+  "$PY" - "$label" "$OUT.hyperfine$prefix.json" "$OUT.hyperfine$prefix-digits.json" >> "$OUT" <<'PYEOF'
 import json, sys
-for r in [r for f in sys.argv[1:] for r in json.load(open(f))["results"]]:
-    print(json.dumps({"workload": "startup", "name": r["command"], "median_s": r["median"], "min_s": r["min"], "max_s": r["max"]}))
+for r in [r for f in sys.argv[2:] for r in json.load(open(f))["results"]]:
+    print(json.dumps({"workload": "startup", "name": r["command"], "build": sys.argv[1], "median_s": r["median"], "min_s": r["min"], "max_s": r["max"],
+                      "user_s": r.get("user"), "system_s": r.get("system")}))
 PYEOF
+}
+startup "" "$build" ./netspec
+if [[ $build == "Native AOT" ]]; then
+  startup _r2r ReadyToRun env NETSPEC_BUILD=r2r NETSPEC_OUT="$R2R_OUT" ./netspec
+fi
 
-build="ReadyToRun"; [[ -f .netspec/bin/netspec.dbg ]] && build="Native AOT"
 "$PY" "$root/tools/bench/summarize.py" "$OUT" "$build"
 echo "results: $OUT" >&2

@@ -80,13 +80,16 @@ public sealed class AvgPool : PoolOp
         });
     }
 
-    protected override void Forward<T>(OpContext<T> c)
+    protected override void Run(OpContext<float> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+    protected override void Run(OpContext<double> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+
+    private void Forward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var w = c.State(StateOf);
         Pooling.AvgForward(w, Planes(c.Input(0).Shape), c.Attributes.Flag(5), c.Input(0).Span, c.Output.Span, c.Scratch(w.Kernel[0] * w.Kernel[1] * w.Kernel[2]));
     }
 
-    protected override void Backward<T>(OpContext<T> c)
+    private void Backward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         if (c.InputGrad(0) is not { } dx) return;
         Pooling.AvgBackward(c.State(StateOf), Planes(c.Input(0).Shape), c.Attributes.Flag(5), c.OutputGrad!.Span, dx.Span);

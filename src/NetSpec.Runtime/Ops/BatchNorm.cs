@@ -137,7 +137,10 @@ public sealed class BatchNorm : Op
         OpExplain.Normalization(e, backward, channel, channel, ch, "channel", e.Input(1), e.Input(2), e.Attributes.Number(0), training, Mean, Var);
     }
 
-    protected override void Forward<T>(OpContext<T> c)
+    protected override void Run(OpContext<float> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+    protected override void Run(OpContext<double> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+
+    private void Forward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var (n, ch, sp) = Layout(c);
         var x = c.Input(0).Span;
@@ -201,7 +204,7 @@ public sealed class BatchNorm : Op
         }
     }
 
-    protected override void Backward<T>(OpContext<T> c)
+    private void Backward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var (n, ch, sp) = Layout(c);
         var x = c.Input(0).Span;

@@ -111,7 +111,10 @@ public sealed class Concat : Op
         OpExplain.Moves(e, backward: true, Source(e));
     }
 
-    protected override void Forward<T>(OpContext<T> c)
+    protected override void Run(OpContext<float> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+    protected override void Run(OpContext<double> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+
+    private void Forward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var (outer, inner, axis) = Split(c);
         var y = c.Output.Span;
@@ -126,7 +129,7 @@ public sealed class Concat : Op
         }
     }
 
-    protected override void Backward<T>(OpContext<T> c)
+    private void Backward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var (outer, inner, axis) = Split(c);
         var g = c.OutputGrad!.Span;

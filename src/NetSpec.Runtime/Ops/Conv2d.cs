@@ -155,7 +155,10 @@ public sealed class Conv2d : Op
         dcol = all.Slice(cols + mats, cols);
     }
 
-    protected override void Forward<T>(OpContext<T> c)
+    protected override void Run(OpContext<float> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+    protected override void Run(OpContext<double> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+
+    private void Forward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var p = c.State(PlanOf);
         Buffers(c, p, out var col, out var yt, out _);
@@ -174,7 +177,7 @@ public sealed class Conv2d : Op
         }
     }
 
-    protected override void Backward<T>(OpContext<T> c)
+    private void Backward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var p = c.State(PlanOf);
         Buffers(c, p, out var col, out var dyt, out var dcol);

@@ -110,7 +110,10 @@ public sealed class CrossEntropy : Op
         });
     }
 
-    protected override void Forward<T>(OpContext<T> c)
+    protected override void Run(OpContext<float> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+    protected override void Run(OpContext<double> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+
+    private void Forward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var o = c.Input(0).Data;
         var y = c.Input(1).Data;
@@ -120,7 +123,7 @@ public sealed class CrossEntropy : Op
         c.Output[0] = -sum / T.CreateChecked(Samples(c));
     }
 
-    protected override void Backward<T>(OpContext<T> c)
+    private void Backward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         if (c.InputGrad(0) is not { } dO) return;
         var o = c.Input(0).Data;

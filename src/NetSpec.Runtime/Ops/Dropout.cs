@@ -93,7 +93,10 @@ public sealed class Dropout : Op
         });
     }
 
-    protected override void Forward<T>(OpContext<T> c)
+    protected override void Run(OpContext<float> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+    protected override void Run(OpContext<double> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+
+    private void Forward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var x = c.Input(0).Span;
         var y = c.Output.Span;
@@ -117,7 +120,7 @@ public sealed class Dropout : Op
     private static string MaskText<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> =>
         $"keep with 1 - p, seed {c.Attributes.Integer(1)}";
 
-    protected override void Backward<T>(OpContext<T> c)
+    private void Backward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         if (c.InputGrad(0) is not { } dxt) return;
         var dy = c.OutputGrad!.Span;

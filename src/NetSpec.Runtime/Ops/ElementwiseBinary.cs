@@ -149,7 +149,10 @@ public abstract class ElementwiseBinary : Op
     private static BroadcastPlan Plan<T>(OpContext<T> c) where T : unmanaged, IFloatingPointIeee754<T> =>
         c.State(static ctx => Broadcast.Plan(ctx.Input(0).Shape, ctx.Input(1).Shape, ctx.Output.Shape));
 
-    protected sealed override void Forward<T>(OpContext<T> c)
+    protected sealed override void Run(OpContext<float> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+    protected sealed override void Run(OpContext<double> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+
+    private void Forward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         ReadOnlySpan<T> a = c.Input(0).Span, b = c.Input(1).Span;
         Span<T> y = c.Output.Span;
@@ -158,7 +161,7 @@ public abstract class ElementwiseBinary : Op
             Apply(p.A(a, k), p.B(b, k), y.Slice(k * p.Block, p.Block));
     }
 
-    protected sealed override void Backward<T>(OpContext<T> c)
+    private void Backward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         ReadOnlySpan<T> a = c.Input(0).Span, b = c.Input(1).Span, g = c.OutputGrad!.Span;
         var p = Plan(c);

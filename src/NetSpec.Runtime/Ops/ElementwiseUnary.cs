@@ -89,9 +89,12 @@ public abstract class ElementwiseUnary : Op
         ElementwiseExplanation.Backward(e, Name, (x, y) => Df(x, y));
     }
 
-    protected sealed override void Forward<T>(OpContext<T> c) => Apply<T>(c.Input(0).Span, c.Output.Span);
+    protected sealed override void Run(OpContext<float> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+    protected sealed override void Run(OpContext<double> c, bool backward) { if (backward) Backward(c); else Forward(c); }
 
-    protected sealed override void Backward<T>(OpContext<T> c)
+    private void Forward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> => Apply<T>(c.Input(0).Span, c.Output.Span);
+
+    private void Backward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         if (c.InputGrad(0) is not { } dx) return;
         if (c.Overwrites(0)) GradientInto<T>(c.Input(0).Span, c.Output.Span, c.OutputGrad!.Span, dx.Span);

@@ -60,7 +60,10 @@ public sealed class Elu : Op
         ElementwiseExplanation.Backward(e, Name, null);
     }
 
-    protected override void Forward<T>(OpContext<T> c)
+    protected override void Run(OpContext<float> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+    protected override void Run(OpContext<double> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+
+    private void Forward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         T alpha = c.Number(0);
         var x = c.Input(0).Span;
@@ -68,7 +71,7 @@ public sealed class Elu : Op
         for (int i = 0; i < x.Length; i++) y[i] = x[i] > T.Zero ? x[i] : alpha * T.CreateTruncating(SpecialFunctions.Expm1(double.CreateTruncating(x[i])));
     }
 
-    protected override void Backward<T>(OpContext<T> c)
+    private void Backward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         if (c.InputGrad(0) is not { } dxt) return;
         T alpha = c.Number(0);

@@ -83,9 +83,12 @@ public sealed class Flatten : Op
         OpExplain.Moves(e, backward: true, f => (0, f));
     }
 
-    protected override void Forward<T>(OpContext<T> c) => c.Input(0).Span.CopyTo(c.Output.Span);
+    protected override void Run(OpContext<float> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+    protected override void Run(OpContext<double> c, bool backward) { if (backward) Backward(c); else Forward(c); }
 
-    protected override void Backward<T>(OpContext<T> c)
+    private void Forward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> => c.Input(0).Span.CopyTo(c.Output.Span);
+
+    private void Backward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         if (c.InputGrad(0) is { } dx) Vec.AddInPlace<T>(c.OutputGrad!.Data, dx.Span);
     }

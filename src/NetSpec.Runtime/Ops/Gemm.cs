@@ -101,7 +101,10 @@ public sealed class GemmOp : Op
         OpExplain.BiasBackward(e, 2, full => OpExplain.Broadcast(full, cs), e.Attributes.Number(1));
     }
 
-    protected override void Forward<T>(OpContext<T> c)
+    protected override void Run(OpContext<float> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+    protected override void Run(OpContext<double> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+
+    private void Forward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var (ta, tb, m, n, k) = Dims(c);
         T alpha = c.Number(0), beta = c.Number(1);
@@ -112,7 +115,7 @@ public sealed class GemmOp : Op
             for (int j = 0; j < n; j++) y[r * n + j] += beta * bias[Broadcast.Index(bias.Shape, r, j)];
     }
 
-    protected override void Backward<T>(OpContext<T> c)
+    private void Backward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var (ta, tb, m, n, k) = Dims(c);
         T alpha = c.Number(0), beta = c.Number(1);

@@ -73,7 +73,10 @@ public sealed class GlobalAvgPool : Op
         });
     }
 
-    protected override void Forward<T>(OpContext<T> c)
+    protected override void Run(OpContext<float> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+    protected override void Run(OpContext<double> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+
+    private void Forward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var x = c.Input(0).Span;
         var y = c.Output.Span;
@@ -82,7 +85,7 @@ public sealed class GlobalAvgPool : Op
         for (int p = 0; p < y.Length; p++) y[p] = TensorPrimitives.Sum<T>(x.Slice(p * size, size)) / count;
     }
 
-    protected override void Backward<T>(OpContext<T> c)
+    private void Backward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         if (c.InputGrad(0) is not { } dx) return;
         var g = c.OutputGrad!.Span;

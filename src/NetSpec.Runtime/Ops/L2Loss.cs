@@ -50,7 +50,10 @@ public sealed class L2Loss : Op
     /// <summary>N, the size of the first axis; 1 for a vector or a scalar (one sample).</summary>
     private static int Batch(Shape s) => s.Rank >= 2 ? s[0] : 1;
 
-    protected override void Forward<T>(OpContext<T> c)
+    protected override void Run(OpContext<float> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+    protected override void Run(OpContext<double> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+
+    private void Forward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var o = c.Input(0).Data;
         var y = c.Input(1).Data;
@@ -63,7 +66,7 @@ public sealed class L2Loss : Op
         c.Output[0] = sum / (T.CreateChecked(2) * T.CreateChecked(Batch(c.Input(0).Shape)));
     }
 
-    protected override void Backward<T>(OpContext<T> c)
+    private void Backward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         if (c.InputGrad(0) is not { } dO) return;
         var o = c.Input(0).Data;

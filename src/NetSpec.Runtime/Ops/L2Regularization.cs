@@ -40,14 +40,17 @@ public sealed class L2Regularization : Op
 
     private static ShapeResult Infer(IReadOnlyList<Shape> s, IReadOnlyList<string> n) => ShapeResult.Ok(Shape.Scalar);
 
-    protected override void Forward<T>(OpContext<T> c)
+    protected override void Run(OpContext<float> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+    protected override void Run(OpContext<double> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+
+    private void Forward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         T sum = T.Zero;
         for (int i = 0; i < c.InputCount; i++) sum += Vec.SumOfSquares<T>(c.Input(i).Data);
         c.Output[0] = c.Number(0) / T.CreateChecked(2) * sum;
     }
 
-    protected override void Backward<T>(OpContext<T> c)
+    private void Backward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         T scale = c.OutputGrad![0] * c.Number(0);
         for (int i = 0; i < c.InputCount; i++)

@@ -114,7 +114,10 @@ public sealed class LayerNorm : Op
             r => new Explain.MathNumber(mean[r], x.Single), r => new Explain.MathNumber(variance[r], x.Single));
     }
 
-    protected override void Forward<T>(OpContext<T> c)
+    protected override void Run(OpContext<float> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+    protected override void Run(OpContext<double> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+
+    private void Forward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var (rows, d) = Layout(c);
         var x = c.Input(0).Span;
@@ -141,7 +144,7 @@ public sealed class LayerNorm : Op
         }
     }
 
-    protected override void Backward<T>(OpContext<T> c)
+    private void Backward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var (rows, d) = Layout(c);
         var x = c.Input(0).Span;

@@ -38,7 +38,10 @@ public sealed class LeakyRelu : Op
 
     protected override ShapeResult InferShape(ShapeQuery q) => ShapeResult.Ok(q[0]);
 
-    protected override void Forward<T>(OpContext<T> c)
+    protected override void Run(OpContext<float> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+    protected override void Run(OpContext<double> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+
+    private void Forward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         T slope = c.Number(0);
         var x = c.Input(0).Span;
@@ -46,7 +49,7 @@ public sealed class LeakyRelu : Op
         for (int i = 0; i < x.Length; i++) y[i] = x[i] > T.Zero ? x[i] : slope * x[i];
     }
 
-    protected override void Backward<T>(OpContext<T> c)
+    private void Backward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         if (c.InputGrad(0) is not { } dxt) return;
         T slope = c.Number(0);

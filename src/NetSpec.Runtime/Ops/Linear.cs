@@ -61,8 +61,11 @@ public sealed class Linear : Op
         return ShapeResult.Ok(new Shape(z));
     }
 
+    protected override void Run(OpContext<float> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+    protected override void Run(OpContext<double> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+
     // x.Shape.Rows is the product of every axis but the last: the number of samples R (1 for a vector).
-    protected override void Forward<T>(OpContext<T> c)
+    private void Forward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var x = c.Input(0);
         var w = c.Input(1);
@@ -72,7 +75,7 @@ public sealed class Linear : Op
         Vec.AddRowToEachRow<T>(c.Output.Data, n, outF, b.Data);
     }
 
-    protected override void Backward<T>(OpContext<T> c)
+    private void Backward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var x = c.Input(0);
         var w = c.Input(1);

@@ -99,9 +99,12 @@ public sealed class LogSoftmax : Op
         });
     }
 
+    protected override void Run(OpContext<float> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+    protected override void Run(OpContext<double> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+
     // Element (o, j, i) of the Outer x Size x Inner view is at (o · Size + j) · Inner + i; the
     // line of sample (o, i) along the axis has stride Inner.
-    protected override void Forward<T>(OpContext<T> c)
+    private void Forward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var x = c.Input(0).Span;
         var y = c.Output.Span;
@@ -119,7 +122,7 @@ public sealed class LogSoftmax : Op
             }
     }
 
-    protected override void Backward<T>(OpContext<T> c)
+    private void Backward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         if (c.InputGrad(0) is not { } dxt) return;
         var y = c.Output.Span;

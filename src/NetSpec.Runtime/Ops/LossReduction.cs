@@ -97,7 +97,10 @@ public abstract class ElementwiseLoss : Op
     private static T W<T>(OpContext<T> c, int i) where T : unmanaged, IFloatingPointIeee754<T> =>
         c.HasInput(2) ? c.Input(2)[i % c.Input(2).Length] : T.One;
 
-    protected sealed override void Forward<T>(OpContext<T> c)
+    protected sealed override void Run(OpContext<float> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+    protected sealed override void Run(OpContext<double> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+
+    private void Forward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var x = c.Input(0).Span;
         var y = c.Input(1).Span;
@@ -112,7 +115,7 @@ public abstract class ElementwiseLoss : Op
         o[0] = LossReduction.Of(c.Attributes, 0) == LossReduction.Mean ? sum / T.CreateChecked(x.Length) : sum;
     }
 
-    protected sealed override void Backward<T>(OpContext<T> c)
+    private void Backward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         if (c.InputGrad(0) is not { } dxt) return;
         var x = c.Input(0).Span;

@@ -125,7 +125,10 @@ public sealed class MatMul : Op
         OpExplain.BilinearBackward(e, 0, 1, Pairs(e.Input(0).Shape, e.Input(1).Shape));
     }
 
-    protected override void Forward<T>(OpContext<T> c)
+    protected override void Run(OpContext<float> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+    protected override void Run(OpContext<double> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+
+    private void Forward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var a = c.Input(0).Data;
         var b = c.Input(1).Data;
@@ -142,7 +145,7 @@ public sealed class MatMul : Op
                 T.Zero, y.AsSpan(i * m * n, m * n), n, c.Gemm);
     }
 
-    protected override void Backward<T>(OpContext<T> c)
+    private void Backward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var a = c.Input(0).Data;
         var b = c.Input(1).Data;

@@ -77,13 +77,16 @@ public sealed class MaxPool : PoolOp
         });
     }
 
-    protected override void Forward<T>(OpContext<T> c)
+    protected override void Run(OpContext<float> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+    protected override void Run(OpContext<double> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+
+    private void Forward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var s = c.State(StateOf);
         Pooling.MaxForward(s.W, Planes(c.Input(0).Shape), c.Input(0).Span, c.Output.Span, s.ArgMax);
     }
 
-    protected override void Backward<T>(OpContext<T> c)
+    private void Backward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         if (c.InputGrad(0) is not { } dx) return;
         Pooling.MaxBackward<T>(c.State(StateOf).ArgMax, c.OutputGrad!.Span, dx.Span);

@@ -157,8 +157,11 @@ public sealed class NllLoss : Op
         });
     }
 
+    protected override void Run(OpContext<float> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+    protected override void Run(OpContext<double> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+
     // Sample s = o · Inner + i (the labels' row-major order) has its classes at (o · C + k) · Inner + i.
-    protected override void Forward<T>(OpContext<T> c)
+    private void Forward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var x = c.Input(0).Span;
         var y = c.Input(1).Span;
@@ -188,7 +191,7 @@ public sealed class NllLoss : Op
         else if (reduction == LossReduction.Mean) output[0] = total / weights;
     }
 
-    protected override void Backward<T>(OpContext<T> c)
+    private void Backward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         if (c.InputGrad(0) is not { } dxt) return;
         var y = c.Input(1).Span;

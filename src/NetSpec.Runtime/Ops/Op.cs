@@ -267,7 +267,7 @@ public abstract class Op
         ArgumentNullException.ThrowIfNull(ctx);
         try
         {
-            Forward(ctx);
+            Dispatch(ctx, backward: false);
         }
         catch (Exception e) when (e is not OpRunException)
         {
@@ -281,7 +281,7 @@ public abstract class Op
         ArgumentNullException.ThrowIfNull(ctx);
         try
         {
-            Backward(ctx);
+            Dispatch(ctx, backward: true);
         }
         catch (Exception e) when (e is not OpRunException)
         {
@@ -289,11 +289,25 @@ public abstract class Op
         }
     }
 
-    /// <summary>Computes the node's output from its inputs.</summary>
-    protected abstract void Forward<T>(OpContext<T> c) where T : unmanaged, IFloatingPointIeee754<T>;
+    private void Dispatch<T>(OpContext<T> ctx, bool backward) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float)) Run((OpContext<float>)(object)ctx, backward);
+        else if (typeof(T) == typeof(double)) Run((OpContext<double>)(object)ctx, backward);
+        else throw new NotSupportedException($"op '{Name}' runs over float and double, not {typeof(T).Name}");
+    }
 
-    /// <summary>Adds the node's contribution to each input gradient that is not null.</summary>
-    protected abstract void Backward<T>(OpContext<T> c) where T : unmanaged, IFloatingPointIeee754<T>;
+    /// <summary>
+    /// Runs the node's forward pass over float32 (computes its output from its inputs) or, with
+    /// <paramref name="backward"/>, its backward pass (adds its contribution to each input gradient
+    /// that is not null). Each op implements both overloads with one line that calls its own
+    /// generic <c>Forward&lt;T&gt;</c> and <c>Backward&lt;T&gt;</c>: a direct call, so ReadyToRun
+    /// precompiles the maths of every op for both types (the instantiations of a generic virtual
+    /// method it does not precompile, and the JIT would compile them at start).
+    /// </summary>
+    protected abstract void Run(OpContext<float> c, bool backward);
+
+    /// <summary>The forward or backward pass over float64 (see the float32 overload).</summary>
+    protected abstract void Run(OpContext<double> c, bool backward);
 
     // Explanation: the arithmetic a student writes by hand, beside the maths it explains.
 

@@ -131,7 +131,10 @@ public sealed class Pad : Op
         OpExplain.Moves(e, backward: true, Source(e));
     }
 
-    protected override void Forward<T>(OpContext<T> c)
+    protected override void Run(OpContext<float> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+    protected override void Run(OpContext<double> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+
+    private void Forward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var source = c.State(PlanOf).Source;
         var x = c.Input(0).Span;
@@ -140,7 +143,7 @@ public sealed class Pad : Op
         for (int j = 0; j < y.Length; j++) y[j] = source[j] >= 0 ? x[source[j]] : value;
     }
 
-    protected override void Backward<T>(OpContext<T> c)
+    private void Backward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         if (c.InputGrad(0) is not { } dx) return;
         var source = c.State(PlanOf).Source;

@@ -81,7 +81,10 @@ public sealed class ReduceMean : Op
         ReduceSum.ExplainReduction(e, mean: true, backward: true);
     }
 
-    protected override void Forward<T>(OpContext<T> c)
+    protected override void Run(OpContext<float> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+    protected override void Run(OpContext<double> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+
+    private void Forward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var plan = c.State(PlanOf);
         var x = c.Input(0).Span;
@@ -97,7 +100,7 @@ public sealed class ReduceMean : Op
         TensorPrimitives.Divide(m, n, m);
     }
 
-    protected override void Backward<T>(OpContext<T> c)
+    private void Backward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         if (c.InputGrad(0) is not { } dx) return;
         var plan = c.State(PlanOf);

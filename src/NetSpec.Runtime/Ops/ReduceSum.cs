@@ -147,7 +147,10 @@ public sealed class ReduceSum : Op
         ExplainReduction(e, mean: false, backward: true);
     }
 
-    protected override void Forward<T>(OpContext<T> c)
+    protected override void Run(OpContext<float> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+    protected override void Run(OpContext<double> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+
+    private void Forward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var x = c.Input(0).Span;
         if (c.State(PlanOf).Map is not { } map)
@@ -160,7 +163,7 @@ public sealed class ReduceSum : Op
         for (int i = 0; i < x.Length; i++) s[map[i]] += x[i];
     }
 
-    protected override void Backward<T>(OpContext<T> c)
+    private void Backward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         if (c.InputGrad(0) is not { } dx) return;
         var g = c.OutputGrad!.Span;

@@ -57,7 +57,10 @@ public sealed class Softmax : Op
         return Axes.Split(s, Axes.Normalize(c.Attributes.Integer(0), s.Rank)!.Value);
     }
 
-    protected override void Forward<T>(OpContext<T> c)
+    protected override void Run(OpContext<float> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+    protected override void Run(OpContext<double> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+
+    private void Forward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var x = c.Input(0);
         var (outer, size, inner) = Split(c);
@@ -65,7 +68,7 @@ public sealed class Softmax : Op
         else Vec.SoftmaxAxis<T>(x.Data, outer, size, inner, c.Output.Data, c.Scratch(2 * inner));
     }
 
-    protected override void Backward<T>(OpContext<T> c)
+    private void Backward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         if (c.InputGrad(0) is not { } dx) return;
         var o = c.Output.Data;

@@ -269,7 +269,10 @@ public sealed class SoftmaxCrossEntropy : Op
         });
     }
 
-    protected override void Forward<T>(OpContext<T> c)
+    protected override void Run(OpContext<float> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+    protected override void Run(OpContext<double> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+
+    private void Forward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var (rows, cols, inner) = ClassAxis.Split(c);
         int n = rows * inner;
@@ -299,7 +302,7 @@ public sealed class SoftmaxCrossEntropy : Op
         c.Output[0] = reduction == LossReduction.Sum ? total : total / denominator;
     }
 
-    protected override void Backward<T>(OpContext<T> c)
+    private void Backward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         if (c.InputGrad(0) is not { } dx) return;
         var (rows, cols, inner) = ClassAxis.Split(c);

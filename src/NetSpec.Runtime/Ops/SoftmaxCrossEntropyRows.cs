@@ -69,13 +69,16 @@ public sealed class SoftmaxCrossEntropyRows : Op
         SoftmaxCrossEntropy.ExplainLoss(e, -100, 0, LossReduction.None, backward: true);
     }
 
-    protected override void Forward<T>(OpContext<T> c)
+    protected override void Run(OpContext<float> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+    protected override void Run(OpContext<double> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+
+    private void Forward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var (_, cols, _) = ClassAxis.Split(c);
         Losses(c, c.Output.Span, c.Scratch(3 * cols));
     }
 
-    protected override void Backward<T>(OpContext<T> c)
+    private void Backward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         if (c.InputGrad(0) is not { } dx) return;
         var (_, cols, _) = ClassAxis.Split(c);

@@ -82,7 +82,10 @@ public sealed class Softplus : Op
         ElementwiseExplanation.Backward(e, Name, null);
     }
 
-    protected override void Forward<T>(OpContext<T> c)
+    protected override void Run(OpContext<float> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+    protected override void Run(OpContext<double> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+
+    private void Forward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         double beta = c.Attributes.Number(0), threshold = c.Attributes.Number(1);
         var x = c.Input(0).Span;
@@ -94,7 +97,7 @@ public sealed class Softplus : Op
         }
     }
 
-    protected override void Backward<T>(OpContext<T> c)
+    private void Backward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         if (c.InputGrad(0) is not { } dxt) return;
         double beta = c.Attributes.Number(0), threshold = c.Attributes.Number(1);

@@ -73,14 +73,17 @@ public sealed class Sum : Op
         }
     }
 
-    protected override void Forward<T>(OpContext<T> c)
+    protected override void Run(OpContext<float> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+    protected override void Run(OpContext<double> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+
+    private void Forward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var y = c.Output.Span;
         c.Input(0).Span.CopyTo(y);
         for (int i = 1; i < c.InputCount; i++) Vec.AddInPlace<T>(c.Input(i).Data, y);
     }
 
-    protected override void Backward<T>(OpContext<T> c)
+    private void Backward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         for (int i = 0; i < c.InputCount; i++)
             if (c.InputGrad(i) is { } dx)

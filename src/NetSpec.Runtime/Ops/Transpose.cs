@@ -128,7 +128,10 @@ public sealed class Transpose : Op
         OpExplain.Moves(e, backward: true, Source(e));
     }
 
-    protected override void Forward<T>(OpContext<T> c)
+    protected override void Run(OpContext<float> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+    protected override void Run(OpContext<double> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+
+    private void Forward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var source = c.State(PlanOf).Source;
         var x = c.Input(0).Span;
@@ -136,7 +139,7 @@ public sealed class Transpose : Op
         for (int j = 0; j < y.Length; j++) y[j] = x[source[j]];
     }
 
-    protected override void Backward<T>(OpContext<T> c)
+    private void Backward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         if (c.InputGrad(0) is not { } dx) return;
         var source = c.State(PlanOf).Source;

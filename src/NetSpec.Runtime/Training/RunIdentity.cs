@@ -25,13 +25,10 @@ public static class RunIdentity
         void Add(string s) => h.AppendData(Encoding.UTF8.GetBytes(s + "\n"));
         void Numbers(ReadOnlySpan<double> v)
         {
-            Span<byte> b = stackalloc byte[8];
             Add($"#{v.Length}");
-            foreach (double x in v)
-            {
-                BitConverter.TryWriteBytes(b, x);
-                h.AppendData(b);
-            }
+            // Each value's 8 bytes as BitConverter writes them (the machine's byte order): the
+            // span's own bytes, hashed in one call (8 bytes per call cost more than the hashing).
+            h.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(v));
         }
         string N(double x) => x.ToString("R", CultureInfo.InvariantCulture);
 

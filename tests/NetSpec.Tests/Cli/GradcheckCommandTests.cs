@@ -130,8 +130,10 @@ public sealed class GradcheckCommandTests
         public override IReadOnlyList<AttributeSpec> Attributes => inner.Attributes;
         public override IEnumerable<GradientCase> GradientCases(int batch) => inner.GradientCases(batch);
         protected override ShapeResult InferShape(ShapeQuery q) => inner.Setup(q.Shapes, q.Names, q.Attributes);
-        protected override void Forward<T>(OpContext<T> ctx) => inner.RunForward(ctx);
-        protected override void Backward<T>(OpContext<T> ctx)
+        protected override void Run(OpContext<float> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+        protected override void Run(OpContext<double> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+        private void Forward<T>(OpContext<T> ctx) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> => inner.RunForward(ctx);
+        private void Backward<T>(OpContext<T> ctx) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
         {
             inner.RunBackward(ctx);
             inner.RunBackward(ctx);

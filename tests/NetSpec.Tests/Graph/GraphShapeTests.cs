@@ -165,7 +165,9 @@ public sealed class GraphShapeTests
         public override IReadOnlyList<InputSlot> Inputs { get; } = [new("y", "targets") { Domain = ValueDomain.Distribution, Differentiable = false }];
         public override IEnumerable<GradientCase> GradientCases(int batch) => [];
         protected override ShapeResult InferShape(ShapeQuery q) => ShapeResult.Ok(Shape.Scalar);
-        protected override void Forward<T>(OpContext<T> c) { }
-        protected override void Backward<T>(OpContext<T> c) { }
+        protected override void Run(OpContext<float> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+        protected override void Run(OpContext<double> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+        private void Forward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> { }
+        private void Backward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> { }
     }
 }

@@ -71,8 +71,10 @@ public sealed class OnnxFormTests
         public override IReadOnlyList<InputSlot> Inputs { get; } = [new("x", "any tensor")];
         public override IEnumerable<GradientCase> GradientCases(int batch) => [];
         protected override ShapeResult InferShape(ShapeQuery q) => ShapeResult.Ok(q[0]);
-        protected override void Forward<T>(OpContext<T> c) => c.Input(0).Span.CopyTo(c.Output.Span);
-        protected override void Backward<T>(OpContext<T> c) { }
+        protected override void Run(OpContext<float> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+        protected override void Run(OpContext<double> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+        private void Forward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> => c.Input(0).Span.CopyTo(c.Output.Span);
+        private void Backward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> { }
     }
 
     [TestMethod]

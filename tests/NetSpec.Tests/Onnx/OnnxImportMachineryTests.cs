@@ -33,8 +33,10 @@ public sealed class OnnxImportMachineryTests
         public override IReadOnlyList<OnnxForm> OnnxForms => forms;
         public override IEnumerable<GradientCase> GradientCases(int batch) => real.GradientCases(batch);
         protected override ShapeResult InferShape(ShapeQuery q) => real.Setup(q.Shapes, q.Names, q.Attributes);
-        protected override void Forward<T>(OpContext<T> c) => real.RunForward(c);
-        protected override void Backward<T>(OpContext<T> c) => real.RunBackward(c);
+        protected override void Run(OpContext<float> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+        protected override void Run(OpContext<double> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+        private void Forward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> => real.RunForward(c);
+        private void Backward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> => real.RunBackward(c);
     }
 
     private static Op Real(string name) => OpRegistry.Find(name)!;

@@ -88,8 +88,10 @@ public sealed class OpSetupTests
         public override IReadOnlyList<InputSlot> Inputs { get; } = [new("x", "anything"), new("b", "an offset") { Optional = true }];
         public override IEnumerable<GradientCase> GradientCases(int batch) => [new("x only", [[batch]])];
         protected override ShapeResult InferShape(ShapeQuery q) => ShapeResult.Ok(q[0]);
-        protected override void Forward<T>(OpContext<T> c) => throw new InvalidOperationException("not run");
-        protected override void Backward<T>(OpContext<T> c) => throw new InvalidOperationException("not run");
+        protected override void Run(OpContext<float> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+        protected override void Run(OpContext<double> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+        private void Forward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> => throw new InvalidOperationException("not run");
+        private void Backward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> => throw new InvalidOperationException("not run");
     }
 
     /// <summary>An op whose own shape rule accepts anything and whose passes throw.</summary>
@@ -105,7 +107,9 @@ public sealed class OpSetupTests
         public override IReadOnlyList<InputSlot> Inputs { get; } = [new("x", "anything")];
         public override IEnumerable<GradientCase> GradientCases(int batch) => [new("one", [[batch]])];
         protected override ShapeResult InferShape(ShapeQuery q) => ShapeResult.Ok(q[0]);
-        protected override void Forward<T>(OpContext<T> c) => throw new InvalidOperationException("deliberate");
-        protected override void Backward<T>(OpContext<T> c) => throw new InvalidOperationException("deliberate");
+        protected override void Run(OpContext<float> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+        protected override void Run(OpContext<double> c, bool backward) { if (backward) Backward(c); else Forward(c); }
+        private void Forward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> => throw new InvalidOperationException("deliberate");
+        private void Backward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> => throw new InvalidOperationException("deliberate");
     }
 }
