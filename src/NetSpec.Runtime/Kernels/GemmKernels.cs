@@ -658,8 +658,12 @@ internal static unsafe class GemmKernels<T, TV, TOps>
                 int jj0 = 0;
                 if (rsB == 1 && GemmTranspose.Supported<T>())
                 {
-                    // Stored B rows are op(B) columns: transpose the panel's cols x kc block in registers.
-                    GemmTranspose.Run(cols, kc, b + j * csB, csB, d, nr);
+                    // Stored B rows are op(B) columns: transpose the panel's cols x kc block in registers, 8 stored
+                    // rows at a time so that each is read front to back.
+                    for (int jj = 0; jj < cols; jj += 8)
+                    {
+                        GemmTranspose.Run(Math.Min(8, cols - jj), kc, b + (j + jj) * csB, csB, d + jj, nr);
+                    }
                     jj0 = cols;
                 }
                 for (int jj = jj0; jj < cols; jj++)
@@ -737,6 +741,25 @@ internal static unsafe class GemmKernels<T, TV, TOps>
         }
     }
 
+    /// <summary>Asks for the C tile's cache lines now, so that they have arrived when the tile is stored after the k loop.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchTile(T* c, nint ldc, int rows, int cols)
+    {
+        if (System.Runtime.Intrinsics.X86.Sse.IsSupported)
+        {
+            nint last = (cols - 1) * Unsafe.SizeOf<T>();
+            for (int r = 0; r < rows; r++)
+            {
+                byte* row = (byte*)(c + r * ldc);
+                for (nint off = 0; off <= last; off += 64)
+                {
+                    System.Runtime.Intrinsics.X86.Sse.Prefetch0(row + off);
+                }
+                System.Runtime.Intrinsics.X86.Sse.Prefetch0(row + last);
+            }
+        }
+    }
+
     /// <summary>8 x 3-vector register tile: as <see cref="Micro8x2"/> with a third column vector (24 accumulators).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Micro8x3(int kc, T* a, T* b, T* c, nint ldc, TV alpha, TV beta, bool betaZero, int mr, int nr, T* tile)
@@ -746,6 +769,7 @@ internal static unsafe class GemmKernels<T, TV, TOps>
         TV c20 = TOps.Zero, c21 = TOps.Zero, c22 = TOps.Zero, c30 = TOps.Zero, c31 = TOps.Zero, c32 = TOps.Zero;
         TV c40 = TOps.Zero, c41 = TOps.Zero, c42 = TOps.Zero, c50 = TOps.Zero, c51 = TOps.Zero, c52 = TOps.Zero;
         TV c60 = TOps.Zero, c61 = TOps.Zero, c62 = TOps.Zero, c70 = TOps.Zero, c71 = TOps.Zero, c72 = TOps.Zero;
+        PrefetchTile(c, ldc, mr, 3 * w);
         for (int q = 0; q < kc; q++)
         {
             TV b0 = TOps.Load(b), b1 = TOps.Load(b + w), b2 = TOps.Load(b + 2 * w);
