@@ -70,7 +70,7 @@ internal static unsafe class GemmKernels<T, TV, TOps>
     // split, so it decides the bits: keep it). For each k block an up to McMax-row block of op(A) is packed once (it
     // may live in L3); a kc x nc block of op(B) of at most PackedBBytes stays in L2; the 8 x kc A micro-panel of the
     // register tile stays in L1 while every B micro-panel of the block streams past it from L2.
-    private static int Kc => 384;
+    private static int Kc => Gemm.PackedKBlock;
     private const int McMax = 1024;
     private const int PackedBBytes = 448 * 1024;
 
