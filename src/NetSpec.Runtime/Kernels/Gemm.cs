@@ -123,6 +123,12 @@ public static partial class Gemm
     // Span of B (k rows at its stride, in bytes) from which direct row products copy it one column strip at a time.
     private const long PanelBytes = 512 * 1024;
 
+    /// <summary>
+    /// Longest k block of the packed path: each element of C is one chain of fused multiply-adds per block of at most
+    /// this many k, so it fixes the bits of every product with a longer k. Don't change it without checking goldens.
+    /// </summary>
+    internal const int PackedKBlock = 384;
+
     // Work (m*n*k multiply-adds) below which a product stays on the calling thread.
     private const long ParallelThreshold = 1L << 21;
 
@@ -132,6 +138,12 @@ public static partial class Gemm
         int elementSize = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
         long work = (long)p.M * p.N * p.K;
         bool large = p.M >= 128 && p.N >= 128 && p.K >= 128 && work >= 256L * 256 * 256;
+        if (!large && p.CsB == 1 && p.M >= 128 && p.K <= PackedKBlock)
+        {
+            // Rows of op(B) contiguous and one k block: the packed path gives the direct kernels' bits (one chain of
+            // fused multiply-adds per element) and is faster once C and B outgrow the caches the direct rows rely on.
+            large = (p.N >= 128 && p.K >= 128) || (p.N >= 256 && p.K >= 64) || (p.N >= 256 && p.K >= 32 && (long)p.M * p.N >= 1L << 18);
+        }
         if (large)
         {
             p.Path = GemmPath.Packed;

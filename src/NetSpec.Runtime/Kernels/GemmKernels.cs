@@ -66,13 +66,16 @@ internal static unsafe class GemmKernels<T, TV, TOps>
 {
     private const int PackMr = 8;
 
-    // Packed-path blocking, in elements: an mc x kc block of A stays in L2, B micro-panels (kc x nr) stream through L1.
-    // (Measured on Zen 4 for float32 1024^3: larger k blocks amortise the C read-modify-write.)
-    private static int Kc => 384;
-    private static int Mc => 64;
-    private static int Nc => 8192 / Unsafe.SizeOf<T>() * 2;
+    // Packed-path blocking. k blocks of at most Kc (this fixes where each element's chain of fused multiply-adds is
+    // split, so it decides the bits: keep it). For each k block an up to McMax-row block of op(A) is packed once (it
+    // may live in L3); a kc x nc block of op(B) of at most PackedBBytes stays in L2; the 8 x kc A micro-panel of the
+    // register tile stays in L1 while every B micro-panel of the block streams past it from L2.
+    private static int Kc => Gemm.PackedKBlock;
+    private const int McMax = 1024;
+    private const int PackedBBytes = 448 * 1024;
 
-    private static int Nr => 2 * TOps.Count;
+    // Register tiles are 8 rows by 3 vectors where 32 vector registers allow (512-bit), else by 2 vectors.
+    private static bool ThreeVectorTiles => Unsafe.SizeOf<TV>() == 64;
 
     // ---------------------------------------------------------------- entry
 
@@ -518,41 +521,58 @@ internal static unsafe class GemmKernels<T, TV, TOps>
     private static void Packed(in GemmProblem<T> p)
     {
         int m = p.M, n = p.N, k = p.K;
-        int nr = Nr;
+        int w = TOps.Count;
         int kBlocks = (k + Kc - 1) / Kc;
         int kcMax = (k + kBlocks - 1) / kBlocks;
-        int mcMax = Math.Min(Mc, RoundUp(m, PackMr));
-        int ncMax = Math.Min(Nc, RoundUp(n, nr));
+        int mBlocks = (m + McMax - 1) / McMax;
+        int mcMax = RoundUp((m + mBlocks - 1) / mBlocks, PackMr);
+        // Column blocks: as many as the L2 budget needs, of equal width rounded up to whole register tiles.
+        int tileCols = (ThreeVectorTiles ? 3 : 2) * w;
+        int ncBudget = Math.Max(PackedBBytes / (kcMax * Unsafe.SizeOf<T>()) / tileCols * tileCols, tileCols);
+        int nBlocks = (n + ncBudget - 1) / ncBudget;
+        int ncMax = Math.Min(RoundUp((n + nBlocks - 1) / nBlocks, tileCols), RoundUp(n, w));
         T[] bufA = GemmPackBuffers<T>.A(mcMax * kcMax);
-        T[] bufB = GemmPackBuffers<T>.B(ncMax * kcMax);
+        T[] bufB = GemmPackBuffers<T>.B((ncMax + 2 * w) * kcMax);
         TV alpha = TOps.Broadcast(p.Alpha);
         TV one = TOps.Broadcast(T.One);
         TV betaV = TOps.Broadcast(p.Beta);
         bool betaZero = T.IsZero(p.Beta);
-        T* tile = stackalloc T[PackMr * 2 * 16];
+        T* tile = stackalloc T[PackMr * 3 * 16];
 
         fixed (T* pa = bufA, pb = bufB)
         {
-            for (int jc = 0; jc < n; jc += ncMax)
+            for (int pc = 0; pc < k; pc += kcMax)
             {
-                int nc = Math.Min(ncMax, n - jc);
-                for (int pc = 0; pc < k; pc += kcMax)
+                int kc = Math.Min(kcMax, k - pc);
+                bool first = pc == 0;
+                TV beta = first ? betaV : one;
+                bool zero = first && betaZero;
+                for (int ic = 0; ic < m; ic += mcMax)
                 {
-                    int kc = Math.Min(kcMax, k - pc);
-                    PackB(kc, nc, p.B + pc * p.RsB + jc * p.CsB, p.RsB, p.CsB, pb);
-                    bool first = pc == 0;
-                    for (int ic = 0; ic < m; ic += mcMax)
+                    int mc = Math.Min(mcMax, m - ic);
+                    PackA(mc, kc, p.A + ic * p.RsA + pc * p.CsA, p.RsA, p.CsA, pa);
+                    for (int jc = 0; jc < n; jc += ncMax)
                     {
-                        int mc = Math.Min(mcMax, m - ic);
-                        PackA(mc, kc, p.A + ic * p.RsA + pc * p.CsA, p.RsA, p.CsA, pa);
-                        for (int jr = 0; jr < nc; jr += nr)
+                        int nc = Math.Min(ncMax, n - jc);
+                        PackB(kc, nc, p.B + pc * p.RsB + jc * p.CsB, p.RsB, p.CsB, pb);
+                        for (int ir = 0; ir < mc; ir += PackMr)
                         {
-                            int nrr = Math.Min(nr, nc - jr);
-                            for (int ir = 0; ir < mc; ir += PackMr)
+                            int mrr = Math.Min(PackMr, mc - ir);
+                            T* ap = pa + ir * kc;
+                            T* cp = p.C + (ic + ir) * p.Ldc + jc;
+                            for (int jr = 0; jr < nc;)
                             {
-                                int mrr = Math.Min(PackMr, mc - ir);
-                                Micro8x2(kc, pa + ir * kc, pb + jr * kc, p.C + (ic + ir) * p.Ldc + jc + jr, p.Ldc,
-                                    alpha, first ? betaV : one, first && betaZero, mrr, nrr, tile);
+                                int width = TileWidth(nc - jr);
+                                int nrr = Math.Min(width, nc - jr);
+                                if (width == 3 * w)
+                                {
+                                    Micro8x3(kc, ap, pb + jr * kc, cp + jr, p.Ldc, alpha, beta, zero, mrr, nrr, tile);
+                                }
+                                else
+                                {
+                                    Micro8x2(kc, ap, pb + jr * kc, cp + jr, p.Ldc, alpha, beta, zero, mrr, nrr, tile);
+                                }
+                                jr += width;
                             }
                         }
                     }
@@ -563,19 +583,50 @@ internal static unsafe class GemmKernels<T, TV, TOps>
 
     private static int RoundUp(int x, int to) => (x + to - 1) / to * to;
 
-    /// <summary>Packs a kc x nc block of op(B) into column panels of width Nr: panel[q*Nr + jj], zero padded.</summary>
+    /// <summary>
+    /// Width in elements of the packed B panel that starts where <paramref name="remaining"/> columns are left:
+    /// 3 vectors, except 2 where 3 would leave one vector or none fits; so only the last panel is ever partial.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int TileWidth(int remaining)
+    {
+        int w = TOps.Count;
+        if (!ThreeVectorTiles)
+        {
+            return 2 * w;
+        }
+        int vectors = (remaining + w - 1) / w;
+        return vectors is 1 or 2 or 4 ? 2 * w : 3 * w;
+    }
+
+    /// <summary>
+    /// Packs a kc x nc block of op(B) into column panels of <see cref="TileWidth"/> columns, each stored
+    /// panel[q*width + jj] at offset (first column) * kc, the last zero padded.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackB(int kc, int nc, T* b, nint rsB, nint csB, T* dst)
     {
-        int nr = Nr, w = TOps.Count;
-        for (int j = 0; j < nc; j += nr)
+        int w = TOps.Count;
+        for (int j = 0; j < nc;)
         {
+            int nr = TileWidth(nc - j);
             int cols = Math.Min(nr, nc - j);
             T* d = dst + j * kc;
             if (csB == 1)
             {
                 T* s = b + j;
-                if (cols == nr)
+                if (cols == nr && nr == 3 * w)
+                {
+                    for (int q = 0; q < kc; q++)
+                    {
+                        TOps.Store(d, TOps.Load(s));
+                        TOps.Store(d + w, TOps.Load(s + w));
+                        TOps.Store(d + 2 * w, TOps.Load(s + 2 * w));
+                        s += rsB;
+                        d += nr;
+                    }
+                }
+                else if (cols == nr)
                 {
                     for (int q = 0; q < kc; q++)
                     {
@@ -587,14 +638,18 @@ internal static unsafe class GemmKernels<T, TV, TOps>
                 }
                 else
                 {
-                    TV m0 = TOps.FirstLanes(Math.Min(cols, w));
-                    TV m1 = TOps.FirstLanes(Math.Max(cols - w, 0));
-                    for (int q = 0; q < kc; q++)
+                    int vectors = nr / w;
+                    for (int v = 0; v < vectors; v++)
                     {
-                        TOps.Store(d, TOps.LoadMasked(s, m0));
-                        TOps.Store(d + w, TOps.LoadMasked(s + w, m1));
-                        s += rsB;
-                        d += nr;
+                        TV mask = TOps.FirstLanes(Math.Max(cols - v * w, 0));
+                        T* sv = s + v * w;
+                        T* dv = d + v * w;
+                        for (int q = 0; q < kc; q++)
+                        {
+                            TOps.Store(dv, TOps.LoadMasked(sv, mask));
+                            sv += rsB;
+                            dv += nr;
+                        }
                     }
                 }
             }
@@ -603,8 +658,12 @@ internal static unsafe class GemmKernels<T, TV, TOps>
                 int jj0 = 0;
                 if (rsB == 1 && GemmTranspose.Supported<T>())
                 {
-                    // Stored B rows are op(B) columns: transpose the panel's cols x kc block in registers.
-                    GemmTranspose.Run(cols, kc, b + j * csB, csB, d, nr);
+                    // Stored B rows are op(B) columns: transpose the panel's cols x kc block in registers, 8 stored
+                    // rows at a time so that each is read front to back.
+                    for (int jj = 0; jj < cols; jj += 8)
+                    {
+                        GemmTranspose.Run(Math.Min(8, cols - jj), kc, b + (j + jj) * csB, csB, d + jj, nr);
+                    }
                     jj0 = cols;
                 }
                 for (int jj = jj0; jj < cols; jj++)
@@ -628,6 +687,7 @@ internal static unsafe class GemmKernels<T, TV, TOps>
                     }
                 }
             }
+            j += nr;
         }
     }
 
@@ -651,7 +711,14 @@ internal static unsafe class GemmKernels<T, TV, TOps>
                 }
                 continue;
             }
-            for (int r = 0; r < rows; r++)
+            int r0 = 0;
+            if (csA == 1 && rows == PackMr && GemmTranspose.Supported<T>())
+            {
+                // Stored A rows are op(A) rows: transpose the panel's 8 x kc block in registers.
+                GemmTranspose.Run(PackMr, kc, a + i * rsA, rsA, d, PackMr);
+                r0 = PackMr;
+            }
+            for (int r = r0; r < rows; r++)
             {
                 T* s = a + (i + r) * rsA;
                 T* dd = d + r;
@@ -671,6 +738,89 @@ internal static unsafe class GemmKernels<T, TV, TOps>
                     dd += PackMr;
                 }
             }
+        }
+    }
+
+    /// <summary>Asks for the C tile's cache lines now, so that they have arrived when the tile is stored after the k loop.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchTile(T* c, nint ldc, int rows, int cols)
+    {
+        if (System.Runtime.Intrinsics.X86.Sse.IsSupported)
+        {
+            nint last = (cols - 1) * Unsafe.SizeOf<T>();
+            for (int r = 0; r < rows; r++)
+            {
+                byte* row = (byte*)(c + r * ldc);
+                for (nint off = 0; off <= last; off += 64)
+                {
+                    System.Runtime.Intrinsics.X86.Sse.Prefetch0(row + off);
+                }
+                System.Runtime.Intrinsics.X86.Sse.Prefetch0(row + last);
+            }
+        }
+    }
+
+    /// <summary>8 x 3-vector register tile: as <see cref="Micro8x2"/> with a third column vector (24 accumulators).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Micro8x3(int kc, T* a, T* b, T* c, nint ldc, TV alpha, TV beta, bool betaZero, int mr, int nr, T* tile)
+    {
+        int w = TOps.Count;
+        TV c00 = TOps.Zero, c01 = TOps.Zero, c02 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero, c12 = TOps.Zero;
+        TV c20 = TOps.Zero, c21 = TOps.Zero, c22 = TOps.Zero, c30 = TOps.Zero, c31 = TOps.Zero, c32 = TOps.Zero;
+        TV c40 = TOps.Zero, c41 = TOps.Zero, c42 = TOps.Zero, c50 = TOps.Zero, c51 = TOps.Zero, c52 = TOps.Zero;
+        TV c60 = TOps.Zero, c61 = TOps.Zero, c62 = TOps.Zero, c70 = TOps.Zero, c71 = TOps.Zero, c72 = TOps.Zero;
+        PrefetchTile(c, ldc, mr, 3 * w);
+        for (int q = 0; q < kc; q++)
+        {
+            TV b0 = TOps.Load(b), b1 = TOps.Load(b + w), b2 = TOps.Load(b + 2 * w);
+            TV x = TOps.Broadcast(a[0]); c00 = TOps.Fma(x, b0, c00); c01 = TOps.Fma(x, b1, c01); c02 = TOps.Fma(x, b2, c02);
+            x = TOps.Broadcast(a[1]); c10 = TOps.Fma(x, b0, c10); c11 = TOps.Fma(x, b1, c11); c12 = TOps.Fma(x, b2, c12);
+            x = TOps.Broadcast(a[2]); c20 = TOps.Fma(x, b0, c20); c21 = TOps.Fma(x, b1, c21); c22 = TOps.Fma(x, b2, c22);
+            x = TOps.Broadcast(a[3]); c30 = TOps.Fma(x, b0, c30); c31 = TOps.Fma(x, b1, c31); c32 = TOps.Fma(x, b2, c32);
+            x = TOps.Broadcast(a[4]); c40 = TOps.Fma(x, b0, c40); c41 = TOps.Fma(x, b1, c41); c42 = TOps.Fma(x, b2, c42);
+            x = TOps.Broadcast(a[5]); c50 = TOps.Fma(x, b0, c50); c51 = TOps.Fma(x, b1, c51); c52 = TOps.Fma(x, b2, c52);
+            x = TOps.Broadcast(a[6]); c60 = TOps.Fma(x, b0, c60); c61 = TOps.Fma(x, b1, c61); c62 = TOps.Fma(x, b2, c62);
+            x = TOps.Broadcast(a[7]); c70 = TOps.Fma(x, b0, c70); c71 = TOps.Fma(x, b1, c71); c72 = TOps.Fma(x, b2, c72);
+            a += PackMr;
+            b += 3 * w;
+        }
+        if (mr == PackMr && nr == 3 * w)
+        {
+            Put(c, c00, alpha, beta, betaZero); Put(c + w, c01, alpha, beta, betaZero); Put(c + 2 * w, c02, alpha, beta, betaZero); c += ldc;
+            Put(c, c10, alpha, beta, betaZero); Put(c + w, c11, alpha, beta, betaZero); Put(c + 2 * w, c12, alpha, beta, betaZero); c += ldc;
+            Put(c, c20, alpha, beta, betaZero); Put(c + w, c21, alpha, beta, betaZero); Put(c + 2 * w, c22, alpha, beta, betaZero); c += ldc;
+            Put(c, c30, alpha, beta, betaZero); Put(c + w, c31, alpha, beta, betaZero); Put(c + 2 * w, c32, alpha, beta, betaZero); c += ldc;
+            Put(c, c40, alpha, beta, betaZero); Put(c + w, c41, alpha, beta, betaZero); Put(c + 2 * w, c42, alpha, beta, betaZero); c += ldc;
+            Put(c, c50, alpha, beta, betaZero); Put(c + w, c51, alpha, beta, betaZero); Put(c + 2 * w, c52, alpha, beta, betaZero); c += ldc;
+            Put(c, c60, alpha, beta, betaZero); Put(c + w, c61, alpha, beta, betaZero); Put(c + 2 * w, c62, alpha, beta, betaZero); c += ldc;
+            Put(c, c70, alpha, beta, betaZero); Put(c + w, c71, alpha, beta, betaZero); Put(c + 2 * w, c72, alpha, beta, betaZero);
+            return;
+        }
+        // Edge tile: spill the accumulators and finish the valid part with masked stores.
+        int s = 3 * w;
+        TOps.Store(tile, c00); TOps.Store(tile + w, c01); TOps.Store(tile + 2 * w, c02);
+        TOps.Store(tile + s, c10); TOps.Store(tile + s + w, c11); TOps.Store(tile + s + 2 * w, c12);
+        TOps.Store(tile + 2 * s, c20); TOps.Store(tile + 2 * s + w, c21); TOps.Store(tile + 2 * s + 2 * w, c22);
+        TOps.Store(tile + 3 * s, c30); TOps.Store(tile + 3 * s + w, c31); TOps.Store(tile + 3 * s + 2 * w, c32);
+        TOps.Store(tile + 4 * s, c40); TOps.Store(tile + 4 * s + w, c41); TOps.Store(tile + 4 * s + 2 * w, c42);
+        TOps.Store(tile + 5 * s, c50); TOps.Store(tile + 5 * s + w, c51); TOps.Store(tile + 5 * s + 2 * w, c52);
+        TOps.Store(tile + 6 * s, c60); TOps.Store(tile + 6 * s + w, c61); TOps.Store(tile + 6 * s + 2 * w, c62);
+        TOps.Store(tile + 7 * s, c70); TOps.Store(tile + 7 * s + w, c71); TOps.Store(tile + 7 * s + 2 * w, c72);
+        TV m0 = TOps.FirstLanes(Math.Min(nr, w));
+        TV m1 = TOps.FirstLanes(Math.Max(nr - w, 0));
+        TV m2 = TOps.FirstLanes(Math.Max(nr - 2 * w, 0));
+        for (int r = 0; r < mr; r++)
+        {
+            PutMasked(c, m0, TOps.Load(tile + r * s), alpha, beta, betaZero);
+            if (nr > w)
+            {
+                PutMasked(c + w, m1, TOps.Load(tile + r * s + w), alpha, beta, betaZero);
+            }
+            if (nr > 2 * w)
+            {
+                PutMasked(c + 2 * w, m2, TOps.Load(tile + r * s + 2 * w), alpha, beta, betaZero);
+            }
+            c += ldc;
         }
     }
 

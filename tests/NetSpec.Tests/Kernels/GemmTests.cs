@@ -160,6 +160,46 @@ public sealed class GemmTests
         }
     }
 
+    /// <summary>
+    /// The cache-blocked kernel computes every element of C as one chain of fused multiply-adds in increasing k per k block
+    /// (blocks of equal length, at most <see cref="Gemm.PackedKBlock"/>), the first block combined with beta * C and each
+    /// later one added to C: exactly the bits of a plain loop written that way, for 8 x 3- and 8 x 2-vector tiles, ragged
+    /// row and column edges, several row, column and k blocks, every transpose combination and scaling, at 1 and 2 threads.
+    /// With one k block these are also the scalar fallback's bits, so the choice between kernels never changes a result.
+    /// </summary>
+    [TestMethod]
+    [DataRow(false, false)]
+    [DataRow(false, true)]
+    [DataRow(true, false)]
+    [DataRow(true, true)]
+    public void PackedProductsGiveTheBitsOfAChainOfFusedMultiplyAddsPerKBlock(bool transA, bool transB)
+    {
+        (int M, int N, int K)[] shapes =
+        [
+            // One k block: the sizes the packed path takes for contiguous op(B) rows, with ragged edges.
+            (128, 128, 128), (129, 257, 200), (257, 1000, 64), (1024, 272, 32), (136, 784, 100), (200, 130, 384),
+            // Several k blocks (and, for the last two, several column blocks or two row blocks).
+            (130, 200, 700), (129, 136, 1100), (136, 1040, 400), (1030, 150, 130 * 3),
+        ];
+        var rng = new Random(31);
+        int[] pads = [0, 1, 5, 17];
+        int index = 0;
+        foreach (var (m, n, k) in shapes)
+        {
+            foreach (GemmOptions options in new[] { GemmOptions.Default, GemmOptions.WithThreads(2) })
+            {
+                var (alpha, beta) = Scalings[index++ % Scalings.Length];
+                int padA = pads[rng.Next(pads.Length)], padB = pads[rng.Next(pads.Length)], padC = pads[rng.Next(pads.Length)];
+                AssertSameBitsAsBlocked<float>(transA, transB, m, n, k, padA, padB, padC, alpha, beta, Gemm.GemmIsa.Best, options, seed: index);
+                AssertSameBitsAsBlocked<double>(transA, transB, m, n, k, padA, padB, padC, alpha, beta, Gemm.GemmIsa.Best, options, seed: index);
+                if (System.Runtime.Intrinsics.X86.Avx.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported && m * n * k < 20_000_000)
+                {
+                    AssertSameBitsAsBlocked<float>(transA, transB, m, n, k, padA, padB, padC, alpha, beta, Gemm.GemmIsa.Vector256, options, seed: index);
+                }
+            }
+        }
+    }
+
     [TestMethod]
     public void ZeroAlphaScalesCWithoutReadingAOrB()
     {
@@ -299,6 +339,65 @@ public sealed class GemmTests
             if (!c[i].Equals(want[i]))
             {
                 Assert.Fail($"Element {i} (row {i / ldc}, column {i % ldc}) is {c[i]}, the scalar fallback gives {want[i]}, for {typeof(T).Name} " +
+                    $"transA={transA} transB={transB} m={m} n={n} k={k} lda={lda} ldb={ldb} ldc={ldc} alpha={alpha} beta={beta} isa={isa} threads={options.Threads}.");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Compares one product with a plain loop that forms each element as the packed path defines it: k split into
+    /// equal blocks of at most <see cref="Gemm.PackedKBlock"/>, one fused multiply-add per k within a block, alpha times
+    /// the block's sum then beta * C (first block) or C (later blocks) added with one rounding.
+    /// </summary>
+    private static void AssertSameBitsAsBlocked<T>(bool transA, bool transB, int m, int n, int k, int padA, int padB, int padC,
+        double alpha, double beta, Gemm.GemmIsa isa, GemmOptions options, int seed)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rng = new Random(seed);
+        int aRows = transA ? k : m, aCols = transA ? m : k;
+        int bRows = transB ? n : k, bCols = transB ? k : n;
+        int lda = aCols + padA, ldb = bCols + padB, ldc = n + padC;
+        T[] a = Matrix<T>(rng, aRows, aCols, lda, T.NaN);
+        T[] b = Matrix<T>(rng, bRows, bCols, ldb, T.NaN);
+        T sentinel = T.CreateChecked(12345.0);
+        T[] c = beta == 0 ? Filled(m * ldc, T.NaN) : Matrix<T>(rng, m, n, ldc, sentinel);
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = n; j < ldc; j++)
+            {
+                c[i * ldc + j] = sentinel;
+            }
+        }
+        T[] want = (T[])c.Clone();
+        T ta = T.CreateChecked(alpha), tb = T.CreateChecked(beta);
+        int blocks = (k + Gemm.PackedKBlock - 1) / Gemm.PackedKBlock;
+        int kc = (k + blocks - 1) / blocks;
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                T cij = want[i * ldc + j];
+                for (int p0 = 0; p0 < k; p0 += kc)
+                {
+                    T sum = T.Zero;
+                    for (int p = p0; p < Math.Min(p0 + kc, k); p++)
+                    {
+                        T av = transA ? a[p * lda + i] : a[i * lda + p];
+                        T bv = transB ? b[j * ldb + p] : b[p * ldb + j];
+                        sum = T.FusedMultiplyAdd(av, bv, sum);
+                    }
+                    T r = ta * sum;
+                    cij = p0 > 0 ? T.FusedMultiplyAdd(T.One, cij, r) : beta == 0 ? r : T.FusedMultiplyAdd(tb, cij, r);
+                }
+                want[i * ldc + j] = cij;
+            }
+        }
+        Gemm.MultiplyWith(transA, transB, m, n, k, ta, a, lda, b, ldb, tb, c, ldc, options, isa);
+        for (int i = 0; i < c.Length; i++)
+        {
+            if (!c[i].Equals(want[i]))
+            {
+                Assert.Fail($"Element {i} (row {i / ldc}, column {i % ldc}) is {c[i]}, the blocked loop gives {want[i]}, for {typeof(T).Name} " +
                     $"transA={transA} transB={transB} m={m} n={n} k={k} lda={lda} ldb={ldb} ldc={ldc} alpha={alpha} beta={beta} isa={isa} threads={options.Threads}.");
             }
         }
