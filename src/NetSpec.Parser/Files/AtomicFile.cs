@@ -154,7 +154,9 @@ public static class AtomicFile
         {
             get
             {
-                if (_stream is null) Guard(_path, () => _stream = new FileStream(TempPath, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16));
+                // Begin created the file empty: opened without truncating it again, which on ext4 would
+                // make the close start writing the data out (its replace-by-truncate heuristic).
+                if (_stream is null) Guard(_path, () => _stream = new FileStream(TempPath, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, 1 << 16));
                 return _stream!;
             }
         }

@@ -61,6 +61,8 @@ public sealed class TraceJsonTests
         // Each character below 0x100 and some beyond, alone and amid plain text, in each string field.
         var texts = new List<string> { "", "x", "linear(x, W, b)", "W - 0.001 · dJ/dW", "h₁", "🙂 a\"b\\c", new string('a', 3000) + "\"" + new string('b', 70_000) };
         for (int c = 0; c < 0x100; c++) texts.Add($"a{(char)c}b");
+        foreach (char c in TraceJson.PlainCharacters) texts.Add($"{c}");
+        texts.Add(TraceJson.PlainCharacters);
         texts.AddRange(["\u2028", "\uFEFF", "\uD83D\uDE42", "<script>&'+`"]); // a lone surrogate is refused, as before
         foreach (var t in texts)
         {
