@@ -7,7 +7,7 @@ namespace NetSpec.Parser.Files;
 /// Writes every file NetSpec produces (parameters, checkpoints, learning curves, traces, ONNX
 /// exports, imported specs) so that readers only ever see the old file or the complete new one:
 /// the content goes to a temporary file <c>.NAME.PID.tmp</c> in the same folder, is flushed to
-/// disk, then renamed over the target. A failure (a full disk, a read-only folder, a target that
+/// disk (unless begun as not durable: a trace), then renamed over the target. A failure (a full disk, a read-only folder, a target that
 /// is a directory or a device) deletes the temporary file and throws
 /// <see cref="OutputFileException"/> with a message for people; no partial file is left.
 /// Temporary files of this target left by a process that no longer runs (killed while writing)
@@ -52,7 +52,14 @@ public static class AtomicFile
     /// library write <see cref="Pending.TempPath"/>), then commit; disposing without committing
     /// leaves the old file as it was.
     /// </summary>
-    public static Pending Begin(string path)
+    /// <param name="path">The file to write.</param>
+    /// <param name="durable">
+    /// Whether the commit waits for the content to reach the disk before the rename (the default).
+    /// False (a trace, which the run writes again): readers and killed processes still see the old
+    /// or the complete new file, but the commit does not wait milliseconds for the disk, and a crash
+    /// of the machine itself just after it could leave the file empty.
+    /// </param>
+    public static Pending Begin(string path, bool durable = true)
     {
         ArgumentNullException.ThrowIfNull(path);
         string full = Path.GetFullPath(path);
@@ -66,7 +73,7 @@ public static class AtomicFile
         string temp = Path.Combine(folder, $".{name}.{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}.tmp");
         // Created now, so that a folder that cannot be written fails before any work is done.
         Guard(path, () => new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None).Dispose());
-        return new Pending(path, full, temp);
+        return new Pending(path, full, temp, durable);
     }
 
     /// <summary>Deletes <c>.NAME.PID.tmp</c> files in <paramref name="folder"/> whose process is gone.</summary>
@@ -130,14 +137,16 @@ public static class AtomicFile
     public sealed class Pending : IDisposable
     {
         private readonly string _path, _full;
+        private readonly bool _durable;
         private FileStream? _stream;
         private bool _done;
 
-        internal Pending(string path, string full, string temp)
+        internal Pending(string path, string full, string temp, bool durable = true)
         {
             _path = path;
             _full = full;
             TempPath = temp;
+            _durable = durable;
         }
 
         /// <summary>The temporary file's stream (opened on first use).</summary>
@@ -145,7 +154,9 @@ public static class AtomicFile
         {
             get
             {
-                if (_stream is null) Guard(_path, () => _stream = new FileStream(TempPath, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16));
+                // Begin created the file empty: opened without truncating it again, which on ext4 would
+                // make the close start writing the data out (its replace-by-truncate heuristic).
+                if (_stream is null) Guard(_path, () => _stream = new FileStream(TempPath, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, 1 << 16));
                 return _stream!;
             }
         }
@@ -163,7 +174,7 @@ public static class AtomicFile
                 {
                     if (_stream is not null)
                     {
-                        _stream.Flush(flushToDisk: true);
+                        _stream.Flush(flushToDisk: _durable);
                         _stream.Dispose();
                     }
                     File.Move(TempPath, _full, overwrite: true);

@@ -1,4 +1,7 @@
 using System.Globalization;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace NetSpec.Runtime.Trace;
 
@@ -59,20 +62,30 @@ internal static class SingleAsDoubleText
         ulong m = (1UL << 23) | frac;
         int s = e8 - 150 - 31; // the value is (4M) * 2^s with M = m << 29, the float64's significand
         if (s >= -2) return false; // |value| of 2^54 and more: the candidates need a division
-        ulong v = m << 31, hi = v + 2, lo = frac == 0 ? v - 1 : v - 2; // the rounding interval [lo, hi] * 2^s, ends included (M is even)
-        // The interval's width is (hi - lo) * 2^s: at level k = floor(log10(width)) it holds a
-        // multiple of 10^k, at k + 1 at most one (a wrong k from rounding is caught below).
+        // The rounding interval is [v - 2, v + 2] * 2^s (v - 1 below a power of two), ends
+        // included (M is even). Its width is (hi - lo) * 2^s: at level k = floor(log10(width)) it
+        // holds a multiple of 10^k, at k + 1 at most one (a wrong k from rounding is caught below).
+        ulong v = m << 31;
         int k = Levels[2 * e8 + (frac == 0 ? 1 : 0)];
-        if (k > 0) return false;
-        int j = k + 1;
-        if (j > 0 || !Range(lo, hi, s, j, out ulong clo, out ulong chi) || clo < chi) return false;
+        int shift = k - s; // value * 10^-k = v * 5^-k * 2^(s - k)
+        if (k >= 0 || -k >= Pow5.Length || shift <= 0 || shift >= 128) return false;
+        // One exact product: v * 5^-k (< 2^55 * 2^72), and the interval's ends beside it.
+        UInt128 p = Pow5[-k];
+        UInt128 a = (UInt128)v * p, aHi = a + (p << 1), aLo = a - (frac == 0 ? p : p << 1);
+        UInt128 mask = (UInt128.One << shift) - 1;
+        UInt128 qHi = aHi >> shift, qLo = aLo >> shift;
+        if (qHi > ulong.MaxValue) return false;
+        // ceil(lo * 2^s / 10^k) and floor(hi * 2^s / 10^k): the candidates at level k; at level
+        // k + 1 they are ceil(clo / 10) and floor(chi / 10) (a ceiling of a ceiling, a floor of a floor).
+        ulong clo = (ulong)qLo + ((aLo & mask) != 0 ? 1UL : 0UL), chi = (ulong)qHi;
+        ulong cloUp = (clo + 9) / 10, chiUp = chi / 10;
         ulong d;
         int exp10;
-        if (clo == chi)
+        if (cloUp == chiUp)
         {
             // The one candidate at level k + 1, as short as its trailing zeros allow.
-            d = clo;
-            exp10 = j;
+            d = cloUp;
+            exp10 = k + 1;
             while (d % 10 == 0)
             {
                 d /= 10;
@@ -82,105 +95,122 @@ internal static class SingleAsDoubleText
         else
         {
             // Several candidates at level k (none at k + 1, so none ends in 0): the nearest.
-            if (!Range(lo, hi, s, k, out clo, out chi) || clo > chi || !Nearest(v, s, k, out d)) return false;
+            if (cloUp < chiUp || clo > chi) return false;
+            UInt128 rem = a & mask, half = UInt128.One << (shift - 1);
+            if (rem == half) return false; // an exact tie between two candidates
+            d = (ulong)(a >> shift) + (rem > half ? 1UL : 0UL);
             if (d < clo) d = clo;
             else if (d > chi) d = chi;
             if (d % 10 == 0) return false;
             exp10 = k;
         }
+        int n = Digits(d);
         // From 1e15 up .NET's choice between fixed and exponent notation depends on its digits: left to it.
-        if (exp10 + Digits(d) - 1 >= 15) return false;
-        written = Write(bits >> 31 != 0, d, exp10, destination);
+        if (exp10 + n - 1 >= 15 || destination.Length < 32) return false;
+        written = Write(bits >> 31 != 0, d, n, exp10, destination);
         return true;
     }
 
-    /// <summary>ceil(lo * 2^s / 10^j) and floor(hi * 2^s / 10^j), for j &lt;= 0 and s &lt; 0; false when out of the 128-bit range.</summary>
-    private static bool Range(ulong lo, ulong hi, int s, int j, out ulong clo, out ulong chi)
-    {
-        clo = chi = 0;
-        int shift = j - s; // value * 10^-j = x * 5^-j * 2^(s - j)
-        if (-j >= Pow5.Length || shift <= 0 || shift >= 128) return false;
-        UInt128 a = lo * Pow5[-j], b = hi * Pow5[-j];
-        UInt128 mask = (UInt128.One << shift) - 1;
-        UInt128 c = (a >> shift) + ((a & mask) != 0 ? UInt128.One : UInt128.Zero), f = b >> shift;
-        if (c > ulong.MaxValue || f > ulong.MaxValue) return false;
-        clo = (ulong)c;
-        chi = (ulong)f;
-        return true;
-    }
+    /// <summary>10^i for i = 0..19.</summary>
+    private static ReadOnlySpan<ulong> Pow10 =>
+    [
+        1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000, 10000000000,
+        100000000000, 1000000000000, 10000000000000, 100000000000000, 1000000000000000,
+        10000000000000000, 100000000000000000, 1000000000000000000, 10000000000000000000,
+    ];
 
-    /// <summary>The integer nearest v * 2^s / 10^k (k &lt;= 0); false at an exact tie or out of range.</summary>
-    private static bool Nearest(ulong v, int s, int k, out ulong d)
-    {
-        d = 0;
-        int shift = k - s;
-        if (-k >= Pow5.Length || shift <= 0 || shift >= 128) return false;
-        UInt128 a = v * Pow5[-k];
-        UInt128 q = a >> shift, rem = a & ((UInt128.One << shift) - 1), half = UInt128.One << (shift - 1);
-        if (rem == half) return false;
-        if (rem > half) q++;
-        if (q > ulong.MaxValue) return false;
-        d = (ulong)q;
-        return true;
-    }
-
+    /// <summary>The number of decimal digits of <paramref name="x"/> (1 for 0).</summary>
     private static int Digits(ulong x)
     {
-        int n = 1;
-        while (x >= 10)
+        int t = (int)(((uint)(64 - BitOperations.LeadingZeroCount(x | 1)) * 1233) >> 12); // floor(log10(x)) or one more
+        return t + (x >= Pow10[t] ? 1 : 0);
+    }
+
+    /// <summary>"00", "01", .. "99": two digits at a time.</summary>
+    private static ReadOnlySpan<byte> Pairs =>
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"u8;
+
+    /// <summary>The <paramref name="n"/> digits of <paramref name="x"/> at <paramref name="start"/> (the caller has checked the room).</summary>
+    private static void WriteDigits(ulong x, int n, ref byte start)
+    {
+        ref byte pairs = ref MemoryMarshal.GetReference(Pairs);
+        int pos = n;
+        while (x >= 100_000_000)
         {
-            x /= 10;
-            n++;
+            // Eight digits at a time, as two independent halves of four.
+            ulong q = x / 100_000_000;
+            uint low = (uint)(x - q * 100_000_000), a = low / 10_000, b = low - a * 10_000;
+            uint a1 = a / 100, b1 = b / 100;
+            pos -= 8;
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref start, pos), Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref pairs, (int)(2 * a1))));
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref start, pos + 2), Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref pairs, (int)(2 * (a - a1 * 100)))));
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref start, pos + 4), Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref pairs, (int)(2 * b1))));
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref start, pos + 6), Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref pairs, (int)(2 * (b - b1 * 100)))));
+            x = q;
         }
-        return n;
+        uint y = (uint)x;
+        while (y >= 100)
+        {
+            uint q = y / 100;
+            pos -= 2;
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref start, pos), Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref pairs, (int)(2 * (y - q * 100)))));
+            y = q;
+        }
+        if (y >= 10) Unsafe.WriteUnaligned(ref start, Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref pairs, (int)(2 * y))));
+        else start = (byte)('0' + y);
     }
 
     /// <summary>
     /// digits * 10^exp10 as .NET writes a float64 by default: fixed notation for a decimal exponent
     /// from -5 (exclusive) to 15 (exclusive), else d.dddE-XX with at least two exponent digits (the
-    /// caller leaves exponents of 15 and more to .NET).
+    /// caller leaves exponents of 15 and more to .NET). <paramref name="n"/> is the digits' count
+    /// (at most 17); <paramref name="destination"/> holds at least 32 bytes.
     /// </summary>
-    private static int Write(bool negative, ulong digits, int exp10, Span<byte> destination)
+    private static int Write(bool negative, ulong digits, int n, int exp10, Span<byte> destination)
     {
-        Span<byte> text = stackalloc byte[20];
-        int n = 0;
-        for (ulong x = digits; x > 0; x /= 10) text[19 - n++] = (byte)('0' + (int)(x % 10));
-        text = text[(20 - n)..];
+        ref byte dst = ref MemoryMarshal.GetReference(destination);
         int e = exp10 + n - 1; // the exponent of the first digit
         int w = 0;
-        if (negative) destination[w++] = (byte)'-';
+        if (negative) Unsafe.Add(ref dst, w++) = (byte)'-';
         if (e > -5 && e < 15)
         {
-            if (e >= 0)
+            if (e < 0)
             {
-                for (int i = 0; i <= e; i++) destination[w++] = i < n ? text[i] : (byte)'0';
-                if (n > e + 1)
-                {
-                    destination[w++] = (byte)'.';
-                    for (int i = e + 1; i < n; i++) destination[w++] = text[i];
-                }
+                // 0.000ddd
+                Unsafe.Add(ref dst, w++) = (byte)'0';
+                Unsafe.Add(ref dst, w++) = (byte)'.';
+                for (int i = 0; i < -e - 1; i++) Unsafe.Add(ref dst, w++) = (byte)'0';
+                WriteDigits(digits, n, ref Unsafe.Add(ref dst, w));
+                return w + n;
             }
-            else
+            if (n <= e + 1)
             {
-                destination[w++] = (byte)'0';
-                destination[w++] = (byte)'.';
-                for (int i = 0; i < -e - 1; i++) destination[w++] = (byte)'0';
-                for (int i = 0; i < n; i++) destination[w++] = text[i];
+                // an integer: its digits, then zeros
+                WriteDigits(digits, n, ref Unsafe.Add(ref dst, w));
+                w += n;
+                for (int i = n; i <= e; i++) Unsafe.Add(ref dst, w++) = (byte)'0';
+                return w;
             }
-            return w;
+            // ddd.ddd: the digits one place to the right, the integer part moved back, the point between.
+            WriteDigits(digits, n, ref Unsafe.Add(ref dst, w + 1));
+            for (int i = 0; i <= e; i++) Unsafe.Add(ref dst, w + i) = Unsafe.Add(ref dst, w + i + 1);
+            Unsafe.Add(ref dst, w + e + 1) = (byte)'.';
+            return w + n + 1;
         }
-        destination[w++] = text[0];
+        WriteDigits(digits, n, ref Unsafe.Add(ref dst, w + 1));
+        Unsafe.Add(ref dst, w) = Unsafe.Add(ref dst, w + 1);
         if (n > 1)
         {
-            destination[w++] = (byte)'.';
-            for (int i = 1; i < n; i++) destination[w++] = text[i];
+            Unsafe.Add(ref dst, w + 1) = (byte)'.';
+            w += n + 1;
         }
-        destination[w++] = (byte)'E';
-        destination[w++] = e < 0 ? (byte)'-' : (byte)'+';
-        int a = Math.Abs(e);
-        if (a >= 100) destination[w++] = (byte)('0' + a / 100);
-        destination[w++] = (byte)('0' + a / 10 % 10);
-        destination[w++] = (byte)('0' + a % 10);
+        else w++;
+        Unsafe.Add(ref dst, w++) = (byte)'E';
+        Unsafe.Add(ref dst, w++) = e < 0 ? (byte)'-' : (byte)'+';
+        int x = Math.Abs(e);
+        if (x >= 100) Unsafe.Add(ref dst, w++) = (byte)('0' + x / 100);
+        Unsafe.Add(ref dst, w++) = (byte)('0' + x / 10 % 10);
+        Unsafe.Add(ref dst, w++) = (byte)('0' + x % 10);
         return w;
     }
 }

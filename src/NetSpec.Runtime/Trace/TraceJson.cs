@@ -137,32 +137,43 @@ public sealed class TraceJson : ITraceSink, IDisposable
         Byte((byte)']');
     }
 
-    /// <summary>Chunks of the values formatted on up to <see cref="_threads"/> threads, then written in order.</summary>
+    /// <summary>
+    /// Chunks of the values formatted on up to <see cref="_threads"/> threads, a batch at a time,
+    /// and written in order: while one batch goes to the stream the next is being formatted.
+    /// </summary>
     private void ParallelNumbers(TraceValues values)
     {
         int chunks = (values.Length + ChunkElements - 1) / ChunkElements;
         int batch = _threads * 2;
-        var buffers = new byte[batch][];
-        var lengths = new int[batch];
-        for (int i = 0; i < batch; i++) buffers[i] = ArrayPool<byte>.Shared.Rent(ChunkElements * NumberRoom);
+        // Two sets of chunk buffers: the batch being written and the batch being formatted.
+        var buffers = new byte[2 * batch][];
+        var lengths = new int[2 * batch];
+        for (int i = 0; i < buffers.Length; i++) buffers[i] = ArrayPool<byte>.Shared.Rent(ChunkElements * NumberRoom);
+        var options = new ParallelOptions { MaxDegreeOfParallelism = _threads };
+        void FormatBatch(int first, int set) => Parallel.For(0, Math.Min(batch, chunks - first), options, k =>
+        {
+            int start = (first + k) * ChunkElements;
+            lengths[set * batch + k] = Format(values, start, Math.Min(ChunkElements, values.Length - start), buffers[set * batch + k]);
+        });
+        Task? next = null;
         try
         {
-            var options = new ParallelOptions { MaxDegreeOfParallelism = _threads };
-            for (int first = 0; first < chunks; first += batch)
+            Drain();
+            FormatBatch(0, 0);
+            for (int first = 0, set = 0; first < chunks; first += batch, set ^= 1)
             {
-                int inBatch = Math.Min(batch, chunks - first);
-                Parallel.For(0, inBatch, options, k =>
-                {
-                    int start = (first + k) * ChunkElements;
-                    lengths[k] = Format(values, start, Math.Min(ChunkElements, values.Length - start), buffers[k]);
-                });
+                int after = first + batch, nextSet = set ^ 1;
+                next = after < chunks ? Task.Run(() => FormatBatch(after, nextSet)) : null;
                 // Each chunk goes to the stream as it is (no copy through the line buffer).
-                Drain();
-                for (int k = 0; k < inBatch; k++) _stream.Write(buffers[k], 0, lengths[k]);
+                for (int k = 0, inBatch = Math.Min(batch, chunks - first); k < inBatch; k++) _stream.Write(buffers[set * batch + k], 0, lengths[set * batch + k]);
+                next?.GetAwaiter().GetResult();
+                next = null;
             }
         }
         finally
         {
+            // A failed write leaves the next batch's formatting to finish before its buffers go back.
+            try { next?.Wait(); } catch (AggregateException) { }
             foreach (var b in buffers) ArrayPool<byte>.Shared.Return(b);
         }
     }
@@ -207,8 +218,32 @@ public sealed class TraceJson : ITraceSink, IDisposable
         return used + text.Length;
     }
 
+    /// <summary>
+    /// Characters a JSON string holds as they are (the encoder writes them unescaped; a test checks
+    /// each): printable ASCII but the quote and the backslash, and the notation of the notes and
+    /// expressions (the update's "·", Greek letters, sub- and superscript digits, a few symbols).
+    /// </summary>
+    internal const string PlainCharacters =
+        " !#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~" +
+        "·×÷±²³¹½ΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩαβγδεζηθικλμνξοπρστυφχψωϵ₀₁₂₃₄₅₆₇₈₉⁰⁴⁵⁶⁷⁸⁹⁺⁻ᵀ∂∇√∑∏−∞≈≠≤≥⊙…→←∈";
+
+    private static readonly SearchValues<char> Plain = SearchValues.Create(PlainCharacters);
+
+    /// <summary>
+    /// <paramref name="s"/> in quotes, escaped as <see cref="JsonEncodedText.Encode(string, JavaScriptEncoder?)"/>
+    /// escapes it; a string of plain characters (names, ops, expressions) is copied as its UTF-8
+    /// bytes, without the encoder (whose tables cost a start-up a few hundred microseconds).
+    /// </summary>
     private void String(string s)
     {
+        if (s.Length <= 1024 && !s.AsSpan().ContainsAnyExcept(Plain))
+        {
+            Room(3 * s.Length + 2);
+            _buffer[_used++] = (byte)'"';
+            _used += Encoding.UTF8.GetBytes(s, _buffer.AsSpan(_used));
+            _buffer[_used++] = (byte)'"';
+            return;
+        }
         var encoded = JsonEncodedText.Encode(s, Encoder).EncodedUtf8Bytes;
         Byte((byte)'"');
         Raw(encoded);

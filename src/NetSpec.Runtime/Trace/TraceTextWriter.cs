@@ -61,9 +61,18 @@ public sealed class TraceTextWriter : ITraceSink
                 break;
             case TracePhase.Update:
                 sb.Append("  ").Append(e.Name).Append("* = ").AppendLine(e.Expression);
-                Entry($"    {e.Name}", e.Shape, e.Old!.Value, indentLabel: false);
-                Entry($"    dJ/d{e.Name}", e.Shape, e.Gradient!.Value, indentLabel: false);
-                Entry($"    {e.Name}*", e.Shape, e.Values, indentLabel: false);
+                TraceValues old = e.Old!.Value, grad = e.Gradient!.Value;
+                string? oldText = null, gradText = null, newText = null;
+                if (old.Length > _fullLimit && grad.Length > _fullLimit && e.Values.Length > _fullLimit)
+                {
+                    // The three summaries computed together (one interleaved pass), written as each would be alone.
+                    Span<(double, double, double, int, int)> numbers = stackalloc (double, double, double, int, int)[3];
+                    Summary.Numbers(old, grad, e.Values, numbers);
+                    (oldText, gradText, newText) = (Summary.Stats(old, 6, numbers[0]), Summary.Stats(grad, 6, numbers[1]), Summary.Stats(e.Values, 6, numbers[2]));
+                }
+                Entry($"    {e.Name}", e.Shape, old, indentLabel: false, oldText);
+                Entry($"    dJ/d{e.Name}", e.Shape, grad, indentLabel: false, gradText);
+                Entry($"    {e.Name}*", e.Shape, e.Values, indentLabel: false, newText);
                 break;
             case TracePhase.Epoch:
                 Entry(e.Mode is null ? $"{e.Name} ({e.Expression})" : $"{e.Name} ({e.Expression}; {ModeText(e.Mode)})", e.Shape, e.Values);
@@ -107,7 +116,8 @@ public sealed class TraceTextWriter : ITraceSink
         _ => $"step {e.Step} · update: {(_graph.Optimizer?.Type.Name == "adam" ? "Adam" : "gradient descent")}, learning rate {_graph.Optimizer?.LearningRate}",
     };
 
-    private void Entry(string label, Shape shape, TraceValues values, bool indentLabel = true)
+    /// <summary>One value's line(s); <paramref name="summary"/>, when given, is its summary already computed.</summary>
+    private void Entry(string label, Shape shape, TraceValues values, bool indentLabel = true, string? summary = null)
     {
         var sb = _sb;
         int start = sb.Length;
@@ -119,7 +129,8 @@ public sealed class TraceTextWriter : ITraceSink
         sb.Append(shapeText);
         if (shapeText.Length < 8) sb.Append(' ', 8 - shapeText.Length);
         sb.Append(' ');
-        TensorText.Append(sb, shape, values, sb.Length - start, _fullLimit, shapeShown: true);
+        if (summary is not null) sb.Append(summary);
+        else TensorText.Append(sb, shape, values, sb.Length - start, _fullLimit, shapeShown: true);
         sb.AppendLine();
     }
 }

@@ -56,6 +56,23 @@ public sealed class TraceJsonTests
     }
 
     [TestMethod]
+    public void Every_string_is_escaped_as_Utf8JsonWriter_escapes_it()
+    {
+        // Each character below 0x100 and some beyond, alone and amid plain text, in each string field.
+        var texts = new List<string> { "", "x", "linear(x, W, b)", "W - 0.001 · dJ/dW", "h₁", "🙂 a\"b\\c", new string('a', 3000) + "\"" + new string('b', 70_000) };
+        for (int c = 0; c < 0x100; c++) texts.Add($"a{(char)c}b");
+        foreach (char c in TraceJson.PlainCharacters) texts.Add($"{c}");
+        texts.Add(TraceJson.PlainCharacters);
+        texts.AddRange(["\u2028", "\uFEFF", "\uD83D\uDE42", "<script>&'+`"]); // a lone surrogate is refused, as before
+        foreach (var t in texts)
+        {
+            var e = new TraceEvent(TracePhase.Forward, 1, t, t, t, new Shape(1), new[] { 1.0 }) { Mode = t };
+            var reference = Reference(e).Replace(",\"shape\"", $",\"mode\":{JsonSerializer.Serialize(t, new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping })},\"shape\"", StringComparison.Ordinal);
+            Assert.AreEqual(reference, TraceJson.Line(e), $"text of {t.Length} chars, first 0x{(t.Length > 1 ? t[1] : 0):X4}");
+        }
+    }
+
+    [TestMethod]
     public void Every_number_is_written_as_Utf8JsonWriter_writes_it()
     {
         var d = Awkward(5000, 1);

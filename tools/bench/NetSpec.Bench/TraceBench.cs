@@ -22,7 +22,8 @@ namespace NetSpec.Bench;
 /// written, flushed and closed inside the clock). Prints one JSON line: the median time of each
 /// over --repeats runs (after one warm-up), the ratios to the untraced step, the bytes written and
 /// the trace's MB/s (bytes over the time the trace added).
-/// Usage: trace &lt;spec&gt; [--dir FOLDER] [--repeats R] [--threads N] [--full-limit N].
+/// Usage: trace &lt;spec&gt; [--dir FOLDER] [--repeats R] [--threads N] [--full-limit N] [--only text|json|json1]
+/// (--only: the untraced step and that one trace, for profiling).
 /// <c>trace --check-format [STRIDE]</c> instead checks the JSON trace's float32 numbers against the
 /// float64 path (<c>double.TryFormat</c>): every STRIDE-th float32 bit pattern (default 1: all 2^32).
 /// </summary>
@@ -48,11 +49,12 @@ internal static class TraceBench
             Option(args, "--dir") ?? Path.GetTempPath(),
             int.Parse(Option(args, "--repeats") ?? "5", CultureInfo.InvariantCulture),
             int.Parse(Option(args, "--threads") ?? "1", CultureInfo.InvariantCulture),
-            int.Parse(Option(args, "--full-limit") ?? "64", CultureInfo.InvariantCulture));
+            int.Parse(Option(args, "--full-limit") ?? "64", CultureInfo.InvariantCulture),
+            Option(args, "--only"));
         return loaded.Graph!.Spec.DType == DType.Float32 ? Measure<float>(loaded.Graph!, o) : Measure<double>(loaded.Graph!, o);
     }
 
-    private sealed record Settings(string Spec, string Dir, int Repeats, int Threads, int FullLimit);
+    private sealed record Settings(string Spec, string Dir, int Repeats, int Threads, int FullLimit, string? Only);
 
     private static int Measure<T>(NetworkGraph graph, Settings o) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -74,26 +76,27 @@ internal static class TraceBench
         }
         string textPath = Path.Combine(o.Dir, "netspec-trace-bench.txt"), jsonPath = Path.Combine(o.Dir, "netspec-trace-bench.jsonl");
         double untraced = Median(o.Repeats, () => Step(null)), untracedCpu = _lastCpu;
-        double discarded = Median(o.Repeats, () => Step(new Discard()));
-        double text = Median(o.Repeats, () =>
+        bool Runs(string name) => o.Only is null || o.Only == name;
+        double discarded = o.Only is null ? Median(o.Repeats, () => Step(new Discard())) : 0;
+        double text = !Runs("text") ? 0 : Median(o.Repeats, () =>
         {
             using var w = new StreamWriter(textPath, false, new UTF8Encoding(false), 1 << 16);
             Step(new TraceTextWriter(graph, o.FullLimit, w));
         });
-        double textCpu = _lastCpu;
-        double json = Median(o.Repeats, () =>
+        double textCpu = Runs("text") ? _lastCpu : 0;
+        double json = !Runs("json") ? 0 : Median(o.Repeats, () =>
         {
             using var sink = TraceJson.ToFile(jsonPath);
             Step(sink);
         });
-        double jsonCpu = _lastCpu;
-        double jsonOneThread = Median(o.Repeats, () =>
+        double jsonCpu = Runs("json") ? _lastCpu : 0;
+        double jsonOneThread = !Runs("json1") ? 0 : Median(o.Repeats, () =>
         {
             using var sink = TraceJson.ToFile(jsonPath, threads: 1);
             Step(sink);
         });
-        double jsonOneThreadCpu = _lastCpu;
-        long textBytes = new FileInfo(textPath).Length, jsonBytes = new FileInfo(jsonPath).Length;
+        double jsonOneThreadCpu = Runs("json1") ? _lastCpu : 0;
+        long textBytes = File.Exists(textPath) ? new FileInfo(textPath).Length : 0, jsonBytes = File.Exists(jsonPath) ? new FileInfo(jsonPath).Length : 0;
         File.Delete(textPath);
         File.Delete(jsonPath);
         var result = new Dictionary<string, object?>
