@@ -57,7 +57,7 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
         for (int i = 0; i < _grads.Length; i++)
             if (graph.NeedsGradient(i, _options.DataGradients)) _grads[i] = new Tensor<T>(graph.Values[i].Shape);
         _nodes = [.. graph.Nodes];
-        _run = new RunState { Training = graph.TrainingMode };
+        _run = new RunState { Training = graph.TrainingMode, FusedPasses = _options.FusedPasses };
         _contexts = new OpContext<T>[graph.Nodes.Count];
         foreach (var n in graph.Nodes)
         {
