@@ -259,10 +259,11 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>The backward pass from the objective or the assumed gradient. False when it stopped at a NaN or infinity.</summary>
     /// <remarks>
-    /// Untraced, the pass runs without a check after every node and then checks each gradient
-    /// buffer once. Ops only accumulate into input gradients, so a buffer that held a NaN or
-    /// infinity after some node still holds one at the end (a node that overwrites a buffer is its
-    /// first contributor in the pass, see <see cref="PlanClears"/>); when one does, the pass is run
+    /// Untraced, the pass runs without a check after every node and checks each gradient buffer
+    /// once, after its last contributor (<see cref="PlanChecks"/>). Ops only accumulate into input
+    /// gradients, so a buffer that held a NaN or infinity after some node still holds one at the
+    /// end (a node that overwrites a buffer is its first contributor in the pass, see
+    /// <see cref="PlanClears"/>); when one does, the pass is run
     /// again (it starts from the same cleared buffers and reads values it never changes, so it
     /// computes the same numbers) with the check after every node, which names the node that
     /// produced it.
