@@ -25,6 +25,9 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly GraphNode[] _nodes; // an array: no enumerator is allocated per step
     private readonly Tensor<T>[] _checkedGrads; // every input gradient the backward pass writes, once each
     private readonly Tensor<T>[] _cleared; // the gradient buffers cleared before each backward pass (see PlanClears)
+    private readonly bool[] _outputCheckImplied; // per node: its output is finite when its checked input is (see PlanChecks)
+    private readonly Tensor<T>[]?[] _checkAfter; // per node: the gradient buffers complete after its backward, checked then (see PlanChecks)
+    private readonly Tensor<T>[] _checkAtEnd; // the gradient buffers checked once the unchecked pass is done (see PlanChecks)
     private NumericFault? _fault;
     private readonly RunState _run;
 
@@ -57,7 +60,7 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
         for (int i = 0; i < _grads.Length; i++)
             if (graph.NeedsGradient(i, _options.DataGradients)) _grads[i] = new Tensor<T>(graph.Values[i].Shape);
         _nodes = [.. graph.Nodes];
-        _run = new RunState { Training = graph.TrainingMode };
+        _run = new RunState { Training = graph.TrainingMode, FusedPasses = _options.FusedPasses };
         _contexts = new OpContext<T>[graph.Nodes.Count];
         foreach (var n in graph.Nodes)
         {
@@ -77,6 +80,54 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
         _checkedGrads = [.. written];
         _cleared = PlanClears();
+        (_outputCheckImplied, _checkAfter, _checkAtEnd) = PlanChecks();
+    }
+
+    /// <summary>
+    /// Where the untraced passes check for NaN and infinity, with <see cref="InterpreterOptions.FusedPasses"/>
+    /// (off, every node output is checked after its node and every gradient buffer at the end of
+    /// the backward pass). A relu's output is not checked when its input is a node's output,
+    /// checked just before: relu of a finite value is finite. Each gradient buffer is checked
+    /// right after its last contributor in the pass, while it is still in the cache, instead of
+    /// all of them at the end; a buffer only a relu wrote (overwriting it) from a checked output
+    /// gradient is not checked (it holds that gradient or zeros). Either way a NaN or infinity
+    /// anywhere is found, and the pass is then run again with the check after every node, which
+    /// names the node that produced it (see <see cref="Backward"/>).
+    /// </summary>
+    private (bool[] OutputImplied, Tensor<T>[]?[] CheckAfter, Tensor<T>[] CheckAtEnd) PlanChecks()
+    {
+        var implied = new bool[_nodes.Length];
+        var after = new Tensor<T>[]?[_nodes.Length];
+        if (!_options.FusedPasses) return (implied, after, _checkedGrads); // the plain plan: every buffer once the pass is done
+        foreach (var n in _nodes)
+            implied[n.Index] = n.Op is Relu && n.Inputs.Length == 1 && _g.Values[n.Inputs[0]].Kind == ValueKind.Node;
+        var writers = new Dictionary<Tensor<T>, List<GraphNode>>(ReferenceEqualityComparer.Instance);
+        foreach (var n in _nodes)
+        {
+            if (_grads[n.Output] is null) continue;
+            for (int i = 0; i < n.Inputs.Length; i++)
+                if (_contexts[n.Index].InputGrad(i) is { } gi)
+                {
+                    if (!writers.TryGetValue(gi, out var list)) writers[gi] = list = [];
+                    if (!list.Contains(n)) list.Add(n);
+                }
+        }
+        var checkedSet = new HashSet<Tensor<T>>(_checkedGrads, ReferenceEqualityComparer.Instance);
+        var lists = new List<Tensor<T>>?[_nodes.Length];
+        foreach (var g in _checkedGrads)
+        {
+            var ws = writers[g];
+            var last = ws[0]; // the backward pass runs the nodes in reverse: the last contributor comes first in the graph
+            foreach (var w in ws)
+                if (w.Index < last.Index) last = w;
+            bool reluOnly = ws.Count == 1 && last.Op is Relu && _contexts[last.Index].Overwrites(0)
+                && _grads[last.Output] is { } dOut && checkedSet.Contains(dOut) && !ReferenceEquals(dOut, g);
+            if (reluOnly) continue;
+            (lists[last.Index] ??= []).Add(g);
+        }
+        for (int k = 0; k < lists.Length; k++)
+            if (lists[k] is { } l) after[k] = [.. l];
+        return (implied, after, []);
     }
 
     /// <summary>
@@ -184,6 +235,7 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
             n.Op.RunForward(ctx);
             var output = _values[n.Output];
             if (_trace is not null) EmitNode(step, n, ctx, output);
+            if (_trace is null && _outputCheckImplied[n.Index]) continue;
             if (!VecParallel.AllFinite<T>(output.Data, _options.Threads) && !Faulted(TracePhase.Forward, step, n, $"its output {n.Name}"))
                 return false;
         }
@@ -207,31 +259,28 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>The backward pass from the objective or the assumed gradient. False when it stopped at a NaN or infinity.</summary>
     /// <remarks>
-    /// Untraced, the pass runs without a check after every node and then checks each gradient
-    /// buffer once. Ops only accumulate into input gradients, so a buffer that held a NaN or
-    /// infinity after some node still holds one at the end (a node that overwrites a buffer is its
-    /// first contributor in the pass, see <see cref="PlanClears"/>); when one does, the pass is run
+    /// Untraced, the pass runs without a check after every node and checks each gradient buffer
+    /// once, after its last contributor (<see cref="PlanChecks"/>). Ops only accumulate into input
+    /// gradients, so a buffer that held a NaN or infinity after some node still holds one at the
+    /// end (a node that overwrites a buffer is its first contributor in the pass, see
+    /// <see cref="PlanClears"/>); when one does, the pass is run
     /// again (it starts from the same cleared buffers and reads values it never changes, so it
     /// computes the same numbers) with the check after every node, which names the node that
     /// produced it.
     /// </remarks>
     public bool Backward(int step)
     {
-        if (_trace is null)
-        {
-            BackwardPass(step, checkEachNode: false);
-            bool finite = true;
-            foreach (var g in _checkedGrads)
-                if (!VecParallel.AllFinite<T>(g.Data, _options.Threads))
-                {
-                    finite = false;
-                    break;
-                }
-            if (finite) return true;
-        }
+        if (_trace is null && BackwardPass(step, checkEachNode: false)) return true;
         return BackwardPass(step, checkEachNode: true);
     }
 
+    /// <summary>
+    /// One backward pass. Unchecked (<paramref name="checkEachNode"/> false, untraced), it checks
+    /// the gradient buffers where <see cref="PlanChecks"/> put their checks and stops at the first
+    /// NaN or infinity, returning false (the caller runs the pass again, checked); checked, it
+    /// checks every input gradient after every node and names the node that produced a NaN or
+    /// infinity (false when it stopped there).
+    /// </summary>
     private bool BackwardPass(int step, bool checkEachNode)
     {
         foreach (var g in _cleared) VecParallel.Clear<T>(g.Data, _options.Threads);
@@ -247,7 +296,13 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
             if (dOut is null) continue;
             if (_trace is not null) Emit(TracePhase.Backward, step, n.Name, n.Op.Name, $"dJ/d{n.Name}", dOut);
             n.Op.RunBackward(_contexts[n.Index]);
-            if (!checkEachNode) continue;
+            if (!checkEachNode)
+            {
+                if (_checkAfter[n.Index] is { } checks && _trace is null)
+                    foreach (var g in checks)
+                        if (!VecParallel.AllFinite<T>(g.Data, _options.Threads)) return false;
+                continue;
+            }
             for (int i = 0; i < n.Inputs.Length; i++)
             {
                 if (_contexts[n.Index].InputGrad(i) is { } gi && !Vec.AllFinite<T>(gi.Data)
@@ -255,6 +310,9 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
                     return false;
             }
         }
+        if (!checkEachNode && _trace is null)
+            foreach (var g in _checkAtEnd)
+                if (!VecParallel.AllFinite<T>(g.Data, _options.Threads)) return false;
         if (_trace is not null)
             foreach (var v in _g.Values)
                 if (v.Kind != ValueKind.Node && _grads[v.Index] is { } gv)

@@ -48,4 +48,12 @@ public sealed record InterpreterOptions
     /// each backward pass and every op accumulates (the tests compare the two).
     /// </summary>
     internal bool FirstWriterOverwrites { get; init; } = true;
+
+    /// <summary>
+    /// Run fused passes where an op or the interpreter has them (e.g. the softmax cross-entropy's
+    /// exponentials of every row in one call, a linear layer's bias with the relu after it): the
+    /// same numbers, bit for bit, in fewer passes over the buffers. Off, every op runs its plain
+    /// passes (the tests compare the two).
+    /// </summary>
+    internal bool FusedPasses { get; init; } = true;
 }

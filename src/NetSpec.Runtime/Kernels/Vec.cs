@@ -31,14 +31,32 @@ public static class Vec
         if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
         {
             var av = Vector512.Create(a);
-            Vector512<T> acc = Vector512<T>.Zero;
-            for (; i <= n - Vector512<T>.Count; i += Vector512<T>.Count)
+            // Four independent finiteness chains (one add chain is latency-bound at three or four
+            // cycles a vector); the updated values are computed as in the one-vector loop.
+            int w = Vector512<T>.Count;
+            Vector512<T> acc = Vector512<T>.Zero, acc1 = Vector512<T>.Zero, acc2 = Vector512<T>.Zero, acc3 = Vector512<T>.Zero;
+            for (; i <= n - 4 * w; i += 4 * w)
+            {
+                var r0 = Vector512.LoadUnsafe(ref px, (nuint)i) * av + Vector512.LoadUnsafe(ref py, (nuint)i);
+                var r1 = Vector512.LoadUnsafe(ref px, (nuint)(i + w)) * av + Vector512.LoadUnsafe(ref py, (nuint)(i + w));
+                var r2 = Vector512.LoadUnsafe(ref px, (nuint)(i + 2 * w)) * av + Vector512.LoadUnsafe(ref py, (nuint)(i + 2 * w));
+                var r3 = Vector512.LoadUnsafe(ref px, (nuint)(i + 3 * w)) * av + Vector512.LoadUnsafe(ref py, (nuint)(i + 3 * w));
+                r0.StoreUnsafe(ref py, (nuint)i);
+                r1.StoreUnsafe(ref py, (nuint)(i + w));
+                r2.StoreUnsafe(ref py, (nuint)(i + 2 * w));
+                r3.StoreUnsafe(ref py, (nuint)(i + 3 * w));
+                acc += r0 - r0;
+                acc1 += r1 - r1;
+                acc2 += r2 - r2;
+                acc3 += r3 - r3;
+            }
+            for (; i <= n - w; i += w)
             {
                 var r = Vector512.LoadUnsafe(ref px, (nuint)i) * av + Vector512.LoadUnsafe(ref py, (nuint)i);
                 r.StoreUnsafe(ref py, (nuint)i);
                 acc += r - r;
             }
-            finite = Vector512.EqualsAll(acc, Vector512<T>.Zero);
+            finite = Vector512.EqualsAll((acc + acc1) + (acc2 + acc3), Vector512<T>.Zero);
         }
         else if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
         {
@@ -387,15 +405,26 @@ public static class Vec
         ref T p = ref MemoryMarshal.GetReference(x);
         if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
         {
-            Vector512<T> a0 = Vector512<T>.Zero, a1 = Vector512<T>.Zero;
-            for (; i <= n - 2 * Vector512<T>.Count; i += 2 * Vector512<T>.Count)
+            // Four independent chains: one add chain is latency-bound.
+            int w = Vector512<T>.Count;
+            Vector512<T> a0 = Vector512<T>.Zero, a1 = Vector512<T>.Zero, a2 = Vector512<T>.Zero, a3 = Vector512<T>.Zero;
+            for (; i <= n - 4 * w; i += 4 * w)
             {
                 var v0 = Vector512.LoadUnsafe(ref p, (nuint)i);
-                var v1 = Vector512.LoadUnsafe(ref p, (nuint)(i + Vector512<T>.Count));
+                var v1 = Vector512.LoadUnsafe(ref p, (nuint)(i + w));
+                var v2 = Vector512.LoadUnsafe(ref p, (nuint)(i + 2 * w));
+                var v3 = Vector512.LoadUnsafe(ref p, (nuint)(i + 3 * w));
                 a0 += v0 - v0;
                 a1 += v1 - v1;
+                a2 += v2 - v2;
+                a3 += v3 - v3;
             }
-            if (!Vector512.EqualsAll(a0 + a1, Vector512<T>.Zero)) return false;
+            for (; i <= n - w; i += w)
+            {
+                var v0 = Vector512.LoadUnsafe(ref p, (nuint)i);
+                a0 += v0 - v0;
+            }
+            if (!Vector512.EqualsAll((a0 + a1) + (a2 + a3), Vector512<T>.Zero)) return false;
         }
         else if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
         {
@@ -440,6 +469,54 @@ public static class Vec
         for (int j = 0; j < x.Length; j++)
             if (y[j] != T.Zero) loss += y[j] * ((m - x[j]) + logS);
         return loss;
+    }
+
+    /// <summary>
+    /// Whether <see cref="TensorPrimitives.Exp{T}(ReadOnlySpan{T}, Span{T})"/> over a span of
+    /// <paramref name="length"/> values gives each element the bits it gets in a longer span: for
+    /// float32 from 4 values on, where every element goes through the vector kernel, whose 128-,
+    /// 256- and 512-bit forms give the same bits (checked for every float32 from -0 to -infinity,
+    /// the arguments x - max the softmax passes); shorter spans are computed one element at a time
+    /// by the scalar function, which rounds differently (e^-0 is 1 there and 1.0000001 in the
+    /// vector kernel). Not for float64, whose 256- and 512-bit kernels differ in the last bit.
+    /// </summary>
+    internal static bool RowExpSameAsWhole<T>(int length) where T : unmanaged, IFloatingPointIeee754<T> =>
+        typeof(T) == typeof(float) && length >= 4 && Vector128.IsHardwareAccelerated;
+
+    /// <summary>
+    /// <see cref="SoftmaxCrossEntropyRowKept{T}"/> for <paramref name="rows"/> rows of
+    /// <paramref name="cols"/> values at once, with the same bits: per row the maximum and the sum
+    /// are the same calls on the same row, x - m is exact either way, and the exponentials of all
+    /// rows are one call over the whole buffer, which gives each element the bits the per-row call
+    /// gives it when <see cref="RowExpSameAsWhole{T}"/>(<paramref name="cols"/>) holds (the caller
+    /// checks). Fills <paramref name="exp"/>, <paramref name="sums"/>, <paramref name="maxes"/> and one
+    /// loss per row.
+    /// </summary>
+    internal static void SoftmaxCrossEntropyRowsKept<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, int rows, int cols, Span<T> exp, Span<T> sums, Span<T> maxes, Span<T> losses)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = rows * cols;
+        if (x.Length < n || y.Length < n || exp.Length < n || sums.Length < rows || maxes.Length < rows || losses.Length < rows)
+            throw new ArgumentException("x, y and exp must hold rows x cols values, sums, maxes and losses rows values");
+        for (int r = 0; r < rows; r++)
+        {
+            var xr = x.Slice(r * cols, cols);
+            T m = TensorPrimitives.Max(xr);
+            maxes[r] = m;
+            TensorPrimitives.Subtract(xr, m, exp.Slice(r * cols, cols));
+        }
+        TensorPrimitives.Exp(exp[..n], exp[..n]);
+        for (int r = 0; r < rows; r++)
+        {
+            T sum = TensorPrimitives.Sum<T>(exp.Slice(r * cols, cols));
+            sums[r] = sum;
+            T logS = T.Log(sum), m = maxes[r], loss = T.Zero;
+            var xr = x.Slice(r * cols, cols);
+            var yr = y.Slice(r * cols, cols);
+            for (int j = 0; j < cols; j++)
+                if (yr[j] != T.Zero) loss += yr[j] * ((m - xr[j]) + logS);
+            losses[r] = loss;
+        }
     }
 
     /// <summary>

@@ -14,6 +14,12 @@ public sealed class RunState
 
     /// <summary>The 1-based optimizer step of the pass (0 for an evaluation pass of a training run).</summary>
     public long Step { get; set; }
+
+    /// <summary>
+    /// Whether ops may run their fused passes (several element-wise passes in one, the same bits:
+    /// <see cref="Execution.InterpreterOptions.FusedPasses"/>); off, each runs its plain passes.
+    /// </summary>
+    internal bool FusedPasses { get; set; } = true;
 }
 
 /// <summary>A value an op shows in the trace besides its output (dropout's mask, batch_norm's batch mean).</summary>
@@ -64,6 +70,9 @@ public sealed class OpContext<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>The 1-based step of the pass; with <see cref="NodeKey"/>, what a random mask is a function of.</summary>
     public long Step => _run.Step;
+
+    /// <summary>Whether the op may run its fused passes (<see cref="RunState.FusedPasses"/>).</summary>
+    internal bool FusedPasses => _run.FusedPasses;
 
     /// <summary>The node's key for random numbers: FNV-1a (64-bit) of its name (<see cref="Kernels.CounterRandom.NameKey"/>).</summary>
     public ulong NodeKey => _nodeKey ??= Kernels.CounterRandom.NameKey(Node);

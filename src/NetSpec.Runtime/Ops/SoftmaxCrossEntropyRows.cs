@@ -22,6 +22,9 @@ public sealed class SoftmaxCrossEntropyRows : Op
         public readonly T[] Exp = new T[length];
         public readonly T[] Sum = new T[rows];
 
+        /// <summary>Each row's largest logit m (the forward pass's, for the loss after the exponentials).</summary>
+        public readonly T[] Max = new T[rows];
+
         /// <summary>Whether a forward pass has filled them (a backward pass on its own computes them).</summary>
         public bool Valid;
     }
@@ -100,8 +103,11 @@ public sealed class SoftmaxCrossEntropyRows : Op
         {
             // The exponentials and their sums are kept for backward (the same values it would compute again).
             var kept = c.State(static c => new SoftmaxKept<T>(c.Input(0).Length, ClassAxis.Split(c).Outer));
-            for (int r = 0; r < rows; r++)
-                losses[r] = Vec.SoftmaxCrossEntropyRowKept<T>(x.AsSpan(r * cols, cols), y.AsSpan(r * cols, cols), kept.Exp.AsSpan(r * cols, cols), out kept.Sum[r]);
+            if (c.FusedPasses && Vec.RowExpSameAsWhole<T>(cols))
+                Vec.SoftmaxCrossEntropyRowsKept<T>(x.AsSpan(0, rows * cols), y.AsSpan(0, rows * cols), rows, cols, kept.Exp, kept.Sum, kept.Max, losses);
+            else
+                for (int r = 0; r < rows; r++)
+                    losses[r] = Vec.SoftmaxCrossEntropyRowKept<T>(x.AsSpan(r * cols, cols), y.AsSpan(r * cols, cols), kept.Exp.AsSpan(r * cols, cols), out kept.Sum[r]);
             kept.Valid = true;
             return;
         }
