@@ -58,6 +58,10 @@ internal static class GemmPackBuffers<T> where T : unmanaged
 /// Every kernel computes each element of C as a chain of fused multiply-adds in increasing k
 /// (per k-block for <see cref="GemmPath.Packed"/>), independent of where the element sits in a
 /// tile, so splitting the output between threads never changes the result.
+/// The products <see cref="Gemm.SplitOrder"/> selects (A not transposed, B stored transposed, long k with few
+/// rows or few columns, or one row) go to <see cref="GemmDot{T, TW, TWOps}"/> instead, which sums each element in
+/// a fixed split-k order (64 bytes of partial sums over interleaved k, then a halving tree), also a function of the
+/// shape only.
 /// </summary>
 internal static unsafe class GemmKernels<T, TV, TOps>
     where T : unmanaged, IFloatingPointIeee754<T>
