@@ -156,17 +156,18 @@ public static partial class Gemm
     /// <summary>
     /// Whether a product is computed in the split-k order of <see cref="GemmDot{T, TW, TWOps}"/> (L = 64 / sizeof(T)
     /// partial sums over interleaved k, added as a halving tree) instead of one chain in increasing k: op(A) not
-    /// transposed and B stored transposed (rows of both contiguous in k), and either k &gt;= 256 with at most 8 rows or
-    /// at most <see cref="NarrowMax"/> columns, or k &gt;= 64 with one row. There a single chain per element is
-    /// latency-bound and would need op(B) transposed on every call. Depends on the shape and transposes only.
+    /// transposed and B stored transposed (rows of both contiguous in k), k &gt;= 64, and one row or at most
+    /// <see cref="NarrowMax"/> columns, or k &gt;= 256 and at most 8 rows. There one chain per element is latency-bound
+    /// and needs an operand transposed on every call. Depends on the shape and transposes only.
     /// </summary>
     internal static bool SplitOrder(bool transA, bool transB, int m, int n, int k) =>
-        !transA && transB && (k >= 256 ? m <= 8 || n <= NarrowMax : k >= 64 && m == 1);
+        !transA && transB && k >= 64 && (m == 1 || n <= NarrowMax || (m <= 8 && k >= 256));
 
     /// <summary>The fixed split of a split-k product between threads (whole row tiles, or column tiles for few rows).</summary>
     private static int PlanDot<T>(ref GemmProblem<T> p, GemmOptions options, bool use512) where T : unmanaged
     {
-        p.SplitRows = p.M >= 8;
+        // Split the larger side: for few rows each part then streams only its own columns of B.
+        p.SplitRows = p.M >= p.N;
         p.SplitUnit = p.SplitRows ? 4 : use512 ? 10 : 4;
         long work = (long)p.M * p.N * p.K;
         int threads = Math.Min(options.Threads, Environment.ProcessorCount);

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace NetSpec.Runtime.Kernels;
 
@@ -36,7 +37,27 @@ internal unsafe interface IGemmWideOps<T, TW>
     /// The lanes added as a halving tree: s[l] += s[l + h] for h = Lanes/2, Lanes/4, ..., 1; returns s[0].
     /// </summary>
     static abstract T Sum(TW v);
+
+    /// <summary>
+    /// c[t] = alpha * Sum(v_t), or fma(beta, c[t], alpha * Sum(v_t)) unless <paramref name="betaZero"/>, for t &lt; count
+    /// (count 1 to 4): the same operations as four scalar sums, several outputs per instruction where the width allows.
+    /// </summary>
+    static abstract void Put4(T* c, TW v0, TW v1, TW v2, TW v3, T alpha, T beta, bool betaZero, int count);
+
+    /// <summary>As <see cref="Put4"/> for four outputs <paramref name="stride"/> apart (a column of C), all four stored.</summary>
+    static abstract void Put4Strided(T* c, nint stride, TW v0, TW v1, TW v2, TW v3, T alpha, T beta, bool betaZero);
 }
+
+/// <summary>A column count fixed when the JIT specialises a narrow kernel (the branches on it fold away).</summary>
+internal interface INarrowCols
+{
+    static abstract int Value { get; }
+}
+
+internal readonly struct NarrowCols4 : INarrowCols { public static int Value => 4; }
+internal readonly struct NarrowCols8 : INarrowCols { public static int Value => 8; }
+internal readonly struct NarrowCols10 : INarrowCols { public static int Value => 10; }
+internal readonly struct NarrowCols12 : INarrowCols { public static int Value => 12; }
 
 /// <summary>Two 256-bit vectors standing for one 512-bit value: <see cref="Lo"/> holds lanes 0 to Count-1.</summary>
 internal struct Pair256<T> where T : unmanaged
@@ -56,6 +77,55 @@ internal readonly unsafe struct W512F : IGemmWideOps<float, Vector512<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Vector512<float> v) => W256F.Sum8(v.GetLower() + v.GetUpper());
+
+    /// <summary>Sum of each of four values, the same tree as <see cref="Sum"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Sums4(Vector512<float> v0, Vector512<float> v1, Vector512<float> v2, Vector512<float> v3)
+    {
+        // The tree of Sum, four values at a time. h = 8: [v0 lanes 0-7 | v1 lanes 0-7] + [v0 lanes 8-15 | v1 lanes 8-15].
+        Vector512<float> t01 = Avx512F.Shuffle4x128(v0, v1, 0x44) + Avx512F.Shuffle4x128(v0, v1, 0xEE);
+        Vector512<float> t23 = Avx512F.Shuffle4x128(v2, v3, 0x44) + Avx512F.Shuffle4x128(v2, v3, 0xEE);
+        // h = 4: 128-bit lane t of u holds value t's lanes 0-3 plus its lanes 4-7.
+        Vector512<float> u = Avx512F.Shuffle4x128(t01, t23, 0x88) + Avx512F.Shuffle4x128(t01, t23, 0xDD);
+        // h = 2, then h = 1, within each 128-bit lane.
+        u += Avx512F.Permute4x32(u, 0x4E);
+        u += Avx512F.Permute4x32(u, 0xB1);
+        return Avx512F.PermuteVar16x32(u, Vector512.Create(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)).GetLower().GetLower();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Put4Strided(float* c, nint stride, Vector512<float> v0, Vector512<float> v1, Vector512<float> v2, Vector512<float> v3,
+        float alpha, float beta, bool betaZero)
+    {
+        Vector128<float> r = Sums4(v0, v1, v2, v3) * Vector128.Create(alpha);
+        if (betaZero)
+        {
+            c[0] = r.ToScalar(); c[stride] = r.GetElement(1); c[2 * stride] = r.GetElement(2); c[3 * stride] = r.GetElement(3);
+            return;
+        }
+        c[0] = MathF.FusedMultiplyAdd(beta, c[0], r.ToScalar());
+        c[stride] = MathF.FusedMultiplyAdd(beta, c[stride], r.GetElement(1));
+        c[2 * stride] = MathF.FusedMultiplyAdd(beta, c[2 * stride], r.GetElement(2));
+        c[3 * stride] = MathF.FusedMultiplyAdd(beta, c[3 * stride], r.GetElement(3));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Put4(float* c, Vector512<float> v0, Vector512<float> v1, Vector512<float> v2, Vector512<float> v3,
+        float alpha, float beta, bool betaZero, int count)
+    {
+        Vector128<float> r = Sums4(v0, v1, v2, v3) * Vector128.Create(alpha);
+        if (count == 4)
+        {
+            (betaZero ? r : Vector128.FusedMultiplyAdd(Vector128.Create(beta), Vector128.Load(c), r)).Store(c);
+            return;
+        }
+        Vector128<float> mask = Vector128.LessThan(Vector128<int>.Indices, Vector128.Create(count)).AsSingle();
+        if (!betaZero)
+        {
+            r = Vector128.FusedMultiplyAdd(Vector128.Create(beta), Avx.MaskLoad(c, mask), r);
+        }
+        Avx.MaskStore(c, mask, r);
+    }
 }
 
 internal readonly unsafe struct W512D : IGemmWideOps<double, Vector512<double>>
@@ -70,6 +140,53 @@ internal readonly unsafe struct W512D : IGemmWideOps<double, Vector512<double>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double Sum(Vector512<double> v) => W256D.Sum4(v.GetLower() + v.GetUpper());
+
+    /// <summary>Sum of each of four values, the same tree as <see cref="Sum"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> Sums4(Vector512<double> v0, Vector512<double> v1, Vector512<double> v2, Vector512<double> v3)
+    {
+        // h = 4: [v0 lanes 0-3 | v1 lanes 0-3] + [v0 lanes 4-7 | v1 lanes 4-7].
+        Vector512<double> t01 = Avx512F.Shuffle4x128(v0, v1, 0x44) + Avx512F.Shuffle4x128(v0, v1, 0xEE);
+        Vector512<double> t23 = Avx512F.Shuffle4x128(v2, v3, 0x44) + Avx512F.Shuffle4x128(v2, v3, 0xEE);
+        // h = 2: 128-bit lane t holds value t's lanes 0-1 plus its lanes 2-3; then h = 1 within the lane.
+        Vector512<double> u = Avx512F.Shuffle4x128(t01, t23, 0x88) + Avx512F.Shuffle4x128(t01, t23, 0xDD);
+        u += Avx512F.Permute2x64(u, 0x55);
+        return Avx512F.PermuteVar8x64(u, Vector512.Create(0L, 2, 4, 6, 0, 0, 0, 0)).GetLower();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Put4Strided(double* c, nint stride, Vector512<double> v0, Vector512<double> v1, Vector512<double> v2, Vector512<double> v3,
+        double alpha, double beta, bool betaZero)
+    {
+        Vector256<double> r = Sums4(v0, v1, v2, v3) * Vector256.Create(alpha);
+        if (betaZero)
+        {
+            c[0] = r.ToScalar(); c[stride] = r.GetElement(1); c[2 * stride] = r.GetElement(2); c[3 * stride] = r.GetElement(3);
+            return;
+        }
+        c[0] = Math.FusedMultiplyAdd(beta, c[0], r.ToScalar());
+        c[stride] = Math.FusedMultiplyAdd(beta, c[stride], r.GetElement(1));
+        c[2 * stride] = Math.FusedMultiplyAdd(beta, c[2 * stride], r.GetElement(2));
+        c[3 * stride] = Math.FusedMultiplyAdd(beta, c[3 * stride], r.GetElement(3));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Put4(double* c, Vector512<double> v0, Vector512<double> v1, Vector512<double> v2, Vector512<double> v3,
+        double alpha, double beta, bool betaZero, int count)
+    {
+        Vector256<double> r = Sums4(v0, v1, v2, v3) * Vector256.Create(alpha);
+        if (count == 4)
+        {
+            (betaZero ? r : Vector256.FusedMultiplyAdd(Vector256.Create(beta), Vector256.Load(c), r)).Store(c);
+            return;
+        }
+        Vector256<double> mask = Vector256.LessThan(Vector256<long>.Indices, Vector256.Create((long)count)).AsDouble();
+        if (!betaZero)
+        {
+            r = Vector256.FusedMultiplyAdd(Vector256.Create(beta), Avx.MaskLoad(c, mask), r);
+        }
+        Avx.MaskStore(c, mask, r);
+    }
 }
 
 internal readonly unsafe struct W256F : IGemmWideOps<float, Pair256<float>>
@@ -93,6 +210,33 @@ internal readonly unsafe struct W256F : IGemmWideOps<float, Pair256<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Pair256<float> v) => Sum8(v.Lo + v.Hi);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Put4(float* c, Pair256<float> v0, Pair256<float> v1, Pair256<float> v2, Pair256<float> v3,
+        float alpha, float beta, bool betaZero, int count)
+    {
+        PutOne(c, Sum(v0), alpha, beta, betaZero);
+        if (count > 1) { PutOne(c + 1, Sum(v1), alpha, beta, betaZero); }
+        if (count > 2) { PutOne(c + 2, Sum(v2), alpha, beta, betaZero); }
+        if (count > 3) { PutOne(c + 3, Sum(v3), alpha, beta, betaZero); }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Put4Strided(float* c, nint stride, Pair256<float> v0, Pair256<float> v1, Pair256<float> v2, Pair256<float> v3,
+        float alpha, float beta, bool betaZero)
+    {
+        PutOne(c, Sum(v0), alpha, beta, betaZero);
+        PutOne(c + stride, Sum(v1), alpha, beta, betaZero);
+        PutOne(c + 2 * stride, Sum(v2), alpha, beta, betaZero);
+        PutOne(c + 3 * stride, Sum(v3), alpha, beta, betaZero);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PutOne(float* c, float sum, float alpha, float beta, bool betaZero)
+    {
+        float r = alpha * sum;
+        *c = betaZero ? r : MathF.FusedMultiplyAdd(beta, *c, r);
+    }
 
     /// <summary>The halving tree of 8 lanes (the last three levels of the 16-lane tree).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -125,6 +269,33 @@ internal readonly unsafe struct W256D : IGemmWideOps<double, Pair256<double>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double Sum(Pair256<double> v) => Sum4(v.Lo + v.Hi);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Put4(double* c, Pair256<double> v0, Pair256<double> v1, Pair256<double> v2, Pair256<double> v3,
+        double alpha, double beta, bool betaZero, int count)
+    {
+        PutOne(c, Sum(v0), alpha, beta, betaZero);
+        if (count > 1) { PutOne(c + 1, Sum(v1), alpha, beta, betaZero); }
+        if (count > 2) { PutOne(c + 2, Sum(v2), alpha, beta, betaZero); }
+        if (count > 3) { PutOne(c + 3, Sum(v3), alpha, beta, betaZero); }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Put4Strided(double* c, nint stride, Pair256<double> v0, Pair256<double> v1, Pair256<double> v2, Pair256<double> v3,
+        double alpha, double beta, bool betaZero)
+    {
+        PutOne(c, Sum(v0), alpha, beta, betaZero);
+        PutOne(c + stride, Sum(v1), alpha, beta, betaZero);
+        PutOne(c + 2 * stride, Sum(v2), alpha, beta, betaZero);
+        PutOne(c + 3 * stride, Sum(v3), alpha, beta, betaZero);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PutOne(double* c, double sum, double alpha, double beta, bool betaZero)
+    {
+        double r = alpha * sum;
+        *c = betaZero ? r : Math.FusedMultiplyAdd(beta, *c, r);
+    }
 
     /// <summary>The halving tree of 4 lanes (the last two levels of the 8-lane tree).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -167,9 +338,6 @@ internal static unsafe class GemmDot<T, TW, TWOps>
         }
     }
 
-    /// <summary>The unit a split between threads is made in: whole row tiles, or whole column tiles.</summary>
-    public static int SplitUnit(bool splitRows) => splitRows ? 4 : TWOps.ManyRegisters ? RowTile : 4;
-
     private static void RunPart(void* arg, int part, int parts)
     {
         ref GemmProblem<T> problem = ref Unsafe.AsRef<GemmProblem<T>>(arg);
@@ -209,7 +377,6 @@ internal static unsafe class GemmDot<T, TW, TWOps>
         nint lda = p.RsA, ldb = p.CsB, ldc = p.Ldc;
         T alpha = p.Alpha, beta = p.Beta;
         bool betaZero = T.IsZero(beta);
-        int i0 = 0;
         if (TWOps.ManyRegisters)
         {
             int fullRows = m / 4 * 4;
@@ -234,7 +401,7 @@ internal static unsafe class GemmDot<T, TW, TWOps>
             }
             return;
         }
-        for (int i = i0; i < m; i++)
+        for (int i = 0; i < m; i++)
         {
             for (int j = 0; j < n; j += 4)
             {
@@ -293,20 +460,25 @@ internal static unsafe class GemmDot<T, TW, TWOps>
             y = TWOps.LoadMasked(b4 + q, mask);
             c04 = TWOps.Fma(x0, y, c04); c14 = TWOps.Fma(x1, y, c14); c24 = TWOps.Fma(x2, y, c24); c34 = TWOps.Fma(x3, y, c34);
         }
-        Row5(c, cols, c00, c01, c02, c03, c04, alpha, beta, betaZero);
-        Row5(c + ldc, cols, c10, c11, c12, c13, c14, alpha, beta, betaZero);
-        Row5(c + 2 * ldc, cols, c20, c21, c22, c23, c24, alpha, beta, betaZero);
-        Row5(c + 3 * ldc, cols, c30, c31, c32, c33, c34, alpha, beta, betaZero);
+        int first = Math.Min(cols, 4);
+        TWOps.Put4(c, c00, c01, c02, c03, alpha, beta, betaZero, first);
+        TWOps.Put4(c + ldc, c10, c11, c12, c13, alpha, beta, betaZero, first);
+        TWOps.Put4(c + 2 * ldc, c20, c21, c22, c23, alpha, beta, betaZero, first);
+        TWOps.Put4(c + 3 * ldc, c30, c31, c32, c33, alpha, beta, betaZero, first);
+        if (cols > 4)
+        {
+            TWOps.Put4Strided(c + 4, ldc, c04, c14, c24, c34, alpha, beta, betaZero);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Row5(T* c, int cols, TW v0, TW v1, TW v2, TW v3, TW v4, T alpha, T beta, bool betaZero)
     {
-        Put(c, v0, alpha, beta, betaZero);
-        if (cols > 1) { Put(c + 1, v1, alpha, beta, betaZero); }
-        if (cols > 2) { Put(c + 2, v2, alpha, beta, betaZero); }
-        if (cols > 3) { Put(c + 3, v3, alpha, beta, betaZero); }
-        if (cols > 4) { Put(c + 4, v4, alpha, beta, betaZero); }
+        TWOps.Put4(c, v0, v1, v2, v3, alpha, beta, betaZero, Math.Min(cols, 4));
+        if (cols > 4)
+        {
+            Put(c + 4, v4, alpha, beta, betaZero);
+        }
     }
 
     /// <summary>One row of A against columns 0..cols-1 (at most 10) of op(B); columns past cols repeat the last one and are not stored.</summary>
@@ -367,9 +539,6 @@ internal static unsafe class GemmDot<T, TW, TWOps>
             c0 = TWOps.Fma(x, TWOps.LoadMasked(b0 + q, mask), c0); c1 = TWOps.Fma(x, TWOps.LoadMasked(b1 + q, mask), c1);
             c2 = TWOps.Fma(x, TWOps.LoadMasked(b2 + q, mask), c2); c3 = TWOps.Fma(x, TWOps.LoadMasked(b3 + q, mask), c3);
         }
-        Put(c, c0, alpha, beta, betaZero);
-        if (cols > 1) { Put(c + 1, c1, alpha, beta, betaZero); }
-        if (cols > 2) { Put(c + 2, c2, alpha, beta, betaZero); }
-        if (cols > 3) { Put(c + 3, c3, alpha, beta, betaZero); }
+        TWOps.Put4(c, c0, c1, c2, c3, alpha, beta, betaZero, cols);
     }
 }
