@@ -238,6 +238,22 @@ internal static unsafe class GemmKernels<T, TV, TOps>
             TV x = TOps.Broadcast(a[i * rsA]);
             T* ci = c + i * ldc;
             int j = 0;
+            if (betaZero && n >= w)
+            {
+                // C is only written: one unaligned first and last vector, whole aligned vectors between (no store
+                // splits a cache line); the overlaps are written twice with the same values.
+                Put(ci, TOps.Fma(x, TOps.Load(b), TOps.Zero), alpha, beta, true);
+                j = (int)(((nuint)(-(nint)ci) & (nuint)(w * Unsafe.SizeOf<T>() - 1)) / (nuint)Unsafe.SizeOf<T>());
+                for (; j + w <= n; j += w)
+                {
+                    Put(ci + j, TOps.Fma(x, TOps.Load(b + j), TOps.Zero), alpha, beta, true);
+                }
+                if (j < n)
+                {
+                    Put(ci + n - w, TOps.Fma(x, TOps.Load(b + n - w), TOps.Zero), alpha, beta, true);
+                }
+                continue;
+            }
             for (; j < full; j += w)
             {
                 Put(ci + j, TOps.Fma(x, TOps.Load(b + j), TOps.Zero), alpha, beta, betaZero);
