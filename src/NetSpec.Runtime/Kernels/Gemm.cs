@@ -156,13 +156,13 @@ public static partial class Gemm
     /// <summary>
     /// Whether a product is computed in the split-k order of <see cref="GemmDot{T, TW, TWOps}"/> (L = 64 / sizeof(T)
     /// partial sums over interleaved k, added as a halving tree) instead of one chain in increasing k: op(A) not
-    /// transposed and B stored transposed (rows of both contiguous in k), and one row with k &gt;= 64, or at most
+    /// transposed and B stored transposed (rows of both contiguous in k), and at most
     /// <see cref="NarrowMax"/> columns with k &gt;= 128, or at most 8 rows with k &gt;= 256. There one chain per element
     /// is latency-bound and needs an operand transposed on every call. Depends on the shape and transposes only.
-    /// (Shorter k keeps the chain: the digits output layer, k = 64, stays within docs/scaling.md's 1e-4 of PyTorch.)
+    /// (Shorter k keeps the chain: digits, k = 64 and 128, stays within docs/scaling.md's 1e-4 of PyTorch.)
     /// </summary>
     internal static bool SplitOrder(bool transA, bool transB, int m, int n, int k) =>
-        !transA && transB && k >= 64 && (m == 1 || (n <= NarrowMax && k >= 128) || (m <= 8 && k >= 256));
+        !transA && transB && ((n <= NarrowMax && k >= 128) || (m <= 8 && k >= 256));
 
     /// <summary>The fixed split of a split-k product between threads (whole row tiles, or column tiles for few rows).</summary>
     private static int PlanDot<T>(ref GemmProblem<T> p, GemmOptions options, bool use512) where T : unmanaged
