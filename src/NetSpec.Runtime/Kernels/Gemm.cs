@@ -87,6 +87,30 @@ public static partial class Gemm
             };
             bool use512 = isa == GemmIsa.Best && Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
             bool use256 = !use512 && isa != GemmIsa.Scalar && Vector256.IsHardwareAccelerated && Avx.IsSupported && Fma.IsSupported;
+            if (SplitOrder(transA, transB, m, n, k) && (use512 || use256))
+            {
+                int dotParts = PlanDot(ref problem, options, use512);
+                if (use512)
+                {
+                    if (typeof(T) == typeof(float))
+                    {
+                        GemmDot<float, Vector512<float>, W512F>.Run(ref Unsafe.As<GemmProblem<T>, GemmProblem<float>>(ref problem), dotParts);
+                    }
+                    else
+                    {
+                        GemmDot<double, Vector512<double>, W512D>.Run(ref Unsafe.As<GemmProblem<T>, GemmProblem<double>>(ref problem), dotParts);
+                    }
+                }
+                else if (typeof(T) == typeof(float))
+                {
+                    GemmDot<float, Pair256<float>, W256F>.Run(ref Unsafe.As<GemmProblem<T>, GemmProblem<float>>(ref problem), dotParts);
+                }
+                else
+                {
+                    GemmDot<double, Pair256<double>, W256D>.Run(ref Unsafe.As<GemmProblem<T>, GemmProblem<double>>(ref problem), dotParts);
+                }
+                return;
+            }
             int parts = Plan(ref problem, options, use512 ? Vector512<T>.Count : Vector256<T>.Count);
             if (use512)
             {
@@ -131,6 +155,36 @@ public static partial class Gemm
 
     // Work (m*n*k multiply-adds) below which a product stays on the calling thread.
     private const long ParallelThreshold = 1L << 21;
+
+    // Work (m*n*k multiply-adds) below which a split-k product stays on the calling thread.
+    private const long DotParallelThreshold = 1L << 19;
+
+    /// <summary>
+    /// Whether a product is computed in the split-k order of <see cref="GemmDot{T, TW, TWOps}"/> (L = 64 / sizeof(T)
+    /// partial sums over interleaved k, added as a halving tree) instead of one chain in increasing k: op(A) not
+    /// transposed and B stored transposed (rows of both contiguous in k), and at most
+    /// <see cref="NarrowMax"/> columns with k &gt;= 128, or at most 8 rows with k &gt;= 256. There one chain per element
+    /// is latency-bound and needs an operand transposed on every call. Depends on the shape and transposes only.
+    /// (Shorter k keeps the chain: digits, k = 64 and 128, stays within docs/scaling.md's 1e-4 of PyTorch.)
+    /// </summary>
+    internal static bool SplitOrder(bool transA, bool transB, int m, int n, int k) =>
+        !transA && transB && ((n <= NarrowMax && k >= 128) || (m <= 8 && k >= 256));
+
+    /// <summary>The fixed split of a split-k product between threads (whole row tiles, or column tiles for few rows).</summary>
+    private static int PlanDot<T>(ref GemmProblem<T> p, GemmOptions options, bool use512) where T : unmanaged
+    {
+        // Split the larger side: for few rows each part then streams only its own columns of B.
+        p.SplitRows = p.M >= p.N;
+        p.SplitUnit = p.SplitRows ? 4 : use512 ? 10 : 4;
+        long work = (long)p.M * p.N * p.K;
+        int threads = Math.Min(options.Threads, Environment.ProcessorCount);
+        if (threads <= 1 || work < DotParallelThreshold)
+        {
+            return 1;
+        }
+        int units = ((p.SplitRows ? p.M : p.N) + p.SplitUnit - 1) / p.SplitUnit;
+        return Math.Min(threads, units);
+    }
 
     /// <summary>Chooses the kernel family and the fixed split of the output; returns the number of parts.</summary>
     private static int Plan<T>(ref GemmProblem<T> p, GemmOptions options, int lanes) where T : unmanaged
@@ -229,7 +283,10 @@ public static partial class Gemm
         }
     }
 
-    /// <summary>Portable fallback when no vector hardware is available: i-p-j loop order with fused multiply-adds.</summary>
+    /// <summary>
+    /// Portable fallback when no vector hardware is available: one chain of fused multiply-adds per element in
+    /// increasing k, or the split-k order where <see cref="SplitOrder"/> says so; the bits the vector kernels give.
+    /// </summary>
     private static void Scalar<T>(
         bool transA, bool transB, int m, int n, int k,
         T alpha, ReadOnlySpan<T> a, int lda,
@@ -237,16 +294,45 @@ public static partial class Gemm
         T beta, Span<T> c, int ldc)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        bool split = SplitOrder(transA, transB, m, n, k);
+        int lanes = 64 / Unsafe.SizeOf<T>();
+        Span<T> partial = stackalloc T[lanes];
         for (int i = 0; i < m; i++)
         {
             for (int j = 0; j < n; j++)
             {
                 T sum = T.Zero;
-                for (int p = 0; p < k; p++)
+                if (split)
                 {
-                    T av = transA ? a[p * lda + i] : a[i * lda + p];
-                    T bv = transB ? b[j * ldb + p] : b[p * ldb + j];
-                    sum = T.FusedMultiplyAdd(av, bv, sum);
+                    // The split-k order (see GemmDot): lane l takes q = l, l + L, ... with k padded by zeros, then a halving tree.
+                    partial.Clear();
+                    for (int q0 = 0; q0 < k; q0 += lanes)
+                    {
+                        for (int l = 0; l < lanes; l++)
+                        {
+                            int p = q0 + l;
+                            T av = p < k ? a[i * lda + p] : T.Zero;
+                            T bv = p < k ? b[j * ldb + p] : T.Zero;
+                            partial[l] = T.FusedMultiplyAdd(av, bv, partial[l]);
+                        }
+                    }
+                    for (int h = lanes / 2; h >= 1; h /= 2)
+                    {
+                        for (int l = 0; l < h; l++)
+                        {
+                            partial[l] += partial[l + h];
+                        }
+                    }
+                    sum = partial[0];
+                }
+                else
+                {
+                    for (int p = 0; p < k; p++)
+                    {
+                        T av = transA ? a[p * lda + i] : a[i * lda + p];
+                        T bv = transB ? b[j * ldb + p] : b[p * ldb + j];
+                        sum = T.FusedMultiplyAdd(av, bv, sum);
+                    }
                 }
                 ref T cij = ref c[i * ldc + j];
                 T r = alpha * sum;

@@ -58,6 +58,10 @@ internal static class GemmPackBuffers<T> where T : unmanaged
 /// Every kernel computes each element of C as a chain of fused multiply-adds in increasing k
 /// (per k-block for <see cref="GemmPath.Packed"/>), independent of where the element sits in a
 /// tile, so splitting the output between threads never changes the result.
+/// The products <see cref="Gemm.SplitOrder"/> selects (A not transposed, B stored transposed, long k with few
+/// rows or few columns, or one row) go to <see cref="GemmDot{T, TW, TWOps}"/> instead, which sums each element in
+/// a fixed split-k order (64 bytes of partial sums over interleaved k, then a halving tree), also a function of the
+/// shape only.
 /// </summary>
 internal static unsafe class GemmKernels<T, TV, TOps>
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -172,18 +176,38 @@ internal static unsafe class GemmKernels<T, TV, TOps>
         TV alpha = TOps.Broadcast(p.Alpha), beta = TOps.Broadcast(p.Beta);
         bool betaZero = T.IsZero(p.Beta);
         nint rsA = p.RsA, csA = p.CsA, ldb = p.RsB, ldc = p.Ldc;
+        if (k == 1)
+        {
+            Outer(m, n, p.A, rsA, p.B, p.C, ldc, alpha, beta, betaZero);
+            return;
+        }
 
         int j = 0;
+        int fullRows = m / 4 * 4;
         for (; j + 4 * w <= n; j += 4 * w)
         {
-            int i = 0;
-            for (; i + 4 <= m; i += 4)
+            for (int i = 0; i < fullRows; i += 4)
             {
                 Rows4x4(k, p.A + i * rsA, rsA, csA, p.B + j, ldb, p.C + i * ldc + j, ldc, alpha, beta, betaZero);
             }
-            for (; i < m; i++)
+        }
+        if (fullRows < m)
+        {
+            // The last m % 4 rows, 8 vectors at a time: 8 independent chains keep the multiply-adds busy even for short k.
+            int j8 = 0;
+            for (; j8 + 8 * w <= j; j8 += 8 * w)
             {
-                Rows1x4(k, p.A + i * rsA, csA, p.B + j, ldb, p.C + i * ldc + j, alpha, beta, betaZero);
+                for (int i = fullRows; i < m; i++)
+                {
+                    Rows1x8(k, p.A + i * rsA, csA, p.B + j8, ldb, p.C + i * ldc + j8, alpha, beta, betaZero);
+                }
+            }
+            for (; j8 < j; j8 += 4 * w)
+            {
+                for (int i = fullRows; i < m; i++)
+                {
+                    Rows1x4(k, p.A + i * rsA, csA, p.B + j8, ldb, p.C + i * ldc + j8, alpha, beta, betaZero);
+                }
             }
         }
         for (; j < n; j += w)
@@ -198,6 +222,48 @@ internal static unsafe class GemmKernels<T, TV, TOps>
             for (; i < m; i++)
             {
                 Rows1x1(k, p.A + i * rsA, csA, p.B + j, ldb, p.C + i * ldc + j, alpha, beta, betaZero, full, mask);
+            }
+        }
+    }
+
+    /// <summary>
+    /// k = 1: C[i, j] = alpha * fma(a[i], b[j], +0) (the one-step chain), then beta as in <see cref="Put"/>; row by row,
+    /// one multiply-add, one multiply and one store per vector.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Outer(int m, int n, T* a, nint rsA, T* b, T* c, nint ldc, TV alpha, TV beta, bool betaZero)
+    {
+        int w = TOps.Count;
+        int full = n / w * w;
+        TV tailMask = TOps.FirstLanes(n - full);
+        for (int i = 0; i < m; i++)
+        {
+            TV x = TOps.Broadcast(a[i * rsA]);
+            T* ci = c + i * ldc;
+            int j = 0;
+            if (betaZero && n >= w)
+            {
+                // C is only written: one unaligned first and last vector, whole aligned vectors between (no store
+                // splits a cache line); the overlaps are written twice with the same values.
+                Put(ci, TOps.Fma(x, TOps.Load(b), TOps.Zero), alpha, beta, true);
+                j = (int)(((nuint)(-(nint)ci) & (nuint)(w * Unsafe.SizeOf<T>() - 1)) / (nuint)Unsafe.SizeOf<T>());
+                for (; j + w <= n; j += w)
+                {
+                    Put(ci + j, TOps.Fma(x, TOps.Load(b + j), TOps.Zero), alpha, beta, true);
+                }
+                if (j < n)
+                {
+                    Put(ci + n - w, TOps.Fma(x, TOps.Load(b + n - w), TOps.Zero), alpha, beta, true);
+                }
+                continue;
+            }
+            for (; j < full; j += w)
+            {
+                Put(ci + j, TOps.Fma(x, TOps.Load(b + j), TOps.Zero), alpha, beta, betaZero);
+            }
+            if (j < n)
+            {
+                PutMasked(ci + j, tailMask, TOps.Fma(x, TOps.LoadMasked(b + j, tailMask), TOps.Zero), alpha, beta, betaZero);
             }
         }
     }
@@ -250,6 +316,29 @@ internal static unsafe class GemmKernels<T, TV, TOps>
             b += ldb;
         }
         Put(c, c0, alpha, beta, betaZero); Put(c + w, c1, alpha, beta, betaZero); Put(c + 2 * w, c2, alpha, beta, betaZero); Put(c + 3 * w, c3, alpha, beta, betaZero);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Rows1x8(int k, T* a, nint csA, T* b, nint ldb, T* c, TV alpha, TV beta, bool betaZero)
+    {
+        int w = TOps.Count;
+        TV c0 = TOps.Zero, c1 = TOps.Zero, c2 = TOps.Zero, c3 = TOps.Zero, c4 = TOps.Zero, c5 = TOps.Zero, c6 = TOps.Zero, c7 = TOps.Zero;
+        for (int q = 0; q < k; q++)
+        {
+            TV x = TOps.Broadcast(*a);
+            c0 = TOps.Fma(x, TOps.Load(b), c0);
+            c1 = TOps.Fma(x, TOps.Load(b + w), c1);
+            c2 = TOps.Fma(x, TOps.Load(b + 2 * w), c2);
+            c3 = TOps.Fma(x, TOps.Load(b + 3 * w), c3);
+            c4 = TOps.Fma(x, TOps.Load(b + 4 * w), c4);
+            c5 = TOps.Fma(x, TOps.Load(b + 5 * w), c5);
+            c6 = TOps.Fma(x, TOps.Load(b + 6 * w), c6);
+            c7 = TOps.Fma(x, TOps.Load(b + 7 * w), c7);
+            a += csA;
+            b += ldb;
+        }
+        Put(c, c0, alpha, beta, betaZero); Put(c + w, c1, alpha, beta, betaZero); Put(c + 2 * w, c2, alpha, beta, betaZero); Put(c + 3 * w, c3, alpha, beta, betaZero);
+        Put(c + 4 * w, c4, alpha, beta, betaZero); Put(c + 5 * w, c5, alpha, beta, betaZero); Put(c + 6 * w, c6, alpha, beta, betaZero); Put(c + 7 * w, c7, alpha, beta, betaZero);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -383,7 +472,23 @@ internal static unsafe class GemmKernels<T, TV, TOps>
             {
                 int rows = Math.Min(w, m - i);
                 PackRows(rows, k, p.A + i * p.RsA, p.RsA, p.CsA, pa);
-                NarrowTile(k, pa, pb, tile);
+                // Only as many columns as the product has (rounded up to 4, 8, 10 or 12): no multiply-adds on padding.
+                if (n <= 4)
+                {
+                    NarrowTile<NarrowCols4>(k, pa, pb, tile);
+                }
+                else if (n <= 8)
+                {
+                    NarrowTile<NarrowCols8>(k, pa, pb, tile);
+                }
+                else if (n <= 10)
+                {
+                    NarrowTile<NarrowCols10>(k, pa, pb, tile);
+                }
+                else
+                {
+                    NarrowTile<NarrowCols12>(k, pa, pb, tile);
+                }
                 T* c = p.C + i * p.Ldc;
                 if (vectorStore)
                 {
@@ -446,11 +551,14 @@ internal static unsafe class GemmKernels<T, TV, TOps>
         }
     }
 
-    /// <summary>tile[j*w + r] = sum over q of a[q*w + r] * b[q*NarrowMax + j], one fused multiply-add per q in increasing q.</summary>
+    /// <summary>
+    /// tile[j*w + r] = sum over q of a[q*w + r] * b[q*NarrowMax + j] for j &lt; TCols.Value, one fused multiply-add per q
+    /// in increasing q (the columns past TCols.Value are not written).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void NarrowTile(int k, T* a, T* b, T* tile)
+    private static void NarrowTile<TCols>(int k, T* a, T* b, T* tile) where TCols : struct, INarrowCols
     {
-        int w = TOps.Count;
+        int w = TOps.Count, cols = TCols.Value;
         TV c0 = TOps.Zero, c1 = TOps.Zero, c2 = TOps.Zero, c3 = TOps.Zero, c4 = TOps.Zero, c5 = TOps.Zero;
         TV c6 = TOps.Zero, c7 = TOps.Zero, c8 = TOps.Zero, c9 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero;
         for (int q = 0; q < k; q++)
@@ -460,20 +568,39 @@ internal static unsafe class GemmKernels<T, TV, TOps>
             c1 = TOps.Fma(x, TOps.Broadcast(b[1]), c1);
             c2 = TOps.Fma(x, TOps.Broadcast(b[2]), c2);
             c3 = TOps.Fma(x, TOps.Broadcast(b[3]), c3);
-            c4 = TOps.Fma(x, TOps.Broadcast(b[4]), c4);
-            c5 = TOps.Fma(x, TOps.Broadcast(b[5]), c5);
-            c6 = TOps.Fma(x, TOps.Broadcast(b[6]), c6);
-            c7 = TOps.Fma(x, TOps.Broadcast(b[7]), c7);
-            c8 = TOps.Fma(x, TOps.Broadcast(b[8]), c8);
-            c9 = TOps.Fma(x, TOps.Broadcast(b[9]), c9);
-            c10 = TOps.Fma(x, TOps.Broadcast(b[10]), c10);
-            c11 = TOps.Fma(x, TOps.Broadcast(b[11]), c11);
+            if (cols > 4)
+            {
+                c4 = TOps.Fma(x, TOps.Broadcast(b[4]), c4);
+                c5 = TOps.Fma(x, TOps.Broadcast(b[5]), c5);
+                c6 = TOps.Fma(x, TOps.Broadcast(b[6]), c6);
+                c7 = TOps.Fma(x, TOps.Broadcast(b[7]), c7);
+            }
+            if (cols > 8)
+            {
+                c8 = TOps.Fma(x, TOps.Broadcast(b[8]), c8);
+                c9 = TOps.Fma(x, TOps.Broadcast(b[9]), c9);
+            }
+            if (cols > 10)
+            {
+                c10 = TOps.Fma(x, TOps.Broadcast(b[10]), c10);
+                c11 = TOps.Fma(x, TOps.Broadcast(b[11]), c11);
+            }
             a += w;
             b += NarrowMax;
         }
         TOps.Store(tile, c0); TOps.Store(tile + w, c1); TOps.Store(tile + 2 * w, c2); TOps.Store(tile + 3 * w, c3);
-        TOps.Store(tile + 4 * w, c4); TOps.Store(tile + 5 * w, c5); TOps.Store(tile + 6 * w, c6); TOps.Store(tile + 7 * w, c7);
-        TOps.Store(tile + 8 * w, c8); TOps.Store(tile + 9 * w, c9); TOps.Store(tile + 10 * w, c10); TOps.Store(tile + 11 * w, c11);
+        if (cols > 4)
+        {
+            TOps.Store(tile + 4 * w, c4); TOps.Store(tile + 5 * w, c5); TOps.Store(tile + 6 * w, c6); TOps.Store(tile + 7 * w, c7);
+        }
+        if (cols > 8)
+        {
+            TOps.Store(tile + 8 * w, c8); TOps.Store(tile + 9 * w, c9);
+        }
+        if (cols > 10)
+        {
+            TOps.Store(tile + 10 * w, c10); TOps.Store(tile + 11 * w, c11);
+        }
     }
 
     /// <summary>dst[q*ldt + j] = op(B)[q, j] for a k x n op(B) stored transposed (walks the stored rows contiguously).</summary>

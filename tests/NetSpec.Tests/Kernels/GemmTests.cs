@@ -120,9 +120,10 @@ public sealed class GemmTests
     }
 
     /// <summary>
-    /// Products below the cache-blocked size (the direct, column-strip and narrow-column kernels) compute every element
-    /// of C as the scalar fallback does, one fused multiply-add per k in increasing k, then alpha and beta: the same bits,
-    /// for every transpose combination, strides, edge sizes and scalings, at 1 and 2 threads.
+    /// Products below the cache-blocked size (the direct, column-strip, narrow-column and split-k kernels) compute every
+    /// element of C as the scalar fallback does (one fused multiply-add per k in increasing k, or the split-k order where
+    /// that applies), then alpha and beta: the same bits, for every transpose combination, strides, edge sizes and
+    /// scalings, at 1 and 2 threads.
     /// </summary>
     [TestMethod]
     [DataRow(false, false)]
@@ -139,6 +140,8 @@ public sealed class GemmTests
             (32, 13, 64), (7, 10, 64), (1, 10, 100),
             // Column strips: B stored transposed, or k rows of B spanning more than the strip threshold.
             (32, 200, 300), (40, 300, 300), (5, 64, 65), (16, 300, 520), (9, 129, 1100), (127, 65, 64), (1, 300, 200),
+            // Direct rows: one-step products (k = 1), and the m % 4 last rows 8 vectors at a time.
+            (10, 1024, 1), (1024, 64, 1), (3, 129, 1), (1, 1024, 10), (10, 1024, 32), (6, 300, 7), (2, 257, 40),
         ];
         var rng = new Random(21);
         int[] pads = [0, 1, 5, 17];
@@ -196,6 +199,83 @@ public sealed class GemmTests
                 {
                     AssertSameBitsAsBlocked<float>(transA, transB, m, n, k, padA, padB, padC, alpha, beta, Gemm.GemmIsa.Vector256, options, seed: index);
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Products with A not transposed and B stored transposed, and at most 12 columns with k of at least 128, or at most
+    /// 8 rows with k of at least 256, sum each element in the split-k order: L = 64 / sizeof(T) partial sums, partial l the
+    /// fused multiply-add chain over q = l, l + L, ... (k padded by zeros to a multiple of L), added as a halving tree.
+    /// Every other product keeps one chain in increasing k. Checked bit for bit against an implementation of each
+    /// order written here, for every kernel width, 1 and 2 threads, strides, remainders of k and scalings.
+    /// </summary>
+    [TestMethod]
+    public void NarrowAndFewRowProductsFollowTheirDocumentedSummationOrder()
+    {
+        (int M, int N, int K, bool Transposed, bool Split)[] cases =
+        [
+            // Split: at most 12 columns (any rows) with k >= 128, or at most 8 rows with k >= 256.
+            (1, 10, 1024, true, true), (32, 10, 1024, true, true), (256, 10, 1024, true, true), (37, 12, 300, true, true),
+            (5, 7, 257, true, true), (8, 1024, 1024, true, true), (3, 61, 513, true, true), (8, 100, 256, true, true),
+            (1, 1024, 256, true, true), (1, 1024, 64, true, false), (1, 33, 79, true, false), (2, 11, 1000, true, true),
+            (7, 23, 271, true, true), (4, 5, 256, true, true), (13, 1, 260, true, true), (32, 10, 128, true, true),
+            (17, 3, 129, true, true), (64, 12, 200, true, true),
+            // Chain: short k, more rows and columns, or another transpose combination.
+            (32, 10, 64, true, false), (32, 10, 127, true, false), (8, 100, 255, true, false), (2, 300, 200, true, false),
+            (9, 13, 256, true, false), (1, 10, 63, true, false), (1, 10, 1024, false, false), (32, 10, 1024, false, false),
+            (2, 5, 3, true, false), (32, 13, 64, true, false),
+        ];
+        var rng = new Random(31);
+        int[] pads = [0, 1, 5, 17];
+        int index = 0;
+        foreach (var (m, n, k, transB, split) in cases)
+        {
+            foreach (GemmOptions options in new[] { GemmOptions.Default, GemmOptions.WithThreads(2) })
+            {
+                var (alpha, beta) = Scalings[index++ % Scalings.Length];
+                int padA = pads[rng.Next(pads.Length)], padB = pads[rng.Next(pads.Length)], padC = pads[rng.Next(pads.Length)];
+                foreach (Gemm.GemmIsa isa in new[] { Gemm.GemmIsa.Best, Gemm.GemmIsa.Vector256, Gemm.GemmIsa.Scalar })
+                {
+                    if (isa == Gemm.GemmIsa.Vector256 && !(System.Runtime.Intrinsics.X86.Avx.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported))
+                    {
+                        continue;
+                    }
+                    AssertOrder<float>(transB, m, n, k, padA, padB, padC, alpha, beta, isa, options, split, seed: index);
+                    AssertOrder<double>(transB, m, n, k, padA, padB, padC, alpha, beta, isa, options, split, seed: index);
+                }
+                CheckOne<float>(false, transB, m, n, k, padA, padB, padC, alpha, beta, Gemm.GemmIsa.Best, options, seed: index);
+                CheckOne<double>(false, transB, m, n, k, padA, padB, padC, alpha, beta, Gemm.GemmIsa.Best, options, seed: index);
+            }
+        }
+    }
+
+    /// <summary>A split-k product whose products round to -0 and whose k leaves a partial lane: the zero padding's step is part of the order.</summary>
+    [TestMethod]
+    public void SplitOrderPaddingAndSignedZerosMatchTheDocumentedOrder()
+    {
+        foreach (Gemm.GemmIsa isa in new[] { Gemm.GemmIsa.Best, Gemm.GemmIsa.Vector256, Gemm.GemmIsa.Scalar })
+        {
+            if (isa == Gemm.GemmIsa.Vector256 && !(System.Runtime.Intrinsics.X86.Avx.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported))
+            {
+                continue;
+            }
+            const int m = 2, n = 3, k = 270;
+            float[] a = new float[m * k], b = new float[n * k];
+            for (int i = 0; i < a.Length; i++)
+            {
+                a[i] = i % 3 == 0 ? -1e-30f : 1e-30f;
+            }
+            for (int i = 0; i < b.Length; i++)
+            {
+                b[i] = i % 7 == 0 ? 0f : 1e-30f;
+            }
+            float[] c = new float[m * n], want = new float[m * n];
+            Gemm.MultiplyWith(false, true, m, n, k, 1f, a, k, b, k, 0f, c, n, GemmOptions.Default, isa);
+            SplitReference(m, n, k, 1f, a, k, b, k, 0f, want, n);
+            for (int i = 0; i < c.Length; i++)
+            {
+                Assert.AreEqual(BitConverter.SingleToInt32Bits(want[i]), BitConverter.SingleToInt32Bits(c[i]), $"element {i}, isa={isa}");
             }
         }
     }
@@ -399,6 +479,92 @@ public sealed class GemmTests
             {
                 Assert.Fail($"Element {i} (row {i / ldc}, column {i % ldc}) is {c[i]}, the blocked loop gives {want[i]}, for {typeof(T).Name} " +
                     $"transA={transA} transB={transB} m={m} n={n} k={k} lda={lda} ldb={ldb} ldc={ldc} alpha={alpha} beta={beta} isa={isa} threads={options.Threads}.");
+            }
+        }
+    }
+
+    /// <summary>Runs one product (A not transposed) and compares it bit for bit with <see cref="SplitReference{T}"/> or <see cref="ChainReference{T}"/>.</summary>
+    private static void AssertOrder<T>(bool transB, int m, int n, int k, int padA, int padB, int padC,
+        double alpha, double beta, Gemm.GemmIsa isa, GemmOptions options, bool split, int seed)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rng = new Random(seed);
+        int bRows = transB ? n : k, bCols = transB ? k : n;
+        int lda = k + padA, ldb = bCols + padB, ldc = n + padC;
+        T[] a = Matrix<T>(rng, m, k, lda, T.NaN);
+        T[] b = Matrix<T>(rng, bRows, bCols, ldb, T.NaN);
+        T[] c = Matrix<T>(rng, m, n, ldc, T.CreateChecked(12345.0));
+        T[] want = (T[])c.Clone();
+        T ta = T.CreateChecked(alpha), tb = T.CreateChecked(beta);
+        if (split)
+        {
+            SplitReference(m, n, k, ta, a, lda, b, ldb, tb, want, ldc);
+        }
+        else
+        {
+            ChainReference(transB, m, n, k, ta, a, lda, b, ldb, tb, want, ldc);
+        }
+        Gemm.MultiplyWith(false, transB, m, n, k, ta, a, lda, b, ldb, tb, c, ldc, options, isa);
+        for (int i = 0; i < c.Length; i++)
+        {
+            if (!c[i].Equals(want[i]))
+            {
+                Assert.Fail($"Element {i} (row {i / ldc}, column {i % ldc}) is {c[i]}, the {(split ? "split-k" : "chain")} order gives {want[i]}, for {typeof(T).Name} " +
+                    $"transB={transB} m={m} n={n} k={k} lda={lda} ldb={ldb} ldc={ldc} alpha={alpha} beta={beta} isa={isa} threads={options.Threads}.");
+            }
+        }
+    }
+
+    /// <summary>One fused multiply-add per k in increasing k from +0, then alpha * sum, then beta * C added with one fused multiply-add.</summary>
+    private static void ChainReference<T>(bool transB, int m, int n, int k, T alpha, T[] a, int lda, T[] b, int ldb, T beta, T[] c, int ldc)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                T sum = T.Zero;
+                for (int q = 0; q < k; q++)
+                {
+                    sum = T.FusedMultiplyAdd(a[i * lda + q], transB ? b[j * ldb + q] : b[q * ldb + j], sum);
+                }
+                T r = alpha * sum;
+                c[i * ldc + j] = T.IsZero(beta) ? r : T.FusedMultiplyAdd(beta, c[i * ldc + j], r);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The split-k order for C = alpha * A * B^T + beta * C (B stored n x k): 64 bytes of partial sums, partial l the
+    /// chain over q = l + t*L for t = 0 .. ceil(k/L)-1 with zero terms past k, then pairs l, l + h added for h = L/2 .. 1.
+    /// </summary>
+    private static void SplitReference<T>(int m, int n, int k, T alpha, T[] a, int lda, T[] b, int ldb, T beta, T[] c, int ldc)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int lanes = typeof(T) == typeof(float) ? 16 : 8;
+        var s = new T[lanes];
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                Array.Fill(s, T.Zero);
+                for (int t = 0; t * lanes < k; t++)
+                {
+                    for (int l = 0; l < lanes; l++)
+                    {
+                        int q = t * lanes + l;
+                        s[l] = q < k ? T.FusedMultiplyAdd(a[i * lda + q], b[j * ldb + q], s[l]) : T.FusedMultiplyAdd(T.Zero, T.Zero, s[l]);
+                    }
+                }
+                for (int h = lanes / 2; h >= 1; h /= 2)
+                {
+                    for (int l = 0; l < h; l++)
+                    {
+                        s[l] += s[l + h];
+                    }
+                }
+                T r = alpha * s[0];
+                c[i * ldc + j] = T.IsZero(beta) ? r : T.FusedMultiplyAdd(beta, c[i * ldc + j], r);
             }
         }
     }
