@@ -527,29 +527,42 @@ public sealed class Conv2d : Op
             }
             int chunks = t.Chunks;
             var tail = FirstLanes(P - (chunks - 1) * 16);
-            for (int n = 0; n < p.N; n++)
-                for (int c = 0; c < C; c++)
+            long planes = (long)C * inPlane;
+            // Per tap and chunk, the table read once and the samples in turn (P apart in col, C planes apart in x).
+            for (int c = 0; c < C; c++)
+                for (int k = 0; k < taps; k++)
                 {
-                    float* plane = x + (long)(n * C + c) * inPlane;
-                    float* row = col + (long)c * taps * NP + n * P;
-                    for (int k = 0; k < taps; k++, row += NP)
-                        for (int h = 0; h < chunks; h++)
+                    float* row = col + (long)(c * taps + k) * NP;
+                    for (int h = 0; h < chunks; h++)
+                    {
+                        int e = k * chunks + h, kind = t.Kind[e];
+                        bool full = h < chunks - 1 || P % 16 == 0;
+                        float* dst = row + h * 16;
+                        if (kind == 1)
                         {
-                            int e = k * chunks + h;
-                            float* dst = row + h * 16;
-                            Vector512<float> r;
-                            if (t.Kind[e] == 0) r = zero;
-                            else if (t.Kind[e] == 1) r = Avx512F.MaskLoad(plane + t.Base[e], t.Mask[e], zero);
+                            var m = t.Mask[e];
+                            float* src = x + (long)c * inPlane + t.Base[e];
+                            if (full)
+                                for (int n = 0; n < p.N; n++, src += planes, dst += P) Avx512F.MaskLoad(src, m, zero).Store(dst);
                             else
-                            {
-                                int lanes = Math.Min(16, P - h * 16);
+                                for (int n = 0; n < p.N; n++, src += planes, dst += P) Avx512F.MaskStore(dst, tail, Avx512F.MaskLoad(src, m, zero));
+                        }
+                        else if (kind == 0)
+                        {
+                            if (full)
+                                for (int n = 0; n < p.N; n++, dst += P) zero.Store(dst);
+                            else
+                                for (int n = 0; n < p.N; n++, dst += P) Avx512F.MaskStore(dst, tail, zero);
+                        }
+                        else
+                        {
+                            int lanes = Math.Min(16, P - h * 16);
+                            float* plane = x + (long)c * inPlane;
+                            for (int n = 0; n < p.N; n++, plane += planes, dst += P)
                                 for (int l = 0; l < lanes; l++)
                                     dst[l] = t.Src[k * P + h * 16 + l] is int q and >= 0 ? plane[q] : 0f;
-                                continue;
-                            }
-                            if (h < chunks - 1) r.Store(dst);
-                            else Avx512F.MaskStore(dst, tail, r);
                         }
+                    }
                 }
         }
     }
@@ -745,6 +758,17 @@ public sealed class Conv2d : Op
                             c30 = Avx512F.FusedMultiplyAdd(x, b0, c30); c31 = Avx512F.FusedMultiplyAdd(x, b1, c31); c32 = Avx512F.FusedMultiplyAdd(x, b2, c32); c33 = Avx512F.FusedMultiplyAdd(x, b3, c33);
                         }
                         int m = m0 + i;
+                        if (P % 64 == 0)
+                        {
+                            // The tile's 64 columns are one sample's: rows P apart in y.
+                            int j = h * 16, n = j / P;
+                            float* d = y + (long)n * (p.M - 1) * P + (long)m * P + j;
+                            Store4(d, b, m, c00, c01, c02, c03);
+                            Store4(d + P, b, m + 1, c10, c11, c12, c13);
+                            Store4(d + 2 * P, b, m + 2, c20, c21, c22, c23);
+                            Store4(d + 3 * P, b, m + 3, c30, c31, c32, c33);
+                            continue;
+                        }
                         Put4(map, y, m, P, b, c00, c01, c02, c03, h);
                         Put4(map, y, m + 1, P, b, c10, c11, c12, c13, h);
                         Put4(map, y, m + 2, P, b, c20, c21, c22, c23, h);
@@ -756,6 +780,17 @@ public sealed class Conv2d : Op
                 for (; h < chunks; h++)
                     for (int i = 0; i < p.Mg; i++) Row1(k, w + (long)i * k, col + h * 16, np, (h + 1) * 16 <= np, tail, map, y, m0 + i, P, b, h);
             }
+    }
+
+    /// <summary>64 values of row m (bias added) at d.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Store4(float* d, float* b, int m, Vector512<float> v0, Vector512<float> v1, Vector512<float> v2, Vector512<float> v3)
+    {
+        var bias = Vector512.Create(b == null ? 0f : b[m]);
+        (v0 + bias).Store(d);
+        (v1 + bias).Store(d + 16);
+        (v2 + bias).Store(d + 32);
+        (v3 + bias).Store(d + 48);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -798,6 +833,18 @@ public sealed class Conv2d : Op
         int np = p.NP, chunks = map.Chunks, P = p.P;
         var tail = FirstLanes(np - (chunks - 1) * 16);
         fixed (float* dy = dys, dyt = dyts)
+        {
+            if (P % 16 == 0)
+            {
+                // Whole vectors: each (sample, filter) row of P values is a run of dY's row.
+                for (int n = 0; n < p.N; n++)
+                    for (int m = 0; m < p.M; m++)
+                    {
+                        float* src = dy + (long)(n * p.M + m) * P, dst = dyt + (long)m * np + (long)n * P;
+                        for (int o = 0; o < P; o += 16) Vector512.Load(src + o).Store(dst + o);
+                    }
+                return;
+            }
             for (int m = 0; m < p.M; m++)
             {
                 float* row = dyt + (long)m * np, src = dy + (long)m * P;
@@ -815,6 +862,7 @@ public sealed class Conv2d : Op
                     else Avx512F.MaskStore(row + h * 16, tail, v);
                 }
             }
+        }
     }
 
     private static Vector512<float> FirstLanes(int count) => Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
