@@ -34,6 +34,9 @@ public sealed class Conv2dKernelTests
         ["6x6 output planes, 9 filters, groups 3", 7, 3, 6, 6, 9, 1, 1, "groups: 3", 1],
         ["2x2 planes, 3x3 kernel, padding 1 (4 samples per vector, taps in the padding)", 7, 3, 2, 2, 5, 3, 3, "padding: 1", 1],
         ["4x4 planes to 4x2, padding [1, 0] (2 samples per vector)", 5, 2, 4, 4, 3, 3, 3, "padding: [1, 0]", 1],
+        ["8x8 planes, 16 filters in one group, padding 1 (4 tiles of 4 filters)", 3, 2, 8, 8, 16, 3, 3, "padding: 1", 1],
+        ["8x8 planes, 16 filters, groups 2, padding 1 (tiles per group)", 3, 4, 8, 8, 16, 3, 3, "padding: 1, groups: 2", 1],
+        ["2x16 planes, 3x1 kernel, padding [2, 0] (chunks all padding), no bias", 3, 2, 2, 16, 8, 3, 1, "padding: [2, 0]", 0],
     ];
 
     [TestMethod]
