@@ -132,6 +132,9 @@ public sealed class Conv2d : Op
 
         /// <summary>The windows as tap tables for the float32 AVX-512 loops (null without AVX-512: the index loops serve).</summary>
         public TapTable? Taps { get; init; }
+
+        /// <summary>Where Y's columns live in y, for the float32 AVX-512 loops that write Y in place and read dY from place (null with <see cref="Taps"/>).</summary>
+        public OutMap? Out { get; init; }
     }
 
     private static Plan PlanOf<T>(OpContext<T> c) where T : unmanaged, IFloatingPointIeee754<T>
@@ -142,6 +145,7 @@ public sealed class Conv2d : Op
         return new Plan(win, x[0], x[1], w[0], groups, x[1] / groups, w[0] / groups, w[1] * w[2] * w[3], win.OutPlane)
         {
             Taps = typeof(T) == typeof(float) && TapTable.Supported ? new TapTable(win) : null,
+            Out = typeof(T) == typeof(float) && TapTable.Supported ? new OutMap(x[0], w[0], win.OutPlane) : null,
         };
     }
 
@@ -164,6 +168,13 @@ public sealed class Conv2d : Op
         Buffers(c, p, out var col, out var yt, out _);
         Im2Col<T>(p, c.Input(0).Span, col);
         var w = c.Input(1).Span;
+        if (typeof(T) == typeof(float) && p.Out is { } map)
+        {
+            // Y = W col written straight into y with the bias added (the same products, the same bits).
+            var bf = c.HasInput(2) ? MemoryMarshal.Cast<T, float>(c.Input(2).Span) : default;
+            ForwardFloat(p, map, MemoryMarshal.Cast<T, float>(w), MemoryMarshal.Cast<T, float>(col), bf, MemoryMarshal.Cast<T, float>(c.Output.Span));
+            return;
+        }
         for (int g = 0; g < p.Groups; g++)
             Gemm.Multiply(false, false, p.Mg, p.NP, p.Kg, T.One, w.Slice(g * p.Mg * p.Kg), p.Kg, col.Slice(g * p.Kg * p.NP), p.NP,
                 T.Zero, yt.Slice(g * p.Mg * p.NP), p.NP, c.Gemm);
@@ -182,8 +193,10 @@ public sealed class Conv2d : Op
         var p = c.State(PlanOf);
         Buffers(c, p, out var col, out var dyt, out var dcol);
         var dy = c.OutputGrad!.Span;
-        for (int m = 0; m < p.M; m++)
-            for (int n = 0; n < p.N; n++) CopyRow<T>(dy.Slice((n * p.M + m) * p.P, p.P), dyt.Slice(m * p.NP + n * p.P, p.P));
+        if (typeof(T) == typeof(float) && p.Out is { } map) GatherFloat(p, map, MemoryMarshal.Cast<T, float>(dy), MemoryMarshal.Cast<T, float>(dyt));
+        else
+            for (int m = 0; m < p.M; m++)
+                for (int n = 0; n < p.N; n++) CopyRow<T>(dy.Slice((n * p.M + m) * p.P, p.P), dyt.Slice(m * p.NP + n * p.P, p.P));
         if (c.HasInput(2) && c.InputGrad(2) is { } db)
             for (int m = 0; m < p.M; m++) db[m] += TensorPrimitives.Sum<T>(dyt.Slice(m * p.NP, p.NP));
         if (c.InputGrad(1) is { } dw)
@@ -347,6 +360,21 @@ public sealed class Conv2d : Op
         public readonly Vector512<int>[] Gather = [], Scatter = [];
         public readonly Vector512<float>[] Valid = [], Hit = [];
 
+        /// <summary>
+        /// Small planes of 4 or 8 outputs: samples per 16 columns of col (4 or 2), unrolled and folded
+        /// a whole vector at a time; 0 where one sample is one vector (or less than one that does not divide it).
+        /// </summary>
+        public readonly int Group;
+
+        /// <summary>Per tap, for <see cref="Group"/>: the two-plane permutation (lane s·P + o takes tap input o of plane s, from the second plane of a pair when s is odd) and its lanes inside the input.</summary>
+        public readonly Vector512<int>[] Pair = [];
+
+        /// <summary>Per tap: <see cref="Valid"/> repeated for each sample of a group.</summary>
+        public readonly Vector512<float>[] ValidAll = [];
+
+        /// <summary>The lanes of the second pair of samples of a group of 4.</summary>
+        public readonly Vector512<float> Upper;
+
         /// <summary>Per tap and chunk (t · Chunks + chunk): 0 all padding, 1 one run from Base, 2 value by value.</summary>
         public readonly int[] Kind = [], Base = [];
 
@@ -394,6 +422,27 @@ public sealed class Conv2d : Op
                     Valid[t] = Vector512.Create<float>(valid);
                     Hit[t] = Vector512.Create<float>(hit);
                 }
+                if (P is 4 or 8)
+                {
+                    Group = L / P;
+                    Pair = new Vector512<int>[Taps];
+                    ValidAll = new Vector512<float>[Taps];
+                    Span<int> pair = stackalloc int[L];
+                    Span<float> all = stackalloc float[L], upper = stackalloc float[L];
+                    for (int t = 0; t < Taps; t++)
+                    {
+                        for (int l = 0; l < L; l++)
+                        {
+                            int o = l % P, q = Src[t * P + o];
+                            pair[l] = Math.Max(q, 0) + (l / P % 2 == 1 ? L : 0);
+                            all[l] = q >= 0 ? on : 0f;
+                            upper[l] = l >= 2 * P ? on : 0f;
+                        }
+                        Pair[t] = Vector512.Create<int>(pair);
+                        ValidAll[t] = Vector512.Create<float>(all);
+                        Upper = Vector512.Create<float>(upper);
+                    }
+                }
                 return;
             }
             Chunks = (P + L - 1) / L;
@@ -430,6 +479,37 @@ public sealed class Conv2d : Op
         var zero = Vector512<float>.Zero;
         fixed (float* x = xs, col = cols)
         {
+            if (t.Group > 0)
+            {
+                // 4 (or 2) samples per vector: two planes per permutation, one store of 16 columns.
+                int G = t.Group;
+                var inMask = FirstLanes(inPlane);
+                for (int n0 = 0; n0 < p.N; n0 += G)
+                {
+                    int cnt = Math.Min(G, p.N - n0);
+                    var outMask = FirstLanes(cnt * P);
+                    bool whole = cnt == G;
+                    for (int c = 0; c < C; c++)
+                    {
+                        float* plane = x + (long)(n0 * C + c) * inPlane;
+                        long step = (long)C * inPlane;
+                        var v0 = Avx512F.MaskLoad(plane, inMask, zero);
+                        var v1 = cnt > 1 ? Avx512F.MaskLoad(plane + step, inMask, zero) : zero;
+                        var v2 = cnt > 2 ? Avx512F.MaskLoad(plane + 2 * step, inMask, zero) : zero;
+                        var v3 = cnt > 3 ? Avx512F.MaskLoad(plane + 3 * step, inMask, zero) : zero;
+                        float* dst = col + (long)c * taps * NP + n0 * P;
+                        for (int k = 0; k < taps; k++, dst += NP)
+                        {
+                            var r = Avx512F.PermuteVar16x32x2(v0, t.Pair[k], v1);
+                            if (G == 4) r = Vector512.ConditionalSelect(t.Upper, Avx512F.PermuteVar16x32x2(v2, t.Pair[k], v3), r);
+                            r = Vector512.ConditionalSelect(t.ValidAll[k], r, zero);
+                            if (whole) r.Store(dst);
+                            else Avx512F.MaskStore(dst, outMask, r);
+                        }
+                    }
+                }
+                return;
+            }
             if (t.Small)
             {
                 var inMask = FirstLanes(inPlane);
@@ -450,29 +530,42 @@ public sealed class Conv2d : Op
             }
             int chunks = t.Chunks;
             var tail = FirstLanes(P - (chunks - 1) * 16);
-            for (int n = 0; n < p.N; n++)
-                for (int c = 0; c < C; c++)
+            long planes = (long)C * inPlane;
+            // Per tap and chunk, the table read once and the samples in turn (P apart in col, C planes apart in x).
+            for (int c = 0; c < C; c++)
+                for (int k = 0; k < taps; k++)
                 {
-                    float* plane = x + (long)(n * C + c) * inPlane;
-                    float* row = col + (long)c * taps * NP + n * P;
-                    for (int k = 0; k < taps; k++, row += NP)
-                        for (int h = 0; h < chunks; h++)
+                    float* row = col + (long)(c * taps + k) * NP;
+                    for (int h = 0; h < chunks; h++)
+                    {
+                        int e = k * chunks + h, kind = t.Kind[e];
+                        bool full = h < chunks - 1 || P % 16 == 0;
+                        float* dst = row + h * 16;
+                        if (kind == 1)
                         {
-                            int e = k * chunks + h;
-                            float* dst = row + h * 16;
-                            Vector512<float> r;
-                            if (t.Kind[e] == 0) r = zero;
-                            else if (t.Kind[e] == 1) r = Avx512F.MaskLoad(plane + t.Base[e], t.Mask[e], zero);
+                            var m = t.Mask[e];
+                            float* src = x + (long)c * inPlane + t.Base[e];
+                            if (full)
+                                for (int n = 0; n < p.N; n++, src += planes, dst += P) Avx512F.MaskLoad(src, m, zero).Store(dst);
                             else
-                            {
-                                int lanes = Math.Min(16, P - h * 16);
+                                for (int n = 0; n < p.N; n++, src += planes, dst += P) Avx512F.MaskStore(dst, tail, Avx512F.MaskLoad(src, m, zero));
+                        }
+                        else if (kind == 0)
+                        {
+                            if (full)
+                                for (int n = 0; n < p.N; n++, dst += P) zero.Store(dst);
+                            else
+                                for (int n = 0; n < p.N; n++, dst += P) Avx512F.MaskStore(dst, tail, zero);
+                        }
+                        else
+                        {
+                            int lanes = Math.Min(16, P - h * 16);
+                            float* plane = x + (long)c * inPlane;
+                            for (int n = 0; n < p.N; n++, plane += planes, dst += P)
                                 for (int l = 0; l < lanes; l++)
                                     dst[l] = t.Src[k * P + h * 16 + l] is int q and >= 0 ? plane[q] : 0f;
-                                continue;
-                            }
-                            if (h < chunks - 1) r.Store(dst);
-                            else Avx512F.MaskStore(dst, tail, r);
                         }
+                    }
                 }
         }
     }
@@ -485,6 +578,50 @@ public sealed class Conv2d : Op
         var zero = Vector512<float>.Zero;
         fixed (float* col = cols, dx = dxs)
         {
+            if (t.Group > 0)
+            {
+                // 4 (or 2) samples per vector of the column gradient, one accumulator per sample's plane;
+                // each plane entry still takes its taps' values in kernel-tap order.
+                int G = t.Group;
+                var inMask = FirstLanes(inPlane);
+                var s1 = Vector512.Create(P);
+                var s2 = Vector512.Create(2 * P);
+                var s3 = Vector512.Create(3 * P);
+                for (int n0 = 0; n0 < p.N; n0 += G)
+                {
+                    int cnt = Math.Min(G, p.N - n0);
+                    var outMask = FirstLanes(cnt * P);
+                    bool whole = cnt == G;
+                    for (int c = 0; c < C; c++)
+                    {
+                        float* d = dx + (long)(n0 * C + c) * inPlane;
+                        long step = (long)C * inPlane;
+                        var a0 = Avx512F.MaskLoad(d, inMask, zero);
+                        var a1 = cnt > 1 ? Avx512F.MaskLoad(d + step, inMask, zero) : zero;
+                        var a2 = cnt > 2 ? Avx512F.MaskLoad(d + 2 * step, inMask, zero) : zero;
+                        var a3 = cnt > 3 ? Avx512F.MaskLoad(d + 3 * step, inMask, zero) : zero;
+                        float* src = col + (long)c * taps * NP + n0 * P;
+                        for (int k = 0; k < taps; k++, src += NP)
+                        {
+                            var g = whole ? Vector512.Load(src) : Avx512F.MaskLoad(src, outMask, zero);
+                            var hit = t.Hit[k];
+                            var sc = t.Scatter[k];
+                            a0 = Vector512.ConditionalSelect(hit, a0 + Avx512F.PermuteVar16x32(g, sc), a0);
+                            a1 = Vector512.ConditionalSelect(hit, a1 + Avx512F.PermuteVar16x32(g, sc + s1), a1);
+                            if (G == 4)
+                            {
+                                a2 = Vector512.ConditionalSelect(hit, a2 + Avx512F.PermuteVar16x32(g, sc + s2), a2);
+                                a3 = Vector512.ConditionalSelect(hit, a3 + Avx512F.PermuteVar16x32(g, sc + s3), a3);
+                            }
+                        }
+                        Avx512F.MaskStore(d, inMask, a0);
+                        if (cnt > 1) Avx512F.MaskStore(d + step, inMask, a1);
+                        if (cnt > 2) Avx512F.MaskStore(d + 2 * step, inMask, a2);
+                        if (cnt > 3) Avx512F.MaskStore(d + 3 * step, inMask, a3);
+                    }
+                }
+                return;
+            }
             if (t.Small)
             {
                 var inMask = FirstLanes(inPlane);
@@ -529,6 +666,205 @@ public sealed class Conv2d : Op
                             }
                         }
                 }
+        }
+    }
+
+    /// <summary>
+    /// Where the N·P columns of the matrix Y (M x N·P, column n·P + o) live in y (N x M x P), by
+    /// chunks of 16 columns: column j of row m is y[n·(M-1)·P + m·P + j] for the sample n that
+    /// holds j, so each sample's run of a chunk is one masked store (or load) at
+    /// <see cref="Off"/> + m·P, lanes <see cref="Mask"/>. A chunk inside one sample, full, is
+    /// one piece with every lane (<see cref="Whole"/>).
+    /// </summary>
+    private sealed class OutMap
+    {
+        public readonly int Chunks;
+
+        /// <summary>Pieces of chunk h: Start[h] to Start[h + 1].</summary>
+        public readonly int[] Start;
+
+        public readonly int[] Off;
+        public readonly Vector512<float>[] Mask;
+
+        /// <summary>Per chunk: one piece with all 16 lanes.</summary>
+        public readonly bool[] Whole;
+
+        public OutMap(int n, int m, int p)
+        {
+            const int L = 16;
+            int np = n * p;
+            Chunks = (np + L - 1) / L;
+            Start = new int[Chunks + 1];
+            Whole = new bool[Chunks];
+            var off = new List<int>();
+            var mask = new List<Vector512<float>>();
+            Span<float> lanes = stackalloc float[L];
+            for (int h = 0; h < Chunks; h++)
+            {
+                Start[h] = off.Count;
+                int j = h * L, end = Math.Min(np, j + L);
+                for (int s = j / p; s * p < end; s++)
+                {
+                    lanes.Clear();
+                    int lo = Math.Max(j, s * p), hi = Math.Min(end, (s + 1) * p);
+                    for (int l = lo; l < hi; l++) lanes[l - j] = BitConverter.Int32BitsToSingle(-1);
+                    off.Add(s * (m - 1) * p + j);
+                    mask.Add(Vector512.Create<float>(lanes));
+                }
+                Whole[h] = off.Count - Start[h] == 1 && end - j == L;
+            }
+            Start[Chunks] = off.Count;
+            Off = [.. off];
+            Mask = [.. mask];
+        }
+    }
+
+    /// <summary>
+    /// y = W col + b, group by group, written in place through <paramref name="map"/>: each entry the
+    /// GEMM's chain of fused multiply-adds over the group's K rows in increasing order from 0
+    /// (the same bits as <see cref="Gemm"/> into a matrix, then the bias added, 0 without one).
+    /// Tiles of 4 rows by 4 chunks of 16 columns, single rows and chunks at the edges.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void ForwardFloat(Plan p, OutMap map, ReadOnlySpan<float> ws, ReadOnlySpan<float> cols, ReadOnlySpan<float> bs, Span<float> ys)
+    {
+        int k = p.Kg, np = p.NP, chunks = map.Chunks, P = p.P;
+        var tail = FirstLanes(np - (chunks - 1) * 16);
+        fixed (float* w0 = ws, col0 = cols, b = bs, y = ys)
+            for (int g = 0; g < p.Groups; g++)
+            {
+                float* w = w0 + (long)g * p.Mg * k, col = col0 + (long)g * k * np;
+                int m0 = g * p.Mg, h = 0;
+                for (; h + 4 <= chunks && (h + 4) * 16 <= np; h += 4)
+                {
+                    int i = 0;
+                    for (; i + 4 <= p.Mg; i += 4)
+                    {
+                        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default;
+                        Vector512<float> c10 = default, c11 = default, c12 = default, c13 = default;
+                        Vector512<float> c20 = default, c21 = default, c22 = default, c23 = default;
+                        Vector512<float> c30 = default, c31 = default, c32 = default, c33 = default;
+                        float* a = w + (long)i * k, bb = col + h * 16;
+                        for (int q = 0; q < k; q++, bb += np)
+                        {
+                            var b0 = Vector512.Load(bb);
+                            var b1 = Vector512.Load(bb + 16);
+                            var b2 = Vector512.Load(bb + 32);
+                            var b3 = Vector512.Load(bb + 48);
+                            var x = Vector512.Create(a[q]);
+                            c00 = Avx512F.FusedMultiplyAdd(x, b0, c00); c01 = Avx512F.FusedMultiplyAdd(x, b1, c01); c02 = Avx512F.FusedMultiplyAdd(x, b2, c02); c03 = Avx512F.FusedMultiplyAdd(x, b3, c03);
+                            x = Vector512.Create(a[k + q]);
+                            c10 = Avx512F.FusedMultiplyAdd(x, b0, c10); c11 = Avx512F.FusedMultiplyAdd(x, b1, c11); c12 = Avx512F.FusedMultiplyAdd(x, b2, c12); c13 = Avx512F.FusedMultiplyAdd(x, b3, c13);
+                            x = Vector512.Create(a[2 * k + q]);
+                            c20 = Avx512F.FusedMultiplyAdd(x, b0, c20); c21 = Avx512F.FusedMultiplyAdd(x, b1, c21); c22 = Avx512F.FusedMultiplyAdd(x, b2, c22); c23 = Avx512F.FusedMultiplyAdd(x, b3, c23);
+                            x = Vector512.Create(a[3 * k + q]);
+                            c30 = Avx512F.FusedMultiplyAdd(x, b0, c30); c31 = Avx512F.FusedMultiplyAdd(x, b1, c31); c32 = Avx512F.FusedMultiplyAdd(x, b2, c32); c33 = Avx512F.FusedMultiplyAdd(x, b3, c33);
+                        }
+                        int m = m0 + i;
+                        if (P % 64 == 0)
+                        {
+                            // The tile's 64 columns are one sample's: rows P apart in y.
+                            int j = h * 16, n = j / P;
+                            float* d = y + (long)n * (p.M - 1) * P + (long)m * P + j;
+                            Store4(d, b, m, c00, c01, c02, c03);
+                            Store4(d + P, b, m + 1, c10, c11, c12, c13);
+                            Store4(d + 2 * P, b, m + 2, c20, c21, c22, c23);
+                            Store4(d + 3 * P, b, m + 3, c30, c31, c32, c33);
+                            continue;
+                        }
+                        Put4(map, y, m, P, b, c00, c01, c02, c03, h);
+                        Put4(map, y, m + 1, P, b, c10, c11, c12, c13, h);
+                        Put4(map, y, m + 2, P, b, c20, c21, c22, c23, h);
+                        Put4(map, y, m + 3, P, b, c30, c31, c32, c33, h);
+                    }
+                    for (; i < p.Mg; i++)
+                        for (int e = h; e < h + 4; e++) Row1(k, w + (long)i * k, col + e * 16, np, true, tail, map, y, m0 + i, P, b, e);
+                }
+                for (; h < chunks; h++)
+                    for (int i = 0; i < p.Mg; i++) Row1(k, w + (long)i * k, col + h * 16, np, (h + 1) * 16 <= np, tail, map, y, m0 + i, P, b, h);
+            }
+    }
+
+    /// <summary>64 values of row m (bias added) at d.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Store4(float* d, float* b, int m, Vector512<float> v0, Vector512<float> v1, Vector512<float> v2, Vector512<float> v3)
+    {
+        var bias = Vector512.Create(b == null ? 0f : b[m]);
+        (v0 + bias).Store(d);
+        (v1 + bias).Store(d + 16);
+        (v2 + bias).Store(d + 32);
+        (v3 + bias).Store(d + 48);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Put4(OutMap map, float* y, int m, int P, float* b, Vector512<float> v0, Vector512<float> v1, Vector512<float> v2, Vector512<float> v3, int h)
+    {
+        var bias = Vector512.Create(b == null ? 0f : b[m]);
+        Put(map, y, m, P, v0 + bias, h);
+        Put(map, y, m, P, v1 + bias, h + 1);
+        Put(map, y, m, P, v2 + bias, h + 2);
+        Put(map, y, m, P, v3 + bias, h + 3);
+    }
+
+    /// <summary>Chunk h of row m of Y (bias added) stored into y.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Put(OutMap map, float* y, int m, int P, Vector512<float> v, int h)
+    {
+        int s = map.Start[h];
+        if (map.Whole[h])
+        {
+            v.Store(y + map.Off[s] + (long)m * P);
+            return;
+        }
+        for (int e = map.Start[h + 1]; s < e; s++) Avx512F.MaskStore(y + map.Off[s] + (long)m * P, map.Mask[s], v);
+    }
+
+    /// <summary>One row by one chunk of <see cref="ForwardFloat"/> (masked loads at the last, partial chunk).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Row1(int k, float* a, float* bb, int np, bool full, Vector512<float> tail, OutMap map, float* y, int m, int P, float* b, int h)
+    {
+        Vector512<float> acc = default;
+        for (int q = 0; q < k; q++, bb += np)
+            acc = Avx512F.FusedMultiplyAdd(Vector512.Create(a[q]), full ? Vector512.Load(bb) : Avx512F.MaskLoad(bb, tail, Vector512<float>.Zero), acc);
+        Put(map, y, m, P, acc + Vector512.Create(b == null ? 0f : b[m]), h);
+    }
+
+    /// <summary>dY (M x N·P) gathered from dy (N x M x P) through <paramref name="map"/>: the move, by masked loads.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void GatherFloat(Plan p, OutMap map, ReadOnlySpan<float> dys, Span<float> dyts)
+    {
+        int np = p.NP, chunks = map.Chunks, P = p.P;
+        var tail = FirstLanes(np - (chunks - 1) * 16);
+        fixed (float* dy = dys, dyt = dyts)
+        {
+            if (P % 16 == 0)
+            {
+                // Whole vectors: each (sample, filter) row of P values is a run of dY's row.
+                for (int n = 0; n < p.N; n++)
+                    for (int m = 0; m < p.M; m++)
+                    {
+                        float* src = dy + (long)(n * p.M + m) * P, dst = dyt + (long)m * np + (long)n * P;
+                        for (int o = 0; o < P; o += 16) Vector512.Load(src + o).Store(dst + o);
+                    }
+                return;
+            }
+            for (int m = 0; m < p.M; m++)
+            {
+                float* row = dyt + (long)m * np, src = dy + (long)m * P;
+                for (int h = 0; h < chunks; h++)
+                {
+                    int s = map.Start[h];
+                    Vector512<float> v;
+                    if (map.Whole[h]) v = Vector512.Load(src + map.Off[s]);
+                    else
+                    {
+                        v = Vector512<float>.Zero;
+                        for (int e = map.Start[h + 1]; s < e; s++) v = Avx512F.MaskLoad(src + map.Off[s], map.Mask[s], v);
+                    }
+                    if ((h + 1) * 16 <= np) v.Store(row + h * 16);
+                    else Avx512F.MaskStore(row + h * 16, tail, v);
+                }
+            }
         }
     }
 

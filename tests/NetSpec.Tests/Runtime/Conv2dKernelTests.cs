@@ -11,7 +11,9 @@ namespace NetSpec.Tests.Runtime;
 /// the same bits as the plain definition: the windows unrolled entry by entry, the same five
 /// products through <see cref="Gemm"/>, the bias added after, the column gradient folded back in
 /// kernel-tap order. Small planes (one vector), large ones (runs and value-by-value chunks),
-/// strides, dilation, asymmetric padding, groups, no bias; float32 and float64.
+/// strides, dilation, asymmetric padding, groups, no bias; output planes that fill, share and
+/// straddle the 16-column chunks in which the float32 loops write Y into y and read dY back;
+/// float32 and float64.
 /// </summary>
 [TestClass]
 public sealed class Conv2dKernelTests
@@ -25,6 +27,16 @@ public sealed class Conv2dKernelTests
         ["6x10, 1x1, no bias, stride 2", 3, 3, 6, 10, 2, 1, 1, "stride: 2", 0],
         ["3x3 plane, kernel 2, padding [0, 1]", 4, 2, 3, 3, 4, 2, 2, "padding: [0, 1]", 1],
         ["20x20 (chunks of 16 across rows), 5x5, padding 2", 2, 2, 20, 20, 3, 5, 5, "padding: 2", 1],
+        ["LeNet conv 1 at batch 32 (tiles of 4 filters by 64 columns)", 32, 1, 8, 8, 8, 3, 3, "padding: 1", 1],
+        ["LeNet conv 2 at batch 32 (4 samples per 16 columns)", 32, 8, 4, 4, 16, 3, 3, "", 1],
+        ["1x1 output planes (16 samples per 16 columns), 7 filters", 19, 3, 3, 3, 7, 3, 3, "", 1],
+        ["3x1 output planes (samples across 16-column chunks), 5 filters, no bias", 11, 2, 5, 3, 5, 3, 3, "", 0],
+        ["6x6 output planes, 9 filters, groups 3", 7, 3, 6, 6, 9, 1, 1, "groups: 3", 1],
+        ["2x2 planes, 3x3 kernel, padding 1 (4 samples per vector, taps in the padding)", 7, 3, 2, 2, 5, 3, 3, "padding: 1", 1],
+        ["4x4 planes to 4x2, padding [1, 0] (2 samples per vector)", 5, 2, 4, 4, 3, 3, 3, "padding: [1, 0]", 1],
+        ["8x8 planes, 16 filters in one group, padding 1 (4 tiles of 4 filters)", 3, 2, 8, 8, 16, 3, 3, "padding: 1", 1],
+        ["8x8 planes, 16 filters, groups 2, padding 1 (tiles per group)", 3, 4, 8, 8, 16, 3, 3, "padding: 1, groups: 2", 1],
+        ["2x16 planes, 3x1 kernel, padding [2, 0] (chunks all padding), no bias", 3, 2, 2, 16, 8, 3, 1, "padding: [2, 0]", 0],
     ];
 
     [TestMethod]
@@ -37,7 +49,7 @@ public sealed class Conv2dKernelTests
 
     private static void Check<T>(string name, int n, int c, int h, int w, int m, int kh, int kw, string attrs, bool bias) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int groups = attrs.Contains("groups: 2", StringComparison.Ordinal) ? 2 : 1;
+        int groups = attrs.Contains("groups: 2", StringComparison.Ordinal) ? 2 : attrs.Contains("groups: 3", StringComparison.Ordinal) ? 3 : 1;
         string extra = attrs.Length > 0 ? ", " + attrs : "";
         string yaml = $$"""
             network:

@@ -20,7 +20,8 @@ namespace NetSpec.Bench;
 /// five matrix products (the same FLOPs, 1,474,560 per step); (3) the whole LeNet training
 /// (TrainBench, epochs only) against ../shared/bench/peers/cnn_train_torch.py at 1 thread, run
 /// just before it. Prints one JSON line per figure and a Markdown table.
-/// Options: --repeats R (training runs, default 5), --peers DIR, --python PATH, --no-torch.
+/// Options: --repeats R (training runs, default 5), --peers DIR, --python PATH, --no-torch,
+/// --conv-only (the FMA peak and the convolution figures, no training).
 /// </summary>
 internal static class CnnBench
 {
@@ -46,6 +47,7 @@ internal static class CnnBench
         rows.Add(("conv2d fwd + bwd, LeNet shapes, batch 32", $"{convSeconds * 1e6:F1} µs/step, {convGflops:F1} GFLOP/s (thread processor time {convCpu * 1e6:F1} µs)"));
         rows.Add(("the GEMM on the same 5 products", $"{gemmSeconds * 1e6:F1} µs/step, {gemmGflops:F1} GFLOP/s (thread processor time {gemmCpu * 1e6:F1} µs)"));
         rows.Add(("conv time / GEMM time (goal <= 1.5)", $"{convSeconds / gemmSeconds:F2} (processor time {convCpu / gemmCpu:F2})"));
+        if (args.Contains("--conv-only")) return 0;
 
         // Whole training: NetSpec's epochs, then PyTorch's script, one after the other.
         var ours = Capture(() => TrainBench.Run(["specs/lenet-digits.yaml", "--threads", "1", "--repeats", repeats.ToString(CultureInfo.InvariantCulture)]));
@@ -153,6 +155,29 @@ internal static class CnnBench
         float[] w1 = Buf(8 * 9), col1 = Buf(9 * 2048), y1 = Buf(8 * 2048), dw1 = Buf(8 * 9);
         float[] w2 = Buf(16 * 72), col2 = Buf(72 * 128), y2 = Buf(16 * 128), dw2 = Buf(16 * 72), dcol2 = Buf(72 * 128);
         var one = GemmOptions.Default;
+        if (Environment.GetEnvironmentVariable("NETSPEC_CNN_PROFILE") is { } which)
+        {
+            // A profiler's run (perf record, perf stat): one of the three steps alone, NAME[:CALLS] (default 200,000 calls).
+            string[] parts = which.Split(':');
+            long calls = parts.Length > 1 ? long.Parse(parts[1], CultureInfo.InvariantCulture) : 200_000;
+            which = parts[0];
+            for (long i = 0; i < calls; i++)
+                if (which == "gemm")
+                {
+                    Gemm.Multiply(false, false, 8, 2048, 9, 1f, w1, 9, col1, 2048, 0f, y1, 2048, one);
+                    Gemm.Multiply(false, true, 8, 9, 2048, 1f, y1, 2048, col1, 2048, 1f, dw1, 9, one);
+                    Gemm.Multiply(false, false, 16, 128, 72, 1f, w2, 72, col2, 128, 0f, y2, 128, one);
+                    Gemm.Multiply(false, true, 16, 72, 128, 1f, y2, 128, col2, 128, 1f, dw2, 72, one);
+                    Gemm.Multiply(true, false, 72, 128, 16, 1f, w2, 72, y2, 128, 0f, dcol2, 128, one);
+                }
+                else
+                {
+                    var step = which == "objective" ? objective : interp;
+                    step.Forward(1);
+                    step.Backward(1);
+                }
+            return (0, 0, 0, 0);
+        }
         var (times, cpu) = Medians(
             () =>
             {
