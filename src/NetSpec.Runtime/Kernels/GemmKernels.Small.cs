@@ -341,11 +341,7 @@ internal static unsafe class GemmDot<T, TW, TWOps>
     private static void RunPart(void* arg, int part, int parts)
     {
         ref GemmProblem<T> problem = ref Unsafe.AsRef<GemmProblem<T>>(arg);
-        int total = problem.SplitRows ? problem.M : problem.N;
-        int unit = problem.SplitUnit;
-        int units = (total + unit - 1) / unit;
-        int start = (int)Math.Min((long)units * part / parts * unit, total);
-        int end = (int)Math.Min((long)units * (part + 1) / parts * unit, total);
+        var (start, end) = problem.PartRange(part, parts);
         if (end > start)
         {
             RunRange(ref problem, start, end);
@@ -354,19 +350,7 @@ internal static unsafe class GemmDot<T, TW, TWOps>
 
     private static void RunRange(ref GemmProblem<T> whole, int start, int end)
     {
-        GemmProblem<T> p = whole;
-        if (p.SplitRows)
-        {
-            p.M = end - start;
-            p.A += start * p.RsA;
-            p.C += start * p.Ldc;
-        }
-        else
-        {
-            p.N = end - start;
-            p.B += start * p.CsB;
-            p.C += start;
-        }
+        GemmProblem<T> p = whole.Slice(start, end);
         Product(in p);
     }
 

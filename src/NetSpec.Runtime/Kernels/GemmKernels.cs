@@ -41,6 +41,38 @@ internal unsafe struct GemmProblem<T> where T : unmanaged
     public GemmPath Path;
     public bool SplitRows;
     public int SplitUnit;
+
+    /// <summary>
+    /// Part <paramref name="part"/> of <paramref name="parts"/> of the side the problem is split along (rows when
+    /// <see cref="SplitRows"/>, else columns): [start, end), in whole units of <see cref="SplitUnit"/>, empty past the end.
+    /// </summary>
+    public readonly (int Start, int End) PartRange(int part, int parts)
+    {
+        int total = SplitRows ? M : N;
+        int units = (total + SplitUnit - 1) / SplitUnit;
+        int start = (int)Math.Min((long)units * part / parts * SplitUnit, total);
+        int end = (int)Math.Min((long)units * (part + 1) / parts * SplitUnit, total);
+        return (start, end);
+    }
+
+    /// <summary>This problem restricted to rows (or columns) [<paramref name="start"/>, <paramref name="end"/>) of its split side.</summary>
+    public readonly GemmProblem<T> Slice(int start, int end)
+    {
+        GemmProblem<T> p = this;
+        if (p.SplitRows)
+        {
+            p.M = end - start;
+            p.A += start * p.RsA;
+            p.C += start * p.Ldc;
+        }
+        else
+        {
+            p.N = end - start;
+            p.B += start * p.CsB;
+            p.C += start;
+        }
+        return p;
+    }
 }
 
 /// <summary>Reusable pinned packing buffers, one set per thread, grown on first use and kept.</summary>
@@ -100,11 +132,7 @@ internal static unsafe class GemmKernels<T, TV, TOps>
     private static void RunPart(void* arg, int part, int parts)
     {
         ref GemmProblem<T> problem = ref Unsafe.AsRef<GemmProblem<T>>(arg);
-        int total = problem.SplitRows ? problem.M : problem.N;
-        int unit = problem.SplitUnit;
-        int units = (total + unit - 1) / unit;
-        int start = (int)Math.Min((long)units * part / parts * unit, total);
-        int end = (int)Math.Min((long)units * (part + 1) / parts * unit, total);
+        var (start, end) = problem.PartRange(part, parts);
         if (end > start)
         {
             RunRange(ref problem, start, end);
@@ -113,19 +141,7 @@ internal static unsafe class GemmKernels<T, TV, TOps>
 
     private static void RunRange(ref GemmProblem<T> whole, int start, int end)
     {
-        GemmProblem<T> p = whole;
-        if (p.SplitRows)
-        {
-            p.M = end - start;
-            p.A += start * p.RsA;
-            p.C += start * p.Ldc;
-        }
-        else
-        {
-            p.N = end - start;
-            p.B += start * p.CsB;
-            p.C += start;
-        }
+        GemmProblem<T> p = whole.Slice(start, end);
         switch (p.Path)
         {
             case GemmPath.DirectRows:
