@@ -325,34 +325,7 @@ internal static unsafe class GemmDot<T, TW, TWOps>
     private const int RowTile = 10;
 
     /// <summary>Runs the product, split into <paramref name="parts"/> fixed ranges of rows or columns.</summary>
-    public static void Run(ref GemmProblem<T> problem, int parts)
-    {
-        if (parts <= 1)
-        {
-            RunRange(ref problem, 0, problem.SplitRows ? problem.M : problem.N);
-            return;
-        }
-        fixed (GemmProblem<T>* p = &problem)
-        {
-            GemmParallel.Run(parts, &RunPart, p);
-        }
-    }
-
-    private static void RunPart(void* arg, int part, int parts)
-    {
-        ref GemmProblem<T> problem = ref Unsafe.AsRef<GemmProblem<T>>(arg);
-        var (start, end) = problem.PartRange(part, parts);
-        if (end > start)
-        {
-            RunRange(ref problem, start, end);
-        }
-    }
-
-    private static void RunRange(ref GemmProblem<T> whole, int start, int end)
-    {
-        GemmProblem<T> p = whole.Slice(start, end);
-        Product(in p);
-    }
+    public static void Run(ref GemmProblem<T> problem, int parts) => GemmSplit<T>.Run(ref problem, parts, &Product);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Product(in GemmProblem<T> p)

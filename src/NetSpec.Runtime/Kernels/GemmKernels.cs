@@ -75,6 +75,46 @@ internal unsafe struct GemmProblem<T> where T : unmanaged
     }
 }
 
+/// <summary>
+/// Runs a product in <c>parts</c> fixed ranges of its split side (<see cref="GemmProblem{T}.PartRange"/>), each as its
+/// own <see cref="GemmProblem{T}.Slice"/> handed to one kernel family's body: part 0 on the caller, the rest on
+/// <see cref="GemmParallel"/>'s helpers. The one place where a product is divided between threads.
+/// </summary>
+internal static unsafe class GemmSplit<T> where T : unmanaged
+{
+    private struct Job
+    {
+        public GemmProblem<T>* Problem;
+        public delegate*<in GemmProblem<T>, void> Body;
+    }
+
+    /// <summary>Runs <paramref name="body"/> over the whole problem, or over each of <paramref name="parts"/> slices of it.</summary>
+    public static void Run(ref GemmProblem<T> problem, int parts, delegate*<in GemmProblem<T>, void> body)
+    {
+        if (parts <= 1)
+        {
+            body(in problem);
+            return;
+        }
+        fixed (GemmProblem<T>* p = &problem)
+        {
+            Job job = new() { Problem = p, Body = body };
+            GemmParallel.Run(parts, &RunPart, &job);
+        }
+    }
+
+    private static void RunPart(void* arg, int part, int parts)
+    {
+        Job* job = (Job*)arg;
+        var (start, end) = job->Problem->PartRange(part, parts);
+        if (end > start)
+        {
+            GemmProblem<T> slice = job->Problem->Slice(start, end);
+            job->Body(in slice);
+        }
+    }
+}
+
 /// <summary>Reusable pinned packing buffers, one set per thread, grown on first use and kept.</summary>
 internal static class GemmPackBuffers<T> where T : unmanaged
 {
@@ -116,32 +156,10 @@ internal static unsafe class GemmKernels<T, TV, TOps>
     // ---------------------------------------------------------------- entry
 
     /// <summary>Runs the product, split into <paramref name="parts"/> fixed ranges.</summary>
-    public static void Run(ref GemmProblem<T> problem, int parts)
-    {
-        if (parts <= 1)
-        {
-            RunRange(ref problem, 0, problem.SplitRows ? problem.M : problem.N);
-            return;
-        }
-        fixed (GemmProblem<T>* p = &problem)
-        {
-            GemmParallel.Run(parts, &RunPart, p);
-        }
-    }
+    public static void Run(ref GemmProblem<T> problem, int parts) => GemmSplit<T>.Run(ref problem, parts, &RunSlice);
 
-    private static void RunPart(void* arg, int part, int parts)
+    private static void RunSlice(in GemmProblem<T> p)
     {
-        ref GemmProblem<T> problem = ref Unsafe.AsRef<GemmProblem<T>>(arg);
-        var (start, end) = problem.PartRange(part, parts);
-        if (end > start)
-        {
-            RunRange(ref problem, start, end);
-        }
-    }
-
-    private static void RunRange(ref GemmProblem<T> whole, int start, int end)
-    {
-        GemmProblem<T> p = whole.Slice(start, end);
         switch (p.Path)
         {
             case GemmPath.DirectRows:
