@@ -358,12 +358,60 @@ internal static unsafe class GemmDot<T, TW, TWOps>
             }
             return;
         }
-        for (int i = 0; i < m; i++)
+        // 16 registers: 2 x 2 tiles (one load of A or B per multiply-add, against 1.25 for a row by 4 columns).
+        int pairRows = m / 2 * 2;
+        if (pairRows > 0)
+        {
+            for (int j = 0; j < n; j += 2)
+            {
+                int cols = Math.Min(2, n - j);
+                for (int i = 0; i < pairRows; i += 2)
+                {
+                    Dot2x2(k, p.A + i * lda, lda, p.B + j * ldb, ldb, cols, p.C + i * ldc + j, ldc, alpha, beta, betaZero);
+                }
+            }
+        }
+        for (int i = pairRows; i < m; i++)
         {
             for (int j = 0; j < n; j += 4)
             {
                 Dot1x4(k, p.A + i * lda, p.B + j * ldb, ldb, Math.Min(4, n - j), p.C + i * ldc + j, alpha, beta, betaZero);
             }
+        }
+    }
+
+    /// <summary>Rows 0 and 1 of A against columns 0..cols-1 (at most 2) of op(B), for 16-register processors; a column past cols repeats the last one and is not stored.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Dot2x2(int k, T* a, nint lda, T* b, nint ldb, int cols, T* c, nint ldc, T alpha, T beta, bool betaZero)
+    {
+        int lanes = TWOps.Lanes;
+        T* a0 = a, a1 = a + lda;
+        T* b0 = b, b1 = b + Math.Min(1, cols - 1) * ldb;
+        TW c00 = TWOps.Zero, c01 = TWOps.Zero, c10 = TWOps.Zero, c11 = TWOps.Zero;
+        int q = 0;
+        for (; q + lanes <= k; q += lanes)
+        {
+            TW x0 = TWOps.Load(a0 + q), x1 = TWOps.Load(a1 + q);
+            TW y = TWOps.Load(b0 + q);
+            c00 = TWOps.Fma(x0, y, c00); c10 = TWOps.Fma(x1, y, c10);
+            y = TWOps.Load(b1 + q);
+            c01 = TWOps.Fma(x0, y, c01); c11 = TWOps.Fma(x1, y, c11);
+        }
+        if (q < k)
+        {
+            TW mask = TWOps.Mask(k - q);
+            TW x0 = TWOps.LoadMasked(a0 + q, mask), x1 = TWOps.LoadMasked(a1 + q, mask);
+            TW y = TWOps.LoadMasked(b0 + q, mask);
+            c00 = TWOps.Fma(x0, y, c00); c10 = TWOps.Fma(x1, y, c10);
+            y = TWOps.LoadMasked(b1 + q, mask);
+            c01 = TWOps.Fma(x0, y, c01); c11 = TWOps.Fma(x1, y, c11);
+        }
+        Put(c, c00, alpha, beta, betaZero);
+        Put(c + ldc, c10, alpha, beta, betaZero);
+        if (cols > 1)
+        {
+            Put(c + 1, c01, alpha, beta, betaZero);
+            Put(c + ldc + 1, c11, alpha, beta, betaZero);
         }
     }
 

@@ -19,7 +19,7 @@ internal enum GemmPath
     /// against every column at once, so that all lanes do useful work and enough independent sums are in flight.
     /// </summary>
     Narrow,
-    /// <summary>Cache-blocked: op(A) and op(B) packed into reusable per-thread buffers, 8-row register tiles.</summary>
+    /// <summary>Cache-blocked: op(A) and op(B) packed into reusable per-thread buffers, 8-row register tiles (4-row on 16 registers).</summary>
     Packed,
 }
 
@@ -150,8 +150,15 @@ internal static unsafe class GemmKernels<T, TV, TOps>
     private const int McMax = 1024;
     private const int PackedBBytes = 448 * 1024;
 
-    // Register tiles are 8 rows by 3 vectors where 32 vector registers allow (512-bit), else by 2 vectors.
-    private static bool ThreeVectorTiles => Unsafe.SizeOf<TV>() == 64;
+    // Packed B panels are 3 vectors wide (2 where 3 would leave one vector or none, see TileWidth); the register tile
+    // is all 8 rows of an A panel by a B panel where 32 vector registers allow (512-bit), else 4 rows at a time
+    // (see ManyRegisters).
+
+    // Whether the register tiles may use 32 vector registers. The 256-bit kernels are the ones of processors without
+    // AVX-512 (elsewhere they run only when asked for), which have 16: there the widest tiles would spill
+    // accumulators to the stack inside the k loop, so they are computed as narrower tiles. The tile never changes a
+    // bit of the result: every element is the same chain of fused multiply-adds in increasing k.
+    private static bool ManyRegisters => Unsafe.SizeOf<TV>() == 64;
 
     // ---------------------------------------------------------------- entry
 
@@ -220,9 +227,23 @@ internal static unsafe class GemmKernels<T, TV, TOps>
         int fullRows = m / 4 * 4;
         for (; j + 4 * w <= n; j += 4 * w)
         {
-            for (int i = 0; i < fullRows; i += 4)
+            if (ManyRegisters)
             {
-                Rows4x4(k, p.A + i * rsA, rsA, csA, p.B + j, ldb, p.C + i * ldc + j, ldc, alpha, beta, betaZero);
+                for (int i = 0; i < fullRows; i += 4)
+                {
+                    Rows4x4(k, p.A + i * rsA, rsA, csA, p.B + j, ldb, p.C + i * ldc + j, ldc, alpha, beta, betaZero);
+                }
+            }
+            else
+            {
+                // 16 registers: the 4 x 4 tile (16 accumulators and 4 row vectors) would spill, so two 4 x 2 halves.
+                for (int h = 0; h < 4 * w; h += 2 * w)
+                {
+                    for (int i = 0; i < fullRows; i += 4)
+                    {
+                        Rows4x2(k, p.A + i * rsA, rsA, csA, p.B + j + h, ldb, p.C + i * ldc + j + h, ldc, alpha, beta, betaZero);
+                    }
+                }
             }
         }
         if (fullRows < m)
@@ -332,6 +353,37 @@ internal static unsafe class GemmKernels<T, TV, TOps>
         Put(c, c20, alpha, beta, betaZero); Put(c + w, c21, alpha, beta, betaZero); Put(c + 2 * w, c22, alpha, beta, betaZero); Put(c + 3 * w, c23, alpha, beta, betaZero);
         c += ldc;
         Put(c, c30, alpha, beta, betaZero); Put(c + w, c31, alpha, beta, betaZero); Put(c + 2 * w, c32, alpha, beta, betaZero); Put(c + 3 * w, c33, alpha, beta, betaZero);
+    }
+
+    /// <summary>Rows4x4's tile two vectors wide (8 accumulators): for 16 vector registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Rows4x2(int k, T* a, nint rsA, nint csA, T* b, nint ldb, T* c, nint ldc, TV alpha, TV beta, bool betaZero)
+    {
+        int w = TOps.Count;
+        TV c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero;
+        TV c20 = TOps.Zero, c21 = TOps.Zero, c30 = TOps.Zero, c31 = TOps.Zero;
+        T* a0 = a, a1 = a + rsA, a2 = a + 2 * rsA, a3 = a + 3 * rsA;
+        for (int q = 0; q < k; q++)
+        {
+            TV b0 = TOps.Load(b), b1 = TOps.Load(b + w);
+            TV x = TOps.Broadcast(*a0);
+            c00 = TOps.Fma(x, b0, c00); c01 = TOps.Fma(x, b1, c01);
+            x = TOps.Broadcast(*a1);
+            c10 = TOps.Fma(x, b0, c10); c11 = TOps.Fma(x, b1, c11);
+            x = TOps.Broadcast(*a2);
+            c20 = TOps.Fma(x, b0, c20); c21 = TOps.Fma(x, b1, c21);
+            x = TOps.Broadcast(*a3);
+            c30 = TOps.Fma(x, b0, c30); c31 = TOps.Fma(x, b1, c31);
+            a0 += csA; a1 += csA; a2 += csA; a3 += csA;
+            b += ldb;
+        }
+        Put(c, c00, alpha, beta, betaZero); Put(c + w, c01, alpha, beta, betaZero);
+        c += ldc;
+        Put(c, c10, alpha, beta, betaZero); Put(c + w, c11, alpha, beta, betaZero);
+        c += ldc;
+        Put(c, c20, alpha, beta, betaZero); Put(c + w, c21, alpha, beta, betaZero);
+        c += ldc;
+        Put(c, c30, alpha, beta, betaZero); Put(c + w, c31, alpha, beta, betaZero);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -688,7 +740,7 @@ internal static unsafe class GemmKernels<T, TV, TOps>
         int mBlocks = (m + McMax - 1) / McMax;
         int mcMax = RoundUp((m + mBlocks - 1) / mBlocks, PackMr);
         // Column blocks: as many as the L2 budget needs, of equal width rounded up to whole register tiles.
-        int tileCols = (ThreeVectorTiles ? 3 : 2) * w;
+        int tileCols = 3 * w;
         int ncBudget = Math.Max(PackedBBytes / (kcMax * Unsafe.SizeOf<T>()) / tileCols * tileCols, tileCols);
         int nBlocks = (n + ncBudget - 1) / ncBudget;
         int ncMax = Math.Min(RoundUp((n + nBlocks - 1) / nBlocks, tileCols), RoundUp(n, w));
@@ -725,7 +777,23 @@ internal static unsafe class GemmKernels<T, TV, TOps>
                             {
                                 int width = TileWidth(nc - jr);
                                 int nrr = Math.Min(width, nc - jr);
-                                if (width == 3 * w)
+                                if (!ManyRegisters)
+                                {
+                                    // 16 registers: the panel's rows 0-3, then 4-7, each against the same B panel.
+                                    for (int half = 0; half < mrr; half += 4)
+                                    {
+                                        int rows = Math.Min(4, mrr - half);
+                                        if (width == 3 * w)
+                                        {
+                                            Micro4x3(kc, ap + half, pb + jr * kc, cp + jr + half * p.Ldc, p.Ldc, alpha, beta, zero, rows, nrr, tile);
+                                        }
+                                        else
+                                        {
+                                            Micro4x2(kc, ap + half, pb + jr * kc, cp + jr + half * p.Ldc, p.Ldc, alpha, beta, zero, rows, nrr, tile);
+                                        }
+                                    }
+                                }
+                                else if (width == 3 * w)
                                 {
                                     Micro8x3(kc, ap, pb + jr * kc, cp + jr, p.Ldc, alpha, beta, zero, mrr, nrr, tile);
                                 }
@@ -752,10 +820,6 @@ internal static unsafe class GemmKernels<T, TV, TOps>
     private static int TileWidth(int remaining)
     {
         int w = TOps.Count;
-        if (!ThreeVectorTiles)
-        {
-            return 2 * w;
-        }
         int vectors = (remaining + w - 1) / w;
         return vectors is 1 or 2 or 4 ? 2 * w : 3 * w;
     }
@@ -918,6 +982,89 @@ internal static unsafe class GemmKernels<T, TV, TOps>
                 }
                 System.Runtime.Intrinsics.X86.Sse.Prefetch0(row + last);
             }
+        }
+    }
+
+    /// <summary>
+    /// 4 rows of an 8-row packed A panel (a[q*8 + r], r &lt; 4) by a 3-vector B panel: 12 accumulators, the tile of
+    /// 16 vector registers. Stores the first <paramref name="mr"/> rows and <paramref name="nr"/> columns.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Micro4x3(int kc, T* a, T* b, T* c, nint ldc, TV alpha, TV beta, bool betaZero, int mr, int nr, T* tile)
+    {
+        int w = TOps.Count;
+        TV c00 = TOps.Zero, c01 = TOps.Zero, c02 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero, c12 = TOps.Zero;
+        TV c20 = TOps.Zero, c21 = TOps.Zero, c22 = TOps.Zero, c30 = TOps.Zero, c31 = TOps.Zero, c32 = TOps.Zero;
+        for (int q = 0; q < kc; q++)
+        {
+            TV b0 = TOps.Load(b), b1 = TOps.Load(b + w), b2 = TOps.Load(b + 2 * w);
+            TV x = TOps.Broadcast(a[0]); c00 = TOps.Fma(x, b0, c00); c01 = TOps.Fma(x, b1, c01); c02 = TOps.Fma(x, b2, c02);
+            x = TOps.Broadcast(a[1]); c10 = TOps.Fma(x, b0, c10); c11 = TOps.Fma(x, b1, c11); c12 = TOps.Fma(x, b2, c12);
+            x = TOps.Broadcast(a[2]); c20 = TOps.Fma(x, b0, c20); c21 = TOps.Fma(x, b1, c21); c22 = TOps.Fma(x, b2, c22);
+            x = TOps.Broadcast(a[3]); c30 = TOps.Fma(x, b0, c30); c31 = TOps.Fma(x, b1, c31); c32 = TOps.Fma(x, b2, c32);
+            a += PackMr;
+            b += 3 * w;
+        }
+        if (mr == 4 && nr == 3 * w)
+        {
+            Put(c, c00, alpha, beta, betaZero); Put(c + w, c01, alpha, beta, betaZero); Put(c + 2 * w, c02, alpha, beta, betaZero); c += ldc;
+            Put(c, c10, alpha, beta, betaZero); Put(c + w, c11, alpha, beta, betaZero); Put(c + 2 * w, c12, alpha, beta, betaZero); c += ldc;
+            Put(c, c20, alpha, beta, betaZero); Put(c + w, c21, alpha, beta, betaZero); Put(c + 2 * w, c22, alpha, beta, betaZero); c += ldc;
+            Put(c, c30, alpha, beta, betaZero); Put(c + w, c31, alpha, beta, betaZero); Put(c + 2 * w, c32, alpha, beta, betaZero);
+            return;
+        }
+        int s = 3 * w;
+        TOps.Store(tile, c00); TOps.Store(tile + w, c01); TOps.Store(tile + 2 * w, c02);
+        TOps.Store(tile + s, c10); TOps.Store(tile + s + w, c11); TOps.Store(tile + s + 2 * w, c12);
+        TOps.Store(tile + 2 * s, c20); TOps.Store(tile + 2 * s + w, c21); TOps.Store(tile + 2 * s + 2 * w, c22);
+        TOps.Store(tile + 3 * s, c30); TOps.Store(tile + 3 * s + w, c31); TOps.Store(tile + 3 * s + 2 * w, c32);
+        PutEdge(c, ldc, tile, s, mr, nr, alpha, beta, betaZero);
+    }
+
+    /// <summary>As <see cref="Micro4x3"/> by a 2-vector B panel (8 accumulators).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Micro4x2(int kc, T* a, T* b, T* c, nint ldc, TV alpha, TV beta, bool betaZero, int mr, int nr, T* tile)
+    {
+        int w = TOps.Count;
+        TV c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero;
+        TV c20 = TOps.Zero, c21 = TOps.Zero, c30 = TOps.Zero, c31 = TOps.Zero;
+        for (int q = 0; q < kc; q++)
+        {
+            TV b0 = TOps.Load(b), b1 = TOps.Load(b + w);
+            TV x = TOps.Broadcast(a[0]); c00 = TOps.Fma(x, b0, c00); c01 = TOps.Fma(x, b1, c01);
+            x = TOps.Broadcast(a[1]); c10 = TOps.Fma(x, b0, c10); c11 = TOps.Fma(x, b1, c11);
+            x = TOps.Broadcast(a[2]); c20 = TOps.Fma(x, b0, c20); c21 = TOps.Fma(x, b1, c21);
+            x = TOps.Broadcast(a[3]); c30 = TOps.Fma(x, b0, c30); c31 = TOps.Fma(x, b1, c31);
+            a += PackMr;
+            b += 2 * w;
+        }
+        if (mr == 4 && nr == 2 * w)
+        {
+            Put(c, c00, alpha, beta, betaZero); Put(c + w, c01, alpha, beta, betaZero); c += ldc;
+            Put(c, c10, alpha, beta, betaZero); Put(c + w, c11, alpha, beta, betaZero); c += ldc;
+            Put(c, c20, alpha, beta, betaZero); Put(c + w, c21, alpha, beta, betaZero); c += ldc;
+            Put(c, c30, alpha, beta, betaZero); Put(c + w, c31, alpha, beta, betaZero);
+            return;
+        }
+        int s = 2 * w;
+        TOps.Store(tile, c00); TOps.Store(tile + w, c01);
+        TOps.Store(tile + s, c10); TOps.Store(tile + s + w, c11);
+        TOps.Store(tile + 2 * s, c20); TOps.Store(tile + 2 * s + w, c21);
+        TOps.Store(tile + 3 * s, c30); TOps.Store(tile + 3 * s + w, c31);
+        PutEdge(c, ldc, tile, s, mr, nr, alpha, beta, betaZero);
+    }
+
+    /// <summary>The valid <paramref name="mr"/> x <paramref name="nr"/> part of an edge tile spilled to <paramref name="tile"/> (row stride <paramref name="s"/>), with masked stores.</summary>
+    private static void PutEdge(T* c, nint ldc, T* tile, int s, int mr, int nr, TV alpha, TV beta, bool betaZero)
+    {
+        int w = TOps.Count;
+        for (int r = 0; r < mr; r++)
+        {
+            for (int v = 0; v * w < nr; v++)
+            {
+                PutMasked(c + v * w, TOps.FirstLanes(Math.Min(nr - v * w, w)), TOps.Load(tile + r * s + v * w), alpha, beta, betaZero);
+            }
+            c += ldc;
         }
     }
 
