@@ -166,7 +166,7 @@ public sealed class GemmTests
     /// <summary>
     /// The cache-blocked kernel computes every element of C as one chain of fused multiply-adds in increasing k per k block
     /// (blocks of equal length, at most <see cref="Gemm.PackedKBlock"/>), the first block combined with beta * C and each
-    /// later one added to C: exactly the bits of a plain loop written that way, for 8 x 3- and 8 x 2-vector tiles, ragged
+    /// later one added to C: exactly the bits of a plain loop written that way, for 8 x 3- and 8 x 2-vector tiles (4-row tiles for the 256-bit kernels of 16-register processors), ragged
     /// row and column edges, several row, column and k blocks, every transpose combination and scaling, at 1 and 2 threads.
     /// With one k block these are also the scalar fallback's bits, so the choice between kernels never changes a result.
     /// </summary>
@@ -181,6 +181,8 @@ public sealed class GemmTests
         [
             // One k block: the sizes the packed path takes for contiguous op(B) rows, with ragged edges.
             (128, 128, 128), (129, 257, 200), (257, 1000, 64), (1024, 272, 32), (136, 784, 100), (200, 130, 384),
+            // Stored-transposed A, few columns and a long k (packed for transposed A only).
+            (300, 64, 256), (133, 50, 130),
             // Several k blocks (and, for the last two, several column blocks or two row blocks).
             (130, 200, 700), (129, 136, 1100), (136, 1040, 400), (1030, 150, 130 * 3),
         ];
