@@ -135,6 +135,29 @@ public sealed class Conv2d : Op
 
         /// <summary>Where Y's columns live in y, for the float32 AVX-512 loops that write Y in place and read dY from place (null with <see cref="Taps"/>).</summary>
         public OutMap? Out { get; init; }
+
+        /// <summary>
+        /// For the index loops (no <see cref="Taps"/>): Src[t · P + o], the input position (within its plane) that tap t
+        /// of output position o reads, -1 in the padding. Per entry instead of per output row, so that short rows
+        /// (LeNet's 8 and 2 wide) cost no loop setup each; taps x P entries, never more than the column buffer's K x N·P.
+        /// </summary>
+        public int[]? Src { get; init; }
+    }
+
+    private static int[] SourceTable(Windows w)
+    {
+        int inH = w.In[1], inW = w.In[2], outW = w.Out[2], kW = w.Kernel[2], taps = w.Kernel[1] * kW, P = w.OutPlane;
+        var src = new int[taps * P];
+        for (int t = 0; t < taps; t++)
+        {
+            int offH = t / kW * w.Dilation[1] - w.PadBegin[1], offW = t % kW * w.Dilation[2] - w.PadBegin[2];
+            for (int o = 0; o < P; o++)
+            {
+                int h = o / outW * w.Stride[1] + offH, x = o % outW * w.Stride[2] + offW;
+                src[t * P + o] = h >= 0 && h < inH && x >= 0 && x < inW ? h * inW + x : -1;
+            }
+        }
+        return src;
     }
 
     private static Plan PlanOf<T>(OpContext<T> c) where T : unmanaged, IFloatingPointIeee754<T>
@@ -146,6 +169,7 @@ public sealed class Conv2d : Op
         {
             Taps = typeof(T) == typeof(float) && TapTable.Supported ? new TapTable(win) : null,
             Out = typeof(T) == typeof(float) && TapTable.Supported ? new OutMap(x[0], w[0], win.OutPlane) : null,
+            Src = typeof(T) == typeof(float) && TapTable.Supported ? null : SourceTable(win),
         };
     }
 
@@ -254,18 +278,10 @@ public sealed class Conv2d : Op
         else for (int k = 0; k < n; k++) d[k] = a[k];
     }
 
-    /// <summary>The outputs o (lo &lt;= o &lt; hi) whose tap at offset <paramref name="off"/> (tap · dilation - pad) lies inside an axis of <paramref name="size"/> positions.</summary>
-    private static (int Lo, int Hi) Inside(int off, int stride, int size, int outputs)
-    {
-        int lo = off >= 0 ? 0 : Math.Min(outputs, (-off + stride - 1) / stride);
-        int hi = size - off <= 0 ? lo : Math.Clamp((size - off + stride - 1) / stride, lo, outputs);
-        return (lo, hi);
-    }
-
     /// <summary>
     /// col[(c · kH + i) · kW + j, n · P + oh · oW + ow] = x[n, c, oh · s_h - p_top + i · d_h, ow · s_w - p_left + j · d_w], 0 in the padding.
-    /// float32 with AVX-512 goes through <see cref="Im2ColFloat"/>; otherwise plain index loops (the rows are short, LeNet's 8 and 2 wide,
-    /// so per-row span calls would cost more than the copies).
+    /// float32 with AVX-512 goes through <see cref="Im2ColFloat"/>; otherwise one pass over <see cref="Plan.Src"/> per channel, tap and
+    /// sample (entry by entry: the rows are short, LeNet's 8 and 2 wide, so per-row loops would cost more than the copies).
     /// </summary>
     private static void Im2Col<T>(Plan p, ReadOnlySpan<T> x, Span<T> col) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -274,38 +290,31 @@ public sealed class Conv2d : Op
             Im2ColFloat(p, taps, MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(col));
             return;
         }
-        var w = p.W;
-        int inH = w.In[1], inW = w.In[2], outH = w.Out[1], outW = w.Out[2], kH = w.Kernel[1], kW = w.Kernel[2];
-        int sH = w.Stride[1], sW = w.Stride[2], dH = w.Dilation[1], dW = w.Dilation[2], pT = w.PadBegin[1], pL = w.PadBegin[2];
-        int P = p.P, NP = p.NP, plane = inH * inW;
+        int[] table = p.Src!;
+        int P = p.P, NP = p.NP, plane = p.W.In[1] * p.W.In[2], tapCount = p.W.Kernel[1] * p.W.Kernel[2];
         for (int ch = 0; ch < p.C; ch++)
-            for (int i = 0; i < kH; i++)
+            for (int t = 0; t < tapCount; t++)
             {
-                int offH = i * dH - pT;
-                var (ohLo, ohHi) = Inside(offH, sH, inH, outH);
-                for (int j = 0; j < kW; j++)
+                ReadOnlySpan<int> st = table.AsSpan(t * P, P);
+                for (int n = 0; n < p.N; n++)
                 {
-                    int offW = j * dW - pL;
-                    var (owLo, owHi) = Inside(offW, sW, inW, outW);
-                    int rowBase = ((ch * kH + i) * kW + j) * NP;
-                    for (int n = 0; n < p.N; n++)
+                    // Slices checked once; the table's entries are -1 or inside the plane, so the loop reads by reference.
+                    ref T xs = ref MemoryMarshal.GetReference(x.Slice((n * p.C + ch) * plane, plane));
+                    ref T cs = ref MemoryMarshal.GetReference(col.Slice((ch * tapCount + t) * NP + n * P, P));
+                    ref int sr = ref MemoryMarshal.GetReference(st);
+                    for (int o = 0; o < P; o++)
                     {
-                        int dst = rowBase + n * P, src = (n * p.C + ch) * plane + offW;
-                        col.Slice(dst, ohLo * outW).Clear();
-                        for (int oh = ohLo; oh < ohHi; oh++)
-                        {
-                            int d = dst + oh * outW, s = src + (oh * sH + offH) * inW;
-                            for (int ow = 0; ow < owLo; ow++) col[d + ow] = T.Zero;
-                            for (int ow = owLo; ow < owHi; ow++) col[d + ow] = x[s + ow * sW];
-                            for (int ow = owHi; ow < outW; ow++) col[d + ow] = T.Zero;
-                        }
-                        col.Slice(dst + ohHi * outW, (outH - ohHi) * outW).Clear();
+                        int at = Unsafe.Add(ref sr, o);
+                        Unsafe.Add(ref cs, o) = at < 0 ? T.Zero : Unsafe.Add(ref xs, at);
                     }
                 }
             }
     }
 
-    /// <summary>dx[n, c, h, w] += every col entry that <see cref="Im2Col"/> read from (n, c, h, w), in the same order.</summary>
+    /// <summary>
+    /// dx[n, c, h, w] += every col entry that <see cref="Im2Col"/> read from (n, c, h, w): channel by channel, tap by tap in
+    /// increasing tap order (each tap reads an input entry at most once), sample by sample.
+    /// </summary>
     private static void Col2Im<T>(Plan p, ReadOnlySpan<T> col, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (typeof(T) == typeof(float) && p.Taps is { } taps)
@@ -313,28 +322,21 @@ public sealed class Conv2d : Op
             Col2ImFloat(p, taps, MemoryMarshal.Cast<T, float>(col), MemoryMarshal.Cast<T, float>(dx));
             return;
         }
-        var w = p.W;
-        int inH = w.In[1], inW = w.In[2], outH = w.Out[1], outW = w.Out[2], kH = w.Kernel[1], kW = w.Kernel[2];
-        int sH = w.Stride[1], sW = w.Stride[2], dH = w.Dilation[1], dW = w.Dilation[2], pT = w.PadBegin[1], pL = w.PadBegin[2];
-        int P = p.P, NP = p.NP, plane = inH * inW;
+        int[] table = p.Src!;
+        int P = p.P, NP = p.NP, plane = p.W.In[1] * p.W.In[2], tapCount = p.W.Kernel[1] * p.W.Kernel[2];
         for (int ch = 0; ch < p.C; ch++)
-            for (int i = 0; i < kH; i++)
+            for (int t = 0; t < tapCount; t++)
             {
-                int offH = i * dH - pT;
-                var (ohLo, ohHi) = Inside(offH, sH, inH, outH);
-                for (int j = 0; j < kW; j++)
+                ReadOnlySpan<int> st = table.AsSpan(t * P, P);
+                for (int n = 0; n < p.N; n++)
                 {
-                    int offW = j * dW - pL;
-                    var (owLo, owHi) = Inside(offW, sW, inW, outW);
-                    int rowBase = ((ch * kH + i) * kW + j) * NP;
-                    for (int n = 0; n < p.N; n++)
+                    ref T xs = ref MemoryMarshal.GetReference(dx.Slice((n * p.C + ch) * plane, plane));
+                    ref T cs = ref MemoryMarshal.GetReference(col.Slice((ch * tapCount + t) * NP + n * P, P));
+                    ref int sr = ref MemoryMarshal.GetReference(st);
+                    for (int o = 0; o < P; o++)
                     {
-                        int src = rowBase + n * P, dst = (n * p.C + ch) * plane + offW;
-                        for (int oh = ohLo; oh < ohHi; oh++)
-                        {
-                            int s = src + oh * outW, d = dst + (oh * sH + offH) * inW;
-                            for (int ow = owLo; ow < owHi; ow++) dx[d + ow * sW] += col[s + ow];
-                        }
+                        int at = Unsafe.Add(ref sr, o);
+                        if (at >= 0) Unsafe.Add(ref xs, at) += Unsafe.Add(ref cs, o);
                     }
                 }
             }
@@ -383,20 +385,10 @@ public sealed class Conv2d : Op
 
         public TapTable(Windows w)
         {
-            int inH = w.In[1], inW = w.In[2], outW = w.Out[2], kW = w.Kernel[2];
-            Taps = w.Kernel[1] * kW;
+            Taps = w.Kernel[1] * w.Kernel[2];
             P = w.OutPlane;
             InPlane = w.InPlane;
-            Src = new int[Taps * P];
-            for (int t = 0; t < Taps; t++)
-            {
-                int offH = t / kW * w.Dilation[1] - w.PadBegin[1], offW = t % kW * w.Dilation[2] - w.PadBegin[2];
-                for (int o = 0; o < P; o++)
-                {
-                    int h = o / outW * w.Stride[1] + offH, x = o % outW * w.Stride[2] + offW;
-                    Src[t * P + o] = h >= 0 && h < inH && x >= 0 && x < inW ? h * inW + x : -1;
-                }
-            }
+            Src = SourceTable(w);
             const int L = 16;
             Small = P <= L && InPlane <= L;
             if (Small)
