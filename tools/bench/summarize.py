@@ -24,7 +24,8 @@ print(f"Machine: {meta.get('cpu')} ({meta.get('cores')} cores, {meta.get('mhz')}
       f"{' (OPENBLAS_CORETYPE=' + meta['peer_coretype'] + ': unset, OpenBLAS falls back to a generic kernel on this processor)' if meta.get('peer_coretype') else ' (OPENBLAS_CORETYPE unset)'}.")
 peak = by.get("cnn_fma_peak", {}).get("gflops")
 if peak:
-    print(f"FMA peak measured in this run (1 thread, float32, AVX-512 FMA chains): {peak:.1f} GFLOP/s per core.")
+    bits = by.get("cnn_fma_peak", {}).get("vector_bits", 512)
+    print(f"FMA peak measured in this run (1 thread, float32, {'AVX-512' if bits == 512 else f'{bits}-bit AVX'} FMA chains): {peak:.1f} GFLOP/s per core.")
 print()
 print("| workload | NetSpec | peer | ratio | goal | met |")
 print("|---|---|---|---|---|---|")
