@@ -225,25 +225,34 @@ internal static unsafe class GemmKernels<T, TV, TOps>
 
         int j = 0;
         int fullRows = m / 4 * 4;
-        for (; j + 4 * w <= n; j += 4 * w)
+        if (ManyRegisters)
         {
-            if (ManyRegisters)
+            for (; j + 4 * w <= n; j += 4 * w)
             {
                 for (int i = 0; i < fullRows; i += 4)
                 {
                     Rows4x4(k, p.A + i * rsA, rsA, csA, p.B + j, ldb, p.C + i * ldc + j, ldc, alpha, beta, betaZero);
                 }
             }
-            else
+        }
+        else
+        {
+            // 16 registers: the 4 x 4 tile (16 accumulators and 4 row vectors) would spill; 4 x 3 tiles (12 and 3) fit,
+            // then one 4 x 2 where at least 2 vectors are left. The rest, as below, a vector at a time.
+            for (; j + 3 * w <= n; j += 3 * w)
             {
-                // 16 registers: the 4 x 4 tile (16 accumulators and 4 row vectors) would spill, so two 4 x 2 halves.
-                for (int h = 0; h < 4 * w; h += 2 * w)
+                for (int i = 0; i < fullRows; i += 4)
                 {
-                    for (int i = 0; i < fullRows; i += 4)
-                    {
-                        Rows4x2(k, p.A + i * rsA, rsA, csA, p.B + j + h, ldb, p.C + i * ldc + j + h, ldc, alpha, beta, betaZero);
-                    }
+                    Rows4x3(k, p.A + i * rsA, rsA, csA, p.B + j, ldb, p.C + i * ldc + j, ldc, alpha, beta, betaZero);
                 }
+            }
+            if (j + 2 * w <= n)
+            {
+                for (int i = 0; i < fullRows; i += 4)
+                {
+                    Rows4x2(k, p.A + i * rsA, rsA, csA, p.B + j, ldb, p.C + i * ldc + j, ldc, alpha, beta, betaZero);
+                }
+                j += 2 * w;
             }
         }
         if (fullRows < m)
@@ -257,11 +266,19 @@ internal static unsafe class GemmKernels<T, TV, TOps>
                     Rows1x8(k, p.A + i * rsA, csA, p.B + j8, ldb, p.C + i * ldc + j8, alpha, beta, betaZero);
                 }
             }
-            for (; j8 < j; j8 += 4 * w)
+            for (; j8 + 4 * w <= j; j8 += 4 * w)
             {
                 for (int i = fullRows; i < m; i++)
                 {
                     Rows1x4(k, p.A + i * rsA, csA, p.B + j8, ldb, p.C + i * ldc + j8, alpha, beta, betaZero);
+                }
+            }
+            for (; j8 < j; j8 += w)
+            {
+                // Whole vectors (j is a multiple of the vector width).
+                for (int i = fullRows; i < m; i++)
+                {
+                    Rows1x1(k, p.A + i * rsA, csA, p.B + j8, ldb, p.C + i * ldc + j8, alpha, beta, betaZero, true, default);
                 }
             }
         }
@@ -353,6 +370,37 @@ internal static unsafe class GemmKernels<T, TV, TOps>
         Put(c, c20, alpha, beta, betaZero); Put(c + w, c21, alpha, beta, betaZero); Put(c + 2 * w, c22, alpha, beta, betaZero); Put(c + 3 * w, c23, alpha, beta, betaZero);
         c += ldc;
         Put(c, c30, alpha, beta, betaZero); Put(c + w, c31, alpha, beta, betaZero); Put(c + 2 * w, c32, alpha, beta, betaZero); Put(c + 3 * w, c33, alpha, beta, betaZero);
+    }
+
+    /// <summary>Rows4x4's tile three vectors wide (12 accumulators and 3 row vectors): for 16 vector registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Rows4x3(int k, T* a, nint rsA, nint csA, T* b, nint ldb, T* c, nint ldc, TV alpha, TV beta, bool betaZero)
+    {
+        int w = TOps.Count;
+        TV c00 = TOps.Zero, c01 = TOps.Zero, c02 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero, c12 = TOps.Zero;
+        TV c20 = TOps.Zero, c21 = TOps.Zero, c22 = TOps.Zero, c30 = TOps.Zero, c31 = TOps.Zero, c32 = TOps.Zero;
+        T* a0 = a, a1 = a + rsA, a2 = a + 2 * rsA, a3 = a + 3 * rsA;
+        for (int q = 0; q < k; q++)
+        {
+            TV b0 = TOps.Load(b), b1 = TOps.Load(b + w), b2 = TOps.Load(b + 2 * w);
+            TV x = TOps.Broadcast(*a0);
+            c00 = TOps.Fma(x, b0, c00); c01 = TOps.Fma(x, b1, c01); c02 = TOps.Fma(x, b2, c02);
+            x = TOps.Broadcast(*a1);
+            c10 = TOps.Fma(x, b0, c10); c11 = TOps.Fma(x, b1, c11); c12 = TOps.Fma(x, b2, c12);
+            x = TOps.Broadcast(*a2);
+            c20 = TOps.Fma(x, b0, c20); c21 = TOps.Fma(x, b1, c21); c22 = TOps.Fma(x, b2, c22);
+            x = TOps.Broadcast(*a3);
+            c30 = TOps.Fma(x, b0, c30); c31 = TOps.Fma(x, b1, c31); c32 = TOps.Fma(x, b2, c32);
+            a0 += csA; a1 += csA; a2 += csA; a3 += csA;
+            b += ldb;
+        }
+        Put(c, c00, alpha, beta, betaZero); Put(c + w, c01, alpha, beta, betaZero); Put(c + 2 * w, c02, alpha, beta, betaZero);
+        c += ldc;
+        Put(c, c10, alpha, beta, betaZero); Put(c + w, c11, alpha, beta, betaZero); Put(c + 2 * w, c12, alpha, beta, betaZero);
+        c += ldc;
+        Put(c, c20, alpha, beta, betaZero); Put(c + w, c21, alpha, beta, betaZero); Put(c + 2 * w, c22, alpha, beta, betaZero);
+        c += ldc;
+        Put(c, c30, alpha, beta, betaZero); Put(c + w, c31, alpha, beta, betaZero); Put(c + 2 * w, c32, alpha, beta, betaZero);
     }
 
     /// <summary>Rows4x4's tile two vectors wide (8 accumulators): for 16 vector registers.</summary>
@@ -477,8 +525,8 @@ internal static unsafe class GemmKernels<T, TV, TOps>
 
     // ---------------------------------------------------------------- panel rows (op(B) copied one column strip at a time)
 
-    /// <summary>Columns per strip of <see cref="GemmPath.PanelRows"/>: the width of the 4 x 4 row kernel.</summary>
-    public static int PanelWidth => 4 * TOps.Count;
+    /// <summary>Columns per strip of <see cref="GemmPath.PanelRows"/>: one 4 x 4 row tile, or two 4 x 3 ones on 16 registers.</summary>
+    public static int PanelWidth => (ManyRegisters ? 4 : 6) * TOps.Count;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PanelRows(in GemmProblem<T> p)
