@@ -27,6 +27,18 @@ internal static class CnnBench
 {
     public static int Run(string[] args)
     {
+        if (Environment.GetEnvironmentVariable("NETSPEC_CNN_PROFILE") is { } profile)
+        {
+            // A profiler's run: one step alone, nothing timed or printed.
+            string name = profile.Split(':')[0];
+            if (name is not ("conv" or "gemm" or "objective"))
+            {
+                Console.Error.WriteLine($"cnn: NETSPEC_CNN_PROFILE is '{profile}': give conv, gemm or objective, optionally :CALLS (e.g. conv:20000)");
+                return 2;
+            }
+            ConvAgainstGemm();
+            return 0;
+        }
         int repeats = int.Parse(Option(args, "--repeats") ?? "5", CultureInfo.InvariantCulture);
         string peers = Option(args, "--peers") ?? Path.Combine("..", "shared", "bench", "peers");
         string python = Option(args, "--python") ?? "/usr/bin/python3";
@@ -157,7 +169,7 @@ internal static class CnnBench
         var one = GemmOptions.Default;
         if (Environment.GetEnvironmentVariable("NETSPEC_CNN_PROFILE") is { } which)
         {
-            // A profiler's run (perf record, perf stat): one of the three steps alone, NAME[:CALLS] (default 200,000 calls).
+            // A profiler's run (perf record, perf stat): one of the three steps alone, conv, gemm or objective[:CALLS] (default 200,000 calls).
             string[] parts = which.Split(':');
             long calls = parts.Length > 1 ? long.Parse(parts[1], CultureInfo.InvariantCulture) : 200_000;
             which = parts[0];
