@@ -266,6 +266,17 @@ internal static unsafe class GemmKernels<T, TV, TOps>
                     Rows1x8(k, p.A + i * rsA, csA, p.B + j8, ldb, p.C + i * ldc + j8, alpha, beta, betaZero);
                 }
             }
+            if (!ManyRegisters)
+            {
+                // The 6-vector strips of the column-strip path: one call of 6 chains per row, not 4 and then 1 and 1.
+                for (; j8 + 6 * w <= j; j8 += 6 * w)
+                {
+                    for (int i = fullRows; i < m; i++)
+                    {
+                        Rows1x6(k, p.A + i * rsA, csA, p.B + j8, ldb, p.C + i * ldc + j8, alpha, beta, betaZero);
+                    }
+                }
+            }
             for (; j8 + 4 * w <= j; j8 += 4 * w)
             {
                 for (int i = fullRows; i < m; i++)
@@ -450,6 +461,27 @@ internal static unsafe class GemmKernels<T, TV, TOps>
             b += ldb;
         }
         Put(c, c0, alpha, beta, betaZero); Put(c + w, c1, alpha, beta, betaZero); Put(c + 2 * w, c2, alpha, beta, betaZero); Put(c + 3 * w, c3, alpha, beta, betaZero);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Rows1x6(int k, T* a, nint csA, T* b, nint ldb, T* c, TV alpha, TV beta, bool betaZero)
+    {
+        int w = TOps.Count;
+        TV c0 = TOps.Zero, c1 = TOps.Zero, c2 = TOps.Zero, c3 = TOps.Zero, c4 = TOps.Zero, c5 = TOps.Zero;
+        for (int q = 0; q < k; q++)
+        {
+            TV x = TOps.Broadcast(*a);
+            c0 = TOps.Fma(x, TOps.Load(b), c0);
+            c1 = TOps.Fma(x, TOps.Load(b + w), c1);
+            c2 = TOps.Fma(x, TOps.Load(b + 2 * w), c2);
+            c3 = TOps.Fma(x, TOps.Load(b + 3 * w), c3);
+            c4 = TOps.Fma(x, TOps.Load(b + 4 * w), c4);
+            c5 = TOps.Fma(x, TOps.Load(b + 5 * w), c5);
+            a += csA;
+            b += ldb;
+        }
+        Put(c, c0, alpha, beta, betaZero); Put(c + w, c1, alpha, beta, betaZero); Put(c + 2 * w, c2, alpha, beta, betaZero);
+        Put(c + 3 * w, c3, alpha, beta, betaZero); Put(c + 4 * w, c4, alpha, beta, betaZero); Put(c + 5 * w, c5, alpha, beta, betaZero);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
