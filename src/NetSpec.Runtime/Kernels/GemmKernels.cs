@@ -859,17 +859,28 @@ internal static unsafe class GemmKernels<T, TV, TOps>
                                 int nrr = Math.Min(width, nc - jr);
                                 if (!ManyRegisters)
                                 {
-                                    // 16 registers: the panel's rows 0-3, then 4-7, each against the same B panel.
+                                    // 16 registers: the panel's rows 0-3, then 4-7, each against the same B panel, by the
+                                    // direct-row tiles (A rows 1 apart, k steps of 8; B rows one panel width apart). An edge
+                                    // tile goes to the scratch tile unscaled (x 1, exact) and its valid part is stored after.
                                     for (int half = 0; half < mrr; half += 4)
                                     {
                                         int rows = Math.Min(4, mrr - half);
+                                        bool whole = rows == 4 && nrr == width;
+                                        T* c4 = cp + jr + half * p.Ldc;
+                                        T* dst = whole ? c4 : tile;
+                                        nint ld = whole ? p.Ldc : width;
+                                        TV scale = whole ? alpha : one, add = whole ? beta : TOps.Zero;
                                         if (width == 3 * w)
                                         {
-                                            Micro4x3(kc, ap + half, pb + jr * kc, cp + jr + half * p.Ldc, p.Ldc, alpha, beta, zero, rows, nrr, tile);
+                                            Rows4x3(kc, ap + half, 1, PackMr, pb + jr * kc, width, dst, ld, scale, add, !whole || zero);
                                         }
                                         else
                                         {
-                                            Micro4x2(kc, ap + half, pb + jr * kc, cp + jr + half * p.Ldc, p.Ldc, alpha, beta, zero, rows, nrr, tile);
+                                            Rows4x2(kc, ap + half, 1, PackMr, pb + jr * kc, width, dst, ld, scale, add, !whole || zero);
+                                        }
+                                        if (!whole)
+                                        {
+                                            PutEdge(c4, p.Ldc, tile, width, rows, nrr, alpha, beta, zero);
                                         }
                                     }
                                 }
@@ -1063,75 +1074,6 @@ internal static unsafe class GemmKernels<T, TV, TOps>
                 System.Runtime.Intrinsics.X86.Sse.Prefetch0(row + last);
             }
         }
-    }
-
-    /// <summary>
-    /// 4 rows of an 8-row packed A panel (a[q*8 + r], r &lt; 4) by a 3-vector B panel: 12 accumulators, the tile of
-    /// 16 vector registers. Stores the first <paramref name="mr"/> rows and <paramref name="nr"/> columns.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Micro4x3(int kc, T* a, T* b, T* c, nint ldc, TV alpha, TV beta, bool betaZero, int mr, int nr, T* tile)
-    {
-        int w = TOps.Count;
-        TV c00 = TOps.Zero, c01 = TOps.Zero, c02 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero, c12 = TOps.Zero;
-        TV c20 = TOps.Zero, c21 = TOps.Zero, c22 = TOps.Zero, c30 = TOps.Zero, c31 = TOps.Zero, c32 = TOps.Zero;
-        for (int q = 0; q < kc; q++)
-        {
-            TV b0 = TOps.Load(b), b1 = TOps.Load(b + w), b2 = TOps.Load(b + 2 * w);
-            TV x = TOps.Broadcast(a[0]); c00 = TOps.Fma(x, b0, c00); c01 = TOps.Fma(x, b1, c01); c02 = TOps.Fma(x, b2, c02);
-            x = TOps.Broadcast(a[1]); c10 = TOps.Fma(x, b0, c10); c11 = TOps.Fma(x, b1, c11); c12 = TOps.Fma(x, b2, c12);
-            x = TOps.Broadcast(a[2]); c20 = TOps.Fma(x, b0, c20); c21 = TOps.Fma(x, b1, c21); c22 = TOps.Fma(x, b2, c22);
-            x = TOps.Broadcast(a[3]); c30 = TOps.Fma(x, b0, c30); c31 = TOps.Fma(x, b1, c31); c32 = TOps.Fma(x, b2, c32);
-            a += PackMr;
-            b += 3 * w;
-        }
-        if (mr == 4 && nr == 3 * w)
-        {
-            Put(c, c00, alpha, beta, betaZero); Put(c + w, c01, alpha, beta, betaZero); Put(c + 2 * w, c02, alpha, beta, betaZero); c += ldc;
-            Put(c, c10, alpha, beta, betaZero); Put(c + w, c11, alpha, beta, betaZero); Put(c + 2 * w, c12, alpha, beta, betaZero); c += ldc;
-            Put(c, c20, alpha, beta, betaZero); Put(c + w, c21, alpha, beta, betaZero); Put(c + 2 * w, c22, alpha, beta, betaZero); c += ldc;
-            Put(c, c30, alpha, beta, betaZero); Put(c + w, c31, alpha, beta, betaZero); Put(c + 2 * w, c32, alpha, beta, betaZero);
-            return;
-        }
-        int s = 3 * w;
-        TOps.Store(tile, c00); TOps.Store(tile + w, c01); TOps.Store(tile + 2 * w, c02);
-        TOps.Store(tile + s, c10); TOps.Store(tile + s + w, c11); TOps.Store(tile + s + 2 * w, c12);
-        TOps.Store(tile + 2 * s, c20); TOps.Store(tile + 2 * s + w, c21); TOps.Store(tile + 2 * s + 2 * w, c22);
-        TOps.Store(tile + 3 * s, c30); TOps.Store(tile + 3 * s + w, c31); TOps.Store(tile + 3 * s + 2 * w, c32);
-        PutEdge(c, ldc, tile, s, mr, nr, alpha, beta, betaZero);
-    }
-
-    /// <summary>As <see cref="Micro4x3"/> by a 2-vector B panel (8 accumulators).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Micro4x2(int kc, T* a, T* b, T* c, nint ldc, TV alpha, TV beta, bool betaZero, int mr, int nr, T* tile)
-    {
-        int w = TOps.Count;
-        TV c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero;
-        TV c20 = TOps.Zero, c21 = TOps.Zero, c30 = TOps.Zero, c31 = TOps.Zero;
-        for (int q = 0; q < kc; q++)
-        {
-            TV b0 = TOps.Load(b), b1 = TOps.Load(b + w);
-            TV x = TOps.Broadcast(a[0]); c00 = TOps.Fma(x, b0, c00); c01 = TOps.Fma(x, b1, c01);
-            x = TOps.Broadcast(a[1]); c10 = TOps.Fma(x, b0, c10); c11 = TOps.Fma(x, b1, c11);
-            x = TOps.Broadcast(a[2]); c20 = TOps.Fma(x, b0, c20); c21 = TOps.Fma(x, b1, c21);
-            x = TOps.Broadcast(a[3]); c30 = TOps.Fma(x, b0, c30); c31 = TOps.Fma(x, b1, c31);
-            a += PackMr;
-            b += 2 * w;
-        }
-        if (mr == 4 && nr == 2 * w)
-        {
-            Put(c, c00, alpha, beta, betaZero); Put(c + w, c01, alpha, beta, betaZero); c += ldc;
-            Put(c, c10, alpha, beta, betaZero); Put(c + w, c11, alpha, beta, betaZero); c += ldc;
-            Put(c, c20, alpha, beta, betaZero); Put(c + w, c21, alpha, beta, betaZero); c += ldc;
-            Put(c, c30, alpha, beta, betaZero); Put(c + w, c31, alpha, beta, betaZero);
-            return;
-        }
-        int s = 2 * w;
-        TOps.Store(tile, c00); TOps.Store(tile + w, c01);
-        TOps.Store(tile + s, c10); TOps.Store(tile + s + w, c11);
-        TOps.Store(tile + 2 * s, c20); TOps.Store(tile + 2 * s + w, c21);
-        TOps.Store(tile + 3 * s, c30); TOps.Store(tile + 3 * s + w, c31);
-        PutEdge(c, ldc, tile, s, mr, nr, alpha, beta, betaZero);
     }
 
     /// <summary>The valid <paramref name="mr"/> x <paramref name="nr"/> part of an edge tile spilled to <paramref name="tile"/> (row stride <paramref name="s"/>), with masked stores.</summary>
