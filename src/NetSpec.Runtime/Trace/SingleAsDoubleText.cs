@@ -107,7 +107,7 @@ internal static class SingleAsDoubleText
         int n = Digits(d);
         // From 1e15 up .NET's choice between fixed and exponent notation depends on its digits: left to it.
         if (exp10 + n - 1 >= 15 || destination.Length < 32) return false;
-        written = Write(bits >> 31 != 0, d, n, exp10, destination);
+        written = Write(bits >> 31 != 0, d, n, exp10, destination, fixedBelow: 15);
         return true;
     }
 
@@ -120,7 +120,7 @@ internal static class SingleAsDoubleText
     ];
 
     /// <summary>The number of decimal digits of <paramref name="x"/> (1 for 0).</summary>
-    private static int Digits(ulong x)
+    internal static int Digits(ulong x)
     {
         int t = (int)(((uint)(64 - BitOperations.LeadingZeroCount(x | 1)) * 1233) >> 12); // floor(log10(x)) or one more
         return t + (x >= Pow10[t] ? 1 : 0);
@@ -161,18 +161,19 @@ internal static class SingleAsDoubleText
     }
 
     /// <summary>
-    /// digits * 10^exp10 as .NET writes a float64 by default: fixed notation for a decimal exponent
-    /// from -5 (exclusive) to 15 (exclusive), else d.dddE-XX with at least two exponent digits (the
-    /// caller leaves exponents of 15 and more to .NET). <paramref name="n"/> is the digits' count
+    /// digits * 10^exp10 as .NET writes a float64 (<paramref name="fixedBelow"/> 15) or a float32
+    /// (7) by default: fixed notation for a decimal exponent from -5 (exclusive) to
+    /// <paramref name="fixedBelow"/> (exclusive), else d.dddE-XX with at least two exponent digits
+    /// (the callers leave the larger exponents to .NET). <paramref name="n"/> is the digits' count
     /// (at most 17); <paramref name="destination"/> holds at least 32 bytes.
     /// </summary>
-    private static int Write(bool negative, ulong digits, int n, int exp10, Span<byte> destination)
+    internal static int Write(bool negative, ulong digits, int n, int exp10, Span<byte> destination, int fixedBelow)
     {
         ref byte dst = ref MemoryMarshal.GetReference(destination);
         int e = exp10 + n - 1; // the exponent of the first digit
         int w = 0;
         if (negative) Unsafe.Add(ref dst, w++) = (byte)'-';
-        if (e > -5 && e < 15)
+        if (e > -5 && e < fixedBelow)
         {
             if (e < 0)
             {

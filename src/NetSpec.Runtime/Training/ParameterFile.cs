@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Text.Json;
+using NetSpec.Runtime.Trace;
 using NetSpec.Parser.Model;
 using NetSpec.Runtime.Graph;
 
@@ -153,7 +154,7 @@ public static class ParameterFile
 
     internal static string DTypeName<T>() => typeof(T) == typeof(float) ? "float32" : "float64";
 
-    internal static void WriteParameters<T>(Utf8JsonWriter w, IReadOnlyList<(string Name, Tensor<T> Value)> parameters)
+    internal static void WriteParameters<T>(Utf8JsonWriter w, IReadOnlyList<(string Name, Tensor<T> Value)> parameters, bool split = true)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         w.WriteStartObject("parameters");
@@ -163,17 +164,17 @@ public static class ParameterFile
             w.WriteStartArray("shape");
             foreach (var d in t.Shape.Dims) w.WriteNumberValue(d);
             w.WriteEndArray();
-            WriteNumbers(w, "values", t.Data);
+            WriteNumbers(w, "values", t.Data, split);
             w.WriteEndObject();
         }
         w.WriteEndObject();
     }
 
-    /// <summary>Numbers in shortest round-trip form of their own type (a float as a float).</summary>
-    internal static void WriteNumbers<T>(Utf8JsonWriter w, string name, ReadOnlySpan<T> values) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Numbers in shortest round-trip form of their own type (a float as a float); <paramref name="split"/>: a large list formatted in two halves at once (the same bytes).</summary>
+    internal static void WriteNumbers<T>(Utf8JsonWriter w, string name, ReadOnlySpan<T> values, bool split = true) where T : unmanaged, IFloatingPointIeee754<T>
     {
         w.WriteStartArray(name);
-        if (values.Length >= HalvesFrom && !w.Options.Indented && Environment.ProcessorCount > 1)
+        if (split && values.Length >= HalvesFrom && !w.Options.Indented && Environment.ProcessorCount > 1)
         {
             // A large tensor's numbers in two halves, the second formatted on another thread
             // meanwhile (formatting is most of the time a parameters file or checkpoint takes); each
@@ -182,6 +183,10 @@ public static class ParameterFile
             var later = Task.Run(() => Formatted<T>(second));
             w.WriteRawValue(Formatted(values[..(values.Length / 2)]).Span, skipInputValidation: true);
             w.WriteRawValue(later.GetAwaiter().GetResult().Span, skipInputValidation: true);
+        }
+        else if (typeof(T) == typeof(float) && values.Length > 0 && !w.Options.Indented)
+        {
+            w.WriteRawValue(Formatted(values).Span, skipInputValidation: true);
         }
         else
         {
@@ -199,9 +204,26 @@ public static class ParameterFile
         else w.WriteNumberValue(double.CreateTruncating(v));
     }
 
-    /// <summary>Numbers as a JSON writer writes them in a list, without the brackets: "1.5,-2,0.25".</summary>
+    /// <summary>
+    /// Numbers as a JSON writer writes them in a list, without the brackets: "1.5,-2,0.25". Float32
+    /// numbers by <see cref="SingleText"/> (the writer's bytes, checked over every float32), the
+    /// others by a writer.
+    /// </summary>
     private static ReadOnlyMemory<byte> Formatted<T>(ReadOnlySpan<T> values) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (typeof(T) == typeof(float))
+        {
+            var floats = System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(values);
+            // At most 15 bytes a number ("-1.2345678E-38") and a comma; 32 bytes of room for the last.
+            var bytes = new byte[floats.Length * 16 + 32];
+            int at = 0;
+            for (int i = 0; i < floats.Length; i++)
+            {
+                if (i > 0) bytes[at++] = (byte)',';
+                at += SingleText.Format(floats[i], bytes.AsSpan(at));
+            }
+            return bytes.AsMemory(0, at);
+        }
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(values.Length * 12 + 2);
         using (var w = new Utf8JsonWriter(buffer))
         {

@@ -6,8 +6,8 @@ namespace NetSpec.Tests.Training;
 
 /// <summary>
 /// The numbers of a parameters file or checkpoint: a large tensor's are formatted in two halves at
-/// once (<see cref="ParameterFile.WriteNumbers{T}"/>), and the bytes must be those of one JSON
-/// writer writing every number in turn, for float32 and float64, at and around the size where the
+/// once (<see cref="ParameterFile.WriteNumbers{T}"/>), float32 numbers by NetSpec's own formatter,
+/// and the bytes must be those of one JSON writer writing every number in turn, for float32 and float64, at and around the size where the
 /// halves start, over values of every magnitude (subnormals, extremes, signed zeros).
 /// </summary>
 [TestClass]
@@ -16,7 +16,7 @@ public sealed class ParameterFileNumberTests
     [TestMethod]
     public void HalvesWriteTheBytesOfOneWriter()
     {
-        foreach (int n in new[] { 1, 7, ParameterFile.HalvesFrom - 1, ParameterFile.HalvesFrom, ParameterFile.HalvesFrom + 1, 3 * ParameterFile.HalvesFrom + 7 })
+        foreach (int n in new[] { 0, 1, 7, ParameterFile.HalvesFrom - 1, ParameterFile.HalvesFrom, ParameterFile.HalvesFrom + 1, 3 * ParameterFile.HalvesFrom + 7 })
         {
             var rng = new Random(n);
             var doubles = new double[n];
@@ -28,6 +28,8 @@ public sealed class ParameterFileNumberTests
             }
             Assert.AreEqual(OneWriter<double>(doubles), Written<double>(doubles), $"float64, {n} numbers");
             Assert.AreEqual(OneWriter<float>(floats), Written<float>(floats), $"float32, {n} numbers");
+            Assert.AreEqual(OneWriter<double>(doubles), Written<double>(doubles, split: false), $"float64, {n} numbers, one thread");
+            Assert.AreEqual(OneWriter<float>(floats), Written<float>(floats, split: false), $"float32, {n} numbers, one thread");
         }
     }
 
@@ -43,13 +45,13 @@ public sealed class ParameterFileNumberTests
         }
     }
 
-    private static string Written<T>(T[] values) where T : unmanaged, IFloatingPointIeee754<T>
+    private static string Written<T>(T[] values, bool split = true) where T : unmanaged, IFloatingPointIeee754<T>
     {
         using var s = new MemoryStream();
         using (var w = new Utf8JsonWriter(s))
         {
             w.WriteStartObject();
-            ParameterFile.WriteNumbers<T>(w, "values", values);
+            ParameterFile.WriteNumbers<T>(w, "values", values, split);
             w.WriteEndObject();
         }
         return System.Text.Encoding.UTF8.GetString(s.ToArray());

@@ -33,6 +33,8 @@ internal static class TraceBench
     {
         if (args.Length > 0 && args[0] == "--check-format")
             return CheckFormat(args.Length > 1 ? long.Parse(args[1], CultureInfo.InvariantCulture) : 1);
+        if (args.Length > 0 && args[0] == "--check-single")
+            return CheckSingle(args.Length > 1 ? long.Parse(args[1], CultureInfo.InvariantCulture) : 1);
         if (args.Length == 0)
         {
             Console.Error.WriteLine("usage: trace <spec> [--dir FOLDER] [--repeats R] [--threads N] [--full-limit N]");
@@ -163,6 +165,38 @@ internal static class TraceBench
             if (Interlocked.Increment(ref done) % 4096 == 0) Console.Error.WriteLine($"check-format: {done} of {blocks} blocks, {clock.Elapsed.TotalSeconds:F0} s");
         });
         Console.WriteLine($"check-format: {patterns} bit patterns (stride {stride}), {blocks} blocks, {bad} differ, {clock.Elapsed.TotalSeconds:F1} s");
+        return bad == 0 ? 0 : 1;
+    }
+
+    /// <summary>
+    /// The float32 text of parameters files and checkpoints (<c>SingleText</c>) against
+    /// <c>float.TryFormat</c>, .NET's own (what a JSON writer writes): every <paramref name="stride"/>-th
+    /// finite bit pattern, in blocks on every processor; prints the first patterns that differ.
+    /// </summary>
+    private static int CheckSingle(long stride)
+    {
+        const int Block = 1 << 16;
+        long patterns = (1L << 32) / stride, blocks = (patterns + Block - 1) / Block, bad = 0, done = 0, fast = 0;
+        var clock = Stopwatch.StartNew();
+        Parallel.For(0L, blocks, b =>
+        {
+            Span<byte> mine = stackalloc byte[32], theirs = stackalloc byte[32];
+            long first = b * Block, count = Math.Min(Block, patterns - first), taken = 0;
+            for (long i = 0; i < count; i++)
+            {
+                float f = BitConverter.UInt32BitsToSingle((uint)((first + i) * stride));
+                if (!float.IsFinite(f)) continue;
+                int n = SingleText.Format(f, mine);
+                if (SingleText.TryFast(f, theirs, out _)) taken++;
+                f.TryFormat(theirs, out int m, default, CultureInfo.InvariantCulture);
+                if (n == m && mine[..n].SequenceEqual(theirs[..m])) continue;
+                if (Interlocked.Increment(ref bad) <= 20)
+                    Console.Error.WriteLine($"check-single: 0x{BitConverter.SingleToUInt32Bits(f):X8}: {System.Text.Encoding.ASCII.GetString(mine[..n])} against {System.Text.Encoding.ASCII.GetString(theirs[..m])}");
+            }
+            Interlocked.Add(ref fast, taken);
+            if (Interlocked.Increment(ref done) % 8192 == 0) Console.Error.WriteLine($"check-single: {done} of {blocks} blocks, {clock.Elapsed.TotalSeconds:F0} s");
+        });
+        Console.WriteLine($"check-single: {patterns} bit patterns (stride {stride}), {bad} differ, {fast} on the fast path, {clock.Elapsed.TotalSeconds:F1} s");
         return bad == 0 ? 0 : 1;
     }
 
