@@ -30,11 +30,63 @@ public static class Checkpoint
         public (double Average, long Count, double Best)? Divergence { get; init; }
     }
 
-    internal static void Write<T>(string path, NetworkGraph graph, Optimizer<T> optimizer,
-        IReadOnlyList<(string Name, Tensor<T> Value)> parameters, State state, string identity,
-        IReadOnlyList<(string Name, Tensor<T> Value)>? best = null)
+    /// <summary>
+    /// What a checkpoint holds that training goes on changing (the parameters, the best epoch's
+    /// parameters, the optimizer's state and update count), copied when the checkpoint is taken,
+    /// so that it can be written on another thread while the next epoch trains. Taking the next
+    /// one reuses the arrays: the previous write must have ended.
+    /// </summary>
+    internal sealed class Snapshot<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public (string Name, Tensor<T> Value)[] Parameters { get; private set; } = [];
+        public (string Name, Tensor<T> Value)[]? Best { get; private set; }
+        /// <summary>Each parameter with optimizer state, in the graph's order.</summary>
+        public (string Name, T[]? First, T[]? Second)[] OptimizerState { get; private set; } = [];
+        public long Updates { get; private set; }
+
+        public void Take(NetworkGraph graph, Optimizer<T> optimizer, IReadOnlyList<(string Name, Tensor<T> Value)> parameters,
+            IReadOnlyList<(string Name, Tensor<T> Value)>? best)
+        {
+            Parameters = Copy(Parameters, parameters);
+            Best = best is null ? null : Copy(Best ?? [], best);
+            var state = new List<(string, T[]?, T[]?)>();
+            int k = 0;
+            foreach (var v in graph.Values)
+            {
+                if (v.Kind != ValueKind.Parameter) continue;
+                if (optimizer.First[v.Index] is null && optimizer.Second[v.Index] is null) continue;
+                var old = k < OptimizerState.Length ? OptimizerState[k] : default;
+                state.Add((v.Name, Copy(old.First, optimizer.First[v.Index]), Copy(old.Second, optimizer.Second[v.Index])));
+                k++;
+            }
+            OptimizerState = [.. state];
+            Updates = optimizer.Updates;
+        }
+
+        private static T[]? Copy(T[]? into, T[]? from)
+        {
+            if (from is null) return null;
+            if (into is null || into.Length != from.Length) return (T[])from.Clone();
+            from.CopyTo(into, 0);
+            return into;
+        }
+
+        private static (string Name, Tensor<T> Value)[] Copy((string Name, Tensor<T> Value)[] into, IReadOnlyList<(string Name, Tensor<T> Value)> from)
+        {
+            bool same = into.Length == from.Count;
+            for (int i = 0; same && i < from.Count; i++) same = into[i].Name == from[i].Name && into[i].Value.Data.Length == from[i].Value.Data.Length;
+            if (!same) return [.. from.Select(p => (p.Name, p.Value.Clone()))];
+            for (int i = 0; i < from.Count; i++) from[i].Value.Data.CopyTo(into[i].Value.Data, 0);
+            return into;
+        }
+    }
+
+    /// <summary>Writes the checkpoint of <paramref name="snapshot"/> and <paramref name="state"/>; <paramref name="split"/>: large tensors formatted in two halves at once (off when written beside training).</summary>
+    internal static void Write<T>(string path, NetworkGraph graph, Snapshot<T> snapshot, State state, string identity, bool split = true)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        var parameters = snapshot.Parameters;
+        var best = snapshot.Best;
         try
         {
             AtomicFile.Write(path, w =>
@@ -47,7 +99,7 @@ public static class Checkpoint
                 w.WriteString("identity", identity);
                 w.WriteNumber("epochs_done", state.EpochsDone);
                 w.WriteNumber("steps", state.Steps);
-                w.WriteNumber("optimizer_updates", optimizer.Updates);
+                w.WriteNumber("optimizer_updates", snapshot.Updates);
                 w.WriteBoolean("stopped_early", state.Stopped);
                 w.WriteStartObject("early_stopping");
                 if (double.IsFinite(state.Best)) w.WriteNumber("best_validation_loss", state.Best);
@@ -58,7 +110,7 @@ public static class Checkpoint
                 {
                     w.WriteStartObject("best");
                     w.WriteNumber("epoch", state.BestEpoch);
-                    ParameterFile.WriteParameters(w, best);
+                    ParameterFile.WriteParameters(w, best, split);
                     w.WriteEndObject();
                 }
                 if (state.Plateau is { } pl)
@@ -78,15 +130,13 @@ public static class Checkpoint
                     Finite(w, "best", dv.Best);
                     w.WriteEndObject();
                 }
-                ParameterFile.WriteParameters(w, parameters);
+                ParameterFile.WriteParameters(w, parameters, split);
                 w.WriteStartObject("optimizer_state");
-                foreach (var v in graph.Values)
+                foreach (var (name, first, second) in snapshot.OptimizerState)
                 {
-                    if (v.Kind != ValueKind.Parameter) continue;
-                    if (optimizer.First[v.Index] is null && optimizer.Second[v.Index] is null) continue;
-                    w.WriteStartObject(v.Name);
-                    if (optimizer.First[v.Index] is { } m) ParameterFile.WriteNumbers<T>(w, "first", m);
-                    if (optimizer.Second[v.Index] is { } s) ParameterFile.WriteNumbers<T>(w, "second", s);
+                    w.WriteStartObject(name);
+                    if (first is not null) ParameterFile.WriteNumbers<T>(w, "first", first, split);
+                    if (second is not null) ParameterFile.WriteNumbers<T>(w, "second", second, split);
                     w.WriteEndObject();
                 }
                 w.WriteEndObject();

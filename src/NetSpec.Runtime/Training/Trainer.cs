@@ -109,6 +109,56 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// </summary>
     public (TrainingReport Report, NumericFault? Fault) Train()
     {
+        try
+        {
+            return TrainCore();
+        }
+        finally
+        {
+            // Left by an exception (an interrupted run): the checkpoint in flight is finished or fails
+            // as it would have, before the caller goes on; its epoch lines are not printed.
+            if (_writing is { } w)
+            {
+                _writing = null;
+                _linesAfter.Clear();
+                try { w.Wait(); } catch (AggregateException) { }
+            }
+        }
+    }
+
+    // The checkpoint being written on another thread while training goes on, and the epoch lines
+    // that wait for it: a line is printed only once every checkpoint up to its epoch is on disk,
+    // and a note, the next checkpoint and the end of training wait for the write, so lines and
+    // notes come in the order of a run that writes each checkpoint before it goes on. Trace
+    // events (a file or a sink of their own in a training run) are emitted as they happen.
+    private Task? _writing;
+    private readonly List<EpochMetrics> _linesAfter = [];
+    private readonly Checkpoint.Snapshot<T> _snapshot = new();
+
+    /// <summary>Ends the checkpoint in flight (when <paramref name="wait"/>, or once it has ended by itself) and prints the epoch lines that waited for it; a failed write throws here.</summary>
+    private void Settle(bool wait)
+    {
+        if (_writing is not { } w || (!wait && !w.IsCompleted)) return;
+        _writing = null;
+        w.GetAwaiter().GetResult();
+        foreach (var line in _linesAfter) _run.OnEpoch?.Invoke(line);
+        _linesAfter.Clear();
+    }
+
+    private void Note(string note)
+    {
+        Settle(wait: true);
+        _run.OnNote?.Invoke(note);
+    }
+
+    private void EpochLine(EpochMetrics m)
+    {
+        if (_writing is null) _run.OnEpoch?.Invoke(m);
+        else _linesAfter.Add(m);
+    }
+
+    private (TrainingReport Report, NumericFault? Fault) TrainCore()
+    {
         int n = _data.Train.Rows, f = _data.FeatureCount, c = _data.ClassCount;
         var history = new List<EpochMetrics>();
         int firstEpoch = 0, step = 0, bad = 0, bestEpoch = 0;
@@ -130,12 +180,16 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             if (plateau is not null && state.Plateau is { } ps) plateau.Restore(ps.LearningRate, ps.Best, ps.Bad, ps.CooldownLeft);
             if (state.Divergence is { } dv) watch.Restore(dv.Average, dv.Count, dv.Best);
             history.AddRange(state.History);
-            _run.OnNote?.Invoke($"resumed from {checkpointPath} after epoch {firstEpoch}");
+            Note($"resumed from {checkpointPath} after epoch {firstEpoch}");
         }
         else if (_run.Resume)
-            _run.OnNote?.Invoke(checkpointPath is null ? "nothing to resume: the spec writes no checkpoint" : $"no checkpoint at {checkpointPath}: training from the start");
+            Note(checkpointPath is null ? "nothing to resume: the spec writes no checkpoint" : $"no checkpoint at {checkpointPath}: training from the start");
         int resumedAfter = firstEpoch;
-        TrainingReport Partial() => Report(history, null, null, stopped, resumedAfter) with { BestEpoch = bestEpoch > 0 ? bestEpoch : null };
+        TrainingReport Partial()
+        {
+            Settle(wait: true);
+            return Report(history, null, null, stopped, resumedAfter) with { BestEpoch = bestEpoch > 0 ? bestEpoch : null };
+        }
 
         var perm = new int[n];
         int batches = (n + _batch - 1) / _batch;
@@ -168,7 +222,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
                 interp.Trace = null;
                 if (!ok)
                 {
-                    _run.OnNote?.Invoke($"training stopped in epoch {epoch + 1}, batch {b + 1} of {batches} (step {step}): a NaN or infinity (below)");
+                    Note($"training stopped in epoch {epoch + 1}, batch {b + 1} of {batches} (step {step}): a NaN or infinity (below)");
                     return (Partial(), interp.Fault);
                 }
                 if (_graph.Expectations.Count > 0) interp.CheckExpectations(ExpectKind.Gradient, step, _expectations);
@@ -178,12 +232,12 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
                 if (watch.Add(loss))
                 {
                     var d = new Divergence(epoch + 1, b + 1, batches, step, loss, watch.Smoothed, watch.Best, _t.DivergenceFactor);
-                    _run.OnNote?.Invoke(d.Message);
+                    Note(d.Message);
                     return (Partial() with { Diverged = d }, null);
                 }
                 if (!_optimizer.Step(interp, step, lr, trace))
                 {
-                    _run.OnNote?.Invoke($"training stopped in epoch {epoch + 1}, batch {b + 1} of {batches} (step {step}): a NaN or infinity (below)");
+                    Note($"training stopped in epoch {epoch + 1}, batch {b + 1} of {batches} (step {step}): a NaN or infinity (below)");
                     return (Partial(), _optimizer.Fault);
                 }
                 if (_graph.Expectations.Count > 0) interp.CheckExpectations(ExpectKind.Updated, step, _expectations);
@@ -192,6 +246,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
                     int done = Math.Min(n, (b + 1) * _batch);
                     onBatch(new BatchProgress(epoch + 1, _t.Epochs, b + 1, batches, lossSum / done, done / Math.Max(clock.Elapsed.TotalSeconds, 1e-9)));
                 }
+                Settle(wait: false);
             }
             double? valLoss = null, valAcc = null;
             if (_data.Validation is { } v)
@@ -219,12 +274,12 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
                 else if (es is not null && ++bad >= es.Patience)
                 {
                     stopped = true;
-                    _run.OnNote?.Invoke($"early stopping after epoch {epoch + 1}: the validation loss has not improved by more than {Format.Number(es.MinDelta)} for {es.Patience} epoch{(es.Patience == 1 ? "" : "s")}");
+                    Note($"early stopping after epoch {epoch + 1}: the validation loss has not improved by more than {Format.Number(es.MinDelta)} for {es.Patience} epoch{(es.Patience == 1 ? "" : "s")}");
                     if (es.RestoreBest && bestParams is not null && bestEpoch > 0)
                     {
                         foreach (var (i, (_, value)) in Parameters.Index()) bestParams[i].Value.Data.CopyTo(value.Data, 0);
                         restored = true;
-                        _run.OnNote?.Invoke($"restored the parameters of epoch {bestEpoch}, the best validation loss {Format.Number(best)}");
+                        Note($"restored the parameters of epoch {bestEpoch}, the best validation loss {Format.Number(best)}");
                     }
                 }
             }
@@ -232,17 +287,24 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             {
                 double before = plateau.LearningRate;
                 if (plateau.Step(valLoss ?? metrics.TrainLoss) && !stopped && epoch + 1 < _t.Epochs)
-                    _run.OnNote?.Invoke($"the {(valLoss is null ? "training" : "validation")} loss has not improved for {plateau.Patience + 1} epochs: learning rate {Format.Number(before)} -> {Format.Number(plateau.LearningRate)}");
+                    Note($"the {(valLoss is null ? "training" : "validation")} loss has not improved for {plateau.Patience + 1} epochs: learning rate {Format.Number(before)} -> {Format.Number(plateau.LearningRate)}");
             }
             if (checkpointPath is not null && ((epoch + 1) % _t.Checkpoint!.Every == 0 || epoch + 1 == _t.Epochs || stopped))
-                Checkpoint.Write(checkpointPath, _graph, _optimizer, Parameters,
-                    new Checkpoint.State(epoch + 1, step, best, bad, stopped, history)
-                    {
-                        BestEpoch = bestParams is null ? 0 : bestEpoch,
-                        Plateau = plateau is null ? null : (plateau.LearningRate, plateau.Best, plateau.BadEpochs, plateau.CooldownLeft),
-                        Divergence = watch.State,
-                    }, Identity, bestParams);
-            _run.OnEpoch?.Invoke(metrics);
+            {
+                // Copied now and written on another thread while the next epoch trains (the
+                // formatting and the flush to disk take longer than a small network's epoch).
+                Settle(wait: true);
+                _snapshot.Take(_graph, _optimizer, Parameters, bestParams);
+                var state = new Checkpoint.State(epoch + 1, step, best, bad, stopped, [.. history])
+                {
+                    BestEpoch = bestParams is null ? 0 : bestEpoch,
+                    Plateau = plateau is null ? null : (plateau.LearningRate, plateau.Best, plateau.BadEpochs, plateau.CooldownLeft),
+                    Divergence = watch.State,
+                };
+                string identity = Identity, path = checkpointPath;
+                _writing = Task.Run(() => Checkpoint.Write(path, _graph, _snapshot, state, identity, split: false));
+            }
+            EpochLine(metrics);
         }
         if (!restored && stopped && es is { RestoreBest: true } && history.Count > 0 && bestEpoch > 0 && bestEpoch < history[^1].Epoch && resumedAfter == history[^1].Epoch)
             restored = true; // resumed from the checkpoint of a run that had stopped and restored already
@@ -257,6 +319,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             if (testAcc is { } ta) Emit(last, "test_accuracy", $"argmax {_graph.Values[_accuracy].Name} = argmax {_graph.Values[_targets].Name}, test split", ta, training: false);
         }
         if (OutputPath(_t.Outputs?.Parameters) is { } paramsPath) WriteParameters(paramsPath, Parameters);
+        Settle(wait: true);
         return (Report(history, testLoss, testAcc, stopped, resumedAfter) with { BestEpoch = bestEpoch > 0 ? bestEpoch : null, RestoredBest = restored }, null);
     }
 
@@ -285,11 +348,14 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>One metric; with batch_norm or dropout in the graph it says the mode it was computed in (the training metrics during the steps, the others in evaluation mode).</summary>
-    private void Emit(int epoch, string name, string expression, double value, bool training) =>
-        _trace?.Emit(new TraceEvent(TracePhase.Epoch, epoch, name, "metric", expression, Shape.Scalar, new[] { value })
+    private void Emit(int epoch, string name, string expression, double value, bool training)
+    {
+        if (_trace is null) return;
+        _trace.Emit(new TraceEvent(TracePhase.Epoch, epoch, name, "metric", expression, Shape.Scalar, new[] { value })
         {
             Mode = _graph.UsesMode ? TraceEvent.ModeName(training) : null,
         });
+    }
 
     /// <summary>The index of the largest entry (the first on ties).</summary>
     private static int ArgMax(ReadOnlySpan<T> v)

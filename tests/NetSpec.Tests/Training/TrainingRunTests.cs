@@ -35,6 +35,60 @@ public sealed class TrainingRunTests
 
     private sealed class Interrupted : Exception;
 
+    /// <summary>
+    /// Checkpoints are written on another thread while the next epoch trains; an epoch's line still
+    /// comes only once its checkpoint is on disk, in order, and the file then holds that epoch.
+    /// </summary>
+    [TestMethod]
+    public void Each_epoch_line_comes_after_its_checkpoint_is_written_and_the_lines_stay_in_order()
+    {
+        using var folder = new TrainingFolder();
+        string spec = folder.CopySpec("digits.yaml", t => t.Replace("checkpoint: {every: 5,", "checkpoint: {every: 3,", StringComparison.Ordinal).Replace("epochs: 20", "epochs: 8", StringComparison.Ordinal));
+        string dir = Path.Combine(folder.Path, "run");
+        string checkpoint = Path.Combine(dir, "out", "digits.checkpoint.json");
+        var seen = new List<(int Epoch, int Saved)>();
+        Train(spec, dir, m =>
+        {
+            if (!File.Exists(checkpoint))
+            {
+                seen.Add((m.Epoch, 0));
+                return;
+            }
+            using var json = JsonDocument.Parse(File.ReadAllText(checkpoint));
+            seen.Add((m.Epoch, json.RootElement.GetProperty("epochs_done").GetInt32()));
+        });
+        // Checkpoints after epochs 3, 6 and 8 (the last); epochs 1 and 2 have none to wait for.
+        CollectionAssert.AreEqual(new[] { 1, 2, 3, 4, 5, 6, 7, 8 }, seen.Select(s => s.Epoch).ToArray());
+        foreach (var (epoch, saved) in seen)
+            Assert.AreEqual(epoch < 3 ? 0 : epoch < 6 ? 3 : epoch < 8 ? 6 : 8, saved, $"at the line of epoch {epoch}");
+        using var final = JsonDocument.Parse(File.ReadAllText(checkpoint));
+        Assert.AreEqual(8, final.RootElement.GetProperty("epochs_done").GetInt32());
+    }
+
+    [TestMethod]
+    public void A_checkpoint_that_cannot_be_written_stops_training_with_its_reason_before_the_epoch_line()
+    {
+        using var folder = new TrainingFolder();
+        string spec = folder.CopySpec("iris.yaml", t => EveryEpochCheckpoint(t));
+        string dir = Path.Combine(folder.Path, "run");
+        string checkpoint = Path.Combine(dir, "out", "iris.checkpoint.json");
+        var lines = new List<int>();
+        var e = Assert.ThrowsExactly<TrainingFileException>(() => Train(spec, dir, m =>
+        {
+            lines.Add(m.Epoch);
+            if (m.Epoch == 2)
+            {
+                // The next checkpoint's target becomes a folder: its write fails.
+                File.Delete(checkpoint);
+                Directory.CreateDirectory(checkpoint);
+            }
+        }));
+        StringAssert.Contains(e.Message, "cannot write the checkpoint");
+        CollectionAssert.AreEqual(new[] { 1, 2 }, lines.ToArray());
+        Assert.IsFalse(File.Exists(Path.Combine(dir, "out", "iris.parameters.json")));
+        Assert.IsEmpty(Directory.GetFiles(Path.Combine(dir, "out"), ".iris.checkpoint.json.*"), "a temporary file is left");
+    }
+
     [TestMethod]
     public void A_run_interrupted_after_an_epoch_and_resumed_writes_the_same_parameters_as_an_uninterrupted_run()
     {
