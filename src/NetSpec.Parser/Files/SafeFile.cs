@@ -55,9 +55,24 @@ public static class SafeFile
         long reported = stream.CanSeek ? stream.Length : 0;
         if (reported > maxBytes) throw TooLarge(reported, maxBytes, limitName);
         var buffer = new MemoryStream(reported > 0 ? (int)reported : 4096);
-        var chunk = new byte[81920];
         long total = 0;
         int n;
+        if (reported > 0)
+        {
+            // The size is known: read straight into an array of it (no chunk copies, no copy at the
+            // end); a file that changes meanwhile goes on the general way below.
+            var data = new byte[reported];
+            int got = 0;
+            while (got < data.Length && (n = stream.Read(data, got, data.Length - got)) > 0) got += n;
+            if (got < data.Length) return data.AsSpan(0, got).ToArray();
+            int next = stream.ReadByte();
+            if (next < 0) return data;
+            buffer.Write(data);
+            buffer.WriteByte((byte)next);
+            total = got + 1;
+            if (total > maxBytes) throw TooLarge(total, maxBytes, limitName, atLeast: true);
+        }
+        var chunk = new byte[81920];
         while ((n = stream.Read(chunk, 0, (int)Math.Min(chunk.Length, maxBytes - total + 1))) > 0)
         {
             total += n;

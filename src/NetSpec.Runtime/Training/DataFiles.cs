@@ -46,7 +46,7 @@ public static class DataFiles
         }
         try
         {
-            using var r = CsvReader.FromText(DatasetLoader.ReadText(path), new CsvReaderOptions
+            using var r = CsvReader.Create(DatasetLoader.ReadUtf8(path), new CsvReaderOptions
             {
                 Separator = f.Separator,
                 HasHeader = f.Header,

@@ -228,19 +228,15 @@ public static class DatasetLoader
 
     private static string Gib(long bytes) => (bytes / (double)(1L << 30)).ToString("0.0", CultureInfo.InvariantCulture) + " GiB";
 
-    /// <summary>The data file as text: a regular file of at most <see cref="SafeFile.MaxDataBytes"/> bytes, UTF-8.</summary>
-    internal static string ReadText(string path)
+    /// <summary>
+    /// A data file's bytes (a regular file of at most <see cref="SafeFile.MaxDataBytes"/> bytes),
+    /// checked to be UTF-8, without a byte order mark: what the CSV reader reads in place.
+    /// </summary>
+    internal static ReadOnlyMemory<byte> ReadUtf8(string path)
     {
         var bytes = SafeFile.ReadAllBytes(path, SafeFile.MaxDataBytes);
-        try
-        {
-            string text = new System.Text.UTF8Encoding(false, true).GetString(bytes);
-            return text.Length > 0 && text[0] == '\uFEFF' ? text[1..] : text;
-        }
-        catch (System.Text.DecoderFallbackException)
-        {
-            throw new FormatException("it is not UTF-8 text (is it a binary file?)");
-        }
+        if (!System.Text.Unicode.Utf8.IsValid(bytes)) throw new FormatException("it is not UTF-8 text (is it a binary file?)");
+        return bytes.AsMemory(bytes.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0);
     }
 
     /// <summary>
@@ -333,8 +329,8 @@ public static class DatasetLoader
     private static Table? ReadTable(string path, PathRef file, DatasetDecl d, DiagnosticBag diagnostics, Preprocessing? trained = null, bool withLabels = true)
     {
         // Read through SafeFile (regular files only, bounded), then parsed from memory.
-        string content = ReadText(path);
-        using var r = CsvReader.FromText(content, new CsvReaderOptions
+        var content = ReadUtf8(path);
+        using var r = CsvReader.Create(content, new CsvReaderOptions
         {
             Separator = d.Separator,
             HasHeader = d.Header,
@@ -342,7 +338,9 @@ public static class DatasetLoader
             FormatProvider = CultureInfo.InvariantCulture,
         });
         string[]? header = d.Header ? [.. r.Headers] : null;
-        var features = new List<double>();
+        // Sized for every line of the file (a list grown by doubling copies and faults in twice the memory).
+        int lines = content.Span.Count((byte)'\n') + 1;
+        var features = new List<double>((int)Math.Min((long)lines * (header?.Length ?? 1), 1 << 24));
         var labels = new List<string>();
         var labelLines = new List<int>();
         var labelColumns = new List<int>();
@@ -377,6 +375,8 @@ public static class DatasetLoader
             foreach (var j in labelIdx < 0 ? featureIdx : featureIdx.Append(labelIdx))
             {
                 // A control character (NUL, escape, ...) in a cell: the number parser may stop before it and read "2\0" as 2.
+                // A cell of printable ASCII bytes has none (its text is looked at only otherwise).
+                if (!r.GetSpan(j).ContainsAnyExceptInRange((byte)0x20, (byte)0x7E)) continue;
                 string cell = r.GetString(j);
                 int bad = ControlCharacter(cell);
                 if (bad < 0) continue;

@@ -105,6 +105,35 @@ public sealed class TrainingSpecErrorTests
     }
 
     [TestMethod]
+    public void A_data_file_with_a_utf8_byte_order_mark_loads_with_its_first_column_named_without_it()
+    {
+        using var folder = new TrainingFolder();
+        System.IO.File.WriteAllBytes(System.IO.Path.Combine(folder.Path, "d.csv"), [0xEF, 0xBB, 0xBF, .. System.Text.Encoding.UTF8.GetBytes(Csv)]);
+        var loaded = NetSpecEngine.Load(folder.File("spec.yaml", Spec()));
+        Assert.IsTrue(loaded.Ok, string.Join("\n", loaded.Diagnostics.Items));
+        CollectionAssert.AreEqual(new[] { "a", "b" }, loaded.Graph!.Dataset!.FeatureNames.ToArray());
+    }
+
+    [TestMethod]
+    public void A_data_file_that_is_not_utf8_is_refused_as_such()
+    {
+        using var folder = new TrainingFolder();
+        System.IO.File.WriteAllBytes(System.IO.Path.Combine(folder.Path, "d.csv"), [.. System.Text.Encoding.UTF8.GetBytes("a,b,label\n1,2,x\n"), 0xFF, 0xFE, (byte)'\n']);
+        var loaded = NetSpecEngine.Load(folder.File("spec.yaml", Spec()));
+        Assert.IsFalse(loaded.Ok);
+        StringAssert.Contains(string.Join("\n", loaded.Diagnostics.Items), "it is not UTF-8 text");
+    }
+
+    [TestMethod]
+    public void A_c1_control_character_in_a_cell_is_refused_at_its_line_and_column()
+    {
+        var d = Only(Diagnose(Spec(), "a,b,label\n1,2,x\n3,4\u0085,y\n"), Codes.NotText);
+        Assert.AreEqual(3, d.Span.Line);
+        Assert.AreEqual(4, d.Span.Column);
+        StringAssert.Contains(d.Message, "U+0085");
+    }
+
+    [TestMethod]
     public void An_invalid_optimizer_of_a_training_spec_is_reported_once_not_also_as_a_missing_optimizer()
     {
         StringAssert.Contains(Only(Diagnose(Spec(optimizer: "{type: rmsprop, learning_rate: 0.1}")), Codes.InvalidValue).Message, "unknown optimizer 'rmsprop'");
