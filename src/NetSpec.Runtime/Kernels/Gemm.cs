@@ -163,12 +163,14 @@ public static partial class Gemm
     /// Whether a product is computed in the split-k order of <see cref="GemmDot{T, TW, TWOps}"/> (L = 64 / sizeof(T)
     /// partial sums over interleaved k, added as a halving tree) instead of one chain in increasing k: op(A) not
     /// transposed and B stored transposed (rows of both contiguous in k), and at most
-    /// <see cref="NarrowMax"/> columns with k &gt;= 128, or at most 8 rows with k &gt;= 256. There one chain per element
-    /// is latency-bound and needs an operand transposed on every call. Depends on the shape and transposes only.
-    /// (Shorter k keeps the chain: digits, k = 64 and 128, stays within docs/scaling.md's 1e-4 of PyTorch.)
+    /// <see cref="NarrowMax"/> columns with k &gt;= 128, or at most 8 rows with k &gt;= 64. There one chain per element
+    /// is latency-bound and needs an operand transposed on every call (1x1024x64: 0.5x OpenBLAS as a chain, 1.0-1.1x
+    /// split; every shape of at most 8 rows, 16 to 1024 columns and k = 64 to 192 measured faster split, 2 to 8 rows
+    /// by 1.2-2x, on the Zen 5 guest). Depends on the shape and transposes only.
+    /// (Digits' own products keep the chain: batch 32, and its 10-column output layer has k = 64.)
     /// </summary>
     internal static bool SplitOrder(bool transA, bool transB, int m, int n, int k) =>
-        !transA && transB && ((n <= NarrowMax && k >= 128) || (m <= 8 && k >= 256));
+        !transA && transB && ((n <= NarrowMax && k >= 128) || (m <= 8 && k >= 64));
 
     /// <summary>The fixed split of a split-k product between threads (whole row tiles, or column tiles for few rows).</summary>
     private static int PlanDot<T>(ref GemmProblem<T> p, GemmOptions options, bool use512) where T : unmanaged

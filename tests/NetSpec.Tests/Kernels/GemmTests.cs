@@ -217,16 +217,17 @@ public sealed class GemmTests
     {
         (int M, int N, int K, bool Transposed, bool Split)[] cases =
         [
-            // Split: at most 12 columns (any rows) with k >= 128, or at most 8 rows with k >= 256.
+            // Split: at most 12 columns (any rows) with k >= 128, or at most 8 rows with k >= 64.
             (1, 10, 1024, true, true), (32, 10, 1024, true, true), (256, 10, 1024, true, true), (37, 12, 300, true, true),
             (5, 7, 257, true, true), (8, 1024, 1024, true, true), (3, 61, 513, true, true), (8, 100, 256, true, true),
-            (1, 1024, 256, true, true), (1, 1024, 64, true, false), (1, 33, 79, true, false), (2, 11, 1000, true, true),
+            (1, 1024, 256, true, true), (1, 1024, 64, true, true), (1, 33, 79, true, true), (2, 11, 1000, true, true),
             (7, 23, 271, true, true), (4, 5, 256, true, true), (13, 1, 260, true, true), (32, 10, 128, true, true),
-            (17, 3, 129, true, true), (64, 12, 200, true, true),
+            (17, 3, 129, true, true), (64, 12, 200, true, true), (8, 100, 255, true, true), (2, 300, 200, true, true),
+            (8, 13, 64, true, true), (1, 10, 64, true, true),
             // Chain: short k, more rows and columns, or another transpose combination.
-            (32, 10, 64, true, false), (32, 10, 127, true, false), (8, 100, 255, true, false), (2, 300, 200, true, false),
+            (32, 10, 64, true, false), (32, 10, 127, true, false), (9, 100, 64, true, false), (8, 100, 63, true, false),
             (9, 13, 256, true, false), (1, 10, 63, true, false), (1, 10, 1024, false, false), (32, 10, 1024, false, false),
-            (2, 5, 3, true, false), (32, 13, 64, true, false),
+            (2, 5, 3, true, false), (32, 13, 64, true, false), (1, 1024, 63, true, false),
         ];
         var rng = new Random(31);
         int[] pads = [0, 1, 5, 17];
