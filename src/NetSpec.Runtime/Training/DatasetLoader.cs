@@ -20,6 +20,44 @@ public static class DatasetLoader
 {
     private const int MaxErrorsPerFile = 10;
 
+    /// <summary>How CsvHelper parses a double (its documentation): float style with thousands separators.</summary>
+    private const NumberStyles CellStyle = NumberStyles.Float | NumberStyles.AllowThousands;
+
+    /// <summary>10^0 .. 10^15, exact in a double.</summary>
+    private static ReadOnlySpan<double> Pow10 => [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+    /// <summary>
+    /// The value of a cell that is an optional '-', at most 15 digits and at most one '.' among or
+    /// after them ("0", "16", "-0.0625"): the digits as an integer m below 10^15 and the count k
+    /// after the point are both exact in a double, so m / 10^k is one correctly rounded division,
+    /// the double parser's own result. False for anything else (left to the parser).
+    /// </summary>
+    internal static bool ShortDecimal(ReadOnlySpan<byte> s, out double value)
+    {
+        value = 0;
+        int i = 0, n = s.Length;
+        bool negative = n > 0 && s[0] == (byte)'-';
+        if (negative) i = 1;
+        if (n - i < 1 || n - i > 16) return false;
+        long m = 0;
+        int digits = 0, point = -1;
+        for (; i < n; i++)
+        {
+            uint d = (uint)(s[i] - '0');
+            if (d <= 9)
+            {
+                m = m * 10 + d;
+                digits++;
+            }
+            else if (s[i] == (byte)'.' && point < 0) point = digits;
+            else return false;
+        }
+        if (digits == 0 || digits > 15) return false;
+        double x = point < 0 ? m : m / Pow10[digits - point];
+        value = negative ? -x : x;
+        return true;
+    }
+
     private static string Clip(string s) => Excerpt.Clip(s);
 
     /// <summary>The index of the first control character of <paramref name="cell"/> other than a tab; -1 when none.</summary>
@@ -372,8 +410,10 @@ public static class DatasetLoader
                 return col;
             }
             bool rowOk = true;
-            foreach (var j in labelIdx < 0 ? featureIdx : featureIdx.Append(labelIdx))
+            for (int t = 0; t <= featureIdx.Length; t++)
             {
+                int j = t < featureIdx.Length ? featureIdx[t] : labelIdx; // the features, then the label (if any)
+                if (j < 0) break;
                 // A control character (NUL, escape, ...) in a cell: the number parser may stop before it and read "2\0" as 2.
                 // A cell of printable ASCII bytes has none (its text is looked at only otherwise).
                 if (!r.GetSpan(j).ContainsAnyExceptInRange((byte)0x20, (byte)0x7E)) continue;
@@ -390,7 +430,11 @@ public static class DatasetLoader
             if (!rowOk) continue;
             foreach (var j in featureIdx)
             {
-                if (r.TryParse<double>(j, out var v) && double.IsFinite(v))
+                // .NET's parser on the cell's bytes first: the reader parses doubles the same way (exactly rounded,
+                // float style with thousands separators, invariant culture), so where it succeeds the value is the
+                // reader's; anything it refuses is left to the reader.
+                var cell = r.GetSpan(j);
+                if ((ShortDecimal(cell, out var v) || double.TryParse(cell, CellStyle, CultureInfo.InvariantCulture, out v) || r.TryParse<double>(j, out v)) && double.IsFinite(v))
                 {
                     features.Add(v);
                     continue;
