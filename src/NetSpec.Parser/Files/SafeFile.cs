@@ -54,9 +54,9 @@ public static class SafeFile
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
         long reported = stream.CanSeek ? stream.Length : 0;
         if (reported > maxBytes) throw TooLarge(reported, maxBytes, limitName);
-        var buffer = new MemoryStream(reported > 0 ? (int)reported : 4096);
         long total = 0;
         int n;
+        MemoryStream buffer;
         if (reported > 0)
         {
             // The size is known: read straight into an array of it (no chunk copies, no copy at the
@@ -67,10 +67,15 @@ public static class SafeFile
             if (got < data.Length) return data.AsSpan(0, got).ToArray();
             int next = stream.ReadByte();
             if (next < 0) return data;
+            buffer = new MemoryStream(data.Length + 81920);
             buffer.Write(data);
             buffer.WriteByte((byte)next);
             total = got + 1;
             if (total > maxBytes) throw TooLarge(total, maxBytes, limitName, atLeast: true);
+        }
+        else
+        {
+            buffer = new MemoryStream(4096);
         }
         var chunk = new byte[81920];
         while ((n = stream.Read(chunk, 0, (int)Math.Min(chunk.Length, maxBytes - total + 1))) > 0)

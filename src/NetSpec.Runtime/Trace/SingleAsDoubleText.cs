@@ -1,7 +1,4 @@
 using System.Globalization;
-using System.Numerics;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace NetSpec.Runtime.Trace;
 
@@ -11,37 +8,15 @@ namespace NetSpec.Runtime.Trace;
 /// writes, about twice as fast for the values a trace holds. A float's float64 has 29 zero bits
 /// below its 24-bit significand, so the float64's rounding interval and its decimal candidates
 /// are exact in 128-bit integers with shifts (no division) for magnitudes from about 1e-15 to
-/// 1e15; everything else (zero, subnormals, larger and smaller values, an exact tie between two
-/// nearest candidates, a case the bounds below do not cover) goes to <c>double.TryFormat</c>.
-/// Checked against <c>double.TryFormat</c> over every float32 (<c>NetSpec.Bench trace --check-format</c>).
+/// 1e15 (<see cref="ShortestDecimal"/>); everything else (zero, subnormals, larger and smaller
+/// values, an exact tie between two nearest candidates, a case the bounds do not cover) goes to
+/// <c>double.TryFormat</c>. Checked against <c>double.TryFormat</c> over every float32
+/// (<c>NetSpec.Bench trace --check-format</c>).
 /// </summary>
 internal static class SingleAsDoubleText
 {
-    /// <summary>5^i for i = 0..31 (5^31 &lt; 2^72).</summary>
-    private static readonly UInt128[] Pow5 = MakePow5();
-
-    /// <summary>k = floor(log10(width)) of the rounding interval, per float exponent field and [frac != 0, frac == 0] (widths 4 and 3 units of 2^s).</summary>
-    private static readonly int[] Levels = MakeLevels();
-
-    private static int[] MakeLevels()
-    {
-        var k = new int[2 * 256];
-        for (int e8 = 1; e8 < 255; e8++)
-        {
-            int s = e8 - 150 - 31;
-            k[2 * e8] = (int)Math.Floor(Math.Log10(4.0) + s * 0.30102999566398120);
-            k[2 * e8 + 1] = (int)Math.Floor(Math.Log10(3.0) + s * 0.30102999566398120);
-        }
-        return k;
-    }
-
-    private static UInt128[] MakePow5()
-    {
-        var p = new UInt128[32];
-        p[0] = 1;
-        for (int i = 1; i < p.Length; i++) p[i] = p[i - 1] * 5;
-        return p;
-    }
+    /// <summary>k = floor(log10(width)) of the float64's rounding interval, per float exponent field and [frac != 0, frac == 0].</summary>
+    private static readonly int[] Levels = ShortestDecimal.Levels(-150 - 31);
 
     /// <summary>Writes the text of <c>(double)<paramref name="f"/></c>; <paramref name="destination"/> holds at least 32 bytes.</summary>
     public static int Format(float f, Span<byte> destination)
@@ -62,156 +37,14 @@ internal static class SingleAsDoubleText
         ulong m = (1UL << 23) | frac;
         int s = e8 - 150 - 31; // the value is (4M) * 2^s with M = m << 29, the float64's significand
         if (s >= -2) return false; // |value| of 2^54 and more: the candidates need a division
-        // The rounding interval is [v - 2, v + 2] * 2^s (v - 1 below a power of two), ends
-        // included (M is even). Its width is (hi - lo) * 2^s: at level k = floor(log10(width)) it
-        // holds a multiple of 10^k, at k + 1 at most one (a wrong k from rounding is caught below).
-        ulong v = m << 31;
-        int k = Levels[2 * e8 + (frac == 0 ? 1 : 0)];
-        int shift = k - s; // value * 10^-k = v * 5^-k * 2^(s - k)
-        if (k >= 0 || -k >= Pow5.Length || shift <= 0 || shift >= 128) return false;
-        // One exact product: v * 5^-k (< 2^55 * 2^72), and the interval's ends beside it.
-        UInt128 p = Pow5[-k];
-        UInt128 a = (UInt128)v * p, aHi = a + (p << 1), aLo = a - (frac == 0 ? p : p << 1);
-        UInt128 mask = (UInt128.One << shift) - 1;
-        UInt128 qHi = aHi >> shift, qLo = aLo >> shift;
-        if (qHi > ulong.MaxValue) return false;
-        // ceil(lo * 2^s / 10^k) and floor(hi * 2^s / 10^k): the candidates at level k; at level
-        // k + 1 they are ceil(clo / 10) and floor(chi / 10) (a ceiling of a ceiling, a floor of a floor).
-        ulong clo = (ulong)qLo + ((aLo & mask) != 0 ? 1UL : 0UL), chi = (ulong)qHi;
-        ulong cloUp = (clo + 9) / 10, chiUp = chi / 10;
-        ulong d;
-        int exp10;
-        if (cloUp == chiUp)
-        {
-            // The one candidate at level k + 1, as short as its trailing zeros allow.
-            d = cloUp;
-            exp10 = k + 1;
-            while (d % 10 == 0)
-            {
-                d /= 10;
-                exp10++;
-            }
-        }
-        else
-        {
-            // Several candidates at level k (none at k + 1, so none ends in 0): the nearest.
-            if (cloUp < chiUp || clo > chi) return false;
-            UInt128 rem = a & mask, half = UInt128.One << (shift - 1);
-            if (rem == half) return false; // an exact tie between two candidates
-            d = (ulong)(a >> shift) + (rem > half ? 1UL : 0UL);
-            if (d < clo) d = clo;
-            else if (d > chi) d = chi;
-            if (d % 10 == 0) return false;
-            exp10 = k;
-        }
-        int n = Digits(d);
+        // The float64's interval is [4M - 2, 4M + 2] * 2^s (4M - 1 below a power of two), ends
+        // included (M is even).
+        if (!ShortestDecimal.TryShortest(m << 31, s, Levels[2 * e8 + (frac == 0 ? 1 : 0)], narrow: frac == 0, ends: true, out ulong d, out int exp10))
+            return false;
+        int n = ShortestDecimal.Digits(d);
         // From 1e15 up .NET's choice between fixed and exponent notation depends on its digits: left to it.
         if (exp10 + n - 1 >= 15 || destination.Length < 32) return false;
-        written = Write(bits >> 31 != 0, d, n, exp10, destination, fixedBelow: 15);
+        written = ShortestDecimal.Write(bits >> 31 != 0, d, n, exp10, destination, fixedBelow: 15);
         return true;
-    }
-
-    /// <summary>10^i for i = 0..19.</summary>
-    private static ReadOnlySpan<ulong> Pow10 =>
-    [
-        1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000, 10000000000,
-        100000000000, 1000000000000, 10000000000000, 100000000000000, 1000000000000000,
-        10000000000000000, 100000000000000000, 1000000000000000000, 10000000000000000000,
-    ];
-
-    /// <summary>The number of decimal digits of <paramref name="x"/> (1 for 0).</summary>
-    internal static int Digits(ulong x)
-    {
-        int t = (int)(((uint)(64 - BitOperations.LeadingZeroCount(x | 1)) * 1233) >> 12); // floor(log10(x)) or one more
-        return t + (x >= Pow10[t] ? 1 : 0);
-    }
-
-    /// <summary>"00", "01", .. "99": two digits at a time.</summary>
-    private static ReadOnlySpan<byte> Pairs =>
-        "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"u8;
-
-    /// <summary>The <paramref name="n"/> digits of <paramref name="x"/> at <paramref name="start"/> (the caller has checked the room).</summary>
-    private static void WriteDigits(ulong x, int n, ref byte start)
-    {
-        ref byte pairs = ref MemoryMarshal.GetReference(Pairs);
-        int pos = n;
-        while (x >= 100_000_000)
-        {
-            // Eight digits at a time, as two independent halves of four.
-            ulong q = x / 100_000_000;
-            uint low = (uint)(x - q * 100_000_000), a = low / 10_000, b = low - a * 10_000;
-            uint a1 = a / 100, b1 = b / 100;
-            pos -= 8;
-            Unsafe.WriteUnaligned(ref Unsafe.Add(ref start, pos), Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref pairs, (int)(2 * a1))));
-            Unsafe.WriteUnaligned(ref Unsafe.Add(ref start, pos + 2), Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref pairs, (int)(2 * (a - a1 * 100)))));
-            Unsafe.WriteUnaligned(ref Unsafe.Add(ref start, pos + 4), Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref pairs, (int)(2 * b1))));
-            Unsafe.WriteUnaligned(ref Unsafe.Add(ref start, pos + 6), Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref pairs, (int)(2 * (b - b1 * 100)))));
-            x = q;
-        }
-        uint y = (uint)x;
-        while (y >= 100)
-        {
-            uint q = y / 100;
-            pos -= 2;
-            Unsafe.WriteUnaligned(ref Unsafe.Add(ref start, pos), Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref pairs, (int)(2 * (y - q * 100)))));
-            y = q;
-        }
-        if (y >= 10) Unsafe.WriteUnaligned(ref start, Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref pairs, (int)(2 * y))));
-        else start = (byte)('0' + y);
-    }
-
-    /// <summary>
-    /// digits * 10^exp10 as .NET writes a float64 (<paramref name="fixedBelow"/> 15) or a float32
-    /// (7) by default: fixed notation for a decimal exponent from -5 (exclusive) to
-    /// <paramref name="fixedBelow"/> (exclusive), else d.dddE-XX with at least two exponent digits
-    /// (the callers leave the larger exponents to .NET). <paramref name="n"/> is the digits' count
-    /// (at most 17); <paramref name="destination"/> holds at least 32 bytes.
-    /// </summary>
-    internal static int Write(bool negative, ulong digits, int n, int exp10, Span<byte> destination, int fixedBelow)
-    {
-        ref byte dst = ref MemoryMarshal.GetReference(destination);
-        int e = exp10 + n - 1; // the exponent of the first digit
-        int w = 0;
-        if (negative) Unsafe.Add(ref dst, w++) = (byte)'-';
-        if (e > -5 && e < fixedBelow)
-        {
-            if (e < 0)
-            {
-                // 0.000ddd
-                Unsafe.Add(ref dst, w++) = (byte)'0';
-                Unsafe.Add(ref dst, w++) = (byte)'.';
-                for (int i = 0; i < -e - 1; i++) Unsafe.Add(ref dst, w++) = (byte)'0';
-                WriteDigits(digits, n, ref Unsafe.Add(ref dst, w));
-                return w + n;
-            }
-            if (n <= e + 1)
-            {
-                // an integer: its digits, then zeros
-                WriteDigits(digits, n, ref Unsafe.Add(ref dst, w));
-                w += n;
-                for (int i = n; i <= e; i++) Unsafe.Add(ref dst, w++) = (byte)'0';
-                return w;
-            }
-            // ddd.ddd: the digits one place to the right, the integer part moved back, the point between.
-            WriteDigits(digits, n, ref Unsafe.Add(ref dst, w + 1));
-            for (int i = 0; i <= e; i++) Unsafe.Add(ref dst, w + i) = Unsafe.Add(ref dst, w + i + 1);
-            Unsafe.Add(ref dst, w + e + 1) = (byte)'.';
-            return w + n + 1;
-        }
-        WriteDigits(digits, n, ref Unsafe.Add(ref dst, w + 1));
-        Unsafe.Add(ref dst, w) = Unsafe.Add(ref dst, w + 1);
-        if (n > 1)
-        {
-            Unsafe.Add(ref dst, w + 1) = (byte)'.';
-            w += n + 1;
-        }
-        else w++;
-        Unsafe.Add(ref dst, w++) = (byte)'E';
-        Unsafe.Add(ref dst, w++) = e < 0 ? (byte)'-' : (byte)'+';
-        int x = Math.Abs(e);
-        if (x >= 100) Unsafe.Add(ref dst, w++) = (byte)('0' + x / 100);
-        Unsafe.Add(ref dst, w++) = (byte)('0' + x / 10 % 10);
-        Unsafe.Add(ref dst, w++) = (byte)('0' + x % 10);
-        return w;
     }
 }
