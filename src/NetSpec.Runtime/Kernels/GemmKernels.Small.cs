@@ -327,7 +327,7 @@ internal static unsafe class GemmDot<T, TW, TWOps>
     /// <summary>Runs the product, split into <paramref name="parts"/> fixed ranges of rows or columns.</summary>
     public static void Run(ref GemmProblem<T> problem, int parts) => GemmSplit<T>.Run(ref problem, parts, &Product);
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotLoop.Options)]
     private static void Product(in GemmProblem<T> p)
     {
         int m = p.M, n = p.N, k = p.K;
@@ -381,7 +381,7 @@ internal static unsafe class GemmDot<T, TW, TWOps>
     }
 
     /// <summary>Rows 0 and 1 of A against columns 0..cols-1 (at most 2) of op(B), for 16-register processors; a column past cols repeats the last one and is not stored.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotLoop.Options)]
     private static void Dot2x2(int k, T* a, nint lda, T* b, nint ldb, int cols, T* c, nint ldc, T alpha, T beta, bool betaZero)
     {
         int lanes = TWOps.Lanes;
@@ -423,7 +423,7 @@ internal static unsafe class GemmDot<T, TW, TWOps>
     }
 
     /// <summary>Rows 0..3 of A (stride lda) against columns 0..cols-1 of op(B) (stride ldb); columns past cols repeat the last one and are not stored.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotLoop.Options)]
     private static void Dot4x5(int k, T* a, nint lda, T* b, nint ldb, int cols, T* c, nint ldc, T alpha, T beta, bool betaZero)
     {
         int lanes = TWOps.Lanes;
@@ -487,7 +487,7 @@ internal static unsafe class GemmDot<T, TW, TWOps>
     }
 
     /// <summary>One row of A against columns 0..cols-1 (at most 10) of op(B); columns past cols repeat the last one and are not stored.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotLoop.Options)]
     private static void Dot1x10(int k, T* a, T* b, nint ldb, int cols, T* c, T alpha, T beta, bool betaZero)
     {
         int lanes = TWOps.Lanes, last = cols - 1;
@@ -524,7 +524,7 @@ internal static unsafe class GemmDot<T, TW, TWOps>
     }
 
     /// <summary>One row of A against columns 0..cols-1 (at most 4) of op(B), for 16-register processors.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotLoop.Options)]
     private static void Dot1x4(int k, T* a, T* b, nint ldb, int cols, T* c, T alpha, T beta, bool betaZero)
     {
         int lanes = TWOps.Lanes, last = cols - 1;

@@ -209,7 +209,7 @@ internal static unsafe class GemmKernels<T, TV, TOps>
 
     // ---------------------------------------------------------------- direct rows (op(B) rows contiguous)
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotLoop.Options)]
     private static void DirectRows(in GemmProblem<T> p)
     {
         int w = TOps.Count;
@@ -313,7 +313,7 @@ internal static unsafe class GemmKernels<T, TV, TOps>
     /// k = 1: C[i, j] = alpha * fma(a[i], b[j], +0) (the one-step chain), then beta as in <see cref="Put"/>; row by row,
     /// one multiply-add, one multiply and one store per vector.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotLoop.Options)]
     private static void Outer(int m, int n, T* a, nint rsA, T* b, T* c, nint ldc, TV alpha, TV beta, bool betaZero)
     {
         int w = TOps.Count;
@@ -351,7 +351,7 @@ internal static unsafe class GemmKernels<T, TV, TOps>
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotLoop.Options)]
     private static void Rows4x4(int k, T* a, nint rsA, nint csA, T* b, nint ldb, T* c, nint ldc, TV alpha, TV beta, bool betaZero)
     {
         int w = TOps.Count;
@@ -384,7 +384,7 @@ internal static unsafe class GemmKernels<T, TV, TOps>
     }
 
     /// <summary>Rows4x4's tile three vectors wide (12 accumulators and 3 row vectors): for 16 vector registers.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotLoop.Options)]
     private static void Rows4x3(int k, T* a, nint rsA, nint csA, T* b, nint ldb, T* c, nint ldc, TV alpha, TV beta, bool betaZero)
     {
         int w = TOps.Count;
@@ -415,7 +415,7 @@ internal static unsafe class GemmKernels<T, TV, TOps>
     }
 
     /// <summary>Rows4x4's tile two vectors wide (8 accumulators): for 16 vector registers.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotLoop.Options)]
     private static void Rows4x2(int k, T* a, nint rsA, nint csA, T* b, nint ldb, T* c, nint ldc, TV alpha, TV beta, bool betaZero)
     {
         int w = TOps.Count;
@@ -445,7 +445,7 @@ internal static unsafe class GemmKernels<T, TV, TOps>
         Put(c, c30, alpha, beta, betaZero); Put(c + w, c31, alpha, beta, betaZero);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotLoop.Options)]
     private static void Rows1x4(int k, T* a, nint csA, T* b, nint ldb, T* c, TV alpha, TV beta, bool betaZero)
     {
         int w = TOps.Count;
@@ -463,7 +463,7 @@ internal static unsafe class GemmKernels<T, TV, TOps>
         Put(c, c0, alpha, beta, betaZero); Put(c + w, c1, alpha, beta, betaZero); Put(c + 2 * w, c2, alpha, beta, betaZero); Put(c + 3 * w, c3, alpha, beta, betaZero);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotLoop.Options)]
     private static void Rows1x6(int k, T* a, nint csA, T* b, nint ldb, T* c, TV alpha, TV beta, bool betaZero)
     {
         int w = TOps.Count;
@@ -484,7 +484,7 @@ internal static unsafe class GemmKernels<T, TV, TOps>
         Put(c + 3 * w, c3, alpha, beta, betaZero); Put(c + 4 * w, c4, alpha, beta, betaZero); Put(c + 5 * w, c5, alpha, beta, betaZero);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotLoop.Options)]
     private static void Rows1x8(int k, T* a, nint csA, T* b, nint ldb, T* c, TV alpha, TV beta, bool betaZero)
     {
         int w = TOps.Count;
@@ -507,7 +507,7 @@ internal static unsafe class GemmKernels<T, TV, TOps>
         Put(c + 4 * w, c4, alpha, beta, betaZero); Put(c + 5 * w, c5, alpha, beta, betaZero); Put(c + 6 * w, c6, alpha, beta, betaZero); Put(c + 7 * w, c7, alpha, beta, betaZero);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotLoop.Options)]
     private static void Rows4x1(int k, T* a, nint rsA, nint csA, T* b, nint ldb, T* c, nint ldc, TV alpha, TV beta, bool betaZero, bool full, TV mask)
     {
         TV c0 = TOps.Zero, c1 = TOps.Zero, c2 = TOps.Zero, c3 = TOps.Zero;
@@ -534,7 +534,7 @@ internal static unsafe class GemmKernels<T, TV, TOps>
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotLoop.Options)]
     private static void Rows1x1(int k, T* a, nint csA, T* b, nint ldb, T* c, TV alpha, TV beta, bool betaZero, bool full, TV mask)
     {
         TV c0 = TOps.Zero;
@@ -560,7 +560,7 @@ internal static unsafe class GemmKernels<T, TV, TOps>
     /// <summary>Columns per strip of <see cref="GemmPath.PanelRows"/>: one 4 x 4 row tile, or two 4 x 3 ones on 16 registers.</summary>
     public static int PanelWidth => (ManyRegisters ? 4 : 6) * TOps.Count;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotLoop.Options)]
     private static void PanelRows(in GemmProblem<T> p)
     {
         int w = TOps.Count, sw = PanelWidth;
@@ -602,7 +602,7 @@ internal static unsafe class GemmKernels<T, TV, TOps>
     /// <summary>Most columns the <see cref="GemmPath.Narrow"/> kernel computes at once (its register tile is one vector of rows by this many columns).</summary>
     public const int NarrowMax = 12;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotLoop.Options)]
     private static void Narrow(in GemmProblem<T> p)
     {
         int w = TOps.Count;
@@ -683,7 +683,7 @@ internal static unsafe class GemmKernels<T, TV, TOps>
     }
 
     /// <summary>dst[q*w + r] = op(A)[r, q] for r &lt; rows (zero for the rows past them), q &lt; k.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotLoop.Options)]
     private static void PackRows(int rows, int k, T* a, nint rsA, nint csA, T* dst)
     {
         int w = TOps.Count;
@@ -721,7 +721,7 @@ internal static unsafe class GemmKernels<T, TV, TOps>
     /// tile[j*w + r] = sum over q of a[q*w + r] * b[q*NarrowMax + j] for j &lt; TCols.Value, one fused multiply-add per q
     /// in increasing q (the columns past TCols.Value are not written).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotLoop.Options)]
     private static void NarrowTile<TCols>(int k, T* a, T* b, T* tile) where TCols : struct, INarrowCols
     {
         int w = TOps.Count, cols = TCols.Value;
@@ -770,7 +770,7 @@ internal static unsafe class GemmKernels<T, TV, TOps>
     }
 
     /// <summary>dst[q*ldt + j] = op(B)[q, j] for a k x n op(B) stored transposed (walks the stored rows contiguously).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotLoop.Options)]
     private static void TransposeB(int k, int n, T* b, nint rsB, nint csB, T* dst, nint ldt)
     {
         int w = TOps.Count;
@@ -810,7 +810,7 @@ internal static unsafe class GemmKernels<T, TV, TOps>
 
     // ---------------------------------------------------------------- packed, cache-blocked
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotLoop.Options)]
     private static void Packed(in GemmProblem<T> p)
     {
         int m = p.M, n = p.N, k = p.K;
@@ -919,7 +919,7 @@ internal static unsafe class GemmKernels<T, TV, TOps>
     /// Packs a kc x nc block of op(B) into column panels of <see cref="TileWidth"/> columns, each stored
     /// panel[q*width + jj] at offset (first column) * kc, the last zero padded.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotLoop.Options)]
     private static void PackB(int kc, int nc, T* b, nint rsB, nint csB, T* dst)
     {
         int w = TOps.Count;
@@ -1008,7 +1008,7 @@ internal static unsafe class GemmKernels<T, TV, TOps>
     }
 
     /// <summary>Packs an mc x kc block of op(A) into row panels of height 8: panel[q*8 + r], zero padded.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotLoop.Options)]
     private static void PackA(int mc, int kc, T* a, nint rsA, nint csA, T* dst)
     {
         for (int i = 0; i < mc; i += PackMr)
@@ -1091,7 +1091,7 @@ internal static unsafe class GemmKernels<T, TV, TOps>
     }
 
     /// <summary>8 x 3-vector register tile: as <see cref="Micro8x2"/> with a third column vector (24 accumulators).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotLoop.Options)]
     private static void Micro8x3(int kc, T* a, T* b, T* c, nint ldc, TV alpha, TV beta, bool betaZero, int mr, int nr, T* tile)
     {
         int w = TOps.Count;
@@ -1154,7 +1154,7 @@ internal static unsafe class GemmKernels<T, TV, TOps>
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotLoop.Options)]
     private static void Micro8x2(int kc, T* a, T* b, T* c, nint ldc, TV alpha, TV beta, bool betaZero, int mr, int nr, T* tile)
     {
         int w = TOps.Count;

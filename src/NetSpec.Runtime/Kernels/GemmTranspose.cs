@@ -17,7 +17,7 @@ internal static unsafe class GemmTranspose
         Avx.IsSupported && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
 
     /// <summary>dst[c * ldd + r] = src[r * lds + c] for r &lt; rows, c &lt; cols.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotLoop.Options)]
     public static void Run<T>(int rows, int cols, T* src, nint lds, T* dst, nint ldd) where T : unmanaged
     {
         int block = typeof(T) == typeof(float) ? 8 : 4;

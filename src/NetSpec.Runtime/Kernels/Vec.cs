@@ -20,7 +20,7 @@ public static class Vec
     /// y += a * x (rounded as <see cref="Axpy{T}"/>: the product, then the sum), and whether every
     /// updated y is finite: the update and the fault check in one pass over y.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotLoop.Options)]
     public static bool AxpyAllFinite<T>(T a, ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = y.Length, i = 0;
@@ -146,7 +146,7 @@ public static class Vec
 
     /// <summary>Adds <paramref name="row"/> to every row of the rows x cols matrix <paramref name="m"/>.</summary>
     /// <remarks>One add per element (the same bits in any order); plain vector loops, no call per row.</remarks>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotLoop.Options)]
     public static void AddRowToEachRow<T>(Span<T> m, int rows, int cols, ReadOnlySpan<T> row) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (m.Length < rows * cols || row.Length < cols) throw new ArgumentException("m must hold rows x cols values and row cols values");
@@ -175,7 +175,7 @@ public static class Vec
     /// <paramref name="overwrite"/> written over it starting from 0 (the bits of accumulating
     /// into a cleared buffer). Vectorised across the columns, each column summed in row order.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotLoop.Options)]
     public static void ColumnSums<T>(ReadOnlySpan<T> m, int rows, int cols, Span<T> sums, bool overwrite) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (m.Length < rows * cols || sums.Length < cols) throw new ArgumentException("m must hold rows x cols values and sums cols values");
@@ -205,7 +205,7 @@ public static class Vec
     }
 
     /// <summary>y = a * x + 0 (the bits of y += a * x on a cleared y: the product, then +0, so -0 becomes +0).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotLoop.Options)]
     public static void ScaleInto<T>(T a, ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = y.Length, i = 0;
@@ -240,7 +240,7 @@ public static class Vec
     /// Branch-free: the vector path selects dx + dy or the untouched dx per lane, so every element
     /// (signed zeros included) is exactly what the scalar loop gives.
     /// </remarks>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotLoop.Options)]
     public static void ReluBackward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = x.Length;
@@ -277,7 +277,7 @@ public static class Vec
     /// dx = dy + 0 where x &gt; 0, else +0: <see cref="ReluBackward{T}"/> on a cleared dx, written
     /// over dx's old contents (the first contributor to the gradient).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotLoop.Options)]
     public static void ReluBackwardInto<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = x.Length;
@@ -398,7 +398,7 @@ public static class Vec
 
     /// <summary>Whether every value is finite (no NaN, no infinity).</summary>
     /// <remarks>x - x is zero for every finite x and NaN for an infinity or NaN; NaN survives the sum.</remarks>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotLoop.Options)]
     public static bool AllFinite<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = x.Length, i = 0;

@@ -238,7 +238,7 @@ public sealed class Conv2d : Op
     }
 
     /// <summary>d = a + s, element by element: vector calls for long rows, 128-bit vectors (the last one overlapping) for short ones.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotLoop.Options)]
     private static void AddRow<T>(ReadOnlySpan<T> a, T s, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = a.Length, w = Vector128<T>.Count;
@@ -259,7 +259,7 @@ public sealed class Conv2d : Op
     }
 
     /// <summary>d = a: a span copy for long rows, 128-bit vectors (the last one overlapping) for short ones.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotLoop.Options)]
     private static void CopyRow<T>(ReadOnlySpan<T> a, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = a.Length, w = Vector128<T>.Count;
@@ -464,7 +464,7 @@ public sealed class Conv2d : Op
     }
 
     /// <summary><see cref="Im2Col"/> for float32 with AVX-512 (the same values: it only copies).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotLoop.Options)]
     private static unsafe void Im2ColFloat(Plan p, TapTable t, ReadOnlySpan<float> xs, Span<float> cols)
     {
         int P = p.P, NP = p.NP, C = p.C, taps = t.Taps, inPlane = t.InPlane;
@@ -563,7 +563,7 @@ public sealed class Conv2d : Op
     }
 
     /// <summary><see cref="Col2Im"/> for float32 with AVX-512: each input entry gets its taps' values in the same order (kernel taps in row-major order), so the same bits.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotLoop.Options)]
     private static unsafe void Col2ImFloat(Plan p, TapTable t, ReadOnlySpan<float> cols, Span<float> dxs)
     {
         int P = p.P, NP = p.NP, C = p.C, taps = t.Taps, inPlane = t.InPlane;
@@ -717,7 +717,7 @@ public sealed class Conv2d : Op
     /// (the same bits as <see cref="Gemm"/> into a matrix, then the bias added, 0 without one).
     /// Tiles of 4 rows by 4 chunks of 16 columns, single rows and chunks at the edges.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotLoop.Options)]
     private static unsafe void ForwardFloat(Plan p, OutMap map, ReadOnlySpan<float> ws, ReadOnlySpan<float> cols, ReadOnlySpan<float> bs, Span<float> ys)
     {
         int k = p.Kg, np = p.NP, chunks = map.Chunks, P = p.P;
@@ -812,7 +812,7 @@ public sealed class Conv2d : Op
     }
 
     /// <summary>One row by one chunk of <see cref="ForwardFloat"/> (masked loads at the last, partial chunk).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotLoop.Options)]
     private static unsafe void Row1(int k, float* a, float* bb, int np, bool full, Vector512<float> tail, OutMap map, float* y, int m, int P, float* b, int h)
     {
         Vector512<float> acc = default;
@@ -822,7 +822,7 @@ public sealed class Conv2d : Op
     }
 
     /// <summary>dY (M x N·P) gathered from dy (N x M x P) through <paramref name="map"/>: the move, by masked loads.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotLoop.Options)]
     private static unsafe void GatherFloat(Plan p, OutMap map, ReadOnlySpan<float> dys, Span<float> dyts)
     {
         int np = p.NP, chunks = map.Chunks, P = p.P;

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using NetSpec.Runtime.Kernels;
 
 namespace NetSpec.Runtime.Ops;
 
@@ -16,7 +17,7 @@ internal static class Pooling
     /// index of the tap chosen: the first maximum in scan order (a later tap wins only when it is
     /// strictly larger, or NaN: NaN propagates as in PyTorch).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotLoop.Options)]
     public static void MaxForward<T>(Windows w, int planes, ReadOnlySpan<T> x, Span<T> y, Span<int> argmax) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var (start, offset) = w.InsideTaps;
