@@ -7,7 +7,7 @@ using NetSpec.Runtime.Ops;
 namespace NetSpec.Cli;
 
 /// <summary>
-/// The generated parts of docs/cli.md, from the command tree itself (<see cref="Program.BuildRoot"/>):
+/// The generated parts of docs/cli.md, from the command tree itself (<see cref="Program.BuildRoot()"/>):
 /// the table of commands (region <c>cli-commands</c>) and, per command, its usage line,
 /// description, arguments and options (region <c>cli-command NAME</c>), with the markers of
 /// <see cref="GeneratedRegions"/>. The prose after each region is hand-written. A command that

@@ -25,8 +25,25 @@ public sealed class DiagnosticBag
     /// Diagnostics root first: mistakes in the spec's outline (unknown sections), then the rest by
     /// position, errors and warnings interleaved as in the file.
     /// </summary>
-    public IReadOnlyList<Diagnostic> Sorted() =>
-        [.. _items.Select((d, i) => (d, i))
-            .OrderBy(t => !t.d.Outline).ThenBy(t => t.d.Span.Line).ThenBy(t => t.d.Span.Column).ThenBy(t => t.i)
-            .Select(t => t.d)];
+    /// <remarks>
+    /// A stable sort of the indices (the index breaks ties) rather than a LINQ ordering over
+    /// tuples: every command sorts its diagnostics, and the ReadyToRun build would compile that
+    /// ordering's generic code at start-up.
+    /// </remarks>
+    public IReadOnlyList<Diagnostic> Sorted()
+    {
+        var order = new int[_items.Count];
+        for (int i = 0; i < order.Length; i++) order[i] = i;
+        Array.Sort(order, (a, b) =>
+        {
+            Diagnostic x = _items[a], y = _items[b];
+            int c = y.Outline.CompareTo(x.Outline);
+            if (c == 0) c = x.Span.Line.CompareTo(y.Span.Line);
+            if (c == 0) c = x.Span.Column.CompareTo(y.Span.Column);
+            return c != 0 ? c : a.CompareTo(b);
+        });
+        var sorted = new Diagnostic[order.Length];
+        for (int i = 0; i < order.Length; i++) sorted[i] = _items[order[i]];
+        return sorted;
+    }
 }

@@ -64,8 +64,14 @@ public sealed class Interpreter<T> where T : unmanaged, IFloatingPointIeee754<T>
         _contexts = new OpContext<T>[graph.Nodes.Count];
         foreach (var n in graph.Nodes)
         {
-            var inputs = n.Inputs.Select(i => _values[i]).ToArray();
-            var inputGrads = n.Inputs.Select((vi, k) => n.IsDifferentiable(k) ? _grads[vi] : null).ToArray();
+            // Loops, not LINQ: the ReadyToRun build would compile LINQ's generic iterators here at start-up.
+            var inputs = new Tensor<T>[n.Inputs.Length];
+            var inputGrads = new Tensor<T>?[n.Inputs.Length];
+            for (int k = 0; k < inputs.Length; k++)
+            {
+                inputs[k] = _values[n.Inputs[k]];
+                inputGrads[k] = n.IsDifferentiable(k) ? _grads[n.Inputs[k]] : null;
+            }
             _contexts[n.Index] = new OpContext<T>(inputs, inputGrads, _values[n.Output], _grads[n.Output], n.Attributes,
                 GemmOptions.WithThreads(_options.Threads), n.Name, n.Span, _run);
         }

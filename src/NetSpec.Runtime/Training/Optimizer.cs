@@ -55,7 +55,10 @@ public sealed class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
         _firstBefore = new T[]?[graph.Values.Count];
         _secondBefore = new T[]?[graph.Values.Count];
         _s = decl.Settings;
-        _parameters = [.. graph.Values.Where(v => v.Kind == ValueKind.Parameter).Select(v => v.Index)];
+        var parameters = new List<int>();
+        foreach (var v in graph.Values)
+            if (v.Kind == ValueKind.Parameter) parameters.Add(v.Index);
+        _parameters = [.. parameters];
         First = new T[]?[graph.Values.Count];
         Second = new T[]?[graph.Values.Count];
         foreach (var i in _parameters)
