@@ -1,3 +1,4 @@
+using System.Numerics;
 using NetSpec.Runtime.Kernels;
 
 namespace NetSpec.Runtime.Ops;
@@ -6,7 +7,7 @@ namespace NetSpec.Runtime.Ops;
 /// The error function, element by element: y = erf(x) = 2/√π ∫₀ˣ e^(-t²) dt, in (-1, 1).
 /// Backward: dJ/dx = dJ/dy ⊙ 2/√π e^(-x²), from the input as PyTorch computes it.
 /// </summary>
-public sealed class Erf : ElementwiseUnary
+public sealed class Erf : ElementwiseUnary<Erf.Function>
 {
     public override string Name => "erf";
     public override string Summary => "The Gauss error function, element by element (the building block of the exact GELU).";
@@ -19,8 +20,16 @@ public sealed class Erf : ElementwiseUnary
         "The gradient 2/√π e^(-x²) is from the input, as PyTorch's.";
     public override string Example => "{op: erf, x: z}";
 
-    protected override T F<T>(T x) => T.CreateTruncating(SpecialFunctions.Erf(double.CreateTruncating(x)));
-    protected override T Df<T>(T x, T y) => T.CreateTruncating(SpecialFunctions.ErfDerivative(double.CreateTruncating(x)));
+    protected override void Run(OpContext<float> c, bool backward) => Step(c, backward);
+    protected override void Run(OpContext<double> c, bool backward) => Step(c, backward);
+
+    /// <summary>f and f' of erf (see <see cref="IUnaryFunction{TSelf}"/>).</summary>
+    public readonly struct Function : IUnaryFunction<Function>
+    {
+        public static T F<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.CreateTruncating(SpecialFunctions.Erf(double.CreateTruncating(x)));
+
+        public static T Df<T>(T x, T y) where T : unmanaged, IFloatingPointIeee754<T> => T.CreateTruncating(SpecialFunctions.ErfDerivative(double.CreateTruncating(x)));
+    }
 
     /// <summary>ONNX Erf (opset 9 on; 13 added bfloat16).</summary>
     public override IReadOnlyList<OnnxForm> OnnxForms { get; } = [new("Erf") { MinOpset = 9 }];

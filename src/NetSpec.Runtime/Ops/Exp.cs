@@ -1,10 +1,11 @@
+using System.Numerics;
 namespace NetSpec.Runtime.Ops;
 
 /// <summary>
 /// The exponential, element by element: y = e^x.
 /// Backward: dJ/dx = dJ/dy ⊙ y, from the output as PyTorch computes it.
 /// </summary>
-public sealed class Exp : ElementwiseUnary
+public sealed class Exp : ElementwiseUnary<Exp.Function>
 {
     public override string Name => "exp";
     public override string Summary => "The exponential, element by element.";
@@ -15,8 +16,16 @@ public sealed class Exp : ElementwiseUnary
         "above x = 709.78 in float64 (88.72 in float32), which stops the run at this node as any infinity does.";
     public override string Example => "{op: exp, x: z}";
 
-    protected override T F<T>(T x) => T.Exp(x);
-    protected override T Df<T>(T x, T y) => y;
+    protected override void Run(OpContext<float> c, bool backward) => Step(c, backward);
+    protected override void Run(OpContext<double> c, bool backward) => Step(c, backward);
+
+    /// <summary>f and f' of exp (see <see cref="IUnaryFunction{TSelf}"/>).</summary>
+    public readonly struct Function : IUnaryFunction<Function>
+    {
+        public static T F<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Exp(x);
+
+        public static T Df<T>(T x, T y) where T : unmanaged, IFloatingPointIeee754<T> => y;
+    }
 
     /// <summary>exp(2) = e^2.</summary>
     protected override Explain.MathExpr? ExplainWorking(Explain.MathNumber x) => Explain.M.Exp(x);

@@ -1,10 +1,11 @@
+using System.Numerics;
 namespace NetSpec.Runtime.Ops;
 
 /// <summary>
 /// The identity, element by element: y = x (a copy, so y is a node of its own in the trace).
 /// Backward: dJ/dx = dJ/dy.
 /// </summary>
-public sealed class Identity : ElementwiseUnary
+public sealed class Identity : ElementwiseUnary<Identity.Function>
 {
     public override string Name => "identity";
     public override string Summary => "The identity: y is a copy of x.";
@@ -14,8 +15,16 @@ public sealed class Identity : ElementwiseUnary
         "torch.nn.Identity and ONNX Identity on tensors (ONNX Identity on sequences and optionals is out of scope).";
     public override string Example => "{op: identity, x: z}";
 
-    protected override T F<T>(T x) => x;
-    protected override T Df<T>(T x, T y) => T.One;
+    protected override void Run(OpContext<float> c, bool backward) => Step(c, backward);
+    protected override void Run(OpContext<double> c, bool backward) => Step(c, backward);
+
+    /// <summary>f and f' of identity (see <see cref="IUnaryFunction{TSelf}"/>).</summary>
+    public readonly struct Function : IUnaryFunction<Function>
+    {
+        public static T F<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => x;
+
+        public static T Df<T>(T x, T y) where T : unmanaged, IFloatingPointIeee754<T> => T.One;
+    }
 
     /// <summary>
     /// ONNX Identity (opset 1 on; it has had no attributes in any opset). Import only: ONNX

@@ -1,10 +1,11 @@
+using System.Numerics;
 namespace NetSpec.Runtime.Ops;
 
 /// <summary>
 /// Negation, element by element: y = -x.
 /// Backward: dJ/dx = -dJ/dy.
 /// </summary>
-public sealed class Neg : ElementwiseUnary
+public sealed class Neg : ElementwiseUnary<Neg.Function>
 {
     public override string Name => "neg";
     public override string Summary => "Negation, element by element.";
@@ -13,8 +14,16 @@ public sealed class Neg : ElementwiseUnary
     public override string Convention => "torch.neg and ONNX Neg; -0 is negative zero, as in IEEE arithmetic.";
     public override string Example => "{op: neg, x: z}";
 
-    protected override T F<T>(T x) => -x;
-    protected override T Df<T>(T x, T y) => -T.One;
+    protected override void Run(OpContext<float> c, bool backward) => Step(c, backward);
+    protected override void Run(OpContext<double> c, bool backward) => Step(c, backward);
+
+    /// <summary>f and f' of neg (see <see cref="IUnaryFunction{TSelf}"/>).</summary>
+    public readonly struct Function : IUnaryFunction<Function>
+    {
+        public static T F<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => -x;
+
+        public static T Df<T>(T x, T y) where T : unmanaged, IFloatingPointIeee754<T> => -T.One;
+    }
 
     /// <summary>ONNX Neg (opset 6 on; before 6 it had a consumed_inputs attribute).</summary>
     public override IReadOnlyList<OnnxForm> OnnxForms { get; } = [new("Neg") { MinOpset = 6 }];

@@ -1,3 +1,4 @@
+using System.Numerics;
 namespace NetSpec.Runtime.Ops;
 
 /// <summary>
@@ -5,7 +6,7 @@ namespace NetSpec.Runtime.Ops;
 /// e^x / (1 + e^x) for negative x so that e^-x never overflows (s(-800) is 0, not NaN).
 /// Backward: dJ/dx = dJ/dy ⊙ y (1 - y), from the output as PyTorch computes it.
 /// </summary>
-public sealed class Sigmoid : ElementwiseUnary
+public sealed class Sigmoid : ElementwiseUnary<Sigmoid.Function>
 {
     public override string Name => "sigmoid";
     public override string Category => "activation";
@@ -17,14 +18,21 @@ public sealed class Sigmoid : ElementwiseUnary
         "the gradient is y (1 - y) from the output, as PyTorch's, so it is 0 where y has rounded to 0 or 1.";
     public override string Example => "{op: sigmoid, x: z}";
 
-    protected override T F<T>(T x)
-    {
-        if (x >= T.Zero) return T.One / (T.One + T.Exp(-x));
-        T e = T.Exp(x);
-        return e / (T.One + e);
-    }
+    protected override void Run(OpContext<float> c, bool backward) => Step(c, backward);
+    protected override void Run(OpContext<double> c, bool backward) => Step(c, backward);
 
-    protected override T Df<T>(T x, T y) => y * (T.One - y);
+    /// <summary>f and f' of sigmoid (see <see cref="IUnaryFunction{TSelf}"/>).</summary>
+    public readonly struct Function : IUnaryFunction<Function>
+    {
+        public static T F<T>(T x) where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (x >= T.Zero) return T.One / (T.One + T.Exp(-x));
+            T e = T.Exp(x);
+            return e / (T.One + e);
+        }
+
+        public static T Df<T>(T x, T y) where T : unmanaged, IFloatingPointIeee754<T> => y * (T.One - y);
+    }
 
     /// <summary>sigmoid(2) = 1 / (1 + e^-2).</summary>
     protected override Explain.MathExpr? ExplainWorking(Explain.MathNumber x) =>

@@ -1,10 +1,11 @@
+using System.Numerics;
 namespace NetSpec.Runtime.Ops;
 
 /// <summary>
 /// The square root, element by element: y = √x, for x &gt;= 0.
 /// Backward: dJ/dx = dJ/dy / (2y), from the output as PyTorch computes it.
 /// </summary>
-public sealed class Sqrt : ElementwiseUnary
+public sealed class Sqrt : ElementwiseUnary<Sqrt.Function>
 {
     public override string Name => "sqrt";
     public override string Summary => "The square root, element by element.";
@@ -17,8 +18,16 @@ public sealed class Sqrt : ElementwiseUnary
     protected override string InputDoc => "any tensor, rank 0 to 8, of non-negative values";
     protected override ValueDomain Domain => ValueDomain.Positive;
 
-    protected override T F<T>(T x) => T.Sqrt(x);
-    protected override T Df<T>(T x, T y) => T.One / (y + y);
+    protected override void Run(OpContext<float> c, bool backward) => Step(c, backward);
+    protected override void Run(OpContext<double> c, bool backward) => Step(c, backward);
+
+    /// <summary>f and f' of sqrt (see <see cref="IUnaryFunction{TSelf}"/>).</summary>
+    public readonly struct Function : IUnaryFunction<Function>
+    {
+        public static T F<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Sqrt(x);
+
+        public static T Df<T>(T x, T y) where T : unmanaged, IFloatingPointIeee754<T> => T.One / (y + y);
+    }
 
     /// <summary>sqrt(2) = √(2).</summary>
     protected override Explain.MathExpr? ExplainWorking(Explain.MathNumber x) => new Explain.MathRoot(x);
