@@ -1,3 +1,4 @@
+using System.Numerics;
 using NetSpec.Runtime.Kernels;
 
 namespace NetSpec.Runtime.Ops;
@@ -6,7 +7,7 @@ namespace NetSpec.Runtime.Ops;
 /// Element-wise sum with broadcasting (ONNX Add, any rank): y = a + b.
 /// Backward: dJ/da = G, dJ/db = G, each summed over the axes its input was broadcast along.
 /// </summary>
-public sealed class Add : ElementwiseBinary
+public sealed class Add : ElementwiseBinary<Add.Function>
 {
     public override string Name => "add";
     public override string Summary => "Element-wise sum of two tensors with NumPy broadcasting (ONNX Add), e.g. a bias added to every row.";
@@ -19,9 +20,16 @@ public sealed class Add : ElementwiseBinary
     protected override Explain.MathExpr? ExplainGradient(int input, Explain.MathNumber g, Explain.MathNumber a, Explain.MathNumber b) =>
         g;
 
-    protected override void Apply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) => Vec.Add(a, b, y);
-    protected override void GradientA<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> da) => Vec.AddReduced(g, da);
-    protected override void GradientB<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> db) => Vec.AddReduced(g, db);
+    protected override void Run(OpContext<float> c, bool backward) => Step(c, backward);
+    protected override void Run(OpContext<double> c, bool backward) => Step(c, backward);
+
+    /// <summary>The block kernels of add (see <see cref="IBinaryFunction{TSelf}"/>).</summary>
+    public readonly struct Function : IBinaryFunction<Function>
+    {
+        public static void Apply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T> => Vec.Add(a, b, y);
+        public static void GradientA<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> da) where T : unmanaged, IFloatingPointIeee754<T> => Vec.AddReduced(g, da);
+        public static void GradientB<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> db) where T : unmanaged, IFloatingPointIeee754<T> => Vec.AddReduced(g, db);
+    }
 
     // ONNX: how the op is written in ONNX and read back from it (one table, both directions; see OnnxForm).
 

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace NetSpec.Runtime.Ops;
@@ -6,7 +7,7 @@ namespace NetSpec.Runtime.Ops;
 /// Element-wise quotient with broadcasting (ONNX Div, any rank): y = a / b.
 /// Backward: dJ/da = G / b, dJ/db = -G ⊙ a / b², each summed over the axes its input was broadcast along.
 /// </summary>
-public sealed class Div : ElementwiseBinary
+public sealed class Div : ElementwiseBinary<Div.Function>
 {
     public override string Name => "div";
     public override string Summary => "Element-wise quotient of two tensors with NumPy broadcasting (ONNX Div), e.g. every row divided by a per-feature scale.";
@@ -32,43 +33,50 @@ public sealed class Div : ElementwiseBinary
     protected override Explain.MathExpr? ExplainGradient(int input, Explain.MathNumber g, Explain.MathNumber a, Explain.MathNumber b) =>
         input == 0 ? new Explain.MathFraction(g, b) : new Explain.MathNegation(new Explain.MathFraction(new Explain.MathProduct([g, a]), new Explain.MathPower(b, new Explain.MathNumber(2))));
 
-    protected override void Apply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y)
-    {
-        if (a.Length == y.Length && b.Length == y.Length) TensorPrimitives.Divide(a, b, y);
-        else if (a.Length == y.Length) TensorPrimitives.Divide(a, b[0], y);
-        else if (b.Length == y.Length) TensorPrimitives.Divide(a[0], b, y);
-        else y.Fill(a[0] / b[0]);
-    }
+    protected override void Run(OpContext<float> c, bool backward) => Step(c, backward);
+    protected override void Run(OpContext<double> c, bool backward) => Step(c, backward);
 
-    protected override void GradientA<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> da)
+    /// <summary>The block kernels of div (see <see cref="IBinaryFunction{TSelf}"/>).</summary>
+    public readonly struct Function : IBinaryFunction<Function>
     {
-        if (da.Length == g.Length)
-            for (int i = 0; i < g.Length; i++) da[i] += g[i] / At(b, i);
-        else
+        public static void Apply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
         {
-            T sum = T.Zero;
-            for (int i = 0; i < g.Length; i++) sum += g[i] / At(b, i);
-            da[0] += sum;
+            if (a.Length == y.Length && b.Length == y.Length) TensorPrimitives.Divide(a, b, y);
+            else if (a.Length == y.Length) TensorPrimitives.Divide(a, b[0], y);
+            else if (b.Length == y.Length) TensorPrimitives.Divide(a[0], b, y);
+            else y.Fill(a[0] / b[0]);
         }
-    }
 
-    protected override void GradientB<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> db)
-    {
-        if (db.Length == g.Length)
-            for (int i = 0; i < g.Length; i++)
-            {
-                T bi = At(b, i);
-                db[i] -= g[i] * At(a, i) / (bi * bi);
-            }
-        else
+        public static void GradientA<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> da) where T : unmanaged, IFloatingPointIeee754<T>
         {
-            T sum = T.Zero;
-            for (int i = 0; i < g.Length; i++)
+            if (da.Length == g.Length)
+                for (int i = 0; i < g.Length; i++) da[i] += g[i] / At(b, i);
+            else
             {
-                T bi = At(b, i);
-                sum += g[i] * At(a, i) / (bi * bi);
+                T sum = T.Zero;
+                for (int i = 0; i < g.Length; i++) sum += g[i] / At(b, i);
+                da[0] += sum;
             }
-            db[0] -= sum;
+        }
+
+        public static void GradientB<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> db) where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (db.Length == g.Length)
+                for (int i = 0; i < g.Length; i++)
+                {
+                    T bi = At(b, i);
+                    db[i] -= g[i] * At(a, i) / (bi * bi);
+                }
+            else
+            {
+                T sum = T.Zero;
+                for (int i = 0; i < g.Length; i++)
+                {
+                    T bi = At(b, i);
+                    sum += g[i] * At(a, i) / (bi * bi);
+                }
+                db[0] -= sum;
+            }
         }
     }
 

@@ -12,8 +12,9 @@ namespace NetSpec.Runtime.Ops;
 /// <remarks>
 /// The output is walked in the blocks of a <see cref="BroadcastPlan"/> computed once per node:
 /// equal shapes are one block, a scalar is one block against one element, a bias added to every
-/// row is one block per row. An op supplies the maths of one block, where either operand may be
-/// one element standing for itself repeated (the kernels in <see cref="Vec"/> take that form).
+/// row is one block per row. An op supplies the maths of one block (its
+/// <see cref="IBinaryFunction{TSelf}"/>), where either operand may be one element standing for
+/// itself repeated (the kernels in <see cref="Vec"/> take that form).
 /// </remarks>
 public abstract class ElementwiseBinary : Op
 {
@@ -136,40 +137,54 @@ public abstract class ElementwiseBinary : Op
             });
         }
     }
+}
 
+/// <summary>
+/// The block kernels of an <see cref="ElementwiseBinary{TF}"/> op, as static members of a struct:
+/// called directly, and precompiled by the ReadyToRun build (see <see cref="IUnaryFunction{TSelf}"/>).
+/// </summary>
+public interface IBinaryFunction<TSelf> where TSelf : struct, IBinaryFunction<TSelf>
+{
     /// <summary>y = a ∘ b over one block; a or b may be one element, repeated.</summary>
-    protected abstract void Apply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>;
+    static abstract void Apply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>da += g ⊙ ∂y/∂a over one block; da of one element receives the sum over the block.</summary>
-    protected abstract void GradientA<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> da) where T : unmanaged, IFloatingPointIeee754<T>;
+    static abstract void GradientA<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> da) where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>db += g ⊙ ∂y/∂b over one block; db of one element receives the sum over the block.</summary>
-    protected abstract void GradientB<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> db) where T : unmanaged, IFloatingPointIeee754<T>;
+    static abstract void GradientB<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> db) where T : unmanaged, IFloatingPointIeee754<T>;
+}
 
+/// <summary>
+/// An element-wise binary op over its block kernels <typeparamref name="TF"/> (see
+/// <see cref="ElementwiseBinary"/>); the op file's two <c>Run</c> lines call <see cref="Step{T}"/>
+/// (see <see cref="ElementwiseUnary{TF}"/> for why they are the op's own).
+/// </summary>
+/// <typeparam name="TF">The op's block kernels (a struct, so that every call is direct).</typeparam>
+public abstract class ElementwiseBinary<TF> : ElementwiseBinary where TF : struct, IBinaryFunction<TF>
+{
     private static BroadcastPlan Plan<T>(OpContext<T> c) where T : unmanaged, IFloatingPointIeee754<T> =>
         c.State(static ctx => Broadcast.Plan(ctx.Input(0).Shape, ctx.Input(1).Shape, ctx.Output.Shape));
 
-    protected sealed override void Run(OpContext<float> c, bool backward) { if (backward) Backward(c); else Forward(c); }
-    protected sealed override void Run(OpContext<double> c, bool backward) { if (backward) Backward(c); else Forward(c); }
-
-    private void Forward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    /// <summary>The forward (y = a ∘ b, block by block) or the backward pass of one node.</summary>
+    protected static void Step<T>(OpContext<T> c, bool backward) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        ArgumentNullException.ThrowIfNull(c);
         ReadOnlySpan<T> a = c.Input(0).Span, b = c.Input(1).Span;
-        Span<T> y = c.Output.Span;
         var p = Plan(c);
-        for (int k = 0; k < p.Blocks; k++)
-            Apply(p.A(a, k), p.B(b, k), y.Slice(k * p.Block, p.Block));
-    }
-
-    private void Backward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
-    {
-        ReadOnlySpan<T> a = c.Input(0).Span, b = c.Input(1).Span, g = c.OutputGrad!.Span;
-        var p = Plan(c);
+        if (!backward)
+        {
+            Span<T> y = c.Output.Span;
+            for (int k = 0; k < p.Blocks; k++)
+                TF.Apply(p.A(a, k), p.B(b, k), y.Slice(k * p.Block, p.Block));
+            return;
+        }
+        ReadOnlySpan<T> g = c.OutputGrad!.Span;
         if (c.InputGrad(0) is { } da)
             for (int k = 0; k < p.Blocks; k++)
-                GradientA(g.Slice(k * p.Block, p.Block), p.A(a, k), p.B(b, k), p.GradA(da.Span, k));
+                TF.GradientA(g.Slice(k * p.Block, p.Block), p.A(a, k), p.B(b, k), p.GradA(da.Span, k));
         if (c.InputGrad(1) is { } db)
             for (int k = 0; k < p.Blocks; k++)
-                GradientB(g.Slice(k * p.Block, p.Block), p.A(a, k), p.B(b, k), p.GradB(db.Span, k));
+                TF.GradientB(g.Slice(k * p.Block, p.Block), p.A(a, k), p.B(b, k), p.GradB(db.Span, k));
     }
 }

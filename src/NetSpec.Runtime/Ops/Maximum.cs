@@ -1,3 +1,4 @@
+using System.Numerics;
 namespace NetSpec.Runtime.Ops;
 
 /// <summary>
@@ -5,7 +6,7 @@ namespace NetSpec.Runtime.Ops;
 /// y = max(a, b), NaN when either is NaN. Backward as PyTorch's: the gradient goes to the larger
 /// input, and is split in halves between them where they are equal.
 /// </summary>
-public sealed class Maximum : ElementwiseBinary
+public sealed class Maximum : ElementwiseBinary<Maximum.Function>
 {
     public override string Name => "maximum";
     public override string Summary => "Element-wise maximum of two tensors with NumPy broadcasting (torch.maximum, ONNX Max), e.g. a floor under a value.";
@@ -33,18 +34,24 @@ public sealed class Maximum : ElementwiseBinary
     protected override Explain.MathExpr? ExplainGradient(int input, Explain.MathNumber g, Explain.MathNumber a, Explain.MathNumber b) =>
         new Explain.MathProduct([g, new Explain.MathNumber(Share(input == 0 ? a.Value : b.Value, input == 0 ? b.Value : a.Value))]);
 
-    protected override void Apply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y)
+    protected override void Run(OpContext<float> c, bool backward) => Step(c, backward);
+    protected override void Run(OpContext<double> c, bool backward) => Step(c, backward);
+
+    /// <summary>The block kernels of maximum (see <see cref="IBinaryFunction{TSelf}"/>).</summary>
+    public readonly struct Function : IBinaryFunction<Function>
     {
-        for (int i = 0; i < y.Length; i++) y[i] = Max(At(a, i), At(b, i));
+        public static void Apply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            for (int i = 0; i < y.Length; i++) y[i] = Max(At(a, i), At(b, i));
+        }
+
+        public static void GradientA<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> da) where T : unmanaged, IFloatingPointIeee754<T> => Accumulate(g, a, b, da);
+        public static void GradientB<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> db) where T : unmanaged, IFloatingPointIeee754<T> => Accumulate(g, b, a, db);
     }
 
     /// <summary>The share of G that goes to the first of (x, other): 1 if larger, 1/2 if equal, else 0.</summary>
     private static T Share<T>(T x, T other) where T : System.Numerics.IFloatingPointIeee754<T> =>
         x > other ? T.One : x == other ? T.One / (T.One + T.One) : T.Zero;
-
-    protected override void GradientA<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> da) => Accumulate(g, a, b, da);
-
-    protected override void GradientB<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> db) => Accumulate(g, b, a, db);
 
     private static void Accumulate<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> x, ReadOnlySpan<T> other, Span<T> dx)
         where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>

@@ -1,3 +1,4 @@
+using System.Numerics;
 using NetSpec.Runtime.Kernels;
 
 namespace NetSpec.Runtime.Ops;
@@ -6,7 +7,7 @@ namespace NetSpec.Runtime.Ops;
 /// Element-wise (Hadamard) product with broadcasting (ONNX Mul, any rank): y = a ⊙ b.
 /// Backward: dJ/da = G ⊙ b, dJ/db = G ⊙ a, each summed over the axes its input was broadcast along.
 /// </summary>
-public sealed class Mul : ElementwiseBinary
+public sealed class Mul : ElementwiseBinary<Mul.Function>
 {
     public override string Name => "mul";
     public override string Summary => "Element-wise (Hadamard) product of two tensors with NumPy broadcasting (ONNX Mul), e.g. a per-feature scale.";
@@ -19,9 +20,16 @@ public sealed class Mul : ElementwiseBinary
     protected override Explain.MathExpr? ExplainGradient(int input, Explain.MathNumber g, Explain.MathNumber a, Explain.MathNumber b) =>
         new Explain.MathProduct([g, input == 0 ? b : a]);
 
-    protected override void Apply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) => Vec.Multiply(a, b, y);
-    protected override void GradientA<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> da) => Vec.AddProductReduced(g, b, da);
-    protected override void GradientB<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> db) => Vec.AddProductReduced(g, a, db);
+    protected override void Run(OpContext<float> c, bool backward) => Step(c, backward);
+    protected override void Run(OpContext<double> c, bool backward) => Step(c, backward);
+
+    /// <summary>The block kernels of mul (see <see cref="IBinaryFunction{TSelf}"/>).</summary>
+    public readonly struct Function : IBinaryFunction<Function>
+    {
+        public static void Apply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T> => Vec.Multiply(a, b, y);
+        public static void GradientA<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> da) where T : unmanaged, IFloatingPointIeee754<T> => Vec.AddProductReduced(g, b, da);
+        public static void GradientB<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> db) where T : unmanaged, IFloatingPointIeee754<T> => Vec.AddProductReduced(g, a, db);
+    }
 
     // ONNX: how the op is written in ONNX and read back from it (one table, both directions; see OnnxForm).
 
