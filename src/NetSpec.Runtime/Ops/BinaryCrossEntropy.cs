@@ -1,3 +1,4 @@
+using System.Numerics;
 namespace NetSpec.Runtime.Ops;
 
 /// <summary>
@@ -7,7 +8,7 @@ namespace NetSpec.Runtime.Ops;
 /// p = 0 or 1 gives a finite loss of at most 100 per element. Backward, as PyTorch's:
 /// ∂l_i/∂p_i = (p_i - y_i) / max(p_i (1 - p_i), ε), ε = 1e-12 rounded to float32 as in PyTorch.
 /// </summary>
-public sealed class BinaryCrossEntropy : ElementwiseLoss
+public sealed class BinaryCrossEntropy : ElementwiseLoss<BinaryCrossEntropy.Function>
 {
     public override string Name => "binary_cross_entropy";
     public override string Summary => "Binary cross-entropy of probabilities p in [0, 1] against targets y, averaged over every element (or summed, or not reduced).";
@@ -33,14 +34,21 @@ public sealed class BinaryCrossEntropy : ElementwiseLoss
     private static T Clamp<T>(T log) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> =>
         T.Max(log, T.CreateChecked(-100));
 
-    protected override T F<T>(T p, T y, T w) =>
-        (y - T.One) * Clamp(T.LogP1(-p)) - y * Clamp(T.Log(p));
+    protected override void Run(OpContext<float> c, bool backward) => Step(c, backward);
+    protected override void Run(OpContext<double> c, bool backward) => Step(c, backward);
+
+    /// <summary>The element loss of binary_cross_entropy and its derivative (see <see cref="IElementLoss{TSelf}"/>).</summary>
+    public readonly struct Function : IElementLoss<Function>
+    {
+        public static T F<T>(T p, T y, T w) where T : unmanaged, IFloatingPointIeee754<T> =>
+            (y - T.One) * Clamp(T.LogP1(-p)) - y * Clamp(T.Log(p));
+
+        public static T Dfdx<T>(T p, T y, T w) where T : unmanaged, IFloatingPointIeee754<T> =>
+            (p - y) / T.Max((T.One - p) * p, T.CreateChecked(Epsilon));
+    }
 
     /// <summary>PyTorch's floor of p (1 - p) in the gradient: 1e-12 as a float32 constant (Loss.cpp's EPSILON), 9.99999996e-13.</summary>
     private const double Epsilon = 1e-12f;
-
-    protected override T Dfdx<T>(T p, T y, T w) =>
-        (p - y) / T.Max((T.One - p) * p, T.CreateChecked(Epsilon));
 
     /// <summary>-((y)log(p) + (1 - y)log(1 - p)); where a log is clamped at -100 the clamp is written (max(log(0), -100)).</summary>
     protected override Explain.MathExpr? ExplainTerm(Explain.MathNumber p, Explain.MathNumber y, Explain.MathNumber? w)

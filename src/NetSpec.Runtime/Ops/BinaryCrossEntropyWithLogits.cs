@@ -1,3 +1,4 @@
+using System.Numerics;
 namespace NetSpec.Runtime.Ops;
 
 /// <summary>
@@ -8,7 +9,7 @@ namespace NetSpec.Runtime.Ops;
 /// With pos_weight p (a vector along the last axis, torch's): l = p y softplus(-x) + (1 - y)
 /// softplus(x), softplus(v) = ln(1 + e^(-|v|)) + max(v, 0); ∂l/∂x = (p y + 1 - y) s(x) - p y.
 /// </summary>
-public sealed class BinaryCrossEntropyWithLogits : ElementwiseLoss
+public sealed class BinaryCrossEntropyWithLogits : ElementwiseLoss<BinaryCrossEntropyWithLogits.Function>
 {
     public override string Name => "binary_cross_entropy_with_logits";
     public override string Summary => "Sigmoid and binary cross-entropy in one stable step, on logits, averaged over every element (or summed, or not reduced).";
@@ -44,22 +45,29 @@ public sealed class BinaryCrossEntropyWithLogits : ElementwiseLoss
         new("vector, pos_weight, sum", [[4], [4], [4]]) { Attributes = [("reduction", "sum")] },
     ];
 
-    protected override T F<T>(T x, T y, T p) =>
-        p == T.One ? T.Max(x, T.Zero) - x * y + T.LogP1(T.Exp(-T.Abs(x)))
-        // p y softplus(-x) + (1 - y) softplus(x): -ln s(x) and -ln(1 - s(x)), each without cancellation
-        : p * y * (T.LogP1(T.Exp(-T.Abs(x))) + T.Max(-x, T.Zero)) + (T.One - y) * (T.LogP1(T.Exp(-T.Abs(x))) + T.Max(x, T.Zero));
+    protected override void Run(OpContext<float> c, bool backward) => Step(c, backward);
+    protected override void Run(OpContext<double> c, bool backward) => Step(c, backward);
 
-    protected override T Dfdx<T>(T x, T y, T p)
+    /// <summary>The element loss of binary_cross_entropy_with_logits and its derivative (see <see cref="IElementLoss{TSelf}"/>).</summary>
+    public readonly struct Function : IElementLoss<Function>
     {
-        // The sigmoid as the sigmoid op computes it: e^-x never overflows.
-        T s;
-        if (x >= T.Zero) s = T.One / (T.One + T.Exp(-x));
-        else
+        public static T F<T>(T x, T y, T p) where T : unmanaged, IFloatingPointIeee754<T> =>
+            p == T.One ? T.Max(x, T.Zero) - x * y + T.LogP1(T.Exp(-T.Abs(x)))
+            // p y softplus(-x) + (1 - y) softplus(x): -ln s(x) and -ln(1 - s(x)), each without cancellation
+            : p * y * (T.LogP1(T.Exp(-T.Abs(x))) + T.Max(-x, T.Zero)) + (T.One - y) * (T.LogP1(T.Exp(-T.Abs(x))) + T.Max(x, T.Zero));
+
+        public static T Dfdx<T>(T x, T y, T p) where T : unmanaged, IFloatingPointIeee754<T>
         {
-            T e = T.Exp(x);
-            s = e / (T.One + e);
+            // The sigmoid as the sigmoid op computes it: e^-x never overflows.
+            T s;
+            if (x >= T.Zero) s = T.One / (T.One + T.Exp(-x));
+            else
+            {
+                T e = T.Exp(x);
+                s = e / (T.One + e);
+            }
+            return p == T.One ? s - y : (p * y + T.One - y) * s - p * y;
         }
-        return p == T.One ? s - y : (p * y + T.One - y) * s - p * y;
     }
 
     /// <summary>max(x, 0) - (x)(y) + log(1 + e^(-|x|)), -|x| substituted; with pos_weight p: -((p)(y)log(σ(x)) + (1 - y)log(1 - σ(x))).</summary>

@@ -87,52 +87,8 @@ public abstract class ElementwiseLoss : Op
         return ShapeResult.Ok(LossReduction.Output(q.Attributes, 0, q[0]));
     }
 
-    /// <summary>The loss of one element, prediction x and target y, with the element's weight w (1 unless the op takes a third input).</summary>
-    protected abstract T F<T>(T x, T y, T w) where T : unmanaged, IFloatingPointIeee754<T>;
-
-    /// <summary>∂f/∂x at (x, y, w).</summary>
-    protected abstract T Dfdx<T>(T x, T y, T w) where T : unmanaged, IFloatingPointIeee754<T>;
-
-    /// <summary>The third argument of f for element <paramref name="i"/>: input 2 at i's position along the last axis, or 1.</summary>
-    private static T W<T>(OpContext<T> c, int i) where T : unmanaged, IFloatingPointIeee754<T> =>
-        c.HasInput(2) ? c.Input(2)[i % c.Input(2).Length] : T.One;
-
-    protected sealed override void Run(OpContext<float> c, bool backward) { if (backward) Backward(c); else Forward(c); }
-    protected sealed override void Run(OpContext<double> c, bool backward) { if (backward) Backward(c); else Forward(c); }
-
-    private void Forward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
-    {
-        var x = c.Input(0).Span;
-        var y = c.Input(1).Span;
-        var o = c.Output.Span;
-        if (LossReduction.Of(c.Attributes, 0) == LossReduction.None)
-        {
-            for (int i = 0; i < x.Length; i++) o[i] = F(x[i], y[i], W(c, i));
-            return;
-        }
-        T sum = T.Zero;
-        for (int i = 0; i < x.Length; i++) sum += F(x[i], y[i], W(c, i));
-        o[0] = LossReduction.Of(c.Attributes, 0) == LossReduction.Mean ? sum / T.CreateChecked(x.Length) : sum;
-    }
-
-    private void Backward<T>(OpContext<T> c) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
-    {
-        if (c.InputGrad(0) is not { } dxt) return;
-        var x = c.Input(0).Span;
-        var y = c.Input(1).Span;
-        var g = c.OutputGrad!.Span;
-        var dx = dxt.Span;
-        switch (LossReduction.Of(c.Attributes, 0))
-        {
-            case LossReduction.None:
-                for (int i = 0; i < x.Length; i++) dx[i] += g[i] * Dfdx(x[i], y[i], W(c, i));
-                break;
-            default:
-                T scale = LossReduction.Of(c.Attributes, 0) == LossReduction.Mean ? g[0] / T.CreateChecked(x.Length) : g[0];
-                for (int i = 0; i < x.Length; i++) dx[i] += scale * Dfdx(x[i], y[i], W(c, i));
-                break;
-        }
-    }
+    /// <summary>The loss of one element in double, for the explanation (the op's f).</summary>
+    private protected abstract double Loss(double x, double y, double w);
 
     /// <summary>Exported as a chain of ONNX element-wise nodes (ONNX has no op for the loss), then ReduceMean, ReduceSum or Identity.</summary>
     /// <summary>One element's loss from its numbers (x_i, y_i and w_i, null without a third input): (0.5 - 1)^2; null: the generic explanation.</summary>
@@ -182,7 +138,7 @@ public abstract class ElementwiseLoss : Op
         var losses = new double[n];
         for (int i = 0; i < n; i++)
         {
-            losses[i] = F(x.Values[i], y.Values[i], e.InputCount > 2 ? e.Input(2).Values[i % e.Input(2).Shape.Length] : 1.0) + 0.0;
+            losses[i] = Loss(x.Values[i], y.Values[i], e.InputCount > 2 ? e.Input(2).Values[i % e.Input(2).Shape.Length] : 1.0) + 0.0;
             if (i < shown) e.Line(new Explain.MathSymbol("l", [i + 1]), Term(i)!, new Explain.MathNumber(losses[i], x.Single));
         }
         List<Explain.MathExpr> parts = n <= OpExplain.MaxTerms ? [.. losses.Select(v => (Explain.MathExpr)new Explain.MathNumber(v, x.Single))] : [new Explain.MathNumber(losses.Sum(), x.Single)];
@@ -231,4 +187,75 @@ public abstract class ElementwiseLoss : Op
 
     /// <summary>Writes the ONNX nodes of the element-wise losses of <paramref name="x"/> and <paramref name="y"/> (and the weights <paramref name="w"/>, when given) and returns the name of their output.</summary>
     protected abstract string WriteLosses(IOnnxWriter writer, string name, string x, string y, string? w);
+}
+
+/// <summary>
+/// The loss of one element and its derivative, as static members of a struct: called directly
+/// (no generic virtual call per element) and precompiled by the ReadyToRun build (see
+/// <see cref="IUnaryFunction{TSelf}"/>).
+/// </summary>
+public interface IElementLoss<TSelf> where TSelf : struct, IElementLoss<TSelf>
+{
+    /// <summary>The loss of one element, prediction x and target y, with the element's weight w (1 unless the op takes a third input).</summary>
+    static abstract T F<T>(T x, T y, T w) where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>∂f/∂x at (x, y, w).</summary>
+    static abstract T Dfdx<T>(T x, T y, T w) where T : unmanaged, IFloatingPointIeee754<T>;
+}
+
+/// <summary>
+/// An element-wise loss over its element function <typeparamref name="TF"/> (see
+/// <see cref="ElementwiseLoss"/>); the op file's two <c>Run</c> lines call <see cref="Step{T}"/>
+/// (see <see cref="ElementwiseUnary{TF}"/> for why they are the op's own).
+/// </summary>
+/// <typeparam name="TF">The op's f and ∂f/∂x (a struct, so that every call is direct).</typeparam>
+public abstract class ElementwiseLoss<TF> : ElementwiseLoss where TF : struct, IElementLoss<TF>
+{
+    private protected sealed override double Loss(double x, double y, double w) => TF.F(x, y, w);
+
+    /// <summary>The third argument of f for element <paramref name="i"/>: input 2 at i's position along the last axis, or 1.</summary>
+    private static T W<T>(OpContext<T> c, int i) where T : unmanaged, IFloatingPointIeee754<T> =>
+        c.HasInput(2) ? c.Input(2)[i % c.Input(2).Length] : T.One;
+
+    /// <summary>The forward (the losses, reduced) or the backward pass (dJ/dx) of one node.</summary>
+    protected static void Step<T>(OpContext<T> c, bool backward) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        if (backward) Backward(c);
+        else Forward(c);
+    }
+
+    private static void Forward<T>(OpContext<T> c) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var x = c.Input(0).Span;
+        var y = c.Input(1).Span;
+        var o = c.Output.Span;
+        if (LossReduction.Of(c.Attributes, 0) == LossReduction.None)
+        {
+            for (int i = 0; i < x.Length; i++) o[i] = TF.F(x[i], y[i], W(c, i));
+            return;
+        }
+        T sum = T.Zero;
+        for (int i = 0; i < x.Length; i++) sum += TF.F(x[i], y[i], W(c, i));
+        o[0] = LossReduction.Of(c.Attributes, 0) == LossReduction.Mean ? sum / T.CreateChecked(x.Length) : sum;
+    }
+
+    private static void Backward<T>(OpContext<T> c) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (c.InputGrad(0) is not { } dxt) return;
+        var x = c.Input(0).Span;
+        var y = c.Input(1).Span;
+        var g = c.OutputGrad!.Span;
+        var dx = dxt.Span;
+        switch (LossReduction.Of(c.Attributes, 0))
+        {
+            case LossReduction.None:
+                for (int i = 0; i < x.Length; i++) dx[i] += g[i] * TF.Dfdx(x[i], y[i], W(c, i));
+                break;
+            default:
+                T scale = LossReduction.Of(c.Attributes, 0) == LossReduction.Mean ? g[0] / T.CreateChecked(x.Length) : g[0];
+                for (int i = 0; i < x.Length; i++) dx[i] += scale * TF.Dfdx(x[i], y[i], W(c, i));
+                break;
+        }
+    }
 }

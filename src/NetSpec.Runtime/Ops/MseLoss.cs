@@ -1,10 +1,11 @@
+using System.Numerics;
 namespace NetSpec.Runtime.Ops;
 
 /// <summary>
 /// Mean squared error, torch.nn.MSELoss: l_i = (x_i - y_i)², then the mean over every element
 /// (the default), the sum, or none. Backward: ∂l_i/∂x_i = 2 (x_i - y_i).
 /// </summary>
-public sealed class MseLoss : ElementwiseLoss
+public sealed class MseLoss : ElementwiseLoss<MseLoss.Function>
 {
     public override string Name => "mse_loss";
     public override string Summary => "Mean squared error: (x - y)² element by element, averaged over every element (or summed, or not reduced).";
@@ -23,13 +24,20 @@ public sealed class MseLoss : ElementwiseLoss
         new("y", "targets, the shape of x (no gradient)") { Differentiable = false },
     ];
 
-    protected override T F<T>(T x, T y, T w)
-    {
-        T d = x - y;
-        return d * d;
-    }
+    protected override void Run(OpContext<float> c, bool backward) => Step(c, backward);
+    protected override void Run(OpContext<double> c, bool backward) => Step(c, backward);
 
-    protected override T Dfdx<T>(T x, T y, T w) => T.CreateChecked(2) * (x - y);
+    /// <summary>The element loss of mse_loss and its derivative (see <see cref="IElementLoss{TSelf}"/>).</summary>
+    public readonly struct Function : IElementLoss<Function>
+    {
+        public static T F<T>(T x, T y, T w) where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            T d = x - y;
+            return d * d;
+        }
+
+        public static T Dfdx<T>(T x, T y, T w) where T : unmanaged, IFloatingPointIeee754<T> => T.CreateChecked(2) * (x - y);
+    }
 
     protected override Explain.MathExpr? ExplainTerm(Explain.MathNumber x, Explain.MathNumber y, Explain.MathNumber? w) =>
         new Explain.MathPower(new Explain.MathGroup(new Explain.MathDifference(x, y)), new Explain.MathNumber(2));
