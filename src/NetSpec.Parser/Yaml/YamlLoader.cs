@@ -104,7 +104,8 @@ public static class YamlLoader
     {
         var source = new SourceText(path, text);
         int before = diagnostics.Items.Count;
-        bool hasDocument = PreScan(source, limits, diagnostics);
+        var events = new List<ParsingEvent>();
+        bool hasDocument = PreScan(source, limits, diagnostics, events);
         if (diagnostics.Items.Count > before)
             return new(source, null);
         if (!hasDocument)
@@ -114,8 +115,9 @@ public static class YamlLoader
         }
         try
         {
+            // The pre-scan's events, not a second parse of the text.
             var stream = new YamlStream();
-            stream.Load(new StringReader(text));
+            stream.Load(new Replay(events));
             var root = stream.Documents[0].RootNode;
             return new(source, root);
         }
@@ -147,7 +149,31 @@ public static class YamlLoader
         public Mark LastKey { get; set; }
     }
 
-    private static bool PreScan(SourceText source, ParserLimits limits, DiagnosticBag diagnostics)
+    /// <summary>The events of one parse, handed to the representation model as a parser would.</summary>
+    private sealed class Replay(List<ParsingEvent> events) : IParser
+    {
+        private int _next;
+
+        public ParsingEvent? Current { get; private set; }
+
+        public bool MoveNext()
+        {
+            if (_next == events.Count)
+            {
+                Current = null;
+                return false;
+            }
+            Current = events[_next++];
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Reads the whole event stream once, refusing what the loader would crash or hang on (alias
+    /// bombs, depth, long strings, tags, a second document), and keeps the events in
+    /// <paramref name="events"/> for the representation model.
+    /// </summary>
+    private static bool PreScan(SourceText source, ParserLimits limits, DiagnosticBag diagnostics, List<ParsingEvent> events)
     {
         var path = source.Path;
         var parser = new YamlDotNet.Core.Parser(new StringReader(source.Text));
@@ -171,6 +197,7 @@ public static class YamlLoader
             while (parser.MoveNext())
             {
                 var ev = parser.Current!;
+                events.Add(ev);
                 last = ev.Start;
                 if (ev is NodeEvent or AnchorAlias && frames.TryPeek(out var parent))
                 {
