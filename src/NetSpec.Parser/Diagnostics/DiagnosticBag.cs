@@ -26,8 +26,8 @@ public sealed class DiagnosticBag
     /// position, errors and warnings interleaved as in the file.
     /// </summary>
     /// <remarks>
-    /// A stable sort of the indices (the index breaks ties) rather than a LINQ ordering over
-    /// tuples: every command sorts its diagnostics, and the ReadyToRun build would compile that
+    /// A sort of the indices, the index breaking ties (so diagnostics at one position keep the
+    /// order they were found in), rather than a LINQ ordering over tuples: every command sorts its diagnostics, and the ReadyToRun build would compile that
     /// ordering's generic code at start-up.
     /// </remarks>
     public IReadOnlyList<Diagnostic> Sorted()

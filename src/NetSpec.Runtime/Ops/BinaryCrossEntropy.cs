@@ -1,4 +1,5 @@
 using System.Numerics;
+
 namespace NetSpec.Runtime.Ops;
 
 /// <summary>
@@ -31,7 +32,7 @@ public sealed class BinaryCrossEntropy : ElementwiseLoss<BinaryCrossEntropy.Func
         new("y", "targets in [0, 1], the shape of p (no gradient)") { Differentiable = false, Domain = ValueDomain.Probability },
     ];
 
-    private static T Clamp<T>(T log) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> =>
+    private static T Clamp<T>(T log) where T : unmanaged, IFloatingPointIeee754<T> =>
         T.Max(log, T.CreateChecked(-100));
 
     protected override void Run(OpContext<float> c, bool backward) => Step(c, backward);

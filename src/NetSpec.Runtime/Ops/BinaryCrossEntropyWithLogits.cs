@@ -1,4 +1,5 @@
 using System.Numerics;
+
 namespace NetSpec.Runtime.Ops;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.Numerics;
+
 namespace NetSpec.Runtime.Ops;
 
 /// <summary>
@@ -26,7 +27,7 @@ public sealed class Maximum : ElementwiseBinary<Maximum.Function>
 
     private static T At<T>(ReadOnlySpan<T> s, int i) => s.Length == 1 ? s[0] : s[i];
 
-    private static T Max<T>(T a, T b) where T : System.Numerics.IFloatingPointIeee754<T> =>
+    private static T Max<T>(T a, T b) where T : IFloatingPointIeee754<T> =>
         T.IsNaN(a) || T.IsNaN(b) ? T.NaN : a >= b ? a : b;
 
     protected override Explain.MathExpr? ExplainValue(Explain.MathExpr a, Explain.MathExpr b) => Explain.M.Call("max", a, b);
@@ -50,11 +51,11 @@ public sealed class Maximum : ElementwiseBinary<Maximum.Function>
     }
 
     /// <summary>The share of G that goes to the first of (x, other): 1 if larger, 1/2 if equal, else 0.</summary>
-    private static T Share<T>(T x, T other) where T : System.Numerics.IFloatingPointIeee754<T> =>
+    private static T Share<T>(T x, T other) where T : IFloatingPointIeee754<T> =>
         x > other ? T.One : x == other ? T.One / (T.One + T.One) : T.Zero;
 
     private static void Accumulate<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> x, ReadOnlySpan<T> other, Span<T> dx)
-        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (dx.Length == g.Length)
             for (int i = 0; i < g.Length; i++) dx[i] += g[i] * Share(At(x, i), At(other, i));
