@@ -22,8 +22,27 @@ internal static unsafe class GemmTranspose
     {
         int block = typeof(T) == typeof(float) ? 8 : 4;
         int fullRows = rows / block * block, fullCols = cols / block * block;
-        // Column blocks outside, row blocks inside: each destination row is written front to back.
-        for (int c = 0; c < fullCols; c += block)
+        // Column blocks outside, row blocks inside: each destination row is written front to back. Two column blocks
+        // (64 bytes, a cache line of each source row) per step: with many rows at a stride of a multiple of 4 KB the
+        // lines share one L1 set, and a line read half at a time would be evicted before its second half is read.
+        int c = 0;
+        for (; c + 2 * block <= fullCols; c += 2 * block)
+        {
+            for (int r = 0; r < fullRows; r += block)
+            {
+                if (typeof(T) == typeof(float))
+                {
+                    Block8((float*)src + r * lds + c, lds, (float*)dst + c * ldd + r, ldd);
+                    Block8((float*)src + r * lds + c + 8, lds, (float*)dst + (c + 8) * ldd + r, ldd);
+                }
+                else
+                {
+                    Block4((double*)src + r * lds + c, lds, (double*)dst + c * ldd + r, ldd);
+                    Block4((double*)src + r * lds + c + 4, lds, (double*)dst + (c + 4) * ldd + r, ldd);
+                }
+            }
+        }
+        for (; c < fullCols; c += block)
         {
             for (int r = 0; r < fullRows; r += block)
             {
@@ -39,16 +58,16 @@ internal static unsafe class GemmTranspose
         }
         for (int r = 0; r < fullRows; r++)
         {
-            for (int c = fullCols; c < cols; c++)
+            for (int j = fullCols; j < cols; j++)
             {
-                dst[c * ldd + r] = src[r * lds + c];
+                dst[j * ldd + r] = src[r * lds + j];
             }
         }
         for (int r = fullRows; r < rows; r++)
         {
-            for (int c = 0; c < cols; c++)
+            for (int j = 0; j < cols; j++)
             {
-                dst[c * ldd + r] = src[r * lds + c];
+                dst[j * ldd + r] = src[r * lds + j];
             }
         }
     }
