@@ -273,7 +273,7 @@ internal static unsafe class GemmKernels<T, TV, TOps>
                 {
                     for (int i = fullRows; i < m; i++)
                     {
-                        Rows1x6(k, p.A + i * rsA, csA, p.B + j8, ldb, p.C + i * ldc + j8, alpha, beta, betaZero);
+                        Rows1x6(k, p.A + i * rsA, csA, p.B + j8, 3 * w, ldb, p.C + i * ldc + j8, alpha, beta, betaZero);
                     }
                 }
             }
@@ -463,22 +463,25 @@ internal static unsafe class GemmKernels<T, TV, TOps>
         Put(c, c0, alpha, beta, betaZero); Put(c + w, c1, alpha, beta, betaZero); Put(c + 2 * w, c2, alpha, beta, betaZero); Put(c + 3 * w, c3, alpha, beta, betaZero);
     }
 
+    /// <summary>One row by 6 vectors; the last 3 vectors of each row of B start <paramref name="second"/> elements after the first (3 vectors for a plain row, more for two packed panels).</summary>
     [MethodImpl(HotLoop.Options)]
-    private static void Rows1x6(int k, T* a, nint csA, T* b, nint ldb, T* c, TV alpha, TV beta, bool betaZero)
+    private static void Rows1x6(int k, T* a, nint csA, T* b, nint second, nint ldb, T* c, TV alpha, TV beta, bool betaZero)
     {
         int w = TOps.Count;
         TV c0 = TOps.Zero, c1 = TOps.Zero, c2 = TOps.Zero, c3 = TOps.Zero, c4 = TOps.Zero, c5 = TOps.Zero;
+        T* b2 = b + second;
         for (int q = 0; q < k; q++)
         {
             TV x = TOps.Broadcast(*a);
             c0 = TOps.Fma(x, TOps.Load(b), c0);
             c1 = TOps.Fma(x, TOps.Load(b + w), c1);
             c2 = TOps.Fma(x, TOps.Load(b + 2 * w), c2);
-            c3 = TOps.Fma(x, TOps.Load(b + 3 * w), c3);
-            c4 = TOps.Fma(x, TOps.Load(b + 4 * w), c4);
-            c5 = TOps.Fma(x, TOps.Load(b + 5 * w), c5);
+            c3 = TOps.Fma(x, TOps.Load(b2), c3);
+            c4 = TOps.Fma(x, TOps.Load(b2 + w), c4);
+            c5 = TOps.Fma(x, TOps.Load(b2 + 2 * w), c5);
             a += csA;
             b += ldb;
+            b2 += ldb;
         }
         Put(c, c0, alpha, beta, betaZero); Put(c + w, c1, alpha, beta, betaZero); Put(c + 2 * w, c2, alpha, beta, betaZero);
         Put(c + 3 * w, c3, alpha, beta, betaZero); Put(c + 4 * w, c4, alpha, beta, betaZero); Put(c + 5 * w, c5, alpha, beta, betaZero);
@@ -573,6 +576,11 @@ internal static unsafe class GemmKernels<T, TV, TOps>
                 int cols = Math.Min(sw, n - j);
                 int ldt = RoundUp(cols, w);
                 T* b = p.B + j * p.CsB;
+                if (!ManyRegisters && cols == sw && k > 1)
+                {
+                    TwoPanels(in p, j, b, t);
+                    continue;
+                }
                 if (p.CsB == 1)
                 {
                     // Rows of op(B) are contiguous: copy the strip's part of each.
@@ -594,6 +602,55 @@ internal static unsafe class GemmKernels<T, TV, TOps>
                 strip.C = p.C + j;
                 DirectRows(in strip);
             }
+        }
+    }
+
+    /// <summary>
+    /// A whole strip on 16 registers: copied as two 3-vector panels, each k x 3 vectors, so each row tile streams one
+    /// contiguous panel (a row of the 6-vector strip would put half a tile's row in one cache line and half in the
+    /// next). The kernels are the direct rows' own (the same chains), only the layout of the copy differs.
+    /// </summary>
+    [MethodImpl(HotLoop.Options)]
+    private static void TwoPanels(in GemmProblem<T> p, int j, T* b, T* t)
+    {
+        int w = TOps.Count, pw = 3 * w;
+        int m = p.M, k = p.K;
+        T* t1 = t + k * pw;
+        if (p.CsB == 1)
+        {
+            T* s = b;
+            for (int q = 0; q < k; q++)
+            {
+                TOps.Store(t + q * pw, TOps.Load(s));
+                TOps.Store(t + q * pw + w, TOps.Load(s + w));
+                TOps.Store(t + q * pw + 2 * w, TOps.Load(s + 2 * w));
+                TOps.Store(t1 + q * pw, TOps.Load(s + pw));
+                TOps.Store(t1 + q * pw + w, TOps.Load(s + pw + w));
+                TOps.Store(t1 + q * pw + 2 * w, TOps.Load(s + pw + 2 * w));
+                s += p.RsB;
+            }
+        }
+        else
+        {
+            TransposeB(k, pw, b, p.RsB, p.CsB, t, pw);
+            TransposeB(k, pw, b + pw * p.CsB, p.RsB, p.CsB, t1, pw);
+        }
+        TV alpha = TOps.Broadcast(p.Alpha), beta = TOps.Broadcast(p.Beta);
+        bool betaZero = T.IsZero(p.Beta);
+        nint rsA = p.RsA, csA = p.CsA, ldc = p.Ldc;
+        T* c = p.C + j;
+        int fullRows = m / 4 * 4;
+        for (int i = 0; i < fullRows; i += 4)
+        {
+            Rows4x3(k, p.A + i * rsA, rsA, csA, t, pw, c + i * ldc, ldc, alpha, beta, betaZero);
+        }
+        for (int i = 0; i < fullRows; i += 4)
+        {
+            Rows4x3(k, p.A + i * rsA, rsA, csA, t1, pw, c + i * ldc + pw, ldc, alpha, beta, betaZero);
+        }
+        for (int i = fullRows; i < m; i++)
+        {
+            Rows1x6(k, p.A + i * rsA, csA, t, k * pw, pw, c + i * ldc, alpha, beta, betaZero);
         }
     }
 
