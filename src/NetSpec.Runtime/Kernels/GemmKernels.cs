@@ -151,8 +151,8 @@ internal static unsafe class GemmKernels<T, TV, TOps>
     private const int PackedBBytes = 448 * 1024;
 
     // Packed B panels are 3 vectors wide (2 where 3 would leave one vector or none, see TileWidth); the register tile
-    // is all 8 rows of an A panel by a B panel where 32 vector registers allow (512-bit), else 4 rows at a time
-    // (see ManyRegisters).
+    // is all 8 rows of an A panel by a B panel where 32 vector registers allow (512-bit). On 16 registers the packed
+    // path has its own blocking and 6 x 2-vector tile (see Packed6x2).
 
     // Whether the register tiles may use 32 vector registers. The 256-bit kernels are the ones of processors without
     // AVX-512 (elsewhere they run only when asked for), which have 16: there the widest tiles would spill
@@ -870,6 +870,11 @@ internal static unsafe class GemmKernels<T, TV, TOps>
     [MethodImpl(HotLoop.Options)]
     private static void Packed(in GemmProblem<T> p)
     {
+        if (!ManyRegisters)
+        {
+            Packed6x2(in p);
+            return;
+        }
         int m = p.M, n = p.N, k = p.K;
         int w = TOps.Count;
         int kBlocks = (k + Kc - 1) / Kc;
@@ -914,34 +919,7 @@ internal static unsafe class GemmKernels<T, TV, TOps>
                             {
                                 int width = TileWidth(nc - jr);
                                 int nrr = Math.Min(width, nc - jr);
-                                if (!ManyRegisters)
-                                {
-                                    // 16 registers: the panel's rows 0-3, then 4-7, each against the same B panel, by the
-                                    // direct-row tiles (A rows 1 apart, k steps of 8; B rows one panel width apart). An edge
-                                    // tile goes to the scratch tile unscaled (x 1, exact) and its valid part is stored after.
-                                    for (int half = 0; half < mrr; half += 4)
-                                    {
-                                        int rows = Math.Min(4, mrr - half);
-                                        bool whole = rows == 4 && nrr == width;
-                                        T* c4 = cp + jr + half * p.Ldc;
-                                        T* dst = whole ? c4 : tile;
-                                        nint ld = whole ? p.Ldc : width;
-                                        TV scale = whole ? alpha : one, add = whole ? beta : TOps.Zero;
-                                        if (width == 3 * w)
-                                        {
-                                            Rows4x3(kc, ap + half, 1, PackMr, pb + jr * kc, width, dst, ld, scale, add, !whole || zero);
-                                        }
-                                        else
-                                        {
-                                            Rows4x2(kc, ap + half, 1, PackMr, pb + jr * kc, width, dst, ld, scale, add, !whole || zero);
-                                        }
-                                        if (!whole)
-                                        {
-                                            PutEdge(c4, p.Ldc, tile, width, rows, nrr, alpha, beta, zero);
-                                        }
-                                    }
-                                }
-                                else if (width == 3 * w)
+                                if (width == 3 * w)
                                 {
                                     Micro8x3(kc, ap, pb + jr * kc, cp + jr, p.Ldc, alpha, beta, zero, mrr, nrr, tile);
                                 }
@@ -956,6 +934,142 @@ internal static unsafe class GemmKernels<T, TV, TOps>
                 }
             }
         }
+    }
+
+    // The packed path on 16 vector registers (256-bit kernels without AVX-512): a 6-row by 2-vector register tile
+    // (12 accumulators, 2 row vectors of B and a broadcast of A). The kc x 2-vector B micro-panel (at most 24 KB for
+    // float) stays in L1 while every 6-row A micro-panel of an A block of at most PackedABytes6 (in L2) streams past
+    // it: per k the tile reads 2 vectors from L1 and 6 elements from L2, where the 4 x 3 tile with an 8-row A panel
+    // in L1 streamed 3 vectors of a 33 KB B panel from L2. The k blocks are the 512-bit path's, and each element is the
+    // same chain of fused multiply-adds per block, so the tiles never change a bit.
+    private const int Mr6 = 6;
+    private const int PackedABytes6 = 384 * 1024;
+    private const int PackedBBytes6 = 1024 * 1024;
+
+    [MethodImpl(HotLoop.Options)]
+    private static void Packed6x2(in GemmProblem<T> p)
+    {
+        int m = p.M, n = p.N, k = p.K;
+        int w = TOps.Count, nr = 2 * w;
+        int size = Unsafe.SizeOf<T>();
+        int kBlocks = (k + Kc - 1) / Kc;
+        int kcMax = (k + kBlocks - 1) / kBlocks;
+        int mcBudget = Math.Max(PackedABytes6 / (kcMax * size) / Mr6 * Mr6, Mr6);
+        int mBlocks = (m + mcBudget - 1) / mcBudget;
+        int mcMax = RoundUp((m + mBlocks - 1) / mBlocks, Mr6);
+        int ncBudget = Math.Max(PackedBBytes6 / (kcMax * size) / nr * nr, nr);
+        int nBlocks = (n + ncBudget - 1) / ncBudget;
+        int ncMax = RoundUp((n + nBlocks - 1) / nBlocks, nr);
+        T[] bufA = GemmPackBuffers<T>.A(mcMax * kcMax);
+        T[] bufB = GemmPackBuffers<T>.B(ncMax * kcMax);
+        TV alpha = TOps.Broadcast(p.Alpha);
+        TV one = TOps.Broadcast(T.One);
+        TV betaV = TOps.Broadcast(p.Beta);
+        bool betaZero = T.IsZero(p.Beta);
+        T* tile = stackalloc T[Mr6 * 2 * 16];
+
+        fixed (T* pa = bufA, pb = bufB)
+        {
+            for (int pc = 0; pc < k; pc += kcMax)
+            {
+                int kc = Math.Min(kcMax, k - pc);
+                bool first = pc == 0;
+                TV beta = first ? betaV : one;
+                bool zero = first && betaZero;
+                for (int ic = 0; ic < m; ic += mcMax)
+                {
+                    int mc = Math.Min(mcMax, m - ic);
+                    PackA6(mc, kc, p.A + ic * p.RsA + pc * p.CsA, p.RsA, p.CsA, pa);
+                    for (int jc = 0; jc < n; jc += ncMax)
+                    {
+                        int nc = Math.Min(ncMax, n - jc);
+                        PackB(kc, nc, p.B + pc * p.RsB + jc * p.CsB, p.RsB, p.CsB, pb, nr);
+                        for (int jr = 0; jr < nc; jr += nr)
+                        {
+                            int cols = Math.Min(nr, nc - jr);
+                            T* bp = pb + jr * kc;
+                            for (int ir = 0; ir < mc; ir += Mr6)
+                            {
+                                int rows = Math.Min(Mr6, mc - ir);
+                                T* c = p.C + (ic + ir) * p.Ldc + jc + jr;
+                                if (rows == Mr6 && cols == nr)
+                                {
+                                    Micro6x2(kc, pa + ir * kc, bp, c, p.Ldc, alpha, beta, zero);
+                                }
+                                else
+                                {
+                                    // Edge tile: to the scratch tile unscaled (x 1, exact), its valid part stored after.
+                                    Micro6x2(kc, pa + ir * kc, bp, tile, nr, one, TOps.Zero, true);
+                                    PutEdge(c, p.Ldc, tile, nr, rows, cols, alpha, beta, zero);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Packs an mc x kc block of op(A) into row panels of height 6: panel[q*6 + r], zero padded.</summary>
+    [MethodImpl(HotLoop.Options)]
+    private static void PackA6(int mc, int kc, T* a, nint rsA, nint csA, T* dst)
+    {
+        for (int i = 0; i < mc; i += Mr6)
+        {
+            int rows = Math.Min(Mr6, mc - i);
+            T* d = dst + i * kc;
+            if (rows == Mr6)
+            {
+                T* s0 = a + i * rsA, s1 = s0 + rsA, s2 = s1 + rsA, s3 = s2 + rsA, s4 = s3 + rsA, s5 = s4 + rsA;
+                nint o = 0;
+                for (int q = 0; q < kc; q++)
+                {
+                    d[0] = s0[o]; d[1] = s1[o]; d[2] = s2[o]; d[3] = s3[o]; d[4] = s4[o]; d[5] = s5[o];
+                    o += csA;
+                    d += Mr6;
+                }
+                continue;
+            }
+            for (int r = 0; r < Mr6; r++)
+            {
+                T* s = a + (i + r) * rsA;
+                T* dd = d + r;
+                for (int q = 0; q < kc; q++)
+                {
+                    *dd = r < rows ? *s : T.Zero;
+                    s += csA;
+                    dd += Mr6;
+                }
+            }
+        }
+    }
+
+    /// <summary>6 x 2-vector register tile over a packed A panel (6 per k) and a packed B panel (2 vectors per k).</summary>
+    [MethodImpl(HotLoop.Options)]
+    private static void Micro6x2(int kc, T* a, T* b, T* c, nint ldc, TV alpha, TV beta, bool betaZero)
+    {
+        int w = TOps.Count;
+        TV c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero, c20 = TOps.Zero, c21 = TOps.Zero;
+        TV c30 = TOps.Zero, c31 = TOps.Zero, c40 = TOps.Zero, c41 = TOps.Zero, c50 = TOps.Zero, c51 = TOps.Zero;
+        PrefetchTile(c, ldc, Mr6, 2 * w);
+        for (int q = 0; q < kc; q++)
+        {
+            TV b0 = TOps.Load(b), b1 = TOps.Load(b + w);
+            TV x = TOps.Broadcast(a[0]); c00 = TOps.Fma(x, b0, c00); c01 = TOps.Fma(x, b1, c01);
+            x = TOps.Broadcast(a[1]); c10 = TOps.Fma(x, b0, c10); c11 = TOps.Fma(x, b1, c11);
+            x = TOps.Broadcast(a[2]); c20 = TOps.Fma(x, b0, c20); c21 = TOps.Fma(x, b1, c21);
+            x = TOps.Broadcast(a[3]); c30 = TOps.Fma(x, b0, c30); c31 = TOps.Fma(x, b1, c31);
+            x = TOps.Broadcast(a[4]); c40 = TOps.Fma(x, b0, c40); c41 = TOps.Fma(x, b1, c41);
+            x = TOps.Broadcast(a[5]); c50 = TOps.Fma(x, b0, c50); c51 = TOps.Fma(x, b1, c51);
+            a += Mr6;
+            b += 2 * w;
+        }
+        Put(c, c00, alpha, beta, betaZero); Put(c + w, c01, alpha, beta, betaZero); c += ldc;
+        Put(c, c10, alpha, beta, betaZero); Put(c + w, c11, alpha, beta, betaZero); c += ldc;
+        Put(c, c20, alpha, beta, betaZero); Put(c + w, c21, alpha, beta, betaZero); c += ldc;
+        Put(c, c30, alpha, beta, betaZero); Put(c + w, c31, alpha, beta, betaZero); c += ldc;
+        Put(c, c40, alpha, beta, betaZero); Put(c + w, c41, alpha, beta, betaZero); c += ldc;
+        Put(c, c50, alpha, beta, betaZero); Put(c + w, c51, alpha, beta, betaZero);
     }
 
     private static int RoundUp(int x, int to) => (x + to - 1) / to * to;
@@ -977,12 +1091,12 @@ internal static unsafe class GemmKernels<T, TV, TOps>
     /// panel[q*width + jj] at offset (first column) * kc, the last zero padded.
     /// </summary>
     [MethodImpl(HotLoop.Options)]
-    private static void PackB(int kc, int nc, T* b, nint rsB, nint csB, T* dst)
+    private static void PackB(int kc, int nc, T* b, nint rsB, nint csB, T* dst, int panel = 0)
     {
         int w = TOps.Count;
         for (int j = 0; j < nc;)
         {
-            int nr = TileWidth(nc - j);
+            int nr = panel > 0 ? panel : TileWidth(nc - j);
             int cols = Math.Min(nr, nc - j);
             T* d = dst + j * kc;
             if (csB == 1)

@@ -166,7 +166,7 @@ public sealed class GemmTests
     /// <summary>
     /// The cache-blocked kernel computes every element of C as one chain of fused multiply-adds in increasing k per k block
     /// (blocks of equal length, at most <see cref="Gemm.PackedKBlock"/>), the first block combined with beta * C and each
-    /// later one added to C: exactly the bits of a plain loop written that way, for 8 x 3- and 8 x 2-vector tiles (4-row tiles for the 256-bit kernels of 16-register processors), ragged
+    /// later one added to C: exactly the bits of a plain loop written that way, for 8 x 3- and 8 x 2-vector tiles (6 x 2-vector tiles with their own blocking for the 256-bit kernels of 16-register processors), ragged
     /// row and column edges, several row, column and k blocks, every transpose combination and scaling, at 1 and 2 threads.
     /// With one k block these are also the scalar fallback's bits, so the choice between kernels never changes a result.
     /// </summary>
