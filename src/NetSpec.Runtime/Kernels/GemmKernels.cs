@@ -238,21 +238,27 @@ internal static unsafe class GemmKernels<T, TV, TOps>
         else
         {
             // 16 registers: the 4 x 4 tile (16 accumulators and 4 row vectors) would spill; 4 x 3 tiles (12 and 3) fit,
-            // then one 4 x 2 where at least 2 vectors are left. The rest, as below, a vector at a time.
-            for (; j + 3 * w <= n; j += 3 * w)
+            // and 4 x 2 ones where 2 or 4 whole vectors are left, so that no 1-vector tile (4 chains, half the
+            // multiply-add rate) is left while 2 or more are. A partial vector goes, as below, a vector at a time.
+            while (j + 2 * w <= n)
             {
-                for (int i = 0; i < fullRows; i += 4)
+                int vectors = (n - j) / w;
+                if (vectors is 2 or 4)
                 {
-                    Rows4x3(k, p.A + i * rsA, rsA, csA, p.B + j, ldb, p.C + i * ldc + j, ldc, alpha, beta, betaZero);
+                    for (int i = 0; i < fullRows; i += 4)
+                    {
+                        Rows4x2(k, p.A + i * rsA, rsA, csA, p.B + j, ldb, p.C + i * ldc + j, ldc, alpha, beta, betaZero);
+                    }
+                    j += 2 * w;
                 }
-            }
-            if (j + 2 * w <= n)
-            {
-                for (int i = 0; i < fullRows; i += 4)
+                else
                 {
-                    Rows4x2(k, p.A + i * rsA, rsA, csA, p.B + j, ldb, p.C + i * ldc + j, ldc, alpha, beta, betaZero);
+                    for (int i = 0; i < fullRows; i += 4)
+                    {
+                        Rows4x3(k, p.A + i * rsA, rsA, csA, p.B + j, ldb, p.C + i * ldc + j, ldc, alpha, beta, betaZero);
+                    }
+                    j += 3 * w;
                 }
-                j += 2 * w;
             }
         }
         if (fullRows < m)
