@@ -144,6 +144,9 @@ public sealed class Conv2d : Op
         public int[]? Src { get; init; }
     }
 
+    /// <summary>Tests only: plans made while this is false use the index loops even where the AVX-512 tap tables could run.</summary>
+    internal static bool TapTablesAllowed { get; set; } = true;
+
     private static int[] SourceTable(Windows w)
     {
         int inH = w.In[1], inW = w.In[2], outW = w.Out[2], kW = w.Kernel[2], taps = w.Kernel[1] * kW, P = w.OutPlane;
@@ -165,11 +168,13 @@ public sealed class Conv2d : Op
         Shape x = c.Input(0).Shape, w = c.Input(1).Shape;
         var win = WindowsOf(x, w, c.Attributes).W ?? throw new InvalidOperationException("the convolution's windows passed setup but do not fit at run time");
         int groups = c.Attributes.Integer(3);
+        bool taps = typeof(T) == typeof(float) && TapTable.Supported && TapTablesAllowed;
+        int[]? src = taps ? null : SourceTable(win);
         return new Plan(win, x[0], x[1], w[0], groups, x[1] / groups, w[0] / groups, w[1] * w[2] * w[3], win.OutPlane)
         {
-            Taps = typeof(T) == typeof(float) && TapTable.Supported ? new TapTable(win) : null,
-            Out = typeof(T) == typeof(float) && TapTable.Supported ? new OutMap(x[0], w[0], win.OutPlane) : null,
-            Src = typeof(T) == typeof(float) && TapTable.Supported ? null : SourceTable(win),
+            Taps = taps ? new TapTable(win) : null,
+            Out = taps ? new OutMap(x[0], w[0], win.OutPlane) : null,
+            Src = src,
         };
     }
 
@@ -280,9 +285,11 @@ public sealed class Conv2d : Op
 
     /// <summary>
     /// col[(c · kH + i) · kW + j, n · P + oh · oW + ow] = x[n, c, oh · s_h - p_top + i · d_h, ow · s_w - p_left + j · d_w], 0 in the padding.
-    /// float32 with AVX-512 goes through <see cref="Im2ColFloat"/>; otherwise one pass over <see cref="Plan.Src"/> per channel, tap and
-    /// sample (entry by entry: the rows are short, LeNet's 8 and 2 wide, so per-row loops would cost more than the copies).
+    /// float32 with AVX-512 goes through <see cref="Im2ColFloat"/>; otherwise <see cref="Plan.Src"/> is read once per channel, tap
+    /// and output position, and that entry copied for every sample in turn (the rows are short, LeNet's 8 and 2 wide, so
+    /// per-sample or per-row loops would cost more in setup than in copies).
     /// </summary>
+    [MethodImpl(HotLoop.Options)]
     private static void Im2Col<T>(Plan p, ReadOnlySpan<T> x, Span<T> col) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (typeof(T) == typeof(float) && p.Taps is { } taps)
@@ -292,29 +299,39 @@ public sealed class Conv2d : Op
         }
         int[] table = p.Src!;
         int P = p.P, NP = p.NP, plane = p.W.In[1] * p.W.In[2], tapCount = p.W.Kernel[1] * p.W.Kernel[2];
+        int samplePlanes = p.C * plane;
+        // Every index is -1 or inside its plane, and every column row inside col: checked once here, read by reference below.
+        if (x.Length < p.N * samplePlanes || col.Length < p.C * tapCount * NP || table.Length < tapCount * P)
+            throw new InvalidOperationException("conv2d's buffers do not match its plan");
+        ref T x0 = ref MemoryMarshal.GetReference(x);
+        ref T c0 = ref MemoryMarshal.GetReference(col);
+        ref int s0 = ref MemoryMarshal.GetReference(table.AsSpan());
         for (int ch = 0; ch < p.C; ch++)
             for (int t = 0; t < tapCount; t++)
             {
-                ReadOnlySpan<int> st = table.AsSpan(t * P, P);
-                for (int n = 0; n < p.N; n++)
+                ref T row = ref Unsafe.Add(ref c0, (ch * tapCount + t) * NP);
+                for (int o = 0; o < P; o++)
                 {
-                    // Slices checked once; the table's entries are -1 or inside the plane, so the loop reads by reference.
-                    ref T xs = ref MemoryMarshal.GetReference(x.Slice((n * p.C + ch) * plane, plane));
-                    ref T cs = ref MemoryMarshal.GetReference(col.Slice((ch * tapCount + t) * NP + n * P, P));
-                    ref int sr = ref MemoryMarshal.GetReference(st);
-                    for (int o = 0; o < P; o++)
+                    int at = Unsafe.Add(ref s0, t * P + o);
+                    ref T c = ref Unsafe.Add(ref row, o);
+                    if (at < 0)
                     {
-                        int at = Unsafe.Add(ref sr, o);
-                        Unsafe.Add(ref cs, o) = at < 0 ? T.Zero : Unsafe.Add(ref xs, at);
+                        for (int n = 0; n < p.N; n++) Unsafe.Add(ref c, n * P) = T.Zero;
+                        continue;
                     }
+                    ref T s = ref Unsafe.Add(ref x0, ch * plane + at);
+                    for (int n = 0; n < p.N; n++) Unsafe.Add(ref c, n * P) = Unsafe.Add(ref s, n * samplePlanes);
                 }
             }
     }
 
     /// <summary>
     /// dx[n, c, h, w] += every col entry that <see cref="Im2Col"/> read from (n, c, h, w): channel by channel, tap by tap in
-    /// increasing tap order (each tap reads an input entry at most once), sample by sample.
+    /// increasing tap order (each tap reads an input entry at most once), then per output position the samples in turn, so
+    /// that the table is read and the padding skipped once per tap and position, not once per sample (LeNet's conv 2 has
+    /// 4 output positions per plane: per-sample rows cost more in setup than in additions).
     /// </summary>
+    [MethodImpl(HotLoop.Options)]
     private static void Col2Im<T>(Plan p, ReadOnlySpan<T> col, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (typeof(T) == typeof(float) && p.Taps is { } taps)
@@ -324,19 +341,26 @@ public sealed class Conv2d : Op
         }
         int[] table = p.Src!;
         int P = p.P, NP = p.NP, plane = p.W.In[1] * p.W.In[2], tapCount = p.W.Kernel[1] * p.W.Kernel[2];
+        int samplePlanes = p.C * plane;
+        // Every index is -1 or inside its plane, and every column row inside col: checked once here, read by reference below.
+        if (dx.Length < p.N * samplePlanes || col.Length < p.C * tapCount * NP || table.Length < tapCount * P)
+            throw new InvalidOperationException("conv2d's buffers do not match its plan");
+        ref T d0 = ref MemoryMarshal.GetReference(dx);
+        ref T c0 = ref MemoryMarshal.GetReference(col);
+        ref int s0 = ref MemoryMarshal.GetReference(table.AsSpan());
         for (int ch = 0; ch < p.C; ch++)
             for (int t = 0; t < tapCount; t++)
             {
-                ReadOnlySpan<int> st = table.AsSpan(t * P, P);
-                for (int n = 0; n < p.N; n++)
+                ref T row = ref Unsafe.Add(ref c0, (ch * tapCount + t) * NP);
+                for (int o = 0; o < P; o++)
                 {
-                    ref T xs = ref MemoryMarshal.GetReference(dx.Slice((n * p.C + ch) * plane, plane));
-                    ref T cs = ref MemoryMarshal.GetReference(col.Slice((ch * tapCount + t) * NP + n * P, P));
-                    ref int sr = ref MemoryMarshal.GetReference(st);
-                    for (int o = 0; o < P; o++)
+                    int at = Unsafe.Add(ref s0, t * P + o);
+                    if (at < 0) continue;
+                    ref T d = ref Unsafe.Add(ref d0, ch * plane + at);
+                    ref T c = ref Unsafe.Add(ref row, o);
+                    for (int n = 0; n < p.N; n++)
                     {
-                        int at = Unsafe.Add(ref sr, o);
-                        if (at >= 0) Unsafe.Add(ref xs, at) += Unsafe.Add(ref cs, o);
+                        Unsafe.Add(ref d, n * samplePlanes) += Unsafe.Add(ref c, n * P);
                     }
                 }
             }

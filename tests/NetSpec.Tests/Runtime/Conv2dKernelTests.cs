@@ -47,6 +47,22 @@ public sealed class Conv2dKernelTests
         Check<float>(name, n, c, h, w, m, kh, kw, attrs, bias != 0);
     }
 
+    /// <summary>The float32 index loops (the ones of processors without AVX-512) on every machine: the tap tables turned off.</summary>
+    [TestMethod]
+    [DynamicData(nameof(Geometries))]
+    public void Float_index_loops_are_the_plain_definitions_bits(string name, int n, int c, int h, int w, int m, int kh, int kw, string attrs, int bias)
+    {
+        NetSpec.Runtime.Ops.Conv2d.TapTablesAllowed = false;
+        try
+        {
+            Check<float>(name + " (index loops)", n, c, h, w, m, kh, kw, attrs, bias != 0);
+        }
+        finally
+        {
+            NetSpec.Runtime.Ops.Conv2d.TapTablesAllowed = true;
+        }
+    }
+
     private static void Check<T>(string name, int n, int c, int h, int w, int m, int kh, int kw, string attrs, bool bias) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int groups = attrs.Contains("groups: 2", StringComparison.Ordinal) ? 2 : attrs.Contains("groups: 3", StringComparison.Ordinal) ? 3 : 1;
