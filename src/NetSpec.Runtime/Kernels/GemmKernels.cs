@@ -966,7 +966,7 @@ internal static unsafe class GemmKernels<T, TV, TOps>
         int ncBudget = Math.Max(PackedBBytes6 / (kcMax * size) / nr * nr, nr);
         int nBlocks = (n + ncBudget - 1) / ncBudget;
         int ncMax = RoundUp((n + nBlocks - 1) / nBlocks, nr);
-        T[] bufA = GemmPackBuffers<T>.A(mcMax * kcMax);
+        T[] bufA = GemmPackBuffers<T>.A(mcMax * kcMax + 2); // + 2: GemmTranspose.Rows6 writes 2 floats past a panel
         T[] bufB = GemmPackBuffers<T>.B(ncMax * kcMax);
         TV alpha = TOps.Broadcast(p.Alpha);
         TV one = TOps.Broadcast(T.One);
@@ -1024,6 +1024,12 @@ internal static unsafe class GemmKernels<T, TV, TOps>
         {
             int rows = Math.Min(Mr6, mc - i);
             T* d = dst + i * kc;
+            if (rows == Mr6 && csA == 1 && typeof(T) == typeof(float) && GemmTranspose.Supported<T>())
+            {
+                // Stored A rows are op(A) rows: transpose the panel's 6 x kc block in registers.
+                GemmTranspose.Rows6(kc, (float*)(a + i * rsA), rsA, (float*)d);
+                continue;
+            }
             if (rows == Mr6)
             {
                 T* s0 = a + i * rsA, s1 = s0 + rsA, s2 = s1 + rsA, s3 = s2 + rsA, s4 = s3 + rsA, s5 = s4 + rsA;

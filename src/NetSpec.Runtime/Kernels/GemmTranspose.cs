@@ -72,6 +72,54 @@ internal static unsafe class GemmTranspose
         }
     }
 
+    /// <summary>
+    /// dst[q * 6 + r] = src[r * lds + q] for r &lt; 6, q &lt; cols (float32, AVX): the 6-row A panels of the 16-register
+    /// packed GEMM. Each 8-column step is an 8 x 8 transpose whose last two rows are zeros, stored as 8 full vectors 6
+    /// floats apart, each overwriting the previous one's two padding lanes, so the step writes 2 floats past its 48:
+    /// <paramref name="dst"/> must have 2 writable floats after cols * 6 (they are zeros, or later overwritten).
+    /// </summary>
+    [MethodImpl(HotLoop.Options)]
+    public static void Rows6(int cols, float* src, nint lds, float* dst)
+    {
+        int q = 0;
+        var z = Vector256<float>.Zero;
+        for (; q + 8 <= cols; q += 8)
+        {
+            float* s = src + q;
+            var t0 = Avx.UnpackLow(Avx.LoadVector256(s), Avx.LoadVector256(s + lds));
+            var t1 = Avx.UnpackHigh(Avx.LoadVector256(s), Avx.LoadVector256(s + lds));
+            var t2 = Avx.UnpackLow(Avx.LoadVector256(s + 2 * lds), Avx.LoadVector256(s + 3 * lds));
+            var t3 = Avx.UnpackHigh(Avx.LoadVector256(s + 2 * lds), Avx.LoadVector256(s + 3 * lds));
+            var t4 = Avx.UnpackLow(Avx.LoadVector256(s + 4 * lds), Avx.LoadVector256(s + 5 * lds));
+            var t5 = Avx.UnpackHigh(Avx.LoadVector256(s + 4 * lds), Avx.LoadVector256(s + 5 * lds));
+            var u0 = Avx.Shuffle(t0, t2, 0x44);
+            var u1 = Avx.Shuffle(t0, t2, 0xEE);
+            var u2 = Avx.Shuffle(t1, t3, 0x44);
+            var u3 = Avx.Shuffle(t1, t3, 0xEE);
+            var u4 = Avx.Shuffle(t4, z, 0x44);
+            var u5 = Avx.Shuffle(t4, z, 0xEE);
+            var u6 = Avx.Shuffle(t5, z, 0x44);
+            var u7 = Avx.Shuffle(t5, z, 0xEE);
+            float* d = dst + q * 6;
+            Avx.Store(d, Avx.Permute2x128(u0, u4, 0x20));
+            Avx.Store(d + 6, Avx.Permute2x128(u1, u5, 0x20));
+            Avx.Store(d + 12, Avx.Permute2x128(u2, u6, 0x20));
+            Avx.Store(d + 18, Avx.Permute2x128(u3, u7, 0x20));
+            Avx.Store(d + 24, Avx.Permute2x128(u0, u4, 0x31));
+            Avx.Store(d + 30, Avx.Permute2x128(u1, u5, 0x31));
+            Avx.Store(d + 36, Avx.Permute2x128(u2, u6, 0x31));
+            Avx.Store(d + 42, Avx.Permute2x128(u3, u7, 0x31));
+        }
+        for (; q < cols; q++)
+        {
+            float* d = dst + q * 6;
+            for (int r = 0; r < 6; r++)
+            {
+                d[r] = src[r * lds + q];
+            }
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Block8(float* s, nint ls, float* d, nint ld)
     {
