@@ -9,6 +9,8 @@ namespace NetSpec.Bench;
 /// long enough to be measurable) and prints GFLOP/s for NetSpec and, when present, OpenBLAS.
 /// Options: --dtype float|double|both (default both), --threads 1,2 (default 1,2), --filter TEXT, --samples N,
 /// --clock wall|thread (thread: 1-thread rows timed by the thread's processor time, for a loaded machine).
+/// Rows of more than one thread pause 200 ms before each timed block, so that the other library's idle threads have
+/// gone to sleep (see MeasureInterleaved).
 /// </summary>
 internal static class GemmQuick
 {
@@ -69,7 +71,7 @@ internal static class GemmQuick
             blas.SetThreads(threads);
             calls.Add(() => ops.RunBlas(blas));
         }
-        double[][] rates = MeasureInterleaved(s.Flops, samples, calls, threadTime && threads == 1);
+        double[][] rates = MeasureInterleaved(s.Flops, samples, calls, threadTime && threads == 1, settle: threads > 1);
         double ours = Median(rates[0]);
         string theirs = "-", ratio = "-";
         if (blas is not null)
@@ -86,8 +88,20 @@ internal static class GemmQuick
     /// GFLOP/s of each call in each of <paramref name="samples"/> rounds; a round times every call in turn, each
     /// repeated until it lasts about 20 ms (the repeat count fixed per call after a warm-up).
     /// </summary>
-    private static double[][] MeasureInterleaved(double flops, int samples, List<Action> calls, bool threadTime)
+    private static double[][] MeasureInterleaved(double flops, int samples, List<Action> calls, bool threadTime, bool settle)
     {
+        // With several threads, each block of calls starts after a pause: OpenBLAS's idle worker threads keep spinning
+        // (sched_yield) for about 2^28 cycles after its last call, and on a 2-core machine that took a core from the next
+        // block (NetSpec's 2-thread square 1024^3 product measured 81-84 GFLOP/s right after OpenBLAS's calls and 153-164
+        // with OPENBLAS_THREAD_TIMEOUT=4). NetSpec's helpers block on an event after a short spin.
+        void Settle()
+        {
+            if (settle)
+            {
+                Thread.Sleep(SettleMilliseconds);
+            }
+        }
+
         var sw = new ThreadClock(threadTime);
         var reps = new int[calls.Count];
         for (int c = 0; c < calls.Count; c++)
@@ -96,6 +110,7 @@ internal static class GemmQuick
             {
                 calls[c]();
             }
+            Settle();
             sw.Restart();
             int calibration = 0;
             do
@@ -116,6 +131,7 @@ internal static class GemmQuick
         {
             for (int c = 0; c < calls.Count; c++)
             {
+                Settle();
                 sw.Restart();
                 for (int r = 0; r < reps[c]; r++)
                 {
@@ -126,6 +142,9 @@ internal static class GemmQuick
         }
         return rates;
     }
+
+    // Longer than OpenBLAS's default spin of 2^28 cycles at 2.4 GHz (110 ms).
+    private const int SettleMilliseconds = 200;
 
     private static double Median(double[] values)
     {
